@@ -1,0 +1,150 @@
+"""A recorder that keeps streams in dictionaries, guarded by one lock."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection, Iterator, Sequence
+
+import attrs
+
+from antidrug_core.identity import Identity
+from antidrug_core.model import (
+    ConcurrencyConflict,
+    Division,
+    DivisionCode,
+    InvalidInput,
+    PersonId,
+    Problem,
+    Record,
+    RecordId,
+)
+from antidrug_core.ports import Scope, StoredStream, StreamAppend
+
+__all__ = ["MemoryRecorder", "MemorySession"]
+
+
+@attrs.define
+class _State:
+    streams: dict[PersonId, tuple[Record, ...]] = attrs.field(factory=dict)
+    access: dict[PersonId, frozenset[DivisionCode]] = attrs.field(factory=dict)
+    record_ids: set[RecordId] = attrs.field(factory=set)
+    identities: dict[PersonId, Identity] = attrs.field(factory=dict)
+    divisions: dict[DivisionCode, Division] = attrs.field(factory=dict)
+
+
+class MemoryRecorder:
+    """Streams, identities and divisions in memory."""
+
+    def __init__(self, url: str = "memory://") -> None:
+        self.url = url
+        self._state = _State()
+        self._lock = threading.Lock()
+
+    def session(self) -> MemorySession:
+        return MemorySession(self)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def _visible(self, person: PersonId, scope: Scope) -> bool:
+        return scope is None or bool(self._state.access.get(person, frozenset()) & scope)
+
+
+class MemorySession:
+    """Stages writes and applies them under the recorder's lock at commit."""
+
+    def __init__(self, recorder: MemoryRecorder) -> None:
+        self._recorder = recorder
+        self._appends: list[StreamAppend] = []
+        self._identities: dict[PersonId, Identity] = {}
+        self._divisions: list[Division] = []
+
+    @property
+    def _state(self) -> _State:
+        return self._recorder._state
+
+    def read_stream(self, person: PersonId, scope: Scope) -> StoredStream | None:
+        with self._recorder._lock:
+            records = self._state.streams.get(person)
+            if records is None or not self._recorder._visible(person, scope):
+                return None
+            return StoredStream(person, len(records), records)
+
+    def read_streams(
+        self, scope: Scope, people: Collection[PersonId] | None = None
+    ) -> Iterator[StoredStream]:
+        with self._recorder._lock:
+            chosen = sorted(self._state.streams if people is None else set(people) & set(self._state.streams))
+            snapshot = [
+                StoredStream(p, len(self._state.streams[p]), self._state.streams[p])
+                for p in chosen
+                if self._recorder._visible(p, scope)
+            ]
+        yield from snapshot
+
+    def append(self, appends: Sequence[StreamAppend]) -> None:
+        with self._recorder._lock:
+            self._check(appends)
+        self._appends.extend(appends)
+
+    def _check(self, appends: Sequence[StreamAppend]) -> None:
+        state = self._state
+        seen: set[RecordId] = set()
+        problems: list[Problem] = []
+        for append in appends:
+            current = len(state.streams.get(append.person, ()))
+            if current != append.expected_version:
+                raise ConcurrencyConflict(
+                    f"person {append.person!r} changed since it was read "
+                    f"(version {current}, expected {append.expected_version}); read again and retry"
+                )
+            for record in append.records:
+                if record.id in state.record_ids or record.id in seen:
+                    problems.append(Problem("id", f"record id {record.id!r} is already used", record.id))
+                seen.add(record.id)
+        if problems:
+            raise InvalidInput(problems)
+
+    def put_identity(self, person: PersonId, identity: Identity) -> None:
+        self._identities[person] = identity
+
+    def get_identity(self, person: PersonId, scope: Scope) -> Identity | None:
+        with self._recorder._lock:
+            if not self._recorder._visible(person, scope):
+                return None
+            return self._state.identities.get(person)
+
+    def find_person(self, resident_id: str, scope: Scope) -> PersonId | None:
+        with self._recorder._lock:
+            for person, identity in self._state.identities.items():
+                if identity.resident_id == resident_id and self._recorder._visible(person, scope):
+                    return person
+        return None
+
+    def put_divisions(self, divisions: Sequence[Division]) -> None:
+        self._divisions.extend(divisions)
+
+    def divisions(self) -> list[Division]:
+        with self._recorder._lock:
+            return sorted(self._state.divisions.values(), key=lambda d: d.code)
+
+    def commit(self) -> None:
+        with self._recorder._lock:
+            # Checked again under the lock: another session may have committed since append().
+            self._check(self._appends)
+            state = self._state
+            for append in self._appends:
+                state.streams[append.person] = (
+                    *state.streams.get(append.person, ()),
+                    *append.records,
+                )
+                state.access[append.person] = append.access
+                state.record_ids.update(r.id for r in append.records)
+            state.identities.update(self._identities)
+            state.divisions.update((d.code, d) for d in self._divisions)
+        self.rollback()
+
+    def rollback(self) -> None:
+        self._appends.clear()
+        self._identities.clear()
+        self._divisions.clear()

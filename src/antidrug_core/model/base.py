@@ -1,0 +1,145 @@
+"""What every record has in common.
+
+Everything that happens is a dated, append-only record. A record is never
+updated or deleted; a correction is a new record that names the one it
+``voids``. State, indicators and reports are pure functions of the records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from typing import Any, ClassVar, TypeAlias, TypeVar
+
+import attrs
+
+from antidrug_core.model.errors import InvalidInput
+
+__all__ = [
+    "DivisionCode",
+    "PersonId",
+    "Record",
+    "RecordId",
+    "RecordVoided",
+    "division_code",
+    "is_aware",
+    "is_division",
+    "non_empty",
+    "one_of",
+]
+
+E = TypeVar("E", bound=enum.Enum)
+
+RecordId: TypeAlias = str
+"""A record's stable id; another record refers to it by this id."""
+
+PersonId: TypeAlias = str
+"""A pseudonymous person id. Names and identity numbers never travel with it."""
+
+DivisionCode: TypeAlias = str
+"""An administrative division code (行政区划代码): GB/T 2260 six digits for a
+county and above, nine (statistical) for a township, twelve for a village."""
+
+_DIVISION_CODE = re.compile(r"\d{6}(\d{3}(\d{3})?)?")
+
+
+def division_code(value: str) -> DivisionCode:
+    """Check a division code's form and return it typed.
+
+    Raises:
+        InvalidInput: when the code is not 6, 9 or 12 digits.
+    """
+    if not isinstance(value, str) or not _DIVISION_CODE.fullmatch(value):
+        raise InvalidInput.of("division", f"{value!r} is not a division code of 6, 9 or 12 digits")
+    return DivisionCode(value)
+
+
+def is_aware(value: dt.datetime) -> bool:
+    """Whether a timestamp carries its offset; naive timestamps are ambiguous."""
+    return value.tzinfo is not None and value.tzinfo.utcoffset(value) is not None
+
+
+def _aware(_instance: Any, attribute: attrs.Attribute[Any], value: dt.datetime) -> None:
+    if not isinstance(value, dt.datetime) or not is_aware(value):
+        raise InvalidInput.of(attribute.name, "must be a timestamp with a UTC offset")
+
+
+def _plain_date(_instance: Any, attribute: attrs.Attribute[Any], value: dt.date) -> None:
+    # datetime is a subclass of date; a timestamp here would silently carry a time zone.
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise InvalidInput.of(attribute.name, "must be a calendar date (YYYY-MM-DD)")
+
+
+def non_empty(_instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+    """attrs validator: a string with something in it."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput.of(attribute.name, "must not be empty")
+
+
+def is_division(_instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    """attrs validator: a division code, or None where the field's default is None."""
+    if value is None and attribute.default is None:
+        return
+    if not isinstance(value, str) or not _DIVISION_CODE.fullmatch(value):
+        raise InvalidInput.of(attribute.name, f"{value!r} is not a division code of 6, 9 or 12 digits")
+
+
+def one_of(choices: type[E], value: Any, field: str) -> E:
+    """A member of ``choices``, given itself or its value; for attrs converters.
+
+    Hosts may pass ``"home_visit"`` or ``FaceCheckMethod.HOME_VISIT``; anything
+    else is refused naming the field and the allowed values.
+    """
+    if isinstance(value, choices):
+        return value
+    try:
+        return choices(value)
+    except ValueError:
+        allowed = ", ".join(str(member.value) for member in choices)
+        raise InvalidInput.of(field, f"{value!r} is not one of: {allowed}") from None
+
+
+@attrs.frozen(kw_only=True)
+class Record:
+    """A fact about one person under management: dated, attributed, immutable.
+
+    Subclasses set ``type_tag``, the stable name of the record type in every
+    serialised form (the dataset format, storage, the audit chain). Tags are
+    part of the public format and never change once released.
+    """
+
+    type_tag: ClassVar[str]
+
+    id: RecordId = attrs.field(validator=non_empty)
+    """Stable id, unique in a store."""
+    person: PersonId = attrs.field(validator=non_empty)
+    """The pseudonymous id of the person the record is about (一人一档 holds them all)."""
+    on: dt.date = attrs.field(validator=_plain_date)
+    """The local calendar date the fact took effect, in the jurisdiction's time zone."""
+    recorded_at: dt.datetime = attrs.field(validator=_aware)
+    """When the fact was recorded; figures "as known at T" use only records recorded by T."""
+    recorded_by: str = attrs.field(validator=non_empty)
+    """Who recorded it: an actor id, or the source of an import."""
+    voids: RecordId | None = None
+    """The record this one replaces. From this record's ``recorded_at`` on, the
+    voided record no longer counts; this record counts in its place."""
+
+
+@attrs.frozen(kw_only=True)
+class RecordVoided(Record):
+    """A pure retraction: the record named in ``voids`` no longer counts.
+
+    A correction that replaces content is a record of the same type with
+    ``voids`` set; this type is for a record entered in error with nothing to
+    put in its place.
+    """
+
+    type_tag: ClassVar[str] = "voided"
+
+    reason: str | None = None
+    """Why it was voided, kept short."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.voids is None:
+            raise InvalidInput.of("voids", "a void must name the record it voids")

@@ -1,0 +1,25 @@
+"""Driving licence holders (机动车驾驶证申领和使用规定 art. 79)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import attrs
+
+from antidrug_core.model.base import Record
+
+__all__ = ["LicenceFound", "LicenceNotified"]
+
+
+@attrs.frozen(kw_only=True)
+class LicenceFound(Record):
+    """The person holds, or held, a driving licence; they are warned."""
+
+    type_tag: ClassVar[str] = "licence_found"
+
+
+@attrs.frozen(kw_only=True)
+class LicenceNotified(Record):
+    """The traffic authority was notified so the licence can be cancelled."""
+
+    type_tag: ClassVar[str] = "licence_notified"

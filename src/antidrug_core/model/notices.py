@@ -1,0 +1,49 @@
+"""Notices: what people must hear about, delivered after a unit of work commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import attrs
+
+from antidrug_core.model.base import DivisionCode, PersonId, RecordId
+
+__all__ = ["Notice", "NoticeKind"]
+
+
+class NoticeKind(enum.StrEnum):
+    """Why a notice goes out."""
+
+    LICENCE_FOUND = "licence_found"
+    """A driving licence holder: the traffic authority must be notified."""
+    TEST_OVERDUE = "test_overdue"
+    """A due test was not taken in its window."""
+    LOST_CONTACT = "lost_contact"
+    """A person cannot be contacted: start looking (清零)."""
+    TRANSFER_WAITING = "transfer_waiting"
+    """A transfer waits for the receiving division's answer."""
+    TRANSFER_ANSWERED = "transfer_answered"
+    """The receiving division accepted or rejected a transfer."""
+    ABSTINENCE_REACHED = "abstinence_reached"
+    """Three years without relapse: the person leaves active management."""
+    LEDGER_MISMATCH = "ledger_mismatch"
+    """Counted stock differs from the ledger balance (易制毒化学品)."""
+
+
+@attrs.frozen(kw_only=True)
+class Notice:
+    """A message for the people of some divisions; it carries no name or identity number."""
+
+    kind: NoticeKind
+    """Why it goes out."""
+    person: PersonId | None
+    """The pseudonymous person concerned, if any."""
+    divisions: frozenset[DivisionCode]
+    """Who must hear: the divisions whose staff act on it."""
+    on: dt.date
+    """The date the notice is about."""
+    message: str
+    """A short text for people, in Chinese."""
+    record: RecordId | None = None
+    """The record that caused it."""

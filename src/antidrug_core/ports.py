@@ -1,0 +1,137 @@
+"""What the core needs from storage, as ``typing.Protocol`` interfaces.
+
+A storage plugin provides a ``Recorder``: it can insert records and select
+them, nothing else. Everything else a store does (validation, scoping
+checks, notices, derived state) is done once, in the core's unit of work, so
+every back end behaves the same and one contract test suite
+(``antidrug_core.testing``) can prove it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterator, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+import attrs
+
+from antidrug_core.model import Division, DivisionCode, PersonId, Record
+
+if TYPE_CHECKING:
+    from antidrug_core.identity import Identity
+
+__all__ = [
+    "Recorder",
+    "RecorderSession",
+    "Scope",
+    "StoreContext",
+    "StoredStream",
+    "StreamAppend",
+]
+
+Scope = frozenset[DivisionCode] | None
+"""The divisions an actor may see, or None for every division. A person is
+in scope when any of their access divisions (``state.access_divisions``,
+which include every division above their places) is in the set."""
+
+
+@attrs.frozen
+class StoredStream:
+    """One person's records as stored, with the version they were read at."""
+
+    person: PersonId
+    version: int
+    """How many records the stream holds; the next append expects this."""
+    records: tuple[Record, ...]
+    """In the order they were appended."""
+
+
+@attrs.frozen
+class StreamAppend:
+    """Records to append to one person's stream, guarded by the version read."""
+
+    person: PersonId
+    expected_version: int
+    """The version the writer read (0 for a new person). If the stream has
+    moved on, the append is a ``ConcurrencyConflict`` and nothing is written."""
+    records: tuple[Record, ...]
+    access: frozenset[DivisionCode]
+    """The person's access divisions after these records, every ancestor included."""
+
+
+class RecorderSession(Protocol):
+    """One transaction against a store. Nothing is visible to others before ``commit``."""
+
+    def read_stream(self, person: PersonId, scope: Scope) -> StoredStream | None:
+        """The person's stream, or None when there is none or it is out of ``scope``."""
+        ...
+
+    def read_streams(
+        self, scope: Scope, people: Collection[PersonId] | None = None
+    ) -> Iterator[StoredStream]:
+        """Every stream in ``scope`` (or just ``people``), ordered by person id, streamed."""
+        ...
+
+    def append(self, appends: Sequence[StreamAppend]) -> None:
+        """Append records to streams, all or nothing.
+
+        Raises:
+            ConcurrencyConflict: a stream's version is not the expected one.
+            InvalidInput: a record id is already used in the store.
+        """
+        ...
+
+    def put_identity(self, person: PersonId, identity: Identity) -> None:
+        """Keep (or replace) who ``person`` is; stores encrypt it at rest."""
+        ...
+
+    def get_identity(self, person: PersonId, scope: Scope) -> Identity | None:
+        """Who ``person`` is, if known and in scope."""
+        ...
+
+    def find_person(self, resident_id: str, scope: Scope) -> PersonId | None:
+        """The person with this resident identity number, if any and in scope."""
+        ...
+
+    def put_divisions(self, divisions: Sequence[Division]) -> None:
+        """Add or rename divisions."""
+        ...
+
+    def divisions(self) -> list[Division]:
+        """Every division the store knows, by code."""
+        ...
+
+    def commit(self) -> None:
+        """Make everything in this session durable and visible, atomically."""
+        ...
+
+    def rollback(self) -> None:
+        """Forget everything in this session."""
+        ...
+
+
+class Recorder(Protocol):
+    """A store's storage: opened by the storage hook from a URL."""
+
+    url: str
+    """The URL it was opened with, password masked."""
+
+    def session(self) -> RecorderSession:
+        """Begin a transaction."""
+        ...
+
+    def close(self) -> None:
+        """Release connections and files."""
+        ...
+
+
+@attrs.frozen(kw_only=True)
+class StoreContext:
+    """What the storage hook is given besides the URL."""
+
+    identity_key: Callable[[], bytes | None]
+    """Asks the host for the key that encrypts identities (the
+    ``antidrug_identity_key`` hook); None when no host plugin supplies one,
+    and a store then looks for its own fallback (an environment variable)."""
+    create: bool = True
+    """Create the schema when the database is empty (the embedded default
+    does; a platform usually migrates explicitly with ``antidrug init``)."""

@@ -1,0 +1,93 @@
+"""Policies as data: responsibility, test schedules, risk rules, level schemes, control measures.
+
+Everything local documents decide differently lives here with the national
+practice as default, and a host changes it through the
+``antidrug_register_rules`` hook instead of through code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+
+from antidrug_core.model import DivisionCode, RiskLevel
+from antidrug_core.registry import Registry
+from antidrug_core.rules.control import DEFAULT_CONTROL_MEASURES, ControlMeasures
+from antidrug_core.rules.levels import COLOUR_SCHEME, LETTER_SCHEME, NATIONAL_SCHEME, LevelScheme
+from antidrug_core.rules.policy import Policy, Responsibility
+from antidrug_core.rules.risk import NATIONAL_RISK_RULES, RiskProposal, RiskRuleSet
+from antidrug_core.rules.test_schedule import (
+    DEFAULT_TEST_SCHEDULE,
+    SchedulePolicies,
+    ScheduleStep,
+    TestSchedule,
+    add_months,
+)
+
+__all__ = [
+    "DEFAULT_CONTROL_MEASURES",
+    "DEFAULT_TEST_SCHEDULE",
+    "NATIONAL_RISK_RULES",
+    "ControlMeasures",
+    "LevelScheme",
+    "Policy",
+    "Responsibility",
+    "RiskProposal",
+    "RiskRuleSet",
+    "RuleRegistry",
+    "Rules",
+    "SchedulePolicies",
+    "ScheduleStep",
+    "TestSchedule",
+    "add_months",
+]
+
+
+@attrs.frozen
+class Rules:
+    """Every rule in force for one store, assembled once when it opens."""
+
+    schedules: SchedulePolicies = attrs.field(factory=SchedulePolicies)
+    risk_rules: Mapping[str, RiskRuleSet] = attrs.field(
+        factory=lambda: {NATIONAL_RISK_RULES.id: NATIONAL_RISK_RULES}
+    )
+    """Rule sets by id; ``national`` is the default."""
+    level_schemes: Mapping[str, LevelScheme] = attrs.field(
+        factory=lambda: {s.id: s for s in (NATIONAL_SCHEME, LETTER_SCHEME, COLOUR_SCHEME)}
+    )
+    control_measures: Mapping[RiskLevel, ControlMeasures] = DEFAULT_CONTROL_MEASURES
+
+
+class RuleRegistry:
+    """What ``antidrug_register_rules`` receives: the rules a plugin adds or replaces."""
+
+    def __init__(self) -> None:
+        self.test_schedules: dict[DivisionCode, TestSchedule] = {}
+        self.default_schedule: TestSchedule = DEFAULT_TEST_SCHEDULE
+        self.risk_rules: Registry[RiskRuleSet] = Registry("risk rule set", lambda r: r.id)
+        self.level_schemes: Registry[LevelScheme] = Registry("level scheme", lambda s: s.id)
+        self.control_measures: dict[RiskLevel, ControlMeasures] = dict(DEFAULT_CONTROL_MEASURES)
+        self.risk_rules.add(NATIONAL_RISK_RULES)
+        for scheme in (NATIONAL_SCHEME, LETTER_SCHEME, COLOUR_SCHEME):
+            self.level_schemes.add(scheme)
+
+    def add_test_schedule(self, division: DivisionCode | None, schedule: TestSchedule) -> None:
+        """Use ``schedule`` for everyone managed in ``division`` (None: the default everywhere)."""
+        if division is None:
+            self.default_schedule = schedule
+        else:
+            self.test_schedules[division] = schedule
+
+    def set_control_measures(self, measures: ControlMeasures) -> None:
+        """Replace the measures of one control level."""
+        self.control_measures[measures.level] = measures
+
+    def build(self) -> Rules:
+        """The rules as registered."""
+        return Rules(
+            schedules=SchedulePolicies(self.default_schedule, dict(self.test_schedules)),
+            risk_rules={r.id: r for r in self.risk_rules},
+            level_schemes={s.id: s for s in self.level_schemes},
+            control_measures=dict(self.control_measures),
+        )

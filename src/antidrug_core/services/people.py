@@ -1,0 +1,167 @@
+"""Use cases for the person file: registering, status, places, corrections, the three-year count."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from antidrug_core.identity import Identity
+from antidrug_core.model import (
+    ActivityChanged,
+    DivisionCode,
+    HouseholdChanged,
+    InvalidInput,
+    NoticeKind,
+    Permission,
+    PersonId,
+    PersonRegistered,
+    RecordId,
+    RecordVoided,
+    RelapseFound,
+    ResidenceChanged,
+    SeriousBreach,
+    SeriousBreachKind,
+    Status,
+    StatusChanged,
+)
+from antidrug_core.services._notices import notify_about
+from antidrug_core.services.unit_of_work import UnitOfWork
+from antidrug_core.state import PersonFile, abstinence, is_managed_on
+
+__all__ = [
+    "change_activity",
+    "change_household",
+    "change_residence",
+    "change_status",
+    "conclude_abstinence",
+    "people_reaching_abstinence",
+    "record_relapse",
+    "record_serious_breach",
+    "register_person",
+    "void_record",
+]
+
+
+def register_person(
+    uow: UnitOfWork,
+    *,
+    household: DivisionCode,
+    on: dt.date,
+    status: Status | None = None,
+    residence: DivisionCode | None = None,
+    activity: DivisionCode | None = None,
+    identity: Identity | None = None,
+    person: PersonId | None = None,
+) -> PersonId:
+    """Open a person file (一人一档) and return the person's pseudonymous id.
+
+    Args:
+        household: Division of household registration.
+        on: The date the person was registered.
+        status: The status from ``on`` (recorded as a status change), if known.
+        residence: Division of residence, if known.
+        activity: Division of actual activity, if different.
+        identity: Name and resident identity number; stored apart and
+            encrypted. A person already registered with the same number in
+            the actor's divisions is refused.
+        person: Use this id instead of a new one (imports from another system).
+    """
+    if identity is not None and uow.find_person(identity.resident_id) is not None:
+        raise InvalidInput.of(
+            "identity.resident_id", "a person with this identity number is already registered"
+        )
+    person = person or PersonId(uow.new_id())
+    uow.add(
+        PersonRegistered,
+        person=person,
+        on=on,
+        household=household,
+        residence=residence,
+        activity=activity,
+    )
+    if status is not None:
+        uow.add(StatusChanged, person=person, on=on, status=status)
+    if identity is not None:
+        uow.set_identity(person, identity)
+    return person
+
+
+def change_status(uow: UnitOfWork, person: PersonId, status: Status, on: dt.date) -> StatusChanged:
+    """From ``on``, the person's status is ``status``."""
+    return uow.add(StatusChanged, person=person, on=on, status=status)
+
+
+def change_residence(
+    uow: UnitOfWork, person: PersonId, residence: DivisionCode, on: dt.date
+) -> ResidenceChanged:
+    """The person moved; under residence-first policy this can move responsibility."""
+    return uow.add(ResidenceChanged, person=person, on=on, residence=residence)
+
+
+def change_household(
+    uow: UnitOfWork, person: PersonId, household: DivisionCode, on: dt.date
+) -> HouseholdChanged:
+    """The person's household registration moved."""
+    return uow.add(HouseholdChanged, person=person, on=on, household=household)
+
+
+def change_activity(
+    uow: UnitOfWork, person: PersonId, activity: DivisionCode | None, on: dt.date
+) -> ActivityChanged:
+    """The place the person actually spends time changed (None: same as residence)."""
+    return uow.add(ActivityChanged, person=person, on=on, activity=activity)
+
+
+def void_record(
+    uow: UnitOfWork, person: PersonId, record: RecordId, on: dt.date, reason: str | None = None
+) -> RecordVoided:
+    """Retract a record entered in error; it no longer counts from now on.
+
+    To correct a record's content instead, add a record of the same type
+    with ``voids`` set (``uow.add(FaceCheck, …, voids=old_id)``).
+    """
+    return uow.add(RecordVoided, person=person, on=on, voids=record, reason=reason)
+
+
+def record_relapse(uow: UnitOfWork, person: PersonId, on: dt.date) -> RelapseFound:
+    """Renewed use found other than by a test; restarts the three-year count."""
+    return uow.add(RelapseFound, person=person, on=on)
+
+
+def record_serious_breach(
+    uow: UnitOfWork, person: PersonId, kind: SeriousBreachKind, on: dt.date
+) -> SeriousBreach:
+    """A serious breach of the community measure (戒毒条例 art. 20)."""
+    return uow.add(SeriousBreach, person=person, on=on, kind=kind)
+
+
+def people_reaching_abstinence(uow: UnitOfWork, by: dt.date) -> list[tuple[PersonFile, dt.date]]:
+    """Who, still under active management, completes three years without relapse by ``by``, and when."""
+    due: list[tuple[PersonFile, dt.date]] = []
+    for file in uow.files():
+        count = abstinence(file, by)
+        if count.reached_on is not None and count.reached_by(by) and is_managed_on(file, by):
+            due.append((file, count.reached_on))
+    return due
+
+
+def conclude_abstinence(uow: UnitOfWork, by: dt.date) -> list[StatusChanged]:
+    """Take out of active management everyone who completed three years by ``by``.
+
+    Each gets a status change to ``abstinent_3y`` dated the day the three
+    years were complete, and their divisions are told. Their history stays;
+    retention after that is a host decision (see docs, "People's data").
+    """
+    uow.require(Permission.MANAGE)
+    made: list[StatusChanged] = []
+    for file, reached_on in people_reaching_abstinence(uow, by):
+        change = uow.add(StatusChanged, person=file.person, on=reached_on, status=Status.ABSTINENT_3Y)
+        notify_about(
+            uow,
+            NoticeKind.ABSTINENCE_REACHED,
+            file.person,
+            reached_on,
+            "戒断三年未复吸，已解除社区动态管控。",
+            record=change.id,
+        )
+        made.append(change)
+    return made

@@ -1,0 +1,326 @@
+"""The unit of work: one actor's changes, checked, scoped and committed together.
+
+``with store.unit_of_work(actor) as uow: … uow.commit()``. Records added are
+checked against the person file they join and staged; ``commit`` appends
+them all or none, then delivers the notices they caused. Leaving the block
+without ``commit`` changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Collection, Iterator, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import attrs
+
+from antidrug_core.clock import Clock, local_date
+from antidrug_core.identity import Identity
+from antidrug_core.model import (
+    Actor,
+    Division,
+    InvalidInput,
+    NotFound,
+    Notice,
+    Permission,
+    PermissionDenied,
+    PersonId,
+    PersonRegistered,
+    Record,
+    RecordId,
+)
+from antidrug_core.ports import RecorderSession, Scope, StreamAppend
+from antidrug_core.rules import Policy, Rules
+from antidrug_core.state import PersonFile, access_divisions
+from antidrug_core.validation import reference_problems, state_problems
+
+if TYPE_CHECKING:
+    from antidrug_core.store import Store
+
+__all__ = ["UnitOfWork"]
+
+R = TypeVar("R", bound=Record)
+
+log = logging.getLogger("antidrug_core")
+
+
+@attrs.define
+class _Stream:
+    version: int
+    stored: list[Record]
+    staged: list[Record] = attrs.field(factory=list)
+    _file: PersonFile | None = None
+
+    def file(self, person: PersonId) -> PersonFile:
+        if self._file is None:
+            self._file = PersonFile.build(person, [*self.stored, *self.staged])
+        return self._file
+
+    def history(self) -> dict[RecordId, Record]:
+        return {r.id: r for r in (*self.stored, *self.staged)}
+
+    def stage(self, record: Record) -> None:
+        self.staged.append(record)
+        self._file = None
+
+
+class UnitOfWork:
+    """One actor's transaction. Obtain it from ``Store.unit_of_work``."""
+
+    def __init__(self, store: Store, actor: Actor) -> None:
+        self.store = store
+        self.actor = actor
+        self._session: RecorderSession | None = None
+        self._streams: dict[PersonId, _Stream] = {}
+        self._identities: dict[PersonId, Identity] = {}
+        self._divisions: list[Division] = []
+        self._notices: list[Notice] = []
+        self._committed = False
+
+    # --- context -------------------------------------------------------------------------
+
+    def __enter__(self) -> UnitOfWork:
+        if self._session is not None:
+            raise RuntimeError("a unit of work is entered once")
+        self._session = self.store.recorder.session()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if not self._committed:
+            self.session.rollback()
+
+    @property
+    def session(self) -> RecorderSession:
+        if self._session is None:
+            raise RuntimeError("use the unit of work in a with-block")
+        return self._session
+
+    # --- what the work is done under -----------------------------------------------------
+
+    @property
+    def policy(self) -> Policy:
+        return self.store.policy
+
+    @property
+    def rules(self) -> Rules:
+        return self.store.rules
+
+    @property
+    def clock(self) -> Clock:
+        return self.store.clock
+
+    @property
+    def scope(self) -> Scope:
+        """What the actor may see: its divisions, or None for everything."""
+        return None if self.actor.unrestricted else self.actor.divisions
+
+    def now(self) -> dt.datetime:
+        """The clock's time: every record made in this unit of work is recorded at it."""
+        return self.clock.now()
+
+    def today(self) -> dt.date:
+        """The local date now, in the jurisdiction's time zone."""
+        return local_date(self.now(), self.policy.time_zone)
+
+    def new_id(self) -> RecordId:
+        """A fresh record id from the store's id source."""
+        return RecordId(self.store.ids())
+
+    def require(self, permission: Permission) -> None:
+        """Refuse the action unless the actor's role allows it.
+
+        Raises:
+            PermissionDenied: naming the actor, its role and the permission.
+        """
+        if not self.actor.may(permission):
+            raise PermissionDenied(f"actor {self.actor.id!r} ({self.actor.role}) may not {permission}")
+
+    # --- reading -------------------------------------------------------------------------
+
+    def _stream(self, person: PersonId) -> _Stream:
+        stream = self._streams.get(person)
+        if stream is None:
+            stored = self.session.read_stream(person, self.scope)
+            if stored is None:
+                raise NotFound(f"no person {person!r}")
+            stream = _Stream(stored.version, list(stored.records))
+            self._streams[person] = stream
+        return stream
+
+    def file(self, person: PersonId) -> PersonFile:
+        """The person file with everything known, staged records included.
+
+        Raises:
+            NotFound: no such person, or not in the actor's divisions.
+        """
+        self.require(Permission.READ)
+        return self._stream(person).file(person)
+
+    def exists(self, person: PersonId) -> bool:
+        """Whether the person exists for this actor."""
+        try:
+            self._stream(person)
+        except NotFound:
+            return False
+        return True
+
+    def files(
+        self, known_at: dt.datetime | None = None, people: Collection[PersonId] | None = None
+    ) -> Iterator[PersonFile]:
+        """Every person file in the actor's scope, streamed, as known at ``known_at``.
+
+        Records staged in this unit of work are not included; read files after commit.
+        """
+        self.require(Permission.READ)
+        for stream in self.session.read_streams(self.scope, people):
+            yield PersonFile.build(stream.person, stream.records, known_at)
+
+    def people(self) -> list[PersonId]:
+        """The ids of every person in the actor's scope."""
+        return [file.person for file in self.files()]
+
+    def identity(self, person: PersonId) -> Identity | None:
+        """Who the person is, for actors whose role may see identities.
+
+        Raises:
+            PermissionDenied: the role may not see identities.
+            NotFound: no such person in scope.
+        """
+        self.require(Permission.SEE_IDENTITY)
+        self._stream(person)
+        if person in self._identities:
+            return self._identities[person]
+        return self.session.get_identity(person, self.scope)
+
+    def find_person(self, resident_id: str) -> PersonId | None:
+        """The person with this resident identity number, within the actor's scope."""
+        self.require(Permission.SEE_IDENTITY)
+        for person, identity in self._identities.items():
+            if identity.resident_id == resident_id:
+                return person
+        return self.session.find_person(resident_id, self.scope)
+
+    def divisions(self) -> list[Division]:
+        """The divisions the store knows."""
+        return [*self.session.divisions(), *self._divisions]
+
+    # --- writing -------------------------------------------------------------------------
+
+    def add(self, cls: type[R], *, person: PersonId, on: dt.date, **fields: Any) -> R:
+        """Make a record of type ``cls`` by this actor, now, check it and stage it.
+
+        Raises:
+            InvalidInput: every problem with the record, by field.
+            NotFound: the person does not exist for this actor.
+        """
+        try:
+            record = cls(
+                id=self.new_id(),
+                person=person,
+                on=on,
+                recorded_at=self.now(),
+                recorded_by=self.actor.id,
+                **fields,
+            )
+        except TypeError as error:
+            raise InvalidInput.of(cls.type_tag, str(error)) from None
+        self.add_record(record)
+        return record
+
+    def add_record(self, record: Record, *, live: bool = True) -> None:
+        """Check ``record`` and stage it.
+
+        Args:
+            record: A complete record (id, times and author set by the caller).
+            live: Apply the rules for changes made now (``state_problems``).
+                Imports of history already accepted elsewhere pass False.
+        """
+        self.require(Permission.WRITE)
+        if isinstance(record, PersonRegistered) and record.voids is None:
+            self.require(Permission.MANAGE)
+            if self.exists(record.person) or record.person in self._streams:
+                raise InvalidInput.of("person", f"{record.person!r} is already registered", record.id)
+            stream = _Stream(0, [])
+        else:
+            stream = self._stream(record.person)
+        file = stream.file(record.person)
+        problems = reference_problems(record, stream.history(), file)
+        if live:
+            problems += state_problems(record, file, self.policy, self.today())
+        if problems:
+            raise InvalidInput(problems)
+        if isinstance(record, PersonRegistered) and record.voids is None:
+            staged_file = PersonFile.build(record.person, [record])
+            if self.scope is not None and not (access_divisions(staged_file, self.policy) & self.scope):
+                raise PermissionDenied(
+                    f"actor {self.actor.id!r} may not register a person outside its divisions "
+                    f"(household {record.household})"
+                )
+            self._streams[record.person] = stream
+        stream.stage(record)
+
+    def set_identity(self, person: PersonId, identity: Identity) -> None:
+        """Record who the person is; kept apart from records and encrypted by the store."""
+        self.require(Permission.MANAGE)
+        if person not in self._streams:
+            self._stream(person)
+        self._identities[person] = identity
+
+    def add_divisions(self, divisions: Collection[Division]) -> None:
+        """Name divisions (for reports); codes need no registration to be used."""
+        self.require(Permission.MANAGE)
+        self._divisions.extend(divisions)
+
+    def notify(self, notice: Notice) -> None:
+        """Queue a notice; it goes out after commit, never before."""
+        self._notices.append(notice)
+
+    def staged(self) -> Mapping[PersonId, tuple[Record, ...]]:
+        """What this unit of work will append, by person."""
+        return {p: tuple(s.staged) for p, s in self._streams.items() if s.staged}
+
+    def commit(self) -> None:
+        """Append everything staged, atomically, then deliver the notices.
+
+        Raises:
+            ConcurrencyConflict: someone appended to one of the same people
+                since it was read; nothing was written.
+        """
+        if self._committed:
+            raise RuntimeError("a unit of work commits once")
+        appends = [
+            StreamAppend(
+                person=person,
+                expected_version=stream.version,
+                records=tuple(stream.staged),
+                access=access_divisions(stream.file(person), self.policy),
+            )
+            for person, stream in self._streams.items()
+            if stream.staged
+        ]
+        session = self.session
+        if self._divisions:
+            session.put_divisions(self._divisions)
+        if appends:
+            session.append(appends)
+        for person, identity in self._identities.items():
+            session.put_identity(person, identity)
+        session.commit()
+        self._committed = True
+        self._deliver(self._notices)
+
+    def _deliver(self, notices: list[Notice]) -> None:
+        for notice in notices:
+            try:
+                self.store.plugins.hook.antidrug_deliver_notice(notice=notice)
+            except Exception:
+                # The facts are committed; a failing channel must not make the caller
+                # believe they were not. The host sees the failure in its logs.
+                log.exception("delivering notice %s about %s failed", notice.kind, notice.person)

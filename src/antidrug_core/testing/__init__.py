@@ -1,0 +1,22 @@
+"""Test support for the library and for hosts: the store contract, fakes, strategies.
+
+Needs the ``dev`` extras (pytest, hypothesis). Nothing in the library
+imports this package.
+"""
+
+from __future__ import annotations
+
+from antidrug_core.testing.contract import PersistentStoreContract, StoreContract, open_memory_store
+from antidrug_core.testing.fakes import FixedClock, RecordingNotifier, SequentialIds, at
+from antidrug_core.testing.sample import every_record_type
+
+__all__ = [
+    "FixedClock",
+    "PersistentStoreContract",
+    "RecordingNotifier",
+    "SequentialIds",
+    "StoreContract",
+    "at",
+    "every_record_type",
+    "open_memory_store",
+]

@@ -1,0 +1,191 @@
+"""The rules a new record must meet against the person file it joins.
+
+Two tiers, because datasets and live work differ:
+
+* ``reference_problems``: what every record must meet wherever it comes
+  from — ids are unique, what it names exists and is of the right kind,
+  codes are known. Order-independent, so a dataset file can be checked in
+  any order.
+* ``state_problems``: what a record made *now* through a service must meet
+  against the state it changes — a transfer leaves from the responsible
+  division, a request is answered once, contact is restored only when lost.
+  Datasets carry history that was accepted elsewhere, so these apply to live
+  work only.
+
+Both return every problem found rather than stopping at the first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Mapping
+
+import attrs
+
+from antidrug_core.converter import plain_field_name
+from antidrug_core.model import (
+    ContactRestored,
+    LostContact,
+    PersonRegistered,
+    Problem,
+    Record,
+    RecordId,
+    RecordVoided,
+    TestDone,
+    TestDue,
+    TestExcused,
+    TransferAccepted,
+    TransferRejected,
+    TransferRequested,
+)
+from antidrug_core.model.base import is_division
+from antidrug_core.rules.policy import Policy
+from antidrug_core.state import (
+    PersonFile,
+    fulfilment,
+    in_lost_contact_on,
+    responsible_division_on,
+    transfers,
+)
+
+__all__ = ["division_fields", "reference_problems", "state_problems"]
+
+
+def division_fields(record: Record) -> dict[str, str]:
+    """The record's division codes by plain field name (``from``, ``residence`` …)."""
+    found: dict[str, str] = {}
+    for attribute in attrs.fields(type(record)):
+        if attribute.validator is is_division:
+            value = getattr(record, attribute.name)
+            if value is not None:
+                found[plain_field_name(type(record), attribute.name)] = value
+    return found
+
+
+def reference_problems(
+    record: Record,
+    history: Mapping[RecordId, Record],
+    file: PersonFile,
+    *,
+    known_divisions: Collection[str] | None = None,
+) -> list[Problem]:
+    """What is wrong with ``record`` joining a person whose records are ``history``.
+
+    Args:
+        record: The new record.
+        history: Every record of the person so far, voided ones included, by id.
+        file: The person file of ``history`` (every record known).
+        known_divisions: When given, division codes must be among them.
+    """
+    problems: list[Problem] = []
+    row = record.id
+
+    def problem(field: str, reason: str) -> None:
+        problems.append(Problem(field, reason, row))
+
+    if record.id in history:
+        problem("id", f"{record.id!r} is already used by another record of this person")
+    registered = file.registration is not None
+    if isinstance(record, PersonRegistered):
+        if registered and record.voids is None:
+            problem("person", f"{record.person!r} is already registered")
+    elif not registered:
+        problem("person", f"{record.person!r} is not registered")
+
+    if record.voids is not None:
+        target = history.get(record.voids)
+        voider = file.voided_by.get(record.voids)
+        if target is None:
+            problem("voids", f"there is no record {record.voids!r} of this person to void")
+        elif voider is not None and voider.id != record.id:
+            problem("voids", f"{record.voids!r} is already voided by {voider.id!r}")
+        elif isinstance(record, RecordVoided) and isinstance(target, PersonRegistered):
+            problem("voids", "a registration can be corrected by a new registration, not voided")
+        elif not isinstance(record, RecordVoided) and type(target) is not type(record):
+            problem(
+                "voids",
+                f"a {record.type_tag} can only replace a {record.type_tag}; "
+                f"{record.voids!r} is a {target.type_tag}",
+            )
+
+    if isinstance(record, TransferRequested) and record.from_division == record.to_division:
+        problem("to", f"the transfer goes to the division it comes from ({record.to_division})")
+    if isinstance(record, TransferAccepted | TransferRejected) and not isinstance(
+        history.get(record.request), TransferRequested
+    ):
+        problem("request", f"there is no transfer request {record.request!r} for this person")
+    if isinstance(record, TestDone) and record.due is not None:
+        due = history.get(record.due)
+        if not isinstance(due, TestDue):
+            problem("due", f"there is no due test {record.due!r} for this person")
+        elif due.kind is not record.kind:
+            problem("due", f"{record.due!r} is a {due.kind} test, not {record.kind}")
+    if isinstance(record, TestExcused) and not isinstance(history.get(record.due), TestDue):
+        problem("due", f"there is no due test {record.due!r} for this person")
+
+    if known_divisions is not None:
+        for field, code in division_fields(record).items():
+            if code not in known_divisions:
+                problem(field, f"unknown division code {code!r}")
+    return problems
+
+
+def _references(record: Record) -> dict[str, RecordId | None]:
+    if isinstance(record, TransferAccepted | TransferRejected):
+        return {"request": record.request}
+    if isinstance(record, TestDone | TestExcused):
+        return {"due": record.due}
+    return {}
+
+
+def state_problems(record: Record, file: PersonFile, policy: Policy, today: dt.date) -> list[Problem]:
+    """What is wrong with ``record`` as a change made now to the state in ``file``."""
+    problems: list[Problem] = []
+    row = record.id
+
+    def problem(field: str, reason: str) -> None:
+        problems.append(Problem(field, reason, row))
+
+    for field, target in _references(record).items():
+        if target is not None and target in file.voided_by:
+            problem(field, f"{target!r} is voided")
+    if isinstance(record, TransferRequested) and file.registration is not None:
+        responsible = responsible_division_on(file, record.on, policy)
+        if record.to_division == responsible:
+            problem("to", f"the person is already managed by {responsible} on {record.on}")
+        elif record.from_division != responsible:
+            problem(
+                "from",
+                f"the responsible division on {record.on} is {responsible}, not {record.from_division}",
+            )
+        waiting = [t for t in transfers(file) if t.answer is None]
+        if waiting:
+            problem("person", f"transfer {waiting[0].request.id!r} is still waiting for an answer")
+    if isinstance(record, TransferAccepted | TransferRejected):
+        for transfer in transfers(file):
+            if transfer.request.id != record.request:
+                continue
+            if transfer.answer is not None:
+                problem("request", f"{record.request!r} was already answered by {transfer.answer.id!r}")
+            elif record.on < transfer.request.on:
+                problem("on", f"the answer is dated before the request ({transfer.request.on})")
+    if isinstance(record, TestDone) and record.due is not None:
+        due = file.get(record.due)
+        if isinstance(due, TestDue):
+            done = fulfilment(file, due, policy)
+            if done is not None and done.due == due.id:
+                problem("due", f"{record.due!r} was already taken ({done.id!r})")
+    if isinstance(record, TestExcused):
+        due = file.get(record.due)
+        if isinstance(due, TestDue) and fulfilment(file, due, policy) is not None:
+            problem("due", f"{record.due!r} was already taken; a taken test cannot be excused")
+    if isinstance(record, LostContact) and in_lost_contact_on(file, record.on):
+        problem("on", f"the person is already in lost contact on {record.on}")
+    if isinstance(record, ContactRestored) and not in_lost_contact_on(file, record.on):
+        problem("on", f"the person is not in lost contact on {record.on}")
+    if record.on > today and not isinstance(record, TestDue):
+        problem(
+            "on",
+            f"{record.on} is in the future (today is {today}); only due tests are planned ahead",
+        )
+    return problems
