@@ -1,0 +1,1 @@
+"""Subcommands of ``antidrug``, one module each, registered by ``cli.build_parser``."""

@@ -1,0 +1,61 @@
+"""What several subcommands share: the store option, the actor, reading files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from antidrug_core.bootstrap import open_store
+from antidrug_core.interchange import Dataset, read_dataset
+from antidrug_core.model import Actor, InvalidInput
+from antidrug_core.store import Store
+
+__all__ = ["DEFAULT_DB", "add_db_option", "load_dataset_file", "local_actor", "open_cli_store", "progress"]
+
+DEFAULT_DB = "sqlite:///antidrug.db"
+"""The embedded default: a SQLite file in the working folder."""
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    """``--db URL``, defaulting to the embedded SQLite file."""
+    parser.add_argument(
+        "--db",
+        default=DEFAULT_DB,
+        metavar="URL",
+        help=f"store URL (default {DEFAULT_DB}; also memory://, postgresql+psycopg://…, mysql+pymysql://…)",
+    )
+
+
+def open_cli_store(args: argparse.Namespace, *, create: bool = True) -> Store:
+    """The store ``--db`` names."""
+    return open_store(args.db, create=create)
+
+
+def local_actor() -> Actor:
+    """A command-line user acts on their own database as its administrator."""
+    return Actor.local_administrator("antidrug-cli")
+
+
+def load_dataset_file(path: str) -> Dataset:
+    """Read and validate a dataset file; every problem is reported, nothing is used if any.
+
+    Raises:
+        InvalidInput: for a missing file, bad JSON, or any problem in the dataset.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise InvalidInput.of("--dataset", f"{path}: {error.strerror}") from None
+    try:
+        data: Any = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidInput.of("--dataset", f"{path}: not JSON ({error.msg} at line {error.lineno})") from None
+    return read_dataset(data)
+
+
+def progress(message: str) -> None:
+    """A line of progress for people watching, on standard error so output stays clean."""
+    print(message, file=sys.stderr, flush=True)
