@@ -22,6 +22,7 @@ from antidrug_core.model import (
     SeriousBreachKind,
     Status,
     StatusChanged,
+    registration_id,
 )
 from antidrug_core.services._notices import notify_about
 from antidrug_core.services.unit_of_work import UnitOfWork
@@ -72,6 +73,7 @@ def register_person(
     person = person or PersonId(uow.new_id())
     uow.add(
         PersonRegistered,
+        id=registration_id(person),
         person=person,
         on=on,
         household=household,

@@ -213,8 +213,17 @@ class UnitOfWork:
 
     # --- writing -------------------------------------------------------------------------
 
-    def add(self, cls: type[R], *, person: PersonId, on: dt.date, **fields: Any) -> R:
+    def add(
+        self, cls: type[R], *, person: PersonId, on: dt.date, id: RecordId | None = None, **fields: Any
+    ) -> R:
         """Make a record of type ``cls`` by this actor, now, check it and stage it.
+
+        Args:
+            cls: The record type.
+            person: Whom it is about.
+            on: The date it took effect.
+            id: A given id (a registration's is fixed); a new one by default.
+            fields: The record's own fields.
 
         Raises:
             InvalidInput: every problem with the record, by field.
@@ -222,7 +231,7 @@ class UnitOfWork:
         """
         try:
             record = cls(
-                id=self.new_id(),
+                id=id or self.new_id(),
                 person=person,
                 on=on,
                 recorded_at=self.now(),

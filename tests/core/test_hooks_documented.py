@@ -8,11 +8,13 @@ from pathlib import Path
 
 from antidrug_core import hookspecs
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "hooks.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "hooks.md"
 
 
 def hook_names() -> list[str]:
-    return [name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("antidrug_")]
+    return [
+        name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("antidrug_")
+    ]
 
 
 def test_there_are_hooks_to_document() -> None:
