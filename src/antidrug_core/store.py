@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
 import uuid
 from collections.abc import Callable
 from types import TracebackType
@@ -44,6 +46,22 @@ class Store:
         self.policy = policy or Policy()
         self.rules = rules or Rules()
         self.ids = ids
+        self._last_recorded_at: dt.datetime | None = None
+        self._time_lock = threading.Lock()
+
+    def recording_time(self) -> dt.datetime:
+        """The time to stamp a record with: the clock's, but always later than the last one stamped.
+
+        Two facts about a person on the same day are ordered by when they were
+        recorded; a clock that stands still (a test's, or a coarse system clock)
+        must not leave that order to chance.
+        """
+        with self._time_lock:
+            now = self.clock.now()
+            if self._last_recorded_at is not None and now <= self._last_recorded_at:
+                now = self._last_recorded_at + dt.timedelta(microseconds=1)
+            self._last_recorded_at = now
+            return now
 
     @property
     def url(self) -> str:

@@ -234,7 +234,7 @@ class UnitOfWork:
                 id=id or self.new_id(),
                 person=person,
                 on=on,
-                recorded_at=self.now(),
+                recorded_at=self.store.recording_time(),
                 recorded_by=self.actor.id,
                 **fields,
             )
