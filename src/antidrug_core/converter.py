@@ -13,7 +13,9 @@ offset, enums by value, optional fields left out when empty.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import functools
+import typing
 import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
@@ -126,8 +128,13 @@ def _make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)
     converter.register_structure_hook(dt.datetime, _parse_timestamp)
     converter.register_structure_hook(str, _structure_str)
-    converter.register_unstructure_hook(
-        frozenset, lambda value: sorted(converter.unstructure(item) for item in value)
+    # Plain data means plain: enum members become their values, sets become sorted lists.
+    # StrEnum is registered by name: its MRO puts ``str`` (passed through as is) before ``Enum``.
+    converter.register_unstructure_hook(enum.StrEnum, lambda member: member.value)
+    converter.register_unstructure_hook(enum.Enum, lambda member: member.value)
+    converter.register_unstructure_hook_func(
+        lambda cls: cls is frozenset or typing.get_origin(cls) is frozenset,
+        lambda value: sorted(converter.unstructure(item) for item in value),
     )
     for cls in RECORD_TYPES.values():
         _configure_record(converter, cls)

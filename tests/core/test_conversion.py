@@ -5,15 +5,27 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from antidrug_core.converter import record_from_data, record_to_data, structure, unstructure
-from antidrug_core.model import RECORD_TYPES, Division, FactorValue, InvalidInput, Record
+from antidrug_core.model import (
+    RECORD_TYPES,
+    Actor,
+    Division,
+    FactorValue,
+    InvalidInput,
+    Notice,
+    NoticeKind,
+    Record,
+    Role,
+)
+from antidrug_core.rules import Policy, Responsibility
 from antidrug_core.testing import every_record_type
-from antidrug_core.testing.strategies import record_strategies, records
+from antidrug_core.testing.strategies import days, division_codes, record_strategies, records
 
 PINNED = Path(__file__).resolve().parents[1] / "data" / "records-v1.json"
 
@@ -38,9 +50,39 @@ def test_a_division_survives_a_round_trip(division: Division) -> None:
     assert structure(unstructure(division), Division) == division
 
 
-def test_a_factor_value_survives_a_round_trip() -> None:
-    value = FactorValue("drug_type", "synthetic")
-    assert structure(unstructure(value), FactorValue) == value
+notices = st.builds(
+    Notice,
+    kind=st.sampled_from(NoticeKind),
+    person=st.none() | st.sampled_from(["P1", "P2"]),
+    divisions=st.frozensets(division_codes, max_size=3),
+    on=days,
+    message=st.text(max_size=30),
+    record=st.none() | st.just("r1"),
+)
+actors = st.builds(
+    Actor, id=st.just("u1"), role=st.sampled_from(Role), divisions=st.frozensets(division_codes, min_size=1)
+)
+policies = st.builds(
+    Policy,
+    responsible=st.sampled_from(Responsibility),
+    test_window_days=st.integers(0, 30),
+    missed_after_days=st.integers(0, 90),
+    time_zone=st.sampled_from(["Asia/Shanghai", "Asia/Urumqi"]),
+)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [notices, actors, policies, st.builds(FactorValue, st.just("work"), st.just("stable"))],
+    ids=["notice", "actor", "policy", "factor-value"],
+)
+@given(data=st.data())
+def test_a_value_object_survives_a_round_trip_as_plain_json_data(
+    values: st.SearchStrategy[Any], data: st.DataObject
+) -> None:
+    value = data.draw(values)
+    plain = json.loads(json.dumps(unstructure(value), ensure_ascii=False))
+    assert structure(plain, type(value)) == value
 
 
 def test_the_serialised_form_of_every_record_type_is_pinned() -> None:
