@@ -121,6 +121,10 @@ class _UnknownType(ValueError):
         super().__init__(f"unknown record type {tag!r}")
 
 
+def _is_frozenset(cls: Any) -> bool:
+    return cls is frozenset or typing.get_origin(cls) is frozenset
+
+
 def _make_converter() -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     converter.register_unstructure_hook(dt.date, dt.date.isoformat)
@@ -133,8 +137,7 @@ def _make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(enum.StrEnum, lambda member: member.value)
     converter.register_unstructure_hook(enum.Enum, lambda member: member.value)
     converter.register_unstructure_hook_func(
-        lambda cls: cls is frozenset or typing.get_origin(cls) is frozenset,
-        lambda value: sorted(converter.unstructure(item) for item in value),
+        _is_frozenset, lambda value: sorted(converter.unstructure(v) for v in value)
     )
     for cls in RECORD_TYPES.values():
         _configure_record(converter, cls)
@@ -147,6 +150,11 @@ def _make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(
         Division, make_dict_unstructure_fn(Division, converter, _cattrs_omit_if_default=True)
     )
+    # Indicator definitions serialise here too (one converter); imported late because the
+    # indicators package itself reads records through this module.
+    from antidrug_core.indicators.conversion import configure_converter as configure_indicators
+
+    configure_indicators(converter)
     return converter
 
 
