@@ -9,23 +9,27 @@ every back end behaves the same and one contract test suite
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Sequence
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
 
 from antidrug_core.model import Division, DivisionCode, PersonId, Record
 
 if TYPE_CHECKING:
+    from antidrug_core.audit import ChainHead, ChainRow
     from antidrug_core.identity import Identity
 
 __all__ = [
+    "AuditableRecorder",
+    "BulkRecorder",
     "Recorder",
     "RecorderSession",
     "Scope",
     "StoreContext",
     "StoredStream",
     "StreamAppend",
+    "VersionedRecorder",
 ]
 
 Scope = frozenset[DivisionCode] | None
@@ -135,3 +139,59 @@ class StoreContext:
     create: bool = True
     """Create the schema when the database is empty (the embedded default
     does; a platform usually migrates explicitly with ``antidrug init``)."""
+    upgrade: bool = False
+    """Bring an older schema up to this library's (``antidrug init`` does).
+    Without it a store refuses an older database and names the command that
+    upgrades it, so that no schema changes behind a platform's back."""
+
+
+# --- Optional capabilities: a recorder may offer these besides the protocol above. ---------
+
+
+@runtime_checkable
+class AuditableRecorder(Protocol):
+    """A recorder that keeps its records in a hash chain (``antidrug_core.audit``)."""
+
+    def chain(self) -> Iterator[ChainRow]:
+        """Every stored record with its sequence number and stored hash, in sequence order, streamed."""
+        ...
+
+    def chain_head(self) -> ChainHead:
+        """Where the store records that its chain ends."""
+        ...
+
+
+@runtime_checkable
+class BulkRecorder(Protocol):
+    """A recorder that can load many people at once with set-based inserts."""
+
+    def bulk_append(
+        self,
+        appends: Iterable[StreamAppend],
+        *,
+        divisions: Sequence[Division] = (),
+        progress: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Append many streams in one transaction and return how many records were written.
+
+        The guarantees are a session's: all or nothing, versions checked,
+        the chain extended, access sets kept. Records are not checked
+        against the person file (the caller validated them, e.g. with
+        ``read_dataset``). ``appends`` is consumed lazily, so it may be a
+        generator over more people than fit in memory; ``progress`` is told
+        the people and records written so far after each batch.
+
+        Raises:
+            ConcurrencyConflict: a stream's version is not the expected one.
+            InvalidInput: a record id is already used.
+        """
+        ...
+
+
+@runtime_checkable
+class VersionedRecorder(Protocol):
+    """A recorder over a database whose schema has revisions (migrations)."""
+
+    def schema_revisions(self) -> tuple[str | None, str]:
+        """The schema revision the database had when opened (None: it was empty), and the one it has now."""
+        ...

@@ -1,0 +1,319 @@
+"""The SQL tables, with the record table's typed columns derived from the record classes.
+
+One table holds every record: the fields all records share, one typed
+column per content field of any record type (so a set-based evaluator can
+filter on ``status``, ``method``, ``due`` … without parsing JSON), the
+canonical JSON payload that reads back to exactly the record written, and
+the audit chain (a gap-free ``sequence`` and its ``hash``).
+
+The content columns are derived from the attrs fields of
+``antidrug_core.model.RECORD_TYPES``; the Alembic migrations spell the same
+schema out, and a test fails when the two drift apart (a new record field
+needs a new migration).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import functools
+import typing
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Dialect
+
+from antidrug_core.model import RECORD_TYPES, Record
+
+__all__ = [
+    "ACCESS",
+    "BASE_COLUMNS",
+    "CHAIN_HEAD",
+    "DIVISIONS",
+    "IDENTITIES",
+    "KEY_LENGTH",
+    "META",
+    "METADATA",
+    "PEOPLE",
+    "RECORDS",
+    "ContentColumn",
+    "Digest",
+    "Key",
+    "UtcDateTime",
+    "content_columns",
+]
+
+KEY_LENGTH = 128
+"""The longest id (person, record, actor) a store accepts, in characters."""
+
+DIVISION_LENGTH = 12
+"""Division codes are 6, 9 or 12 digits."""
+
+
+class Key(sa.types.TypeDecorator[str]):
+    """An id compared and ordered byte by byte, like Python compares strings.
+
+    Person ids must sort the same in every store (``read_streams`` is
+    ordered by person) and ``r1`` must differ from ``R1`` and from ``r1 ``.
+    PostgreSQL gets the ``C`` collation; MySQL/MariaDB, whose text
+    collations ignore case or trailing spaces, get ``VARBINARY`` holding
+    UTF-8.
+    """
+
+    impl = sa.String
+    cache_ok = True
+
+    def __init__(self, length: int = KEY_LENGTH) -> None:
+        super().__init__(length)
+        self.length = length
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "mysql":
+            return dialect.type_descriptor(mysql.VARBINARY(self.length * 4))
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(sa.String(self.length, collation="C"))
+        return dialect.type_descriptor(sa.String(self.length))
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> Any:
+        if value is not None and dialect.name == "mysql":
+            return value.encode("utf-8")
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        if isinstance(value, bytes | bytearray | memoryview):
+            return bytes(value).decode("utf-8")
+        return typing.cast(str | None, value)
+
+
+class UtcDateTime(sa.types.TypeDecorator[dt.datetime]):
+    """An instant kept as UTC without an offset, to the microsecond, on every engine.
+
+    The record's own offset is kept in its payload; this column is for
+    comparing and filtering ("recorded by T").
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "mysql":
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        return dialect.type_descriptor(sa.DateTime())
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("a timestamp without a UTC offset cannot be stored")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+class Digest(sa.types.TypeDecorator[bytes]):
+    """A 32-byte digest (a hash, a blind index); ``VARBINARY(32)`` on MySQL so it can be indexed."""
+
+    impl = sa.LargeBinary
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "mysql":
+            return dialect.type_descriptor(mysql.VARBINARY(32))
+        return dialect.type_descriptor(sa.LargeBinary())
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> bytes | None:
+        return None if value is None else bytes(value)
+
+
+def _long_text() -> sa.types.TypeEngine[str]:
+    return sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql")
+
+
+def _sequence_type() -> sa.types.TypeEngine[int]:
+    # On SQLite only ``INTEGER PRIMARY KEY`` is the rowid itself (no second index).
+    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+@attrs.frozen
+class ContentColumn:
+    """A typed column for one content field name, shared by every record type that has it."""
+
+    name: str
+    kind: str
+    """``enum``, ``division``, ``key`` or ``text``."""
+    length: int | None
+    """The longest value for enums; None otherwise."""
+
+    def column_type(self) -> sa.types.TypeEngine[Any]:
+        """The SQL type of the column."""
+        if self.kind == "enum":
+            assert self.length is not None
+            return sa.String(self.length)
+        if self.kind == "division":
+            return sa.String(DIVISION_LENGTH)
+        if self.kind == "key":
+            return Key()
+        return sa.Text()
+
+
+BASE_COLUMNS: tuple[str, ...] = tuple(a.name for a in attrs.fields(Record))
+"""The fields every record has: id, person, on, recorded_at, recorded_by, voids."""
+
+
+def _field_kind(cls: type[Record], field: attrs.Attribute[Any]) -> tuple[str, int | None] | None:
+    """What column a content field needs, from its annotation; None for fields kept in the payload only."""
+    resolved = typing.get_type_hints(cls)[field.name]
+    written = field.type if isinstance(field.type, str) else repr(field.type)
+    options = [t for t in typing.get_args(resolved) if t is not type(None)] or [resolved]
+    if len(options) != 1:
+        return None
+    (base,) = options
+    if isinstance(base, type) and issubclass(base, enum.Enum):
+        return "enum", max(len(str(member.value)) for member in base)
+    if base is str and "DivisionCode" in written:
+        return "division", None
+    if base is str and "RecordId" in written:
+        return "key", None
+    if base is str:
+        return "text", None
+    return None  # structured values (assessment factors) live in the payload
+
+
+@functools.cache
+def content_columns() -> tuple[ContentColumn, ...]:
+    """Every content column, by name, derived from the record types' attrs fields.
+
+    Raises:
+        TypeError: two record types use one field name for different kinds of value.
+    """
+    found: dict[str, ContentColumn] = {}
+    for cls in RECORD_TYPES.values():
+        for field in attrs.fields(cls):
+            if field.name in BASE_COLUMNS:
+                continue
+            kind = _field_kind(cls, field)
+            if kind is None:
+                continue
+            column = ContentColumn(field.name, kind[0], kind[1])
+            known = found.get(field.name)
+            if known is not None and known.kind != column.kind:
+                raise TypeError(
+                    f"field {field.name!r} is a {known.kind} in one record type, a {column.kind} in another"
+                )
+            if known is not None and column.kind == "enum":
+                column = attrs.evolve(column, length=max(known.length or 0, column.length or 0))
+            found[field.name] = column
+    return tuple(sorted(found.values(), key=lambda c: c.name))
+
+
+_COLUMNS_OF: dict[type[Record], tuple[str, ...]] = {}
+
+
+def columns_of(cls: type[Record]) -> tuple[str, ...]:
+    """The content columns a record type fills."""
+    found = _COLUMNS_OF.get(cls)
+    if found is None:
+        names = {c.name for c in content_columns()}
+        found = _COLUMNS_OF[cls] = tuple(a.name for a in attrs.fields(cls) if a.name in names)
+    return found
+
+
+METADATA = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+_TABLE_OPTIONS: dict[str, Any] = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4"}
+
+META = sa.Table(
+    "antidrug_meta",
+    METADATA,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(255), nullable=False),
+    **_TABLE_OPTIONS,
+)
+"""Facts about the database itself: ``schema_revision``, ``format``, the identity key check."""
+
+CHAIN_HEAD = sa.Table(
+    "antidrug_chain_head",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("sequence", sa.BigInteger, nullable=False),
+    sa.Column("hash", Digest(), nullable=False),
+    **_TABLE_OPTIONS,
+)
+"""One row: the last sequence number and hash. Writers lock it, so the chain has one writer at a time."""
+
+PEOPLE = sa.Table(
+    "antidrug_people",
+    METADATA,
+    sa.Column("person", Key(), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    **_TABLE_OPTIONS,
+)
+"""Each person's stream head: how many records it holds (optimistic concurrency)."""
+
+ACCESS = sa.Table(
+    "antidrug_access",
+    METADATA,
+    sa.Column("person", Key(), sa.ForeignKey(PEOPLE.c.person), primary_key=True),
+    sa.Column("division", sa.String(DIVISION_LENGTH), primary_key=True),
+    sa.Index(None, "division", "person"),
+    **_TABLE_OPTIONS,
+)
+"""The divisions whose actors may see each person, every ancestor included: scoping is a join."""
+
+DIVISIONS = sa.Table(
+    "antidrug_divisions",
+    METADATA,
+    sa.Column("code", sa.String(DIVISION_LENGTH), primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("parent", sa.String(DIVISION_LENGTH), nullable=True),
+    **_TABLE_OPTIONS,
+)
+"""Divisions by name, for reports."""
+
+IDENTITIES = sa.Table(
+    "antidrug_identities",
+    METADATA,
+    sa.Column("person", Key(), sa.ForeignKey(PEOPLE.c.person), primary_key=True),
+    sa.Column("name", sa.LargeBinary, nullable=False),
+    sa.Column("resident_id", sa.LargeBinary, nullable=False),
+    sa.Column("resident_id_index", Digest(), nullable=False, index=True),
+    **_TABLE_OPTIONS,
+)
+"""Names and resident identity numbers, AES-GCM encrypted, with a keyed blind index for lookup."""
+
+
+def _records_table() -> sa.Table:
+    content = [sa.Column(c.name, c.column_type(), nullable=True) for c in content_columns()]
+    return sa.Table(
+        "antidrug_records",
+        METADATA,
+        sa.Column("sequence", _sequence_type(), primary_key=True, autoincrement=False),
+        sa.Column("id", Key(), nullable=False, unique=True),
+        sa.Column("type", sa.String(32), nullable=False),
+        sa.Column("person", Key(), sa.ForeignKey(PEOPLE.c.person), nullable=False),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("on", sa.Date, nullable=False),
+        sa.Column("recorded_at", UtcDateTime(), nullable=False),
+        sa.Column("recorded_by", sa.String(KEY_LENGTH), nullable=False),
+        sa.Column("voids", Key(), nullable=True),
+        *content,
+        sa.Column("payload", _long_text(), nullable=False),
+        sa.Column("hash", Digest(), nullable=False),
+        sa.UniqueConstraint("person", "version"),
+        sa.Index(None, "type", "on"),
+        **_TABLE_OPTIONS,
+    )
+
+
+RECORDS = _records_table()
+"""Every record: shared fields, typed content columns, canonical payload, chain sequence and hash."""
