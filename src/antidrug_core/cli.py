@@ -17,7 +17,7 @@ from antidrug_core.model import AntidrugError, InvalidInput
 
 __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 
-COMMAND_MODULES: tuple[str, ...] = ("antidrug_core.commands.people",)
+COMMAND_MODULES: tuple[str, ...] = ("antidrug_core.commands.people", "antidrug_core.commands.rates")
 """The modules that each add subcommands; a new command is a new module listed here."""
 
 

@@ -17,8 +17,13 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from antidrug_core.model import Notice
-    from antidrug_core.ports import Recorder, StoreContext
+    from collections.abc import Sequence
+
+    from antidrug_core.indicators.definitions import IndicatorDefinition
+    from antidrug_core.indicators.results import EvaluationRequest, IndicatorResult
+    from antidrug_core.model import DivisionTree, Notice
+    from antidrug_core.ports import Recorder, Scope, StoreContext
+    from antidrug_core.registry import Registry
     from antidrug_core.rules import RuleRegistry
 
 __all__ = ["hookspec"]
@@ -75,3 +80,48 @@ def antidrug_deliver_notice(notice: Notice) -> None:
 def antidrug_register_rules(registry: RuleRegistry) -> None:
     """Add or replace local rules: test schedules per division, risk rule
     sets, level schemes, control measures. Called once when a store opens."""
+
+
+# --- Indicators ---------------------------------------------------------------------------
+
+
+@hookspec
+def antidrug_register_indicators(registry: Registry[IndicatorDefinition]) -> None:
+    """Add indicator definitions (data, not code): local indicators beside the standard catalogue.
+
+    Called whenever the definitions in force are collected. The standard
+    catalogue registers itself first; ``registry.add(definition)`` adds one,
+    ``registry.add(definition, replace=True)`` deliberately replaces an entry
+    with the same id. A definition is checked when it is built (or read with
+    ``indicators.definition_from_data``) and refused with ``InvalidInput``
+    naming every problem.
+    """
+
+
+@hookspec(firstresult=True)
+def antidrug_evaluate_indicators(
+    recorder: Recorder,
+    scope: Scope,
+    request: EvaluationRequest,
+    definitions: Sequence[IndicatorDefinition],
+    tree: DivisionTree,
+) -> list[IndicatorResult] | None:
+    """Evaluate ``definitions`` fast, straight from the store's own tables.
+
+    First result wins. Return None to let the reference evaluator answer
+    (for a recorder that is not yours, or a criterion you do not translate).
+    A result list must be exactly what the reference evaluator would return
+    for the same request: one result per reported division (sorted by code)
+    and definition (in the order given), computed from the people in
+    ``scope`` as known at ``request.known_at``, under ``request.policy``
+    (always filled in here), in ``request.view``.
+
+    Args:
+        recorder: The store's recorder (check it is yours).
+        scope: The divisions the actor may see (None: every division).
+        request: Period, ``known_at``, policy, divisions to report (None:
+            every division of ``tree`` and every division someone counts in,
+            those the scope covers), view.
+        definitions: The definitions to evaluate, in result order.
+        tree: The division hierarchy used to add divisions up.
+    """

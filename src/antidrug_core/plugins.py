@@ -22,7 +22,7 @@ ENTRY_POINT_GROUP = "antidrug_core"
 hookimpl = pluggy.HookimplMarker(PROJECT)
 """Marks a function as a hook implementation."""
 
-BUILTIN_PLUGINS: tuple[str, ...] = ()
+BUILTIN_PLUGINS: tuple[str, ...] = ("antidrug_core.indicators.catalogue",)
 """Core modules that implement hooks, registered before entry points so that
 built-in behaviour goes through the same path as any plugin's."""
 

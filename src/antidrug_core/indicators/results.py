@@ -13,6 +13,7 @@ from fractions import Fraction
 
 import attrs
 
+from antidrug_core.indicators.definitions import Unit
 from antidrug_core.indicators.period import Period
 from antidrug_core.model import DivisionCode
 from antidrug_core.rules.policy import Policy
@@ -45,6 +46,8 @@ class IndicatorResult:
     """Only records recorded by then were used; None for everything."""
     policy: Policy
     view: View = View.RESPONSIBLE
+    unit: Unit = Unit.PERCENT
+    """How ``value`` reads: a percentage, a count or a ratio (from the definition)."""
     initial_population: int
     denominator: int
     denominator_exclusion: int
@@ -75,8 +78,13 @@ class EvaluationRequest:
 
     period: Period
     known_at: dt.datetime | None = None
-    policy: Policy = attrs.field(factory=Policy)
+    policy: Policy | None = None
+    """The settings to evaluate under; None for those of the data (the dataset's
+    ``policy``, or the store's). Results always name the settings actually used."""
     indicators: tuple[str, ...] | None = None
     """Ids to evaluate; None for the whole catalogue."""
     divisions: tuple[DivisionCode, ...] | None = None
     """Divisions to report; None for every division known (every level)."""
+    view: View = View.RESPONSIBLE
+    """Whose people count: the responsible division's (aggregated upward), or a
+    co-managing division's own view (never aggregated)."""

@@ -1,0 +1,124 @@
+"""Indicators an auditor can trust: definitions as data, a readable evaluator, evidence.
+
+* ``IndicatorDefinition`` and the criteria in ``indicators.criteria``: what a
+  figure counts, as data with a canonical form and a digest.
+* ``standard_catalogue()`` / ``indicator_definitions(plugins)``: the
+  catalogue of INDICATORS.md (version 1), plus local indicators plugins add
+  through ``antidrug_register_indicators``.
+* ``evaluate_dataset`` / ``evaluate_in_store``: every indicator for every
+  division, as ``IndicatorResult`` values.
+* ``explain_dataset`` / ``explain_in_store``: who is in each population and
+  the records that decided it.
+* ``rates_document`` / ``rates_csv`` / ``rates_table``: ``antidrug-rates/1``.
+"""
+
+from __future__ import annotations
+
+from antidrug_core.indicators.canonical import (
+    canonical_form,
+    definition_from_data,
+    definition_to_data,
+    digest,
+)
+from antidrug_core.indicators.catalogue import (
+    CATALOGUE_VERSION,
+    MANAGED,
+    indicator_definitions,
+    indicator_registry,
+    select_definitions,
+    standard_catalogue,
+)
+from antidrug_core.indicators.criteria import (
+    AllOf,
+    AnyOf,
+    Criterion,
+    DueExcused,
+    EveryDueExcused,
+    FulfilledInWindow,
+    HasRecord,
+    InLostContact,
+    Not,
+    StatusIn,
+    When,
+    Where,
+)
+from antidrug_core.indicators.definitions import (
+    POPULATIONS,
+    AcceptedTransfers,
+    Basis,
+    Direction,
+    DueTests,
+    IndicatorDefinition,
+    ItemSource,
+    RecordsInPeriod,
+    Rounding,
+    Unit,
+)
+from antidrug_core.indicators.evaluate import (
+    evaluate_dataset,
+    evaluate_in_store,
+    explain_dataset,
+    explain_in_store,
+)
+from antidrug_core.indicators.evidence import Check, Explanation, RecordRef, Subject
+from antidrug_core.indicators.numbers import NO_VALUE, display, round_fraction, value_text
+from antidrug_core.indicators.period import Period
+from antidrug_core.indicators.reference import evaluate_files
+from antidrug_core.indicators.results import EvaluationRequest, IndicatorResult, View
+from antidrug_core.indicators.writers import RATES_FORMAT, rates_csv, rates_document, rates_table
+
+__all__ = [
+    "CATALOGUE_VERSION",
+    "MANAGED",
+    "NO_VALUE",
+    "POPULATIONS",
+    "RATES_FORMAT",
+    "AcceptedTransfers",
+    "AllOf",
+    "AnyOf",
+    "Basis",
+    "Check",
+    "Criterion",
+    "Direction",
+    "DueExcused",
+    "DueTests",
+    "EvaluationRequest",
+    "EveryDueExcused",
+    "Explanation",
+    "FulfilledInWindow",
+    "HasRecord",
+    "InLostContact",
+    "IndicatorDefinition",
+    "IndicatorResult",
+    "ItemSource",
+    "Not",
+    "Period",
+    "RecordRef",
+    "RecordsInPeriod",
+    "Rounding",
+    "StatusIn",
+    "Subject",
+    "Unit",
+    "View",
+    "When",
+    "Where",
+    "canonical_form",
+    "definition_from_data",
+    "definition_to_data",
+    "digest",
+    "display",
+    "evaluate_dataset",
+    "evaluate_files",
+    "evaluate_in_store",
+    "explain_dataset",
+    "explain_in_store",
+    "indicator_definitions",
+    "indicator_registry",
+    "rates_csv",
+    "rates_document",
+    "rates_table",
+    "round_fraction",
+    "select_definitions",
+    "standard_catalogue",
+    "value_text",
+]

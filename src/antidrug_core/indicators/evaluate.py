@@ -1,0 +1,229 @@
+"""The entry points: evaluate or explain the catalogue over a dataset or a store.
+
+A dataset is evaluated by the reference evaluator. A store first asks the
+``antidrug_evaluate_indicators`` hook (a storage plugin may answer from its
+own tables, fast) and falls back to the reference evaluator over the
+person files the actor may see. Explanations always come from the
+reference evaluator's own membership rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+from antidrug_core.indicators.catalogue import indicator_definitions, select_definitions, standard_catalogue
+from antidrug_core.indicators.definitions import IndicatorDefinition
+from antidrug_core.indicators.evidence import Explanation, IdentityLookup, explain_histories
+from antidrug_core.indicators.reference import evaluate_files
+from antidrug_core.indicators.results import EvaluationRequest, IndicatorResult
+from antidrug_core.interchange import Dataset
+from antidrug_core.model import (
+    Division,
+    DivisionCode,
+    DivisionTree,
+    InvalidInput,
+    Permission,
+    PersonId,
+    Problem,
+    division_code,
+    is_within,
+)
+from antidrug_core.ports import Scope
+from antidrug_core.rules.policy import Policy
+from antidrug_core.services.unit_of_work import UnitOfWork
+
+__all__ = [
+    "evaluate_dataset",
+    "evaluate_in_store",
+    "explain_dataset",
+    "explain_in_store",
+]
+
+
+def _resolved(request: EvaluationRequest, policy: Policy) -> tuple[EvaluationRequest, Policy]:
+    used = request.policy or policy
+    return attrs.evolve(request, policy=used), used
+
+
+# --- datasets -----------------------------------------------------------------------------------
+
+
+def _dataset_divisions(dataset: Dataset, request: EvaluationRequest) -> list[DivisionCode] | None:
+    if request.divisions is None:
+        return None
+    known = {d.code for d in dataset.divisions}
+    unknown = [code for code in request.divisions if code not in known]
+    if unknown:
+        raise InvalidInput.of("division", f"the dataset has no division {', '.join(map(repr, unknown))}")
+    return sorted(set(request.divisions))
+
+
+def evaluate_dataset(
+    dataset: Dataset,
+    request: EvaluationRequest,
+    *,
+    definitions: Sequence[IndicatorDefinition] | None = None,
+) -> list[IndicatorResult]:
+    """Every requested indicator for every division of a dataset, by the reference evaluator.
+
+    Args:
+        dataset: A validated dataset (``interchange.read_dataset``).
+        request: Period, ``known_at``, indicators and divisions to report,
+            view; the policy defaults to the dataset's.
+        definitions: The definitions in force; the standard catalogue by default.
+
+    Returns:
+        One result per division of the dataset (every level, sorted by code)
+        and per indicator (in catalogue order).
+
+    Raises:
+        InvalidInput: an unknown indicator or division was asked for.
+    """
+    request, policy = _resolved(request, dataset.policy)
+    chosen = select_definitions(definitions or standard_catalogue(), request.indicators)
+    return evaluate_files(
+        dataset.files(request.known_at),
+        chosen,
+        request,
+        dataset.tree,
+        policy=policy,
+        divisions=_dataset_divisions(dataset, request),
+    )
+
+
+def explain_dataset(
+    dataset: Dataset,
+    request: EvaluationRequest,
+    indicator: str,
+    *,
+    definitions: Sequence[IndicatorDefinition] | None = None,
+) -> list[Explanation]:
+    """The evidence behind one indicator's results over a dataset, one explanation per division.
+
+    Dataset person ids are pseudonymous and datasets carry no identities.
+
+    Raises:
+        InvalidInput: an unknown indicator or division was asked for.
+    """
+    request, policy = _resolved(request, dataset.policy)
+    (definition,) = select_definitions(definitions or standard_catalogue(), [indicator])
+    return explain_histories(
+        sorted(dataset.by_person().items()),
+        definition,
+        request,
+        dataset.tree,
+        policy=policy,
+        divisions=_dataset_divisions(dataset, request),
+    )
+
+
+# --- stores -------------------------------------------------------------------------------------
+
+
+def _covered(code: DivisionCode, scope: Scope) -> bool:
+    return scope is None or any(is_within(code, division) for division in scope)
+
+
+def _store_tree(uow: UnitOfWork, request: EvaluationRequest) -> DivisionTree:
+    """The store's divisions, with any requested division it does not name (named by its code)."""
+    divisions = {d.code: d for d in uow.divisions()}
+    problems: list[Problem] = []
+    for code in request.divisions or ():
+        try:
+            division_code(code)
+        except InvalidInput as error:
+            problems.extend(error.problems)
+            continue
+        divisions.setdefault(code, Division(code=code, name=code))
+    if problems:
+        raise InvalidInput(problems)
+    return DivisionTree(divisions.values())
+
+
+def _store_divisions(
+    results: list[IndicatorResult], request: EvaluationRequest, scope: Scope
+) -> list[IndicatorResult]:
+    if request.divisions is not None:
+        wanted = set(request.divisions)
+        return [r for r in results if r.division in wanted]
+    return [r for r in results if _covered(r.division, scope)]
+
+
+def evaluate_in_store(uow: UnitOfWork, request: EvaluationRequest) -> list[IndicatorResult]:
+    """Every requested indicator for the divisions an actor may see, as known at ``request.known_at``.
+
+    Uses a storage plugin's fast evaluator when one answers the
+    ``antidrug_evaluate_indicators`` hook, and otherwise the reference
+    evaluator over the person files in the actor's scope, streamed one at a
+    time. The definitions are those in force for the store (the standard
+    catalogue and local indicators from plugins); the policy defaults to the
+    store's.
+
+    Returns:
+        One result per reported division (sorted by code) and indicator (in
+        catalogue order). Without ``request.divisions``, the divisions are
+        those the store knows and those someone is attributed to, limited to
+        the actor's divisions, since a figure for a division the actor sees
+        only part of would mislead.
+
+    Raises:
+        PermissionDenied: the actor may not read.
+        InvalidInput: an unknown indicator or a malformed division code was asked for.
+    """
+    uow.require(Permission.READ)
+    request, policy = _resolved(request, uow.policy)
+    definitions = select_definitions(indicator_definitions(uow.store.plugins), request.indicators)
+    tree = _store_tree(uow, request)
+    fast: list[IndicatorResult] | None = uow.store.plugins.hook.antidrug_evaluate_indicators(
+        recorder=uow.store.recorder, scope=uow.scope, request=request, definitions=definitions, tree=tree
+    )
+    if fast is not None:
+        return fast
+    divisions = sorted(set(request.divisions)) if request.divisions is not None else None
+    results = evaluate_files(
+        uow.files(request.known_at), definitions, request, tree, policy=policy, divisions=divisions
+    )
+    return _store_divisions(results, request, uow.scope)
+
+
+def _identity_lookup(uow: UnitOfWork) -> IdentityLookup | None:
+    if not uow.actor.may(Permission.SEE_IDENTITY):
+        return None
+
+    def masked(person: PersonId) -> str | None:
+        found = uow.identity(person)
+        return found.masked if found is not None else None
+
+    return masked
+
+
+def explain_in_store(uow: UnitOfWork, request: EvaluationRequest, indicator: str) -> list[Explanation]:
+    """The evidence behind one indicator's results in a store, one explanation per reported division.
+
+    People are shown by their pseudonymous ids; an actor whose role may see
+    identities also sees each person's masked identity (张* 110105********1234).
+
+    Raises:
+        PermissionDenied: the actor may not read.
+        InvalidInput: an unknown indicator or a malformed division code was asked for.
+    """
+    uow.require(Permission.READ)
+    request, policy = _resolved(request, uow.policy)
+    (definition,) = select_definitions(indicator_definitions(uow.store.plugins), [indicator])
+    tree = _store_tree(uow, request)
+    divisions = sorted(set(request.divisions)) if request.divisions is not None else None
+    histories = ((stream.person, stream.records) for stream in uow.session.read_streams(uow.scope))
+    explanations = explain_histories(
+        histories,
+        definition,
+        request,
+        tree,
+        policy=policy,
+        divisions=divisions,
+        identity=_identity_lookup(uow),
+    )
+    if request.divisions is not None:
+        return explanations
+    return [e for e in explanations if _covered(e.result.division, uow.scope)]

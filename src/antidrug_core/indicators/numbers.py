@@ -1,0 +1,83 @@
+"""Figures as exact fractions, and the strings people read.
+
+No float ever touches a figure (INDICATORS.md, Numbers): a score is a
+``Fraction`` of two counts, and every string is made from it with integer
+arithmetic, so ``2/3`` displays as ``66.67%`` on every machine.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from antidrug_core.indicators.definitions import Rounding, Unit
+
+__all__ = ["NO_VALUE", "VALUE_PLACES", "display", "round_fraction", "value_text"]
+
+VALUE_PLACES = 12
+"""``value`` strings terminate within this many places, or are rounded half-up to it (DATASET.md)."""
+
+NO_VALUE = "—"
+"""What is displayed when there is no value (a net denominator of 0)."""
+
+
+def round_fraction(value: Fraction, places: int, mode: Rounding = Rounding.HALF_UP) -> int:
+    """``value × 10^places`` rounded to a whole number as ``mode`` says.
+
+    Ties (exactly half) go away from zero under ``half_up`` and to the even
+    neighbour under ``half_even``; ``down`` truncates towards zero and ``up``
+    goes away from zero whenever anything is left over.
+    """
+    scaled = Fraction(value) * 10**places
+    sign = -1 if scaled < 0 else 1
+    quotient, remainder = divmod(abs(scaled.numerator), scaled.denominator)
+    if remainder:
+        twice = 2 * remainder
+        denominator = scaled.denominator
+        if (
+            mode is Rounding.UP
+            or (mode is Rounding.HALF_UP and twice >= denominator)
+            or (
+                mode is Rounding.HALF_EVEN
+                and (twice > denominator or (twice == denominator and quotient % 2))
+            )
+        ):
+            quotient += 1
+    result: int = sign * quotient
+    return result
+
+
+def _fixed(units: int, places: int) -> str:
+    """A whole number of ``10^-places`` written with exactly ``places`` decimals."""
+    sign = "-" if units < 0 else ""
+    whole, fraction = divmod(abs(units), 10**places)
+    if not places:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{fraction:0{places}d}"
+
+
+def value_text(value: Fraction) -> str:
+    """The ``value`` of ``antidrug-rates/1``: the exact decimal if it terminates within 12 places, else
+    rounded half-up to 12 places.
+
+    An exact value is written in its shortest form (``0.9``, ``1``, ``12``);
+    a rounded one keeps all twelve places (``0.666666666667``), so a reader
+    can tell an exact figure from a rounded one.
+    """
+    scaled = value * 10**VALUE_PLACES
+    if scaled.denominator == 1:
+        text = _fixed(scaled.numerator, VALUE_PLACES)
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return _fixed(round_fraction(value, VALUE_PLACES, Rounding.HALF_UP), VALUE_PLACES)
+
+
+def display(value: Fraction | None, unit: Unit, decimals: int, mode: Rounding) -> str:
+    """The figure as people read it: ``90.00%`` for a percentage, ``0.90`` for a ratio, ``12`` for a count.
+
+    Rounded from the exact value (never from a rounded one) to ``decimals``
+    places as ``mode`` says; ``—`` when there is no value.
+    """
+    if value is None:
+        return NO_VALUE
+    if unit is Unit.PERCENT:
+        return _fixed(round_fraction(value * 100, decimals, mode), decimals) + "%"
+    return _fixed(round_fraction(value, decimals, mode), decimals)
