@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from antidrug_core.model import DivisionTree, Notice
     from antidrug_core.ports import Recorder, Scope, StoreContext
     from antidrug_core.registry import Registry
+    from antidrug_core.reports.templates import Renderer, ReportTemplate
     from antidrug_core.rules import RuleRegistry
 
 __all__ = ["hookspec"]
@@ -124,4 +125,29 @@ def antidrug_evaluate_indicators(
             those the scope covers), view.
         definitions: The definitions to evaluate, in result order.
         tree: The division hierarchy used to add divisions up.
+    """
+
+
+# --- Reports ------------------------------------------------------------------------------
+
+
+@hookspec
+def antidrug_register_templates(registry: Registry[ReportTemplate]) -> None:
+    """Add report templates (work summaries as data), or replace one on purpose.
+
+    Called whenever the templates in force are collected. ``registry.add(t)``
+    adds a template; ``registry.add(t, replace=True)`` replaces the one of the
+    same name (a host's own wording of the library's half-year summary).
+    A template naming a figure the indicator catalogue lacks is refused, with
+    the template's name and the figure, before anything is computed or written.
+    """
+
+
+@hookspec
+def antidrug_register_renderers(registry: Registry[Renderer]) -> None:
+    """Add renderers (a ``Report`` to the bytes of one format), or replace one on purpose.
+
+    Called whenever the renderers in force are collected. Markdown is built
+    in; the first-party ``antidrug_reports`` plugin adds HTML and Word. A
+    renderer is registered under its ``format`` (what ``--format`` names).
     """

@@ -1,0 +1,495 @@
+"""Binding a template to indicator results: every placeholder becomes text with its provenance.
+
+``bind_report`` is pure: it takes the results (of the period, and of the
+previous one for changes), the definitions, the division tree and any named
+lists already masked, and returns a ``Report``. Where the results come from
+(a store, a dataset) is the caller's business (``reports.service``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+
+import attrs
+
+from antidrug_core.indicators.canonical import definition_to_data
+from antidrug_core.indicators.definitions import Basis, IndicatorDefinition, Unit
+from antidrug_core.indicators.period import Period
+from antidrug_core.indicators.results import IndicatorResult
+from antidrug_core.model import DivisionCode, DivisionTree, InvalidInput, Problem
+from antidrug_core.reports.formatting import (
+    change_text,
+    count_text,
+    date_text,
+    next_period,
+    percent_text,
+    period_text,
+)
+from antidrug_core.reports.model import (
+    AppendixEntry,
+    Block,
+    Chart,
+    Figure,
+    Fill,
+    NamedList,
+    Paragraph,
+    Part,
+    Report,
+    Section,
+    Series,
+    Source,
+    Table,
+)
+from antidrug_core.reports.templates import (
+    FIELDS,
+    ChartKind,
+    ChartTemplate,
+    FigureSlot,
+    FillSlot,
+    NamedListTemplate,
+    ParagraphTemplate,
+    ReportTemplate,
+    TableTemplate,
+    VariableSlot,
+    check_template,
+    parse,
+)
+
+__all__ = ["ReportData", "bind_report", "describe_definition"]
+
+PERCENT_RULE = (
+    "精确值×100，保留两位小数，四舍五入；整数不写小数（100%）；不足全部不写100%（写99.99%），"
+    "不为零不写0%（写0.01%）"
+)
+_POPULATION_NAMES = {
+    "initial": "初始人群",
+    "denominator": "分母",
+    "denominator_exclusion": "分母排除",
+    "numerator": "分子",
+    "denominator_exception": "分母例外",
+    "numerator_exclusion": "分子排除",
+}
+
+
+@attrs.frozen(kw_only=True)
+class ReportData:
+    """Everything a template is bound to."""
+
+    division: DivisionCode
+    """The division the report is for."""
+    period: Period
+    known_at: dt.datetime | None = None
+    tree: DivisionTree
+    """Known divisions, for names and the divisions directly below."""
+    definitions: Mapping[str, IndicatorDefinition]
+    """The definitions in force, by id."""
+    results: Sequence[IndicatorResult]
+    """Results of the period: for the division, and for those below it that charts and tables show."""
+    previous: Sequence[IndicatorResult] | None = None
+    """Results of the previous period, or None when it holds no records (no change is said)."""
+    named_lists: Mapping[tuple[str, str], tuple[str, ...]] | None = None
+    """Masked entries by (indicator, population), only when a caller allowed to see them asked."""
+    source: str = "--db URL"
+    """How the appendix's commands name the data (``--db sqlite:///antidrug.db``)."""
+    notes: tuple[str, ...] = ()
+
+
+def _variables(data: ReportData) -> dict[str, str]:
+    return {
+        "division": data.tree.name(data.division),
+        "period": period_text(data.period),
+        "start": date_text(data.period.start),
+        "end": date_text(data.period.end),
+        "year": f"{data.period.end.year}",
+        "next": period_text(next_period(data.period)),
+        "previous": period_text(data.period.previous()),
+    }
+
+
+class _Binder:
+    def __init__(self, template: ReportTemplate, data: ReportData) -> None:
+        self.template = template
+        self.data = data
+        self.variables = _variables(data)
+        self.current = {(r.indicator, r.division): r for r in data.results}
+        self.previous = {(r.indicator, r.division): r for r in data.previous or ()}
+        self.figures: dict[str, Figure] = {}
+
+    def result(self, indicator: str, division: DivisionCode | None = None) -> IndicatorResult:
+        code = division or self.data.division
+        found = self.current.get((indicator, code))
+        if found is None:
+            raise InvalidInput(
+                Problem(
+                    "results",
+                    f"no result of {indicator!r} for division {code} in {self.data.period}",
+                    self.template.name,
+                )
+            )
+        return found
+
+    def source(self, result: IndicatorResult) -> Source:
+        return Source.of(
+            result,
+            name=self.data.definitions[result.indicator].name_zh,
+            division_name=self.data.tree.name(result.division),
+        )
+
+    # --- figures ---------------------------------------------------------------------------
+
+    def figure(self, slot: FigureSlot) -> Figure:
+        key = f"{slot.key}|{slot.unit}|{slot.approximation}"
+        made = self.figures.get(key)
+        if made is None:
+            made = self._figure(slot)
+            self.figures[key] = made
+        return made
+
+    def _figure(self, slot: FigureSlot) -> Figure:
+        definition = self.data.definitions[slot.indicator]
+        result = self.result(slot.indicator)
+        source = self.source(result)
+        rate = definition.unit is not Unit.COUNT
+        field = slot.field or ("value" if rate else "numerator")
+        unit = slot.unit or ("人次" if definition.basis is Basis.EVENT else "人")
+        plain = field == "value" or (not rate and field == "numerator")
+        label = definition.name_zh if plain else f"{definition.name_zh}·{FIELDS[field]}"
+        if field == "change":
+            return self._change(slot, definition, result, source, rate, unit, label)
+        if field == "value":
+            return Figure(
+                key=slot.key,
+                label=label,
+                text=percent_text(result.value),
+                number=result.value,
+                rule=f"比率：{PERCENT_RULE}"
+                if result.value is not None
+                else f"无值：{result.reason or '分母为0'}",
+                sources=(source,),
+            )
+        count = {
+            "numerator": result.net_numerator,
+            "denominator": result.net_denominator,
+            "shortfall": result.net_denominator - result.net_numerator,
+            "initial_population": result.initial_population,
+        }[field]
+        how = {
+            "numerator": "分子净数 N−NX",
+            "denominator": "分母净数 D−DX−DE",
+            "shortfall": "分母净数减分子净数 (D−DX−DE)−(N−NX)",
+            "initial_population": "初始人群 IP",
+        }[field]
+        approximation = (
+            "" if slot.approximation.value == "exact" else f"，按“{slot.approximation.value}”的规则约写"
+        )
+        return Figure(
+            key=slot.key,
+            label=label,
+            text=count_text(count, unit, slot.approximation),
+            number=Fraction(count),
+            rule=f"计数：{how}，单位“{unit}”{approximation}",
+            sources=(source,),
+        )
+
+    def _change(
+        self,
+        slot: FigureSlot,
+        definition: IndicatorDefinition,
+        result: IndicatorResult,
+        source: Source,
+        rate: bool,
+        unit: str,
+        label: str,
+    ) -> Figure:
+        before = self.previous.get((slot.indicator, self.data.division))
+        if before is None:
+            return Figure(
+                key=slot.key,
+                label=label,
+                text="（上期无记录，不作比较）",
+                number=None,
+                rule="上一期没有任何记录，不作比较",
+                sources=(source,),
+            )
+        sources = (self.source(before), source)
+        if rate:
+            if result.value is None or before.value is None:
+                return Figure(
+                    key=slot.key,
+                    label=label,
+                    text="（无可比数据）",
+                    number=None,
+                    rule="本期或上期无值（分母为0），不作比较",
+                    sources=sources,
+                )
+            difference = result.value - before.value
+            return Figure(
+                key=slot.key,
+                label=label,
+                text=change_text(result.value, before.value, unit=None),
+                number=difference,
+                rule="本期比率减上期比率，以百分点计，保留两位小数，四舍五入",
+                sources=sources,
+            )
+        return Figure(
+            key=slot.key,
+            label=label,
+            text=change_text(result.net_numerator, before.net_numerator, unit=unit),
+            number=Fraction(result.net_numerator - before.net_numerator),
+            rule=f"本期计数减上期计数，单位“{unit}”",
+            sources=sources,
+        )
+
+    def holds(self, when: str) -> bool:
+        indicator, _, field = when.partition(".")
+        definition = self.data.definitions[indicator]
+        result = self.result(indicator)
+        if field in ("", "value") and definition.unit is not Unit.COUNT:
+            return result.value is not None
+        count = {
+            "": result.net_numerator,
+            "numerator": result.net_numerator,
+            "denominator": result.net_denominator,
+            "shortfall": result.net_denominator - result.net_numerator,
+            "initial_population": result.initial_population,
+            "change": 1 if self.previous.get((indicator, self.data.division)) else 0,
+        }[field]
+        return count > 0
+
+    # --- text ------------------------------------------------------------------------------
+
+    def text(self, text: str) -> str:
+        """A text with variables only (titles, headings)."""
+        return "".join(
+            piece
+            if isinstance(piece, str)
+            else self.variables[piece.name]
+            if isinstance(piece, VariableSlot)
+            else ""
+            for piece in parse(text)[0]
+        )
+
+    def paragraph(self, text: str) -> Paragraph:
+        parts: list[Part] = []
+        for piece in parse(text)[0]:
+            if isinstance(piece, str):
+                parts.append(piece)
+            elif isinstance(piece, VariableSlot):
+                parts.append(self.variables[piece.name])
+            elif isinstance(piece, FillSlot):
+                parts.append(Fill(piece.key, piece.label))
+            else:
+                parts.append(self.figure(piece))
+        merged: list[Part] = []
+        for part in parts:
+            if isinstance(part, str) and merged and isinstance(merged[-1], str):
+                merged[-1] += part
+            else:
+                merged.append(part)
+        return Paragraph(tuple(merged))
+
+    # --- charts, tables, lists -------------------------------------------------------------
+
+    def rows(self, indicators: Sequence[str]) -> list[DivisionCode]:
+        """The divisions directly below the report's that have results, else the division itself."""
+        below = [
+            code
+            for code in self.data.tree.children(self.data.division)
+            if all((indicator, code) in self.current for indicator in indicators)
+        ]
+        return below or [self.data.division]
+
+    def chart(self, block: ChartTemplate) -> Chart:
+        names = [self.data.definitions[i].name_zh for i in block.indicators]
+        title = self.text(block.title)
+        if block.kind is ChartKind.BY_DIVISION:
+            codes = self.rows(block.indicators)
+            return Chart(
+                kind=block.kind.value,
+                title=title,
+                categories=tuple(self.data.tree.name(code) for code in codes),
+                category_codes=tuple(codes),
+                series=tuple(
+                    Series(name, indicator, tuple(self.result(indicator, code).value for code in codes))
+                    for indicator, name in zip(block.indicators, names, strict=True)
+                ),
+            )
+        current = Series(
+            period_text(self.data.period),
+            str(self.data.period),
+            tuple(self.result(i).value for i in block.indicators),
+        )
+        if self.data.previous is None:
+            return Chart(
+                kind=block.kind.value,
+                title=title,
+                categories=tuple(names),
+                category_codes=block.indicators,
+                series=(current,),
+                note="上一期没有任何记录，不作比较。",
+            )
+        before = Series(
+            period_text(self.data.period.previous()),
+            str(self.data.period.previous()),
+            tuple(
+                found.value if (found := self.previous.get((i, self.data.division))) else None
+                for i in block.indicators
+            ),
+        )
+        return Chart(
+            kind=block.kind.value,
+            title=title,
+            categories=tuple(names),
+            category_codes=block.indicators,
+            series=(before, current),
+        )
+
+    def table(self, block: TableTemplate) -> Table:
+        codes = self.rows(block.indicators)
+        if codes != [self.data.division]:
+            codes.append(self.data.division)
+        rows = []
+        for code in codes:
+            name = self.data.tree.name(code)
+            label = f"{name}（合计）" if code == self.data.division and len(codes) > 1 else name
+            rows.append((label, *(percent_text(self.result(i, code).value) for i in block.indicators)))
+        header = ("区划", *(self.data.definitions[i].name_zh for i in block.indicators))
+        return Table(title=self.text(block.title), header=header, rows=tuple(rows))
+
+    def named_list(self, block: NamedListTemplate) -> NamedList | None:
+        if self.data.named_lists is None:
+            return None
+        entries = self.data.named_lists.get((block.indicator, block.population), ())
+        return NamedList(title=self.text(block.title), entries=entries)
+
+    # --- the whole -------------------------------------------------------------------------
+
+    def report(self) -> Report:
+        sections: list[Section] = []
+        for section in self.template.sections:
+            blocks: list[Block] = []
+            for block in section.blocks:
+                if isinstance(block, ParagraphTemplate):
+                    if block.when is None or self.holds(block.when):
+                        blocks.append(self.paragraph(block.text))
+                    elif block.otherwise is not None:
+                        blocks.append(self.paragraph(block.otherwise))
+                elif isinstance(block, ChartTemplate):
+                    blocks.append(self.chart(block))
+                elif isinstance(block, TableTemplate):
+                    blocks.append(self.table(block))
+                else:
+                    named = self.named_list(block)
+                    if named is not None:
+                        blocks.append(named)
+            sections.append(Section(heading=self.text(section.heading), blocks=tuple(blocks)))
+        report = Report(
+            template=self.template.name,
+            title=self.text(self.template.title),
+            division=self.data.division,
+            division_name=self.data.tree.name(self.data.division),
+            period=self.data.period,
+            known_at=self.data.known_at,
+            sections=tuple(sections),
+            appendix=(),
+            notes=self.data.notes,
+        )
+        if not self.template.appendix:
+            return report
+        return attrs.evolve(report, appendix=self.appendix(report))
+
+    def appendix(self, report: Report) -> tuple[AppendixEntry, ...]:
+        entries: list[AppendixEntry] = []
+        seen: set[tuple[str, str]] = set()
+        for figure in report.figures():
+            if (figure.key, figure.text) in seen:
+                continue
+            seen.add((figure.key, figure.text))
+            definition = self.data.definitions[figure.sources[-1].indicator]
+            entries.append(
+                AppendixEntry(
+                    number=len(entries) + 1,
+                    figure=figure,
+                    definition=describe_definition(definition),
+                    command="；".join(self.command(source) for source in figure.sources),
+                )
+            )
+        return tuple(entries)
+
+    def command(self, source: Source) -> str:
+        known_at = f" --known-at {source.known_at.isoformat()}" if source.known_at else ""
+        return (
+            f"antidrug rates {self.data.source} --period {source.period} --division {source.division}"
+            f"{known_at} --indicator {source.indicator} --explain {source.indicator}"
+        )
+
+
+def bind_report(template: ReportTemplate, data: ReportData) -> Report:
+    """The report ``template`` makes of ``data``.
+
+    Raises:
+        InvalidInput: the template names a figure the definitions lack (naming
+            the template and the figure), or a result it needs is missing.
+    """
+    check_template(template, data.definitions)
+    return _Binder(template, data).report()
+
+
+# --- definitions in words ---------------------------------------------------------------------
+
+_WHEN = {"period": "期内", "by_period_end": "截至期末", "period_end": "期末"}
+
+
+def _describe(data: object) -> str:
+    if not isinstance(data, Mapping):
+        return str(data)
+    op = data.get("op")
+    rest = {k: v for k, v in data.items() if k != "op"}
+    if op == "status_in":
+        return f"期末状态为 {'、'.join(rest.get('statuses', []))} 之一"
+    if op == "has_record":
+        where = rest.get("where") or {}
+        condition = "".join(f"（{field} 为 {'、'.join(values)}）" for field, values in where.items())
+        when = str(rest.get("when", ""))
+        return f"{_WHEN.get(when, when)}有 {'、'.join(rest.get('types', []))} 记录{condition}"
+    if op == "in_lost_contact":
+        return "期内任一时间处于脱失" if rest.get("when") == "period" else "期末处于脱失"
+    if op == "every_due_excused":
+        return f"期内应做的{rest.get('kind') or ''}检测均已豁免（说明理由）"
+    if op == "fulfilled_in_window":
+        return "在应检日前后窗口期内完成检测"
+    if op == "due_excused":
+        return "该次应检已豁免"
+    if op == "not":
+        return f"不满足：{_describe(rest.get('criterion'))}"
+    if op in ("all_of", "any_of"):
+        joined = "；".join(_describe(c) for c in rest.get("criteria", []))
+        return f"{'同时满足' if op == 'all_of' else '满足其一'}：{joined}"
+    if op == "due_tests":
+        return f"期内到期的{rest.get('kind') or ''}应检（每次一项）"
+    if op == "records_in_period":
+        where = rest.get("where") or {}
+        condition = "".join(f"（{field} 为 {'、'.join(values)}）" for field, values in where.items())
+        return f"期内的 {'、'.join(rest.get('types', []))} 记录（每条一项）{condition}"
+    if op == "accepted_transfers":
+        return f"期内接收的移交（{'转入' if rest.get('direction') == 'in' else '转出'}，每次一项）"
+    arguments = ", ".join(f"{key}={value}" for key, value in rest.items())
+    return f"{op}({arguments})"
+
+
+def describe_definition(definition: IndicatorDefinition) -> str:
+    """The definition's populations in words, from its canonical data (what the digest is of)."""
+    data = definition_to_data(definition)
+    parts: list[str] = []
+    if data.get("items") is not None:
+        parts.append(f"计数对象：{_describe(data['items'])}")
+    for field, name in _POPULATION_NAMES.items():
+        if data.get(field) is not None:
+            parts.append(f"{name}：{_describe(data[field])}")
+    if definition.unit is Unit.COUNT:
+        parts.append("数值：初始人群中符合条件者的计数")
+    else:
+        parts.append("数值：(N−NX)/(D−DX−DE)")
+    return "；".join(parts)

@@ -1,0 +1,263 @@
+"""A work summary as data: sections of paragraphs whose figures carry their provenance.
+
+A ``Report`` is what a template becomes once its figures are bound to
+indicator results: plain text, figures (each with the text shown, the exact
+number behind it, the rule that made the text, and the results it came
+from), fields a person must fill, charts, tables and — only when asked for
+by someone allowed to — masked named lists. Renderers (Markdown, HTML,
+Word) read a ``Report`` and nothing else, so every format says the same
+thing, and the appendix can list every figure with its definition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from fractions import Fraction
+from typing import TypeAlias
+
+import attrs
+
+from antidrug_core.indicators.period import Period
+from antidrug_core.indicators.results import IndicatorResult, View
+from antidrug_core.model import DivisionCode
+from antidrug_core.rules.policy import Policy
+
+__all__ = [
+    "AppendixEntry",
+    "Block",
+    "Chart",
+    "Figure",
+    "Fill",
+    "NamedList",
+    "Paragraph",
+    "Part",
+    "Report",
+    "Section",
+    "Series",
+    "Source",
+    "Table",
+    "fill_marker",
+]
+
+
+@attrs.frozen(kw_only=True)
+class Source:
+    """One indicator result a figure was taken from: everything needed to compute it again."""
+
+    indicator: str
+    """The definition's id."""
+    name: str
+    """Its Chinese name (见面核查率)."""
+    version: int
+    digest: str
+    """The digest of the definition's canonical form."""
+    period: Period
+    division: DivisionCode
+    division_name: str
+    known_at: dt.datetime | None
+    """Only records recorded by then counted; None for everything."""
+    policy: Policy
+    view: View
+    initial_population: int
+    denominator: int
+    denominator_exclusion: int
+    denominator_exception: int
+    numerator: int
+    numerator_exclusion: int
+    value: Fraction | None
+    """The exact score, or None when the net denominator is 0."""
+    display: str
+    """The result's own display (``90.00%``), as ``antidrug rates`` prints it."""
+    reason: str | None = None
+    """Why there is no value."""
+
+    @classmethod
+    def of(cls, result: IndicatorResult, *, name: str, division_name: str) -> Source:
+        """The provenance of ``result``."""
+        return cls(
+            indicator=result.indicator,
+            name=name,
+            version=result.version,
+            digest=result.digest,
+            period=result.period,
+            division=result.division,
+            division_name=division_name,
+            known_at=result.known_at,
+            policy=result.policy,
+            view=result.view,
+            initial_population=result.initial_population,
+            denominator=result.denominator,
+            denominator_exclusion=result.denominator_exclusion,
+            denominator_exception=result.denominator_exception,
+            numerator=result.numerator,
+            numerator_exclusion=result.numerator_exclusion,
+            value=result.value,
+            display=result.display,
+            reason=result.reason,
+        )
+
+    @property
+    def net_numerator(self) -> int:
+        """``N − NX``."""
+        return self.numerator - self.numerator_exclusion
+
+    @property
+    def net_denominator(self) -> int:
+        """``D − DX − DE``."""
+        return self.denominator - self.denominator_exclusion - self.denominator_exception
+
+
+@attrs.frozen(kw_only=True)
+class Figure:
+    """A number in the text, bound to the results it came from."""
+
+    key: str
+    """What the template asked for: ``face_check_rate``, ``urine_test_rate.denominator`` …"""
+    label: str
+    """What the number is, in words (见面核查率, 应做尿检人数 …)."""
+    text: str
+    """What the report shows (``95.39%``, ``12人``, ``逾万人次``)."""
+    number: Fraction | None
+    """The exact number behind ``text``, or None when there is none."""
+    rule: str
+    """How ``text`` was made from ``number``, for the appendix."""
+    sources: tuple[Source, ...]
+    """The results used: one, or the current and the previous period for a change."""
+
+
+@attrs.frozen
+class Fill:
+    """A place a person must write (problems, plans): shown as such, never invented."""
+
+    key: str
+    label: str
+    """What to write there (工作中存在的问题)."""
+
+
+Part: TypeAlias = str | Figure | Fill
+"""A piece of a paragraph: plain text, a figure, or a field to fill."""
+
+
+@attrs.frozen
+class Paragraph:
+    """Text with figures and fields to fill in it."""
+
+    parts: tuple[Part, ...]
+
+    @property
+    def plain(self) -> str:
+        """The paragraph as plain text, fields to fill shown as 【待填写：…】."""
+        return "".join(
+            part if isinstance(part, str) else part.text if isinstance(part, Figure) else fill_marker(part)
+            for part in self.parts
+        )
+
+
+def fill_marker(fill: Fill) -> str:
+    """How an unfilled field reads in every format, so that no one mistakes it for text."""
+    return f"【待填写：{fill.label}】"
+
+
+@attrs.frozen
+class Series:
+    """One set of bars in a chart (an indicator, or a period), by category."""
+
+    label: str
+    """What it is, in Chinese (见面核查率, 2025年上半年)."""
+    code: str
+    """The same in plain ASCII (an indicator id, a period): the label when no Chinese font is at hand."""
+    values: tuple[Fraction | None, ...]
+
+
+@attrs.frozen(kw_only=True)
+class Chart:
+    """Data for a chart; the renderer draws it (the data also read as a table)."""
+
+    kind: str
+    """``by_division`` (rates by division) or ``change`` (this period against the previous)."""
+    title: str
+    categories: tuple[str, ...]
+    """What the bars stand for, in Chinese (division or indicator names)."""
+    category_codes: tuple[str, ...]
+    """The same, as codes (division codes, indicator ids): labels when no Chinese font is at hand."""
+    series: tuple[Series, ...]
+    note: str | None = None
+    """Said under the chart (e.g. why the previous period is missing)."""
+
+
+@attrs.frozen(kw_only=True)
+class Table:
+    """A table of already-written figures (rates by division)."""
+
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@attrs.frozen(kw_only=True)
+class NamedList:
+    """People of one population, masked (张* 110105********1234); only on request, by a role allowed to."""
+
+    title: str
+    entries: tuple[str, ...]
+
+
+Block: TypeAlias = Paragraph | Chart | Table | NamedList
+
+
+@attrs.frozen(kw_only=True)
+class Section:
+    """A heading (一、加强动态管控 …) and what follows it."""
+
+    heading: str
+    blocks: tuple[Block, ...]
+
+
+@attrs.frozen(kw_only=True)
+class AppendixEntry:
+    """One figure of the report, with its definition and how it was computed."""
+
+    number: int
+    """Its place in the appendix (1, 2 …)."""
+    figure: Figure
+    definition: str
+    """The definition's populations in words."""
+    command: str
+    """The command that shows the same figure with its evidence."""
+
+
+@attrs.frozen(kw_only=True)
+class Report:
+    """A work summary, bound to data and ready to render."""
+
+    template: str
+    """The template's name."""
+    title: str
+    division: DivisionCode
+    division_name: str
+    period: Period
+    known_at: dt.datetime | None
+    sections: tuple[Section, ...]
+    appendix: tuple[AppendixEntry, ...]
+    notes: tuple[str, ...] = ()
+    """Things a reader must know (e.g. charts labelled by code for want of a Chinese font)."""
+
+    def figures(self) -> Iterator[Figure]:
+        """Every figure in the text, in reading order."""
+        for section in self.sections:
+            for block in section.blocks:
+                if isinstance(block, Paragraph):
+                    yield from (part for part in block.parts if isinstance(part, Figure))
+
+    def fills(self) -> Iterator[Fill]:
+        """Every field left for a person to fill, in reading order."""
+        for section in self.sections:
+            for block in section.blocks:
+                if isinstance(block, Paragraph):
+                    yield from (part for part in block.parts if isinstance(part, Fill))
+
+    def charts(self) -> Iterator[Chart]:
+        """Every chart, in reading order."""
+        for section in self.sections:
+            yield from (block for block in section.blocks if isinstance(block, Chart))
