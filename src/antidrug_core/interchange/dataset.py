@@ -363,7 +363,11 @@ def _reference_problems(
                 problems.append(Problem(f"records[{index}].{problem.field}", problem.reason))
             voided_type = voided_types.get(index)
             target = history.get(record.voids) if record.voids else None
-            if voided_type is not None and target is not None and target.type_tag != voided_type:
+            if (
+                voided_type is not None
+                and target is not None
+                and voided_type not in _written_types(target, history)
+            ):
                 problems.append(
                     Problem(
                         f"records[{index}].type",
@@ -371,6 +375,21 @@ def _reference_problems(
                     )
                 )
     return problems
+
+
+def _written_types(record: Record, history: Mapping[RecordId, Record]) -> set[str]:
+    """The types a pure void of ``record`` may be written as: its own, and, for a void, the
+    type of what it voids (a void of a void is naturally written as the original's type)."""
+    types = {record.type_tag}
+    seen: set[RecordId] = set()
+    while isinstance(record, RecordVoided) and record.id not in seen:
+        seen.add(record.id)
+        target = history.get(record.voids) if record.voids is not None else None
+        if target is None:
+            break
+        record = target
+        types.add(record.type_tag)
+    return types
 
 
 def _void_cycles(parsed: Mapping[int, Record]) -> list[Problem]:
