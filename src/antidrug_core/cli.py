@@ -17,7 +17,12 @@ from antidrug_core.model import AntidrugError, InvalidInput
 
 __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 
-COMMAND_MODULES: tuple[str, ...] = ("antidrug_core.commands.people", "antidrug_core.commands.rates")
+COMMAND_MODULES: tuple[str, ...] = (
+    "antidrug_core.commands.people",
+    "antidrug_core.commands.rates",
+    "antidrug_core.commands.report",
+    "antidrug_core.commands.demo",
+)
 """The modules that each add subcommands; a new command is a new module listed here."""
 
 

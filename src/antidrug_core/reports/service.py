@@ -25,6 +25,7 @@ from antidrug_core.model import (
     DivisionTree,
     InvalidInput,
     Permission,
+    PermissionDenied,
     division_code,
     is_within,
 )
@@ -114,8 +115,8 @@ def make_report(
     Raises:
         InvalidInput: an unknown template or division, a template naming a
             figure the catalogue lacks, or a period with no records at all.
-        PermissionDenied: named lists were asked for by a role that may not
-            see identities.
+        PermissionDenied: the division is outside the actor's divisions, or
+            named lists were asked for by a role that may not see identities.
     """
     uow.require(Permission.READ)
     plugins = uow.store.plugins
@@ -125,6 +126,9 @@ def make_report(
     if named_lists:
         uow.require(Permission.SEE_IDENTITY)
     code = division_code(division)
+    if not uow.actor.covers(code):
+        # A figure for a division the actor sees only part of would mislead.
+        raise PermissionDenied(f"actor {uow.actor.id!r} may not report on {code}, outside its divisions")
     tree = DivisionTree(uow.divisions())
     if not has_records(uow, period, code, known_at):
         raise InvalidInput.of(

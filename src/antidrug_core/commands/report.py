@@ -1,0 +1,97 @@
+"""``antidrug report``: a work summary as Markdown, HTML or Word, from a store."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from antidrug_core.bootstrap import mask_url
+from antidrug_core.commands.common import add_db_option, local_actor, open_cli_store, progress
+from antidrug_core.indicators.period import Period
+from antidrug_core.model import InvalidInput
+from antidrug_core.reports import make_report, report_renderers, report_templates
+
+__all__ = ["register", "write_file"]
+
+
+def _timestamp(text: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 timestamp") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no UTC offset (write e.g. +08:00)")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    """Add ``report`` to the command line."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "report",
+        help="write a work summary (Markdown, HTML or Word) for a division and period",
+        description="Write a work summary whose every figure is computed from the store and explained "
+        "in its appendix. Fields a person must write (problems, plans) are marked 【待填写】.",
+    )
+    add_db_option(parser)
+    parser.add_argument(
+        "--period", required=True, help="2025H1, 2025Q3, 2025 or START/END (YYYY-MM-DD/YYYY-MM-DD)"
+    )
+    parser.add_argument("--division", required=True, metavar="CODE", help="the division the summary is for")
+    parser.add_argument("--template", default="half_year", help="template name (default half_year)")
+    parser.add_argument("--format", default=None, help="md, html or docx (default: the extension of -o)")
+    parser.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write the document")
+    parser.add_argument(
+        "--known-at", type=_timestamp, default=None, metavar="T", help="use records recorded by T"
+    )
+    parser.add_argument(
+        "--named-lists",
+        action="store_true",
+        help="include the template's named lists, masked (only for roles that may see identities)",
+    )
+    parser.set_defaults(run=run)
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all: a failure never leaves half a document."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def run(args: argparse.Namespace) -> int:
+    output = Path(args.output)
+    period = Period.parse(args.period)
+    with open_cli_store(args, create=False) as store:
+        renderers = report_renderers(store.plugins)
+        format = args.format or output.suffix.lstrip(".").lower()
+        if format not in renderers:
+            raise InvalidInput.of(
+                "--format",
+                f"{format or output.name!r} is not a report format (known: {', '.join(renderers.names())})",
+            )
+        report_templates(store.plugins).get(args.template)
+        with store.unit_of_work(local_actor()) as uow:
+            progress(f"computing {args.template} for {args.division}, {period} …")
+            report = make_report(
+                uow,
+                args.template,
+                period,
+                args.division,
+                known_at=args.known_at,
+                named_lists=args.named_lists,
+                source=f"--db {mask_url(args.db)}",
+            )
+        document = renderers.get(format).render(report)
+    write_file(output, document)
+    print(f"{output}: {report.title} ({format}, {len(document)} bytes)")
+    return 0

@@ -1,0 +1,161 @@
+"""``antidrug demo`` and ``antidrug report`` end to end, on the embedded SQLite store."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from antidrug_core.cli import main
+
+from .conftest import IDENTITY_NUMBER, outputs_text
+
+SMALL = ["--people", "240", "--townships", "5"]
+
+
+@pytest.fixture(scope="module")
+def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo county on SQLite, made once for the module."""
+    folder = tmp_path_factory.mktemp("demo")
+    assert main(["demo", "--dir", str(folder), *SMALL]) == 0
+    return folder
+
+
+def test_the_demo_writes_the_summary_in_three_formats_and_the_store(small_demo: Path) -> None:
+    names = sorted(p.name for p in small_demo.iterdir())
+    assert names == ["antidrug.db", "summary-2025H2.docx", "summary-2025H2.html", "summary-2025H2.md"]
+    markdown = (small_demo / "summary-2025H2.md").read_text(encoding="utf-8")
+    assert markdown.startswith("# ")
+    assert "2025年下半年禁毒工作总结及2026年上半年工作计划" in markdown
+
+
+def test_the_demo_is_deterministic(
+    small_demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["demo", "--dir", str(small_demo), *SMALL]) == 0  # again, over the previous run
+    again = capsys.readouterr().out
+    assert main(["demo", "--dir", str(tmp_path), "--db", "memory://", *SMALL]) == 0
+    in_memory = capsys.readouterr().out
+    table = again.split("wrote")[0]
+    assert table == in_memory.split("wrote")[0], (
+        "the same county on SQLite and in memory gives the same rates"
+    )
+    first = (small_demo / "summary-2025H2.md").read_text(encoding="utf-8")
+    second = (tmp_path / "summary-2025H2.md").read_text(encoding="utf-8")
+    assert first.replace(f"sqlite:///{small_demo}/antidrug.db", "X") == second.replace("memory://", "X")
+
+
+def test_the_demo_prints_the_rates_by_township(small_demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--dir", str(small_demo), *SMALL]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    header = next(line for line in lines if line.startswith("区划"))
+    assert "见面核查率" in header
+    assert "APP登录率" in header
+    rows = [line for line in lines if re.search(r" 522631\d{3} ", line)]
+    assert len(rows) == 5, "one row per township"
+    assert any("（合计）" in line for line in lines)
+    assert "[1/4" in captured.err, "progress is shown while it works"
+    assert "[4/4" in captured.err
+
+
+def test_no_output_of_the_demo_contains_an_identity_number(small_demo: Path) -> None:
+    for path in small_demo.glob("summary-*"):
+        assert not IDENTITY_NUMBER.search(outputs_text(path)), path
+
+
+def test_the_demos_word_document_has_the_headings_and_figures(small_demo: Path) -> None:
+    document = Document(str(small_demo / "summary-2025H2.docx"))
+    texts = [p.text for p in document.paragraphs]
+    assert "三、加强动态管控，落实帮教措施" in texts
+    assert any(text.startswith("一是见面核查率") and "%" in text for text in texts)
+    markdown = (small_demo / "summary-2025H2.md").read_text(encoding="utf-8")
+    rate_line = next(line for line in markdown.splitlines() if line.startswith("一是见面核查率"))
+    assert rate_line in texts
+
+
+def test_the_default_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if re.search(r" 522631(\d{3})? ", line)]
+    assert len(rows) == 21, "twenty townships and the county"
+    for path in tmp_path.glob("summary-*"):
+        assert not IDENTITY_NUMBER.search(outputs_text(path)), path
+    assert len(Document(str(tmp_path / "summary-2025H2.docx")).inline_shapes) == 2
+
+
+def test_the_demo_refuses_a_store_that_already_holds_people(
+    small_demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{small_demo / 'antidrug.db'}"
+    assert main(["demo", "--dir", str(small_demo / "again"), "--db", url, *SMALL]) == 2
+    assert "already holds people" in capsys.readouterr().err
+
+
+# --- antidrug report ------------------------------------------------------------------------
+
+
+def report(small_demo: Path, *extra: str) -> int:
+    url = f"sqlite:///{small_demo / 'antidrug.db'}"
+    return main(["report", "--db", url, "--division", "522631", *extra])
+
+
+@pytest.mark.parametrize("suffix", ["docx", "html", "md"])
+def test_report_writes_the_format_its_file_names(small_demo: Path, tmp_path: Path, suffix: str) -> None:
+    output = tmp_path / f"annual.{suffix}"
+    assert report(small_demo, "--period", "2025", "--template", "annual", "-o", str(output)) == 0
+    assert output.stat().st_size > 1000
+    assert not IDENTITY_NUMBER.search(outputs_text(output))
+    text = outputs_text(output)
+    assert "2025年禁毒工作总结" in text
+
+
+def test_report_says_plainly_when_the_period_holds_no_records(
+    small_demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "empty.docx"
+    assert report(small_demo, "--period", "2000H1", "-o", str(output)) == 2
+    assert "holds no records dated in 2000年上半年" in capsys.readouterr().err
+    assert not output.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_report_names_the_formats_it_knows(
+    small_demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert report(small_demo, "--period", "2025H2", "-o", str(tmp_path / "summary.pdf")) == 2
+    assert "'pdf' is not a report format (known: md, html, docx)" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_report_names_the_templates_it_knows(
+    small_demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        report(small_demo, "--period", "2025H2", "--template", "monthly", "-o", str(tmp_path / "x.md")) == 2
+    )
+    error = capsys.readouterr().err
+    assert "'monthly'" in error
+    assert "half_year" in error
+
+
+def test_report_with_named_lists_shows_pseudonymous_ids_for_people_without_identities(
+    small_demo: Path, tmp_path: Path
+) -> None:
+    output = tmp_path / "named.md"
+    assert report(small_demo, "--period", "2025H2", "--named-lists", "-o", str(output)) == 0
+    text = output.read_text(encoding="utf-8")
+    assert "仍脱失人员名单" in text
+    assert not IDENTITY_NUMBER.search(text)
+
+
+def test_report_reproduces_a_past_report_with_known_at(small_demo: Path, tmp_path: Path) -> None:
+    output = tmp_path / "then.md"
+    assert (
+        report(small_demo, "--period", "2025H2", "--known-at", "2026-01-05T00:00:00+08:00", "-o", str(output))
+        == 0
+    )
+    assert "数据截止：2026-01-05T00:00:00+08:00" in output.read_text(encoding="utf-8")
