@@ -18,7 +18,6 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -39,7 +38,14 @@ from antidrug_core.model import (
 from antidrug_core.ports import Scope, StoredStream, StreamAppend
 from antidrug_sql.engines import BUSY_TIMEOUT_SECONDS, WRITE, Backend, unavailable
 from antidrug_sql.identities import IdentityCipher, resolve_key
-from antidrug_sql.rows import COMPARED_COLUMNS, key_problems, record_from_payload, record_row, record_values
+from antidrug_sql.rows import (
+    COMPARED_COLUMNS,
+    Inserter,
+    RecordInserter,
+    key_problems,
+    record_from_payload,
+    record_values,
+)
 from antidrug_sql.tables import ACCESS, CHAIN_HEAD, DIVISIONS, IDENTITIES, META, PEOPLE, RECORDS
 
 __all__ = ["SqlRecorder", "SqlSession"]
@@ -192,8 +198,11 @@ class SqlRecorder:
 
     def chain(self) -> Iterator[ChainRow]:
         statement = sa.select(RECORDS).order_by(RECORDS.c.sequence)
-        with self.reading() as connection:
-            result = connection.execution_options(yield_per=1000).execute(statement)
+        with (
+            self.reading() as connection,
+            connection.execution_options(yield_per=1000).execute(statement) as result,
+        ):
+            # Closed on the way out even when the caller stops early (a server-side cursor on PostgreSQL).
             for row in result.mappings():
                 yield _chain_row(row)
 
@@ -216,7 +225,7 @@ class SqlRecorder:
                 fresh = chain.sequence == 0  # nothing stored: no versions or ids to check against
                 for batch in _batches(appends, _BULK_RECORDS):
                     versions = {} if fresh else _versions(connection, [a.person for a in batch])
-                    _check(connection, batch, versions, against_store=not fresh)
+                    _check(connection, batch, versions, against_store=not fresh, loading=True)
                     written += chain.append(batch, versions)
                     people += len(batch)
                     if progress is not None:
@@ -279,6 +288,7 @@ def _check(
     versions: Mapping[PersonId, int],
     *,
     against_store: bool = True,
+    loading: bool = False,
 ) -> None:
     """Refuse appends whose version moved on, and record ids already used or too long.
 
@@ -288,6 +298,8 @@ def _check(
     """
     for append in appends:
         current = versions.get(append.person, 0)
+        if current != append.expected_version and loading:
+            raise ConcurrencyConflict(f"person {append.person!r} is already in the store ({current} records)")
         if current != append.expected_version:
             raise ConcurrencyConflict(
                 f"person {append.person!r} changed since it was read "
@@ -320,6 +332,10 @@ class _Chain:
         self.connection = connection
         self.sequence = sequence
         self.last = last
+        dialect = connection.dialect
+        self._people = Inserter(PEOPLE, dialect)
+        self._access = Inserter(ACCESS, dialect)
+        self._records = RecordInserter(dialect)
 
     @classmethod
     def lock(cls, connection: sa.Connection) -> _Chain:
@@ -332,10 +348,10 @@ class _Chain:
     def append(self, appends: Sequence[StreamAppend], versions: Mapping[PersonId, int]) -> int:
         """Write people, access sets and records of ``appends`` (already checked)."""
         connection = self.connection
-        merged: dict[PersonId, list[StreamAppend]] = defaultdict(list)
+        merged: dict[PersonId, list[StreamAppend]] = {}
         for append in appends:
-            merged[append.person].append(append)
-        new_people: list[dict[str, Any]] = []
+            merged.setdefault(append.person, []).append(append)
+        new_people: list[list[Any]] = []
         for person, items in merged.items():
             total = items[0].expected_version + sum(len(a.records) for a in items)
             if person in versions:
@@ -347,20 +363,16 @@ class _Chain:
                 if moved != 1:
                     raise ConcurrencyConflict(f"person {person!r} changed while this was written; retry")
             else:
-                new_people.append({"person": person, "version": total})
-        if new_people:
-            connection.execute(sa.insert(PEOPLE), new_people)
+                new_people.append([person, total])
+        self._people.insert(connection, new_people)
         known = [p for p in merged if p in versions]
         for chunk in _chunks(known):
             connection.execute(sa.delete(ACCESS).where(ACCESS.c.person.in_(chunk)))
-        access = [
-            {"person": person, "division": division}
-            for person, items in merged.items()
-            for division in sorted(items[-1].access)
-        ]
-        if access:
-            connection.execute(sa.insert(ACCESS), access)
-        rows: list[dict[str, Any]] = []
+        self._access.insert(
+            connection,
+            [[person, division] for person, items in merged.items() for division in sorted(items[-1].access)],
+        )
+        records = self._records
         sequence, last = self.sequence, self.last
         for items in merged.values():
             version = items[0].expected_version
@@ -369,11 +381,11 @@ class _Chain:
                 sequence += 1
                 payload = canonical_json(record)
                 last = chain_hash(last, sequence, payload.encode("utf-8"))
-                rows.append(record_row(record, sequence, version, payload, last))
-        if rows:
-            connection.execute(sa.insert(RECORDS), rows)
+                records.add(record, sequence, version, payload, last)
+        records.flush(connection)
+        written = sequence - self.sequence
         self.sequence, self.last = sequence, last
-        return len(rows)
+        return written
 
     def save(self) -> None:
         """Move the head to the last record written."""
@@ -438,8 +450,10 @@ class SqlSession:
         )
         if people is not None:
             statement = statement.where(RECORDS.c.person.in_(people))
-        with self._recorder.reading() as connection:
-            result = connection.execution_options(yield_per=1000).execute(statement)
+        with (
+            self._recorder.reading() as connection,
+            connection.execution_options(yield_per=1000).execute(statement) as result,
+        ):
             current: PersonId | None = None
             records: list[Any] = []
             for person, payload in result:

@@ -76,6 +76,10 @@ class Key(sa.types.TypeDecorator[str]):
             return dialect.type_descriptor(sa.String(self.length, collation="C"))
         return dialect.type_descriptor(sa.String(self.length))
 
+    def processes(self, dialect: Dialect) -> bool:
+        """Whether values change on their way to ``dialect`` (bulk inserts skip the no-op)."""
+        return dialect.name == "mysql"
+
     def process_bind_param(self, value: str | None, dialect: Dialect) -> Any:
         if value is not None and dialect.name == "mysql":
             return value.encode("utf-8")
@@ -123,6 +127,10 @@ class Digest(sa.types.TypeDecorator[bytes]):
         if dialect.name == "mysql":
             return dialect.type_descriptor(mysql.VARBINARY(32))
         return dialect.type_descriptor(sa.LargeBinary())
+
+    def processes(self, dialect: Dialect) -> bool:
+        """Whether values change on their way to ``dialect`` (bulk inserts skip the no-op)."""
+        return self.impl_instance.bind_processor(dialect) is not None
 
     def process_result_value(self, value: Any, dialect: Dialect) -> bytes | None:
         return None if value is None else bytes(value)

@@ -49,13 +49,16 @@ GENESIS = bytes(32)
 """The "previous hash" of the first record in a store."""
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def canonical_json(record: Record) -> str:
     """The one text form of a record: the converter's plain data as compact JSON with sorted keys.
 
     Stores keep it as the record's payload, so a row reads back to exactly
     the record written, and the chain hashes its UTF-8 bytes.
     """
-    return json.dumps(record_to_data(record), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _ENCODER.encode(record_to_data(record))
 
 
 def canonical_bytes(record: Record) -> bytes:

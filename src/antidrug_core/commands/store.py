@@ -1,0 +1,238 @@
+"""``antidrug init``, ``load``, ``export`` and ``audit verify``: a store's life on the command line.
+
+- ``init --db URL`` creates the store's database, or upgrades an older
+  schema to this version's (the only command that changes a schema).
+- ``load --dataset FILE --db URL`` validates a dataset file
+  (``antidrug-dataset/1``) and loads it, all or nothing, with set-based
+  inserts when the store offers them.
+- ``export --db URL -o FILE`` writes every person and record as a dataset
+  file (pseudonymous ids only: identities never leave the store this way).
+- ``audit verify --db URL`` checks the hash chain over every record and
+  names the first sequence number where it breaks (exit status 3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from antidrug_core.audit import verify_chain
+from antidrug_core.bootstrap import mask_url
+from antidrug_core.commands.common import (
+    add_db_option,
+    load_dataset_file,
+    local_actor,
+    open_cli_store,
+    progress,
+)
+from antidrug_core.interchange import Dataset, write_dataset
+from antidrug_core.model import ConcurrencyConflict, InvalidInput, Permission, StoreUnavailable
+from antidrug_core.plugins import make_plugin_manager
+from antidrug_core.ports import AuditableRecorder, BulkRecorder, StoreContext, StreamAppend, VersionedRecorder
+from antidrug_core.state import PersonFile, access_divisions
+from antidrug_core.store import Store
+
+__all__ = ["CHAIN_BROKEN", "LoadResult", "dataset_appends", "load_dataset", "register"]
+
+CHAIN_BROKEN = 3
+"""Exit status of ``audit verify`` when the chain is broken (1 and 2 mean it could not be checked)."""
+
+
+def register(subparsers: Any) -> None:
+    """Add ``init``, ``load``, ``export`` and ``audit`` to the command line."""
+    init: argparse.ArgumentParser = subparsers.add_parser(
+        "init", help="create the store's database, or upgrade its schema to this version"
+    )
+    add_db_option(init)
+    init.set_defaults(run=run_init)
+
+    load: argparse.ArgumentParser = subparsers.add_parser(
+        "load", help="load a dataset file (antidrug-dataset/1) into a store, all or nothing"
+    )
+    load.add_argument("--dataset", required=True, metavar="FILE", help="the dataset file to load")
+    add_db_option(load)
+    load.set_defaults(run=run_load)
+
+    export: argparse.ArgumentParser = subparsers.add_parser(
+        "export", help="write a store's people and records as a dataset file (pseudonymous)"
+    )
+    add_db_option(export)
+    export.add_argument(
+        "-o", "--output", default="-", metavar="FILE", help="the file to write (default: standard output)"
+    )
+    export.set_defaults(run=run_export)
+
+    audit: argparse.ArgumentParser = subparsers.add_parser("audit", help="check a store's audit chain")
+    audit_commands = audit.add_subparsers(dest="audit_command", metavar="COMMAND", required=True)
+    verify: argparse.ArgumentParser = audit_commands.add_parser(
+        "verify", help="check every record against the hash chain; name the first bad sequence number"
+    )
+    add_db_option(verify)
+    verify.set_defaults(run=run_verify)
+
+
+# --- init ---------------------------------------------------------------------------------
+
+
+def run_init(args: argparse.Namespace) -> int:
+    manager = make_plugin_manager()
+    context = StoreContext(
+        identity_key=lambda: manager.hook.antidrug_identity_key(), create=True, upgrade=True
+    )
+    recorder = manager.hook.antidrug_open_recorder(url=args.db, context=context)
+    if recorder is None:
+        scheme = args.db.partition("://")[0] or args.db
+        raise StoreUnavailable(f"{mask_url(args.db)}: no installed plugin opens {scheme!r} URLs")
+    try:
+        if isinstance(recorder, VersionedRecorder):
+            before, now = recorder.schema_revisions()
+            if before is None:
+                message = f"created the store (schema revision {now})"
+            elif before == now:
+                message = f"the store is up to date (schema revision {now})"
+            else:
+                message = f"upgraded the schema from revision {before} to {now}"
+        else:
+            message = "ready (this store has no schema to create)"
+    finally:
+        recorder.close()
+    print(f"{recorder.url}: {message}")
+    return 0
+
+
+# --- load ---------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class LoadResult:
+    """What a load wrote."""
+
+    people: int
+    records: int
+
+
+def dataset_appends(dataset: Dataset) -> Iterator[StreamAppend]:
+    """Each person of ``dataset`` as a new stream, in person order, with their access set.
+
+    The access set is computed under the dataset's own policy, the one its
+    records were made under.
+    """
+    for person, records in sorted(dataset.by_person().items()):
+        file = PersonFile.build(person, records)
+        yield StreamAppend(
+            person=person,
+            expected_version=0,
+            records=tuple(records),
+            access=access_divisions(file, dataset.policy),
+        )
+
+
+def load_dataset(
+    store: Store, dataset: Dataset, *, report: Callable[[int, int], None] | None = None
+) -> LoadResult:
+    """Load a validated dataset into ``store`` as the local administrator, all or nothing.
+
+    Stores that can (``BulkRecorder``) load with set-based inserts in one
+    transaction; others go through one unit of work.
+
+    Raises:
+        InvalidInput: a person of the dataset is already in the store, or a
+            record id is already used; nothing was loaded.
+    """
+    actor = local_actor()
+    people = dataset.people()
+    recorder = store.recorder
+    if isinstance(recorder, BulkRecorder):
+        with store.unit_of_work(actor) as uow:
+            uow.require(Permission.MANAGE)
+        try:
+            records = recorder.bulk_append(
+                dataset_appends(dataset), divisions=dataset.divisions, progress=report
+            )
+        except ConcurrencyConflict as error:
+            # The load expects every person to be new; one that is not is an input problem.
+            raise InvalidInput.of(
+                "people", f"{error}; a dataset loads only people new to the store"
+            ) from error
+        return LoadResult(len(people), records)
+    with store.unit_of_work(actor) as uow:
+        for append in dataset_appends(dataset):
+            for record in append.records:
+                uow.add_record(record, live=False)
+        if dataset.divisions:
+            uow.add_divisions(dataset.divisions)
+        written = sum(len(records) for records in uow.staged().values())
+        uow.commit()
+    return LoadResult(len(people), written)
+
+
+def run_load(args: argparse.Namespace) -> int:
+    dataset = load_dataset_file(args.dataset)
+    with open_cli_store(args) as store:
+        if dataset.policy != store.policy:
+            progress(
+                f"note: the dataset's policy ({dataset.policy.responsible.value}, "
+                f"{dataset.policy.test_window_days}-day test window, {dataset.policy.time_zone}) "
+                "is used for its access sets but not kept by the store; commands run under their own"
+            )
+
+        def report(people: int, records: int) -> None:
+            progress(f"… {people} people, {records} records")
+
+        result = load_dataset(store, dataset, report=report)
+        print(f"{store.url}: loaded {result.people} people and {result.records} records")
+    return 0
+
+
+# --- export -------------------------------------------------------------------------------
+
+
+def export_document(store: Store) -> dict[str, Any]:
+    """Every person, record and division of ``store`` as a dataset document (no identities)."""
+    with store.unit_of_work(local_actor()) as uow:
+        uow.require(Permission.READ)
+        records = [record for stream in uow.session.read_streams(uow.scope) for record in stream.records]
+        divisions = uow.divisions()
+    return write_dataset(records, divisions=divisions, policy=store.policy)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    with open_cli_store(args, create=False) as store:
+        document = export_document(store)
+    text = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise InvalidInput.of("--output", f"{args.output}: {error.strerror}") from None
+        progress(
+            f"wrote {len(document['people'])} people and {len(document['records'])} records to {args.output}"
+        )
+    return 0
+
+
+# --- audit verify -------------------------------------------------------------------------
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    with open_cli_store(args, create=False) as store:
+        recorder = store.recorder
+        if not isinstance(recorder, AuditableRecorder):
+            raise StoreUnavailable(f"{store.url}: this store keeps no audit chain")
+        report = verify_chain(recorder.chain(), recorder.chain_head())
+    if report.intact:
+        print(f"{store.url}: audit chain intact: {report.records} records, head {report.head.hex()}")
+        return 0
+    print(
+        f"antidrug: {store.url}: audit chain broken at sequence {report.first_bad}: {report.reason}",
+        file=sys.stderr,
+    )
+    return CHAIN_BROKEN

@@ -1,0 +1,153 @@
+"""An error on any statement of a commit, or at the commit itself, leaves the store exactly as it was."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from antidrug_core.commands.store import load_dataset
+from antidrug_core.identity import Identity
+from antidrug_core.interchange import read_dataset
+from antidrug_core.model import Actor, Division, FaceCheckMethod, PersonId, Role, Status
+from antidrug_core.services import record_face_check, register_person
+from antidrug_core.store import Store
+from antidrug_sql.engines import WRITE
+from antidrug_sql.schema import VERSION_TABLE
+from antidrug_sql.tables import METADATA
+
+TOWNSHIP = "522631101"
+OFFICER = Actor(id="officer-1", role=Role.OFFICER, divisions={TOWNSHIP})
+ADMIN = Actor.local_administrator()
+
+
+class InjectedFault(Exception):
+    """The error the fault injector raises."""
+
+
+class Faults:
+    """Counts the statements and commits of write transactions, and fails the n-th one when armed."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.fail_at: int | None = None
+        self.seen = 0
+        self.armed = False
+        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "commit", self._commit)
+
+    def remove(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+        event.remove(self.engine, "commit", self._commit)
+
+    def arm(self, fail_at: int | None) -> None:
+        self.armed, self.fail_at, self.seen = True, fail_at, 0
+
+    def _step(self, what: str) -> None:
+        if not self.armed:
+            return
+        self.seen += 1
+        if self.seen == self.fail_at:
+            self.armed = False
+            raise InjectedFault(f"injected at step {self.seen}: {what[:60]}")
+
+    def _statement(self, connection: sa.Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        self._step(statement)
+
+    def _commit(self, connection: sa.Connection) -> None:
+        if connection.get_execution_options().get(WRITE):
+            self._step("COMMIT")
+
+
+def snapshot(store: Store) -> dict[str, list[Any]]:
+    """Every row of every table of the store."""
+    engine: sa.Engine = store.recorder.engine  # type: ignore[attr-defined]
+    found: dict[str, list[Any]] = {}
+    with engine.connect() as connection:
+        for table in METADATA.sorted_tables:
+            order = list(table.primary_key.columns)
+            found[table.name] = [tuple(row) for row in connection.execute(sa.select(table).order_by(*order))]
+        found[VERSION_TABLE] = list(connection.execute(sa.text(f"SELECT * FROM {VERSION_TABLE}")))
+    return found
+
+
+def prepare(store: Store) -> None:
+    with store.unit_of_work(OFFICER) as uow:
+        register_person(
+            uow,
+            person=PersonId("P1"),
+            household=TOWNSHIP,
+            on=dt.date(2023, 1, 5),
+            status=Status.COMMUNITY_DETOX,
+            identity=Identity("张三", "11010519491231002X"),
+        )
+        uow.commit()
+    with store.unit_of_work(ADMIN) as uow:
+        uow.add_divisions([Division(code=TOWNSHIP, name="某乡")])
+        uow.commit()
+
+
+def unit_of_work(store: Store) -> None:
+    """A unit of work that touches every table: records, people, access, identities, divisions, chain."""
+    with store.unit_of_work(OFFICER) as uow:
+        record_face_check(uow, PersonId("P1"), dt.date(2023, 3, 1), FaceCheckMethod.HOME_VISIT)
+        register_person(
+            uow,
+            person=PersonId("P2"),
+            household=TOWNSHIP,
+            on=dt.date(2023, 3, 1),
+            status=Status.COMMUNITY_REHAB,
+            identity=Identity("李四", "110105198001011238"),
+        )
+        uow.add_divisions(
+            [Division(code=TOWNSHIP, name="某乡（新名）"), Division(code="522631", name="某县")]
+        )
+        uow.commit()
+
+
+DATASET = {
+    "format": "antidrug-dataset/1",
+    "divisions": [{"code": "522631", "name": "某县"}, {"code": "522631102", "name": "另一乡"}],
+    "people": [{"id": "D1", "household": "522631102"}, {"id": "D2", "household": "522631102"}],
+    "records": [
+        {"type": "status_changed", "person": "D1", "on": "2023-01-02", "status": "community_detox"},
+        {"type": "face_check", "person": "D2", "on": "2023-03-01", "method": "home_visit"},
+    ],
+}
+
+
+def bulk_load(store: Store) -> None:
+    load_dataset(store, read_dataset(DATASET))
+
+
+@pytest.mark.parametrize("work", [unit_of_work, bulk_load], ids=["unit of work", "bulk load"])
+def test_a_fault_at_any_step_of_a_commit_leaves_the_store_as_it_was(
+    work: Callable[[Store], None], databases: Any, open_sql: Callable[..., Store]
+) -> None:
+    # Count the steps of the work on a store of its own.
+    rehearsal = open_sql(databases.new())
+    prepare(rehearsal)
+    counter = Faults(rehearsal.recorder.engine)  # type: ignore[attr-defined]
+    counter.arm(None)
+    work(rehearsal)
+    steps = counter.seen
+    counter.remove()
+    assert steps >= 8
+
+    store = open_sql(databases.new())
+    prepare(store)
+    before = snapshot(store)
+    faults = Faults(store.recorder.engine)  # type: ignore[attr-defined]
+    for step in range(1, steps + 1):
+        faults.arm(step)
+        with pytest.raises(InjectedFault):
+            work(store)
+        assert snapshot(store) == before, f"the store changed after a fault at step {step}"
+    faults.arm(None)
+    work(store)
+    assert faults.seen == steps
+    assert snapshot(store) != before
