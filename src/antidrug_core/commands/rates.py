@@ -124,7 +124,7 @@ def _request(args: argparse.Namespace, time_zone: str) -> EvaluationRequest:
     try:
         period = Period.parse(args.period)
     except InvalidInput as error:
-        problems.extend(error.problems)
+        problems.extend(Problem("--period", p.reason) for p in error.problems)
     known_at: dt.datetime | None = None
     try:
         known_at = parse_known_at(args.known_at, time_zone)
@@ -135,7 +135,7 @@ def _request(args: argparse.Namespace, time_zone: str) -> EvaluationRequest:
         try:
             divisions.append(division_code(code))
         except InvalidInput as error:
-            problems.extend(error.problems)
+            problems.extend(Problem("--division", p.reason) for p in error.problems)
     if problems or period is None:
         raise InvalidInput(problems)
     return EvaluationRequest(
