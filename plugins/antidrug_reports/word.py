@@ -63,6 +63,9 @@ def set_fonts(run_or_style_rpr: object, name: str) -> None:
         rpr.insert(0, fonts)
     for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
         fonts.set(qn(attribute), name)
+    # A theme font attribute wins over the named font in Word; the template's styles carry them.
+    for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attribute), None)
 
 
 def _run(paragraph: DocxParagraph, text: str, font: str | None = None, size: Pt | None = None) -> Run:
@@ -126,9 +129,8 @@ class WordRenderer:
         title = document.add_paragraph(style="Title")
         title.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _run(title, report.title, TITLE_FONT, _TITLE_SIZE)
-        facts = document.add_paragraph(style="Subtitle")
+        facts = self._small(document, "　".join(f"{label}：{text}" for label, text in report_facts(report)))
         facts.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _run(facts, "　".join(f"{label}：{text}" for label, text in report_facts(report)), SMALL_FONT, Pt(12))
         for note in report.notes:
             self._small(document, f"说明：{note}")
         charts = 0
@@ -171,7 +173,10 @@ class WordRenderer:
         title = _style(document, "Title", TITLE_FONT, _TITLE_SIZE)
         title.paragraph_format.space_after = Pt(12)
         title.paragraph_format.line_spacing = Pt(36)
-        _style(document, "Subtitle", SMALL_FONT, Pt(12))
+        title.font.color.rgb = None
+        borders = title.element.pPr.find(qn("w:pBdr")) if title.element.pPr is not None else None
+        if borders is not None:  # the default template underlines titles in blue; documents do not
+            title.element.pPr.remove(borders)
         heading = _style(document, "Heading 1", HEADING_FONT, _BODY_SIZE)
         heading.paragraph_format.space_before = Pt(0)
         heading.paragraph_format.space_after = Pt(0)

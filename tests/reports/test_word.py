@@ -116,3 +116,11 @@ def test_the_document_names_no_one(document: DocumentObject) -> None:
         cell.text for table in document.tables for row in table.rows for cell in row.cells
     )
     assert not IDENTITY_NUMBER.search(everything)
+
+
+def test_no_theme_font_overrides_the_named_fonts(document: DocumentObject) -> None:
+    # In Word a theme font attribute (w:eastAsiaTheme …) wins over the named font.
+    for name in ("Normal", "Title", "Heading 1", "Heading 2"):
+        fonts = document.styles[name].element.find(qn("w:rPr") + "/" + qn("w:rFonts"))
+        assert fonts is not None
+        assert not [key for key in fonts.attrib if key.endswith(("Theme", "theme"))], name
