@@ -41,7 +41,22 @@ def _structure_where(data: Any, _: type) -> Where:
 
 def _tagged(converter: cattrs.Converter, base: type[Any], types: Mapping[str, type[Any]], kind: str) -> None:
     """Register un/structure hooks for ``base`` and its tagged subclasses."""
-    structurers: dict[str, Callable[[Mapping[str, Any], type], Any]] = {}
+
+    def structure_any(data: Any, _: type) -> Any:
+        if not isinstance(data, Mapping):
+            raise ValueError(f"a {kind} must be an object with {TAG_FIELD!r}")
+        tag = data.get(TAG_FIELD)
+        cls = types.get(tag) if isinstance(tag, str) else None
+        if cls is None:
+            known = ", ".join(sorted(types))
+            raise ValueError(f"unknown {kind} {tag!r} (known: {known})")
+        return converter.structure(data, cls)
+
+    # The base hooks come first: hooks generated below for classes with a field of the
+    # base type (``not``, ``all_of``) bind the base hook when they are generated.
+    converter.register_structure_hook(base, structure_any)
+    converter.register_unstructure_hook(base, lambda value: converter.unstructure(value, type(value)))
+
     for tag, cls in types.items():
         fields_in = make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=True)
         fields_out = make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True)
@@ -56,20 +71,6 @@ def _tagged(converter: cattrs.Converter, base: type[Any], types: Mapping[str, ty
 
         converter.register_unstructure_hook(cls, unstructure)
         converter.register_structure_hook(cls, structure)
-        structurers[tag] = structure
-
-    def structure_any(data: Any, _: type) -> Any:
-        if not isinstance(data, Mapping):
-            raise ValueError(f"a {kind} must be an object with {TAG_FIELD!r}")
-        tag = data.get(TAG_FIELD)
-        cls = types.get(tag) if isinstance(tag, str) else None
-        if cls is None:
-            known = ", ".join(sorted(types))
-            raise ValueError(f"unknown {kind} {tag!r} (known: {known})")
-        return converter.structure(data, cls)
-
-    converter.register_structure_hook(base, structure_any)
-    converter.register_unstructure_hook(base, lambda value: converter.unstructure(value, type(value)))
 
 
 def configure_converter(converter: cattrs.Converter) -> None:
