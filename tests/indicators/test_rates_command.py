@@ -276,3 +276,14 @@ def test_the_installed_command_prints_the_same_document(dataset_file: Path) -> N
         check=True,
     )
     assert json.loads(completed.stdout)["format"] == "antidrug-rates/1"
+
+
+def test_a_dataset_loaded_into_the_embedded_store_gives_the_same_document(
+    capsys: pytest.CaptureFixture[str], dataset_file: Path, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'antidrug.db'}"
+    assert main(["load", "--dataset", str(dataset_file), "--db", url]) == 0
+    args = ["--period", "2023H1", "--known-at", "2023-07-05T12:00:00+08:00", "--explain", "face_check_rate"]
+    _, from_store, _ = run(capsys, "--db", url, *args)
+    _, from_file, _ = run(capsys, "--dataset", str(dataset_file), *args)
+    assert json.loads(from_store) == json.loads(from_file)

@@ -217,8 +217,8 @@ def standard_catalogue() -> list[IndicatorDefinition]:
             "abstinent_3y", "戒断三年未复吸人员", "Abstinent three years", StatusIn({Status.ABSTINENT_3Y})
         ),
         _people("newly_registered", "新增登记人员", "Newly registered", _in_period("person_registered")),
-        _items("transfers_in", "转入人员", "Transfers in", AcceptedTransfers(Direction.IN)),
-        _items("transfers_out", "转出人员", "Transfers out", AcceptedTransfers(Direction.OUT)),
+        _items("transfers_in", "转入人次", "Transfers in", AcceptedTransfers(Direction.IN)),
+        _items("transfers_out", "转出人次", "Transfers out", AcceptedTransfers(Direction.OUT)),
         _people(
             "lost_contact_at_end",
             "脱失人员",

@@ -315,6 +315,9 @@ def _fulfilment_verdict(due: TestDue, context: _Context) -> Verdict:
     window = facts.policy.test_window_days
     test = facts.fulfilling_test(due)
     missing = tuple(context.missing(lambda r: getattr(r, "due", None) == due.id))
+    excuse = facts.excuses_by_end().get(due.id)
+    if excuse is not None:
+        missing = (_ref(excuse, f"excused ({excuse.reason}); an excuse does not fulfil it"), *missing)
     if test is None:
         return Verdict(False, f"no test fulfils {due.id} (due {due.on}, window ±{window} days)", missing)
     gap = (test.on - due.on).days

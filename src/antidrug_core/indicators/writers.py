@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from antidrug_core.indicators.definitions import POPULATIONS, IndicatorDefinition
+from antidrug_core.indicators.definitions import POPULATIONS, IndicatorDefinition, Unit
 from antidrug_core.indicators.evidence import Explanation, RecordRef, Subject
 from antidrug_core.indicators.numbers import value_text
 from antidrug_core.indicators.period import Period
@@ -320,7 +320,11 @@ def _explanation_lines(explanation: Explanation, division_names: Mapping[Divisio
         f"   definition v{d.version} {r.digest}",
         "   "
         + "  ".join(f"{_SHORT[p]} {len(explanation.populations[p])}" for p in POPULATIONS)
-        + f"  → {r.net_numerator}/{r.net_denominator} = {r.display}"
+        + (
+            f"  → N − NX = {r.display}"
+            if r.unit is Unit.COUNT
+            else f"  → {r.net_numerator}/{r.net_denominator} = {r.display}"
+        )
         + (f" ({r.reason})" if r.reason else ""),
     ]
     for subject in explanation.subjects:
