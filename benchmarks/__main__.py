@@ -9,6 +9,7 @@ import sys
 BENCHMARKS: dict[str, str] = {
     "demo": "benchmarks.bench_demo",
     "synthetic": "benchmarks.bench_synthetic",
+    "load": "benchmarks.bench_load",
 }
 """Benchmark name → module with a ``main(argv) -> int``; each benchmark adds itself here."""
 

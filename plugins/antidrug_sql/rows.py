@@ -15,6 +15,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 
 from antidrug_core.converter import record_from_data
@@ -158,7 +159,31 @@ class Inserter:
                 value = row[index]
                 if value is not None:
                     row[index] = processor(value)
-        connection.exec_driver_sql(self.sql, [tuple(row) for row in rows])
+        self.insert_ready(connection, [tuple(row) for row in rows])
+
+    def insert_ready(self, connection: sa.Connection, rows: list[tuple[Any, ...]]) -> None:
+        """Insert rows already converted for the driver (SQLite only), in one ``executemany``."""
+        if rows:
+            connection.exec_driver_sql(self.sql, rows)
+
+
+@attrs.frozen
+class _Plan:
+    """How one record type is inserted: its statement and how to read its content columns."""
+
+    inserter: Inserter
+    content: tuple[str, ...]
+    enums: frozenset[int]
+    """Positions in ``content`` holding enums, stored by value."""
+
+    def values(self, record: Record) -> tuple[Any, ...]:
+        if not self.content:
+            return ()
+        found = [getattr(record, name) for name in self.content]
+        for index in self.enums:
+            if found[index] is not None:
+                found[index] = found[index].value
+        return tuple(found)
 
 
 class RecordInserter:
@@ -166,46 +191,65 @@ class RecordInserter:
 
     Binding a parameter costs more than storing it, and most content columns
     are empty for any one type; leaving them out of the statement (they
-    default to NULL) makes a bulk load several times faster on SQLite.
+    default to NULL) makes a bulk load several times faster on SQLite. On
+    SQLite rows are built ready for the driver as they are queued.
     """
 
     def __init__(self, dialect: sa.Dialect) -> None:
         self.dialect = dialect
-        self._inserters: dict[type[Record], Inserter] = {}
-        self._content: dict[type[Record], tuple[str, ...]] = {}
-        self._rows: dict[type[Record], list[list[Any]]] = {}
+        self.direct = dialect.name == "sqlite"
+        self._plans: dict[type[Record], _Plan] = {}
+        self._rows: dict[type[Record], list[tuple[Any, ...]]] = {}
+
+    def _plan(self, cls: type[Record]) -> _Plan:
+        filled = set(columns_of(cls))
+        content = tuple(c.name for c in RECORDS.columns if c.name in filled)
+        inserter = Inserter(RECORDS, self.dialect, (*_SHARED_COLUMNS, *content, "payload", "hash"))
+        if self.direct:
+            converted = {inserter.names[index] for index, _processor in inserter.processors}
+            if not converted <= {"on", "recorded_at"}:
+                raise TypeError(f"columns {sorted(converted)} need converting; teach RecordInserter.add")
+        kinds = {c.name: c.kind for c in content_columns()}
+        enums = frozenset(i for i, name in enumerate(content) if kinds[name] == "enum")
+        plan = self._plans[cls] = _Plan(inserter, content, enums)
+        return plan
 
     def add(self, record: Record, sequence: int, version: int, payload: str, digest: bytes) -> None:
         """Queue ``record`` at its place in the chain."""
         cls = type(record)
-        rows = self._rows.get(cls)
-        if rows is None:
-            rows = self._rows[cls] = []
-            if cls not in self._inserters:
-                filled = set(columns_of(cls))
-                content = self._content[cls] = tuple(c.name for c in RECORDS.columns if c.name in filled)
-                names = (*_SHARED_COLUMNS, *content, "payload", "hash")
-                self._inserters[cls] = Inserter(RECORDS, self.dialect, names)
-        row = [
+        plan = self._plans.get(cls) or self._plan(cls)
+        if self.direct:
+            on: Any = sqlite_date(record.on)
+            recorded_at: Any = sqlite_timestamp(record.recorded_at)
+        else:
+            on, recorded_at = record.on, record.recorded_at
+        row = (
             sequence,
             record.id,
             record.type_tag,
             record.person,
             version,
-            record.on,
-            record.recorded_at,
+            on,
+            recorded_at,
             record.recorded_by,
             record.voids,
-        ]
-        row.extend(_plain(getattr(record, name)) for name in self._content[cls])
-        row.append(payload)
-        row.append(digest)
+            *plan.values(record),
+            payload,
+            digest,
+        )
+        rows = self._rows.get(cls)
+        if rows is None:
+            rows = self._rows[cls] = []
         rows.append(row)
 
     def flush(self, connection: sa.Connection) -> None:
         """Insert everything queued."""
         for cls, rows in self._rows.items():
-            self._inserters[cls].insert(connection, rows)
+            inserter = self._plans[cls].inserter
+            if self.direct:
+                inserter.insert_ready(connection, rows)
+            else:
+                inserter.insert(connection, [list(row) for row in rows])
         self._rows.clear()
 
 

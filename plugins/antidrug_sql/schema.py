@@ -137,7 +137,12 @@ def prepare_schema(
     """
     head = head_revision()
     with engine.connect() as connection:
-        found = stored_revision(connection)
+        try:
+            found = stored_revision(connection)
+        except StoreUnavailable:
+            # Another process may be creating the schema right now (MariaDB/MySQL cannot do it in a
+            # transaction); look again under the lock, where only a finished schema is seen.
+            found = None
         connection.rollback()
     if found is not None:
         _check_known(url, found)
@@ -158,7 +163,14 @@ def prepare_schema(
         with _schema_lock(connection, backend), connection.begin():
             if backend.name == "postgresql":
                 connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
-            current = stored_revision(connection)  # again, under the lock: another process may have won
+            try:
+                current = stored_revision(connection)  # again, under the lock: another process may have won
+            except StoreUnavailable as error:
+                raise StoreUnavailable(
+                    f"{mask_url(url)}: {error}; a schema change was interrupted (MariaDB/MySQL cannot undo "
+                    "one): restore the database from its backup, or drop its antidrug_ tables if it held "
+                    "nothing yet, and run antidrug init again"
+                ) from None
             if current is not None:
                 _check_known(url, current)
             if current != head:

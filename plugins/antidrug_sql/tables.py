@@ -129,8 +129,8 @@ class Digest(sa.types.TypeDecorator[bytes]):
         return dialect.type_descriptor(sa.LargeBinary())
 
     def processes(self, dialect: Dialect) -> bool:
-        """Whether values change on their way to ``dialect`` (bulk inserts skip the no-op)."""
-        return self.impl_instance.bind_processor(dialect) is not None
+        """Whether values change on their way to ``dialect``: SQLite's driver stores ``bytes`` as they are."""
+        return dialect.name != "sqlite"
 
     def process_result_value(self, value: Any, dialect: Dialect) -> bytes | None:
         return None if value is None else bytes(value)

@@ -1,0 +1,71 @@
+"""The record table's typed columns are derived from the record classes; bulk values equal SQLAlchemy's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing
+
+import attrs
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy.dialects import sqlite
+
+from antidrug_core.model import RECORD_TYPES
+from antidrug_core.testing import every_record_type
+from antidrug_sql.rows import record_values, sqlite_date, sqlite_timestamp
+from antidrug_sql.tables import BASE_COLUMNS, RECORDS, columns_of
+
+SQLITE = sqlite.dialect()
+
+
+def test_every_plain_content_field_of_every_record_type_has_a_typed_column() -> None:
+    columns = set(RECORDS.c.keys())
+    for cls in RECORD_TYPES.values():
+        hints = typing.get_type_hints(cls)
+        for field in attrs.fields(cls):
+            if field.name in BASE_COLUMNS:
+                assert field.name in columns
+                continue
+            structured = typing.get_origin(hints[field.name]) is tuple
+            assert (field.name in columns) != structured, f"{cls.type_tag}.{field.name}"
+            assert (field.name in columns_of(cls)) != structured
+
+
+def test_the_columns_the_evaluator_filters_on_are_there() -> None:
+    wanted = {"type", "person", "on", "recorded_at", "voids", "status", "method", "kind", "result"}
+    wanted |= {"due", "request", "level", "measure", "division", "household", "residence", "to_division"}
+    assert wanted <= set(RECORDS.c.keys())
+    assert {index.name for index in RECORDS.indexes} == {"ix_antidrug_records_type_on"}
+
+
+def test_typed_values_come_from_the_record() -> None:
+    sample = every_record_type("P1", "522631101", "522631102")
+    values = [record_values(record) for record in sample]
+    by_type: dict[str, dict[str, object]] = {v["type"]: v for v in values}  # type: ignore[misc]
+    assert by_type["status_changed"]["status"] == "community_detox"
+    assert by_type["transfer_requested"]["to_division"] == "522631102"
+    assert by_type["face_check"]["method"] in {"home_visit", "video_call"}
+    assert all(v["recorded_at"].tzinfo is dt.UTC for v in values)  # type: ignore[union-attr]
+    assert all(isinstance(v["status"], str | None) for v in values)
+
+
+@given(
+    st.datetimes(
+        min_value=dt.datetime(1900, 1, 2),
+        max_value=dt.datetime(2200, 1, 1),
+        timezones=st.sampled_from(
+            [dt.UTC, dt.timezone(dt.timedelta(hours=8)), dt.timezone(dt.timedelta(hours=-5, minutes=-30))]
+        ),
+    )
+)
+def test_bulk_timestamps_are_what_sqlalchemy_stores_on_sqlite(value: dt.datetime) -> None:
+    processor = RECORDS.c.recorded_at.type.dialect_impl(SQLITE).bind_processor(SQLITE)
+    assert processor is not None
+    assert sqlite_timestamp(value) == processor(value)
+
+
+@given(st.dates(min_value=dt.date(1000, 1, 1)))
+def test_bulk_dates_are_what_sqlalchemy_stores_on_sqlite(value: dt.date) -> None:
+    processor = RECORDS.c.on.type.dialect_impl(SQLITE).bind_processor(SQLITE)
+    assert processor is not None
+    assert sqlite_date(value) == processor(value)
