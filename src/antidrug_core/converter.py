@@ -15,8 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
-import typing
 import re
+import typing
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
