@@ -273,6 +273,48 @@ class StoreContract(abc.ABC):
             assert [f.person for f in uow.files()] == ["P1", "P2", "P3"]
             assert [f.person for f in uow.files(people=["P3", "P2", "P9"])] == ["P2", "P3"]
 
+    def test_a_conflict_writes_no_identity_and_no_division_either(self, store: Store, officer: Actor) -> None:
+        self.register(store, officer, "P1")
+        late, early = store.unit_of_work(officer), store.unit_of_work(officer)
+        with late, early:
+            record_face_check(late, PersonId("P1"), dt.date(2023, 3, 1), FaceCheckMethod.HOME_VISIT)
+            late.set_identity(PersonId("P1"), Identity("张三", "11010519491231002X"))
+            late.add_divisions([Division(code=TOWNSHIP, name="某乡")])
+            record_face_check(early, PersonId("P1"), dt.date(2023, 3, 2), FaceCheckMethod.HOME_VISIT)
+            early.commit()
+            with pytest.raises(ConcurrencyConflict):
+                late.commit()
+        with store.unit_of_work(officer) as uow:
+            assert uow.identity(PersonId("P1")) is None
+            assert uow.divisions() == []
+
+    def test_an_identity_given_again_replaces_the_old_one(self, store: Store, officer: Actor) -> None:
+        self.register(store, officer, identity=Identity("张三", "11010519491231002X"))
+        with store.unit_of_work(officer) as uow:
+            uow.set_identity(PersonId("P1"), Identity("张三丰", "11010519491231002X"))
+            uow.commit()
+        with store.unit_of_work(officer) as uow:
+            assert uow.identity(PersonId("P1")) == Identity("张三丰", "11010519491231002X")
+            assert uow.find_person("11010519491231002X") == "P1"
+
+    def test_a_division_named_again_keeps_its_latest_name(self, store: Store, officer: Actor) -> None:
+        for name in ("某乡", "某镇"):
+            with store.unit_of_work(Actor.local_administrator()) as uow:
+                uow.add_divisions([Division(code=TOWNSHIP, name=name)])
+                uow.commit()
+        with store.unit_of_work(officer) as uow:
+            assert uow.divisions() == [Division(code=TOWNSHIP, name="某镇")]
+
+    def test_many_people_can_be_chosen_at_once(self, store: Store, officer: Actor) -> None:
+        """More people than one query may name (stores split long lists, and keep the order)."""
+        with store.unit_of_work(officer) as uow:
+            for n in range(1200):
+                register_person(uow, person=PersonId(f"P{n:04d}"), household=TOWNSHIP, on=dt.date(2023, 1, 5))
+            uow.commit()
+        chosen = [PersonId(f"P{n:04d}") for n in range(1199, -1, -2)]
+        with store.unit_of_work(officer) as uow:
+            assert [f.person for f in uow.files(people=chosen)] == sorted(chosen)
+
     def test_notices_go_out_after_commit_and_only_then(
         self, store: Store, officer: Actor, notifier: RecordingNotifier
     ) -> None:
