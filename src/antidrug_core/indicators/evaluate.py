@@ -191,9 +191,11 @@ def evaluate_in_store(uow: UnitOfWork, request: EvaluationRequest) -> list[Indic
 def _identity_lookup(uow: UnitOfWork) -> IdentityLookup | None:
     if not uow.actor.may(Permission.SEE_IDENTITY):
         return None
+    session, scope = uow.session, uow.scope
 
     def masked(person: PersonId) -> str | None:
-        found = uow.identity(person)
+        # Straight from the session: the unit of work would keep every person's stream.
+        found = session.get_identity(person, scope)
         return found.masked if found is not None else None
 
     return masked

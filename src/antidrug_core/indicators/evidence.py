@@ -40,6 +40,7 @@ from antidrug_core.indicators.definitions import POPULATIONS, Basis, IndicatorDe
 from antidrug_core.indicators.facts import PersonFacts
 from antidrug_core.indicators.reference import (
     Counts,
+    _due,
     items_of,
     membership,
     population_labels,
@@ -220,10 +221,9 @@ def verdict(criterion: Criterion, context: _Context, item: Record | None = None)
             part = verdict(inner, context, item)
             return Verdict(not part.met, f"not ({part.because})", part.records)
         case FulfilledInWindow():
-            assert isinstance(item, TestDue)
-            return _fulfilment_verdict(item, context)
+            return _fulfilment_verdict(_due(criterion, item), context)
         case DueExcused():
-            assert isinstance(item, TestDue)
+            item = _due(criterion, item)
             excuse = facts.excuses_by_end().get(item.id)
             if excuse is None:
                 return Verdict(False, f"{item.id} was not excused by {facts.end}")

@@ -100,9 +100,9 @@ def holds(criterion: Criterion, facts: PersonFacts, item: Record | None = None) 
         case InLostContact():
             return any(facts.spell_open_at_end(spell) for spell in facts.spells())
         case EveryDueExcused(kind=kind):
-            due = facts.due_in_period(kind)
+            dues = facts.due_in_period(kind)
             excused = facts.excuses_by_end()
-            return bool(due) and all(d.id in excused for d in due)
+            return bool(dues) and all(d.id in excused for d in dues)
         case AllOf(criteria=criteria):
             return all(holds(c, facts, item) for c in criteria)
         case AnyOf(criteria=criteria):
@@ -110,13 +110,17 @@ def holds(criterion: Criterion, facts: PersonFacts, item: Record | None = None) 
         case Not(criterion=inner):
             return not holds(inner, facts, item)
         case FulfilledInWindow():
-            assert isinstance(item, TestDue), "fulfilled_in_window is about a due test"
-            test = facts.fulfilling_test(item)
-            return test is not None and facts.in_window(item, test)
+            test = facts.fulfilling_test(_due(criterion, item))
+            return test is not None and facts.in_window(_due(criterion, item), test)
         case DueExcused():
-            assert isinstance(item, TestDue), "due_excused is about a due test"
-            return item.id in facts.excuses_by_end()
+            return _due(criterion, item).id in facts.excuses_by_end()
     raise TypeError(f"no rule for criterion {criterion!r}")
+
+
+def _due(criterion: Criterion, item: Record | None) -> TestDue:
+    if not isinstance(item, TestDue):
+        raise TypeError(f"{criterion.op} is about a due test, not {item!r}")
+    return item
 
 
 def _met(criterion: Criterion | None, facts: PersonFacts, item: Record | None, *, absent: bool) -> bool:
