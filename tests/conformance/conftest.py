@@ -136,6 +136,13 @@ class Case:
         assert status == 0, err
         parsed: dict[str, Any] = json.loads(out)
         assert parsed["format"] == "antidrug-rates/1"
+        for r in parsed["results"]:
+            # The two net counts, reported so anyone can re-derive the score (INDICATORS.md).
+            assert (
+                r["net_denominator"]
+                == r["denominator"] - r["denominator_exclusion"] - r["denominator_exception"]
+            )
+            assert r["net_numerator"] == r["numerator"] - r["numerator_exclusion"]
         return parsed
 
 

@@ -85,6 +85,7 @@ def test_json_is_the_default_and_follows_the_rates_format(
         "value",
         "display",
     ]
+    assert (face["net_denominator"], face["net_numerator"]) == (2, 2)
     # P1 and P2 managed; P1 checked (P2's are after the period, voided, and — known now — in the period).
     assert (face["initial_population"], face["numerator"], face["value"], face["display"]) == (
         2,

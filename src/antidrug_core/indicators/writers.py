@@ -3,8 +3,9 @@
 JSON is the normative form: ``format``, ``period``, ``known_at`` and one
 entry per result with every gross count, ``value`` (the exact decimal, or
 rounded half-up to 12 places; null without a value) and ``display``. We
-add ``policy`` (the settings used), and per result ``unit`` and ``view``;
-``reason`` appears when there is no value. ``--explain`` adds ``evidence``
+add ``policy`` (the settings used), and per result the two net counts
+(INDICATORS.md: results report them), ``unit`` and ``view``; ``reason``
+appears when there is no value. ``--explain`` adds ``evidence``
 to the results of the indicator explained.
 
 Results are listed by division code, then in catalogue order; evidence
@@ -64,6 +65,8 @@ def result_data(result: IndicatorResult) -> dict[str, Any]:
         "numerator_exclusion": result.numerator_exclusion,
         "value": value_text(result.value) if result.value is not None else None,
         "display": result.display,
+        "net_denominator": result.net_denominator,
+        "net_numerator": result.net_numerator,
     }
     if result.reason is not None:
         data["reason"] = result.reason
@@ -154,6 +157,8 @@ _RESULT_COLUMNS = (
     "digest",
     "unit",
     *POPULATIONS,
+    "net_denominator",
+    "net_numerator",
     "value",
     "display",
     "reason",
@@ -241,6 +246,8 @@ def rates_csv(
                 r.denominator_exception,
                 r.numerator,
                 r.numerator_exclusion,
+                r.net_denominator,
+                r.net_numerator,
                 value_text(r.value) if r.value is not None else "",
                 r.display,
                 r.reason or "",
@@ -287,7 +294,7 @@ def rates_table(
         f"policy: {policy.responsible}, test window ±{window} days, time zone {policy.time_zone}",
         "",
     ]
-    header = ["division", "name", "indicator", "指标", *(_SHORT[p] for p in POPULATIONS), "value"]
+    header = ["division", "name", "indicator", "指标", *(_SHORT[p] for p in POPULATIONS), "net", "value"]
     rows = [header]
     for r in results:
         rows.append(
@@ -302,10 +309,11 @@ def rates_table(
                 str(r.denominator_exception),
                 str(r.numerator),
                 str(r.numerator_exclusion),
+                str(r.net_numerator) if r.unit is Unit.COUNT else f"{r.net_numerator}/{r.net_denominator}",
                 r.display + (" (cooperating view)" if str(r.view) == "cooperating" else ""),
             ]
         )
-    lines += _grid(rows, numeric=set(range(4, 11)))
+    lines += _grid(rows, numeric=set(range(4, 12)))
     for explanation in explanations:
         lines += ["", *_explanation_lines(explanation, division_names)]
     return "\n".join(lines) + "\n"
