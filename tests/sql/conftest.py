@@ -63,7 +63,12 @@ def _admin(engine: str) -> tuple[sa.Engine, str]:
         _absent(f"{variable} is not set")
     assert url is not None
     if engine not in _admins:
-        _admins[engine] = sa.create_engine(url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+        _admins[engine] = sa.create_engine(
+            url,
+            poolclass=sa.pool.NullPool,
+            isolation_level="AUTOCOMMIT",
+            connect_args={"connect_timeout": 10},  # a server that drops packets fails, not hangs
+        )
     try:
         with _admins[engine].connect() as connection:
             connection.exec_driver_sql("SELECT 1")
