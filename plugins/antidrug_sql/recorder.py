@@ -133,6 +133,8 @@ class SqlRecorder:
 
     def _integrity_error(self, error: sa.exc.IntegrityError) -> Exception:
         text = str(error.orig).lower()
+        if "foreign key" in text:  # first: the message also names the people table
+            return InvalidInput(Problem("person", "refers to a person who is not in the store"))
         if "records_id" in text or "antidrug_records.id" in text:
             return InvalidInput(Problem("id", "a record id is already used in the store"))
         if any(name in text for name in ("person_version", "antidrug_records.person", "people", "primary")):
@@ -140,8 +142,6 @@ class SqlRecorder:
                 "a person changed while this was being written (another writer appended, "
                 "or the same person was written twice); read again and retry"
             )
-        if "foreign key" in text:
-            return InvalidInput(Problem("person", "refers to a person who is not in the store"))
         return InvalidInput(Problem("", f"the store refused the data: {text.splitlines()[0]}"))
 
     def _operational_error(self, error: sa.exc.OperationalError) -> Exception:

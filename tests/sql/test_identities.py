@@ -187,3 +187,13 @@ def test_a_number_is_found_however_its_check_letter_is_written(
     with store.unit_of_work(OFFICER) as uow:
         assert uow.find_person(number.lower()) == "P1"
         assert uow.find_person(f" {number} ") == "P1"
+
+
+def test_an_identity_for_a_person_not_in_the_store_is_refused(
+    databases: Any, open_sql: Callable[..., Store]
+) -> None:
+    store = open_sql(databases.new())
+    session = store.recorder.session()
+    session.put_identity(PersonId("nobody"), CANARIES[0])
+    with pytest.raises(InvalidInput, match="refers to a person who is not in the store"):
+        session.commit()
