@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,9 @@ from antidrug_core.state import PersonFile, access_divisions
 from antidrug_core.store import Store
 
 __all__ = ["CHAIN_BROKEN", "LoadResult", "dataset_appends", "load_dataset", "register"]
+
+PROGRESS_SECONDS = 5.0
+"""How often ``load`` says how far it got."""
 
 CHAIN_BROKEN = 3
 """Exit status of ``audit verify`` when the chain is broken (1 and 2 mean it could not be checked)."""
@@ -182,8 +186,13 @@ def run_load(args: argparse.Namespace) -> int:
                 "is used for its access sets but not kept by the store; commands run under their own"
             )
 
+        shown = time.monotonic()
+
         def report(people: int, records: int) -> None:
-            progress(f"… {people} people, {records} records")
+            nonlocal shown
+            if time.monotonic() - shown >= PROGRESS_SECONDS:  # a line now and then, not one per batch
+                shown = time.monotonic()
+                progress(f"… {people} people, {records} records")
 
         result = load_dataset(store, dataset, report=report)
         print(f"{store.url}: loaded {result.people} people and {result.records} records")
