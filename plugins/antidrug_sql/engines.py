@@ -144,6 +144,9 @@ def create_store_engine(url: str) -> tuple[Engine, Backend]:
                 connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
             )
         else:
+            # One dialect for both spellings: the column types are written for "mysql", and
+            # SQLAlchemy's mysql dialect recognises a MariaDB server by itself.
+            parsed = parsed.set(drivername="mysql+pymysql")
             if "charset" not in parsed.query:
                 parsed = parsed.update_query_dict({"charset": "utf8mb4"})
             engine = sa.create_engine(

@@ -16,7 +16,6 @@ access divisions is in the actor's scope.
 from __future__ import annotations
 
 import itertools
-import logging
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -49,8 +48,6 @@ from antidrug_sql.rows import (
 from antidrug_sql.tables import ACCESS, CHAIN_HEAD, DIVISIONS, IDENTITIES, META, PEOPLE, RECORDS
 
 __all__ = ["SqlRecorder", "SqlSession"]
-
-log = logging.getLogger("antidrug_sql")
 
 _CHUNK = 500
 """Values per ``IN (…)`` list: well under every engine's limit on bound parameters."""

@@ -146,3 +146,14 @@ def test_stores_opened_at_once_on_an_empty_database_create_it_once(
     assert len(created) >= 1
     register(opened[0], "P1")
     register(opened[-1], "P2")
+
+
+def test_the_mariadb_spelling_opens_the_same_store_with_the_same_column_types(
+    make_databases: Callable[[str], Any], open_sql: Callable[..., Store]
+) -> None:
+    url = make_databases("mysql").new()
+    register(open_sql(url.replace("mysql+pymysql://", "mariadb+pymysql://", 1)), "P1")
+    created = describe(url)
+    assert ("id", "VARBINARY(512)", False) in created["antidrug_records"]["columns"]
+    with open_sql(url).unit_of_work(OFFICER) as uow:
+        assert uow.people() == ["P1"]
