@@ -8,6 +8,7 @@ nox.options.sessions = ["lint", "typecheck", "tests"]
 nox.options.default_venv_backend = "venv"
 
 DEV = ".[dev]"
+CODE = ("src", "plugins", "tests", "examples", "benchmarks", "noxfile.py")
 
 
 @nox.session
@@ -21,8 +22,8 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff: style and common mistakes."""
     session.install("ruff")
-    session.run("ruff", "check", "src", "plugins", "tests", "examples", "benchmarks", "noxfile.py")
-    session.run("ruff", "format", "--check", "src", "plugins", "tests", "examples", "benchmarks", "noxfile.py")
+    session.run("ruff", "check", *CODE)
+    session.run("ruff", "format", "--check", *CODE)
 
 
 @nox.session
