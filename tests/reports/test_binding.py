@@ -89,14 +89,19 @@ def test_a_rate_reads_as_a_percentage_and_keeps_its_provenance() -> None:
     assert bound.plain == "见面核查率91.67%。"
     assert figure.number == Fraction(11, 12)  # type: ignore[union-attr]
     (source,) = figure.sources  # type: ignore[union-attr]
-    assert (source.indicator, source.division, source.period, source.known_at) == (
+    assert (
+        source.result.indicator,
+        source.result.division,
+        source.result.period,
+        source.result.known_at,
+    ) == (
         "face_check_rate",
         COUNTY,
         H2,
         None,
     )
-    assert (source.numerator, source.denominator, source.display) == (11, 12, "91.67%")
-    assert source.digest == made_result("face_check_rate", numerator=1).digest
+    assert (source.result.numerator, source.result.denominator, source.result.display) == (11, 12, "91.67%")
+    assert source.result.digest == made_result("face_check_rate", numerator=1).digest
     assert source.name == "见面核查率"
     assert source.division_name == "某县"
 
@@ -115,7 +120,7 @@ def test_a_change_is_said_against_the_previous_period() -> None:
     bound = paragraph(template("较上期{face_check_rate.change}，在管人员{managed.change}。"))
     assert bound.plain == "较上期提高16.67个百分点，在管人员增加2人。"
     change = bound.parts[1]
-    assert [s.period for s in change.sources] == [H1, H2]  # type: ignore[union-attr]
+    assert [s.result.period for s in change.sources] == [H1, H2]  # type: ignore[union-attr]
 
 
 def test_without_a_previous_period_no_change_is_invented() -> None:
@@ -211,7 +216,7 @@ def test_the_appendix_names_known_at_in_its_commands() -> None:
     results = [attrs.evolve(r, known_at=known_at) for r in data().results]
     report = bind_report(template("{face_check_rate}"), data(results=results, known_at=known_at))
     assert "--known-at 2026-01-05T12:00:00+08:00" in report.appendix[0].command
-    assert report.appendix[0].figure.sources[0].known_at == known_at
+    assert report.appendix[0].figure.sources[0].result.known_at == known_at
 
 
 def test_a_report_without_an_appendix_when_the_template_says_so() -> None:
@@ -238,7 +243,7 @@ def test_a_bound_rate_is_the_percentage_of_its_own_counts(numerator: int, extra:
     figure = bound.parts[0]
     expected = None if denominator == 0 else Fraction(numerator, denominator)
     assert figure.number == expected  # type: ignore[union-attr]
-    assert figure.sources[0].net_numerator == numerator  # type: ignore[union-attr]
+    assert figure.sources[0].result.net_numerator == numerator  # type: ignore[union-attr]
 
 
 def test_markdown_shows_fields_to_fill_charts_as_tables_and_the_appendix() -> None:

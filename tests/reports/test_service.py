@@ -33,10 +33,10 @@ def test_every_figure_of_the_half_year_summary_comes_from_the_division_and_perio
     figures = list(report.figures())
     assert len(figures) > 30
     for figure in figures:
-        assert figure.sources[-1].division == COUNTY
-        assert figure.sources[-1].period == H2
+        assert figure.sources[-1].result.division == COUNTY
+        assert figure.sources[-1].result.period == H2
         if figure.key.endswith(".change"):
-            assert [s.period for s in figure.sources] == [H1, H2]
+            assert [s.result.period for s in figure.sources] == [H1, H2]
     assert report.title == f"{report.division_name}2025年下半年禁毒工作总结及2026年上半年工作计划"
     assert {fill.key for fill in report.fills()} >= {"organisation", "problems", "plans", "campaign_sessions"}
 
@@ -48,8 +48,13 @@ def test_the_report_says_what_the_evaluator_says(county_store: Store) -> None:
     by_id = {r.indicator: r for r in results}
     for figure in report.figures():
         source = figure.sources[-1]
-        result = by_id[source.indicator]
-        assert (source.numerator, source.denominator, source.value, source.digest) == (
+        result = by_id[source.result.indicator]
+        assert (
+            source.result.numerator,
+            source.result.denominator,
+            source.result.value,
+            source.result.digest,
+        ) == (
             result.numerator,
             result.denominator,
             result.value,
@@ -127,11 +132,13 @@ def test_known_at_reproduces_the_report_as_it_could_have_been_written_then(count
     with county_store.unit_of_work(Actor.local_administrator()) as uow:
         past = make_report(uow, "half_year", H2, COUNTY, known_at=then)
         now = make_report(uow, "half_year", H2, COUNTY)
-    assert all(f.sources[-1].known_at == then for f in past.figures())
+    assert all(f.sources[-1].result.known_at == then for f in past.figures())
     assert all("--known-at 2025-11-15T12:00:00+08:00" in e.command for e in past.appendix)
     face_then = next(f for f in past.figures() if f.key == "face_check_rate").sources[0]
     face_now = next(f for f in now.figures() if f.key == "face_check_rate").sources[0]
-    assert face_then.numerator < face_now.numerator, "checks after 15 November were not known then"
+    assert face_then.result.numerator < face_now.result.numerator, (
+        "checks after 15 November were not known then"
+    )
 
 
 # --- named lists --------------------------------------------------------------------------

@@ -30,35 +30,39 @@ def appendix_heading(entry: AppendixEntry) -> str:
 
 def _counts(source: Source) -> str:
     return (
-        f"初始人群 IP={source.initial_population}，分母 D={source.denominator}，"
-        f"分母排除 DX={source.denominator_exclusion}，分母例外 DE={source.denominator_exception}，"
-        f"分子 N={source.numerator}，分子排除 NX={source.numerator_exclusion}"
+        f"初始人群 IP={source.result.initial_population}，分母 D={source.result.denominator}，"
+        f"分母排除 DX={source.result.denominator_exclusion}，分母例外 DE={source.result.denominator_exception}，"
+        f"分子 N={source.result.numerator}，分子排除 NX={source.result.numerator_exclusion}"
     )
 
 
 def _value(source: Source) -> str:
-    if source.value is None:
-        return f"无值（{source.reason or '分母净数为0'}），显示为 {source.display}"
-    exact = f"{source.value.numerator}/{source.value.denominator}" if source.value.denominator != 1 else ""
+    if source.result.value is None:
+        return f"无值（{source.result.reason or '分母净数为0'}），显示为 {source.result.display}"
+    exact = (
+        f"{source.result.value.numerator}/{source.result.value.denominator}"
+        if source.result.value.denominator != 1
+        else ""
+    )
     fraction = f"{exact} = " if exact else ""
-    return f"{fraction}{value_text(source.value)}，显示为 {source.display}"
+    return f"{fraction}{value_text(source.result.value)}，显示为 {source.result.display}"
 
 
 def _source_lines(source: Source, prefix: str) -> list[tuple[str, str]]:
-    known_at = source.known_at.isoformat() if source.known_at else "全部记录（未限定录入时间）"
+    known_at = source.result.known_at.isoformat() if source.result.known_at else "全部记录（未限定录入时间）"
     return [
         (
             f"{prefix}结果",
-            f"{source.name} {source.indicator} v{source.version}；{period_text(source.period)}"
-            f"（{source.period}）；{source.division_name}（{source.division}）；数据截止：{known_at}；"
-            f"责任区划规则：{source.policy.responsible}；视角：{source.view}",
+            f"{source.name} {source.result.indicator} v{source.result.version}；{period_text(source.result.period)}"
+            f"（{source.result.period}）；{source.division_name}（{source.result.division}）；数据截止：{known_at}；"
+            f"责任区划规则：{source.result.policy.responsible}；视角：{source.result.view}",
         ),
         (
             f"{prefix}计数",
-            f"{_counts(source)}；N−NX={source.net_numerator}，D−DX−DE={source.net_denominator}",
+            f"{_counts(source)}；N−NX={source.result.net_numerator}，D−DX−DE={source.result.net_denominator}",
         ),
         (f"{prefix}数值", _value(source)),
-        (f"{prefix}定义摘要", source.digest),
+        (f"{prefix}定义摘要", source.result.digest),
     ]
 
 

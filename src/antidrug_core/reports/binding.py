@@ -131,8 +131,8 @@ class _Binder:
         return found
 
     def source(self, result: IndicatorResult) -> Source:
-        return Source.of(
-            result,
+        return Source(
+            result=result,
             name=self.data.definitions[result.indicator].name_zh,
             division_name=self.data.tree.name(result.division),
         )
@@ -407,7 +407,7 @@ class _Binder:
             if (figure.key, figure.text) in seen:
                 continue
             seen.add((figure.key, figure.text))
-            definition = self.data.definitions[figure.sources[-1].indicator]
+            definition = self.data.definitions[figure.sources[-1].result.indicator]
             entries.append(
                 AppendixEntry(
                     number=len(entries) + 1,
@@ -419,10 +419,10 @@ class _Binder:
         return tuple(entries)
 
     def command(self, source: Source) -> str:
-        known_at = f" --known-at {source.known_at.isoformat()}" if source.known_at else ""
+        known_at = f" --known-at {source.result.known_at.isoformat()}" if source.result.known_at else ""
         return (
-            f"antidrug rates {self.data.source} --period {source.period} --division {source.division}"
-            f"{known_at} --indicator {source.indicator} --explain {source.indicator}"
+            f"antidrug rates {self.data.source} --period {source.result.period} --division {source.result.division}"
+            f"{known_at} --indicator {source.result.indicator} --explain {source.result.indicator}"
         )
 
 

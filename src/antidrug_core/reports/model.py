@@ -43,69 +43,19 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class Source:
-    """One indicator result a figure was taken from: everything needed to compute it again."""
+    """One indicator result a figure was taken from, with the names a reader needs beside it.
 
-    indicator: str
-    """The definition's id."""
+    The result itself carries everything needed to compute the figure again
+    (definition id, version and digest, period, division, ``known_at``,
+    policy, view and every count); ``antidrug rates --explain`` shows the
+    people behind it.
+    """
+
+    result: IndicatorResult
     name: str
-    """Its Chinese name (见面核查率)."""
-    version: int
-    digest: str
-    """The digest of the definition's canonical form."""
-    period: Period
-    division: DivisionCode
+    """The indicator's Chinese name (见面核查率)."""
     division_name: str
-    known_at: dt.datetime | None
-    """Only records recorded by then counted; None for everything."""
-    policy: Policy
-    view: View
-    initial_population: int
-    denominator: int
-    denominator_exclusion: int
-    denominator_exception: int
-    numerator: int
-    numerator_exclusion: int
-    value: Fraction | None
-    """The exact score, or None when the net denominator is 0."""
-    display: str
-    """The result's own display (``90.00%``), as ``antidrug rates`` prints it."""
-    reason: str | None = None
-    """Why there is no value."""
-
-    @classmethod
-    def of(cls, result: IndicatorResult, *, name: str, division_name: str) -> Source:
-        """The provenance of ``result``."""
-        return cls(
-            indicator=result.indicator,
-            name=name,
-            version=result.version,
-            digest=result.digest,
-            period=result.period,
-            division=result.division,
-            division_name=division_name,
-            known_at=result.known_at,
-            policy=result.policy,
-            view=result.view,
-            initial_population=result.initial_population,
-            denominator=result.denominator,
-            denominator_exclusion=result.denominator_exclusion,
-            denominator_exception=result.denominator_exception,
-            numerator=result.numerator,
-            numerator_exclusion=result.numerator_exclusion,
-            value=result.value,
-            display=result.display,
-            reason=result.reason,
-        )
-
-    @property
-    def net_numerator(self) -> int:
-        """``N − NX``."""
-        return self.numerator - self.numerator_exclusion
-
-    @property
-    def net_denominator(self) -> int:
-        """``D − DX − DE``."""
-        return self.denominator - self.denominator_exclusion - self.denominator_exception
+    """The division's name (某乡)."""
 
 
 @attrs.frozen(kw_only=True)
