@@ -19,9 +19,8 @@ from typing import TypeAlias
 import attrs
 
 from antidrug_core.indicators.period import Period
-from antidrug_core.indicators.results import IndicatorResult, View
+from antidrug_core.indicators.results import IndicatorResult
 from antidrug_core.model import DivisionCode
-from antidrug_core.rules.policy import Policy
 
 __all__ = [
     "AppendixEntry",
