@@ -10,6 +10,7 @@ made it, and the command that reproduces it with its evidence.
 from __future__ import annotations
 
 from antidrug_core.indicators.numbers import value_text
+from antidrug_core.indicators.results import IndicatorResult
 from antidrug_core.reports.formatting import period_text
 from antidrug_core.reports.model import AppendixEntry, Report, Source
 
@@ -28,41 +29,38 @@ def appendix_heading(entry: AppendixEntry) -> str:
     return f"{entry.number}. {entry.figure.label}（{entry.figure.key}）：{entry.figure.text}"
 
 
-def _counts(source: Source) -> str:
+def _counts(result: IndicatorResult) -> str:
     return (
-        f"初始人群 IP={source.result.initial_population}，分母 D={source.result.denominator}，"
-        f"分母排除 DX={source.result.denominator_exclusion}，分母例外 DE={source.result.denominator_exception}，"
-        f"分子 N={source.result.numerator}，分子排除 NX={source.result.numerator_exclusion}"
+        f"初始人群 IP={result.initial_population}，分母 D={result.denominator}，"
+        f"分母排除 DX={result.denominator_exclusion}，分母例外 DE={result.denominator_exception}，"
+        f"分子 N={result.numerator}，分子排除 NX={result.numerator_exclusion}"
     )
 
 
-def _value(source: Source) -> str:
-    if source.result.value is None:
-        return f"无值（{source.result.reason or '分母净数为0'}），显示为 {source.result.display}"
-    exact = (
-        f"{source.result.value.numerator}/{source.result.value.denominator}"
-        if source.result.value.denominator != 1
-        else ""
-    )
-    fraction = f"{exact} = " if exact else ""
-    return f"{fraction}{value_text(source.result.value)}，显示为 {source.result.display}"
+def _value(result: IndicatorResult) -> str:
+    if result.value is None:
+        return f"无值（{result.reason or '分母净数为0'}），显示为 {result.display}"
+    value = result.value
+    fraction = f"{value.numerator}/{value.denominator} = " if value.denominator != 1 else ""
+    return f"{fraction}{value_text(value)}，显示为 {result.display}"
 
 
 def _source_lines(source: Source, prefix: str) -> list[tuple[str, str]]:
-    known_at = source.result.known_at.isoformat() if source.result.known_at else "全部记录（未限定录入时间）"
+    result = source.result
+    known_at = result.known_at.isoformat() if result.known_at else "全部记录（未限定录入时间）"
     return [
         (
             f"{prefix}结果",
-            f"{source.name} {source.result.indicator} v{source.result.version}；{period_text(source.result.period)}"
-            f"（{source.result.period}）；{source.division_name}（{source.result.division}）；数据截止：{known_at}；"
-            f"责任区划规则：{source.result.policy.responsible}；视角：{source.result.view}",
+            f"{source.name} {result.indicator} v{result.version}；{period_text(result.period)}"
+            f"（{result.period}）；{source.division_name}（{result.division}）；数据截止：{known_at}；"
+            f"责任区划规则：{result.policy.responsible}；视角：{result.view}",
         ),
         (
             f"{prefix}计数",
-            f"{_counts(source)}；N−NX={source.result.net_numerator}，D−DX−DE={source.result.net_denominator}",
+            f"{_counts(result)}；N−NX={result.net_numerator}，D−DX−DE={result.net_denominator}",
         ),
-        (f"{prefix}数值", _value(source)),
-        (f"{prefix}定义摘要", source.result.digest),
+        (f"{prefix}数值", _value(result)),
+        (f"{prefix}定义摘要", result.digest),
     ]
 
 

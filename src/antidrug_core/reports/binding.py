@@ -419,10 +419,11 @@ class _Binder:
         return tuple(entries)
 
     def command(self, source: Source) -> str:
-        known_at = f" --known-at {source.result.known_at.isoformat()}" if source.result.known_at else ""
+        result = source.result
+        known_at = f" --known-at {result.known_at.isoformat()}" if result.known_at else ""
         return (
-            f"antidrug rates {self.data.source} --period {source.result.period} --division {source.result.division}"
-            f"{known_at} --indicator {source.result.indicator} --explain {source.result.indicator}"
+            f"antidrug rates {self.data.source} --period {result.period} --division {result.division}"
+            f"{known_at} --indicator {result.indicator} --explain {result.indicator}"
         )
 
 
