@@ -9,16 +9,14 @@ matplotlib (``antidrug_register_renderers``). Markdown is in the core.
 
 from __future__ import annotations
 
+import logging
+
 from antidrug_core.plugins import hookimpl
 from antidrug_core.registry import Registry
 from antidrug_core.reports import Renderer, ReportTemplate
-from antidrug_reports.html import HtmlRenderer
 from antidrug_reports.pack import annual_template, half_year_template, template_pack
-from antidrug_reports.word import WordRenderer
 
 __all__ = [
-    "HtmlRenderer",
-    "WordRenderer",
     "annual_template",
     "antidrug_register_renderers",
     "antidrug_register_templates",
@@ -36,6 +34,20 @@ def antidrug_register_templates(registry: Registry[ReportTemplate]) -> None:
 
 @hookimpl(tryfirst=True)
 def antidrug_register_renderers(registry: Registry[Renderer]) -> None:
-    """``html`` and ``docx``; first, so a host can replace them."""
+    """``html`` and ``docx``; first, so a host can replace them.
+
+    The renderers' libraries (jinja2, python-docx, matplotlib) are imported
+    only here, when renderers are asked for: loading the plugin with every
+    store stays cheap, and a library installed without the ``reports`` extra
+    still works, offering Markdown alone.
+    """
+    try:
+        from antidrug_reports.html import HtmlRenderer
+        from antidrug_reports.word import WordRenderer
+    except ImportError as error:
+        logging.getLogger("antidrug_core").warning(
+            'HTML and Word reports need %s: pip install "antidrug-core[reports]"', error.name
+        )
+        return
     registry.add(HtmlRenderer())
     registry.add(WordRenderer())

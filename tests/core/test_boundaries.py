@@ -75,3 +75,13 @@ def test_importing_the_library_loads_no_database_library_and_no_plugin() -> None
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_loading_the_installed_plugins_imports_no_heavy_library() -> None:
+    probe = (
+        "import sys; from antidrug_core.plugins import make_plugin_manager; make_plugin_manager();"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'sqlalchemy','psycopg','pymysql','docx','matplotlib','jinja2','alembic'}))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
