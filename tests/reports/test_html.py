@@ -16,8 +16,8 @@ import pytest
 from antidrug_core import Actor
 from antidrug_core.reports import Report, make_report
 from antidrug_core.store import Store
-from antidrug_reports.html import HtmlRenderer
 from antidrug_reports.charts import CODE_LABEL_NOTE
+from antidrug_reports.html import HtmlRenderer
 
 from .conftest import COUNTY, H2, IDENTITY_NUMBER
 

@@ -13,8 +13,7 @@ from docx.oxml.ns import qn
 from antidrug_core import Actor
 from antidrug_core.reports import Paragraph, Report, make_report
 from antidrug_core.store import Store
-from antidrug_reports.word import WordRenderer
-from antidrug_reports.word import BODY_FONT, HEADING_FONT, TITLE_FONT
+from antidrug_reports.word import BODY_FONT, HEADING_FONT, TITLE_FONT, WordRenderer
 
 from .conftest import COUNTY, H2, IDENTITY_NUMBER
 
