@@ -46,7 +46,7 @@ def antidrug_register_renderers(registry: Registry[Renderer]) -> None:
         from antidrug_reports.word import WordRenderer
     except ImportError as error:
         logging.getLogger("antidrug_core").warning(
-            'HTML and Word reports need %s: pip install "antidrug-core[reports]"', error.name
+            "HTML and Word reports need %s, which pip install antidrug-core installs", error.name
         )
         return
     registry.add(HtmlRenderer())

@@ -9,8 +9,8 @@ schema is kept by Alembic migrations shipped in this package
 host's key; every record is in a hash chain that ``antidrug audit verify``
 checks.
 
-Install with ``pip install "antidrug-core[sql]"`` (SQLite), ``[postgresql]``
-or ``[mysql]``.
+SQLite comes with ``pip install antidrug-core``; the server drivers with
+its ``[postgresql]`` or ``[mysql]`` extra.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def antidrug_open_recorder(url: str, context: StoreContext) -> Recorder | None:
     except ImportError as error:
         raise StoreUnavailable(
             f"{mask_url(url)}: the SQL store needs {error.name or 'SQLAlchemy'}; "
-            'install it with pip install "antidrug-core[sql]"'
+            "it is installed with pip install antidrug-core"
         ) from None
 
     engine, backend = create_store_engine(url)
