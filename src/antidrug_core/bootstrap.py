@@ -78,7 +78,8 @@ def open_store(
         scheme = url.partition("://")[0] or url
         raise StoreUnavailable(
             f"{mask_url(url)}: no installed plugin opens {scheme!r} URLs "
-            "(memory:// and sqlite:/// come with antidrug-core; postgresql and mysql need its [postgresql] or [mysql] extra)"
+            "(memory:// and sqlite:/// come with antidrug-core; "
+            "postgresql and mysql need its [postgresql] or [mysql] extra)"
         )
     extra = {"ids": ids} if ids is not None else {}
     return Store(

@@ -215,7 +215,10 @@ def run(args: argparse.Namespace) -> int:
         written: list[Path] = []
         for format in FORMATS:
             if format not in renderers:
-                progress(f"        {format}: no renderer installed (python-docx, matplotlib and jinja2 come with pip install antidrug-core)")
+                progress(
+                    f"        {format}: no renderer installed "
+                    "(python-docx, matplotlib and jinja2 come with pip install antidrug-core)"
+                )
                 continue
             path = folder / f"summary-{args.period}{renderers.get(format).extension}"
             write_file(path, renderers.get(format).render(report))
