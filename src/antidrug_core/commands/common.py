@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +16,16 @@ from antidrug_core.interchange import Dataset, read_dataset
 from antidrug_core.model import Actor, InvalidInput
 from antidrug_core.store import Store
 
-__all__ = ["DEFAULT_DB", "add_db_option", "load_dataset_file", "local_actor", "open_cli_store", "progress"]
+__all__ = [
+    "DEFAULT_DB",
+    "add_db_option",
+    "load_dataset_file",
+    "local_actor",
+    "open_cli_store",
+    "progress",
+    "write_atomically",
+    "write_file",
+]
 
 DEFAULT_DB = "sqlite:///antidrug.db"
 """The embedded default: a SQLite file in the working folder."""
@@ -59,3 +71,26 @@ def load_dataset_file(path: str) -> Dataset:
 def progress(message: str) -> None:
     """A line of progress for people watching, on standard error so output stays clean."""
     print(message, file=sys.stderr, flush=True)
+
+
+def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
+    """Let ``write`` fill a temporary file beside ``path``, then put it in place in one step.
+
+    A failure halfway never leaves half a document where the user expects a
+    whole one.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all."""
+    write_atomically(path, lambda temporary: temporary.write_bytes(data))

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from antidrug_core.bootstrap import open_store
-from antidrug_core.commands.common import local_actor, progress
-from antidrug_core.commands.report import write_file
+from antidrug_core.commands.common import local_actor, progress, write_file
 from antidrug_core.indicators.catalogue import indicator_definitions
 from antidrug_core.indicators.evaluate import evaluate_in_store
 from antidrug_core.indicators.period import Period

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from antidrug_core.bootstrap import mask_url
-from antidrug_core.commands.common import add_db_option, local_actor, open_cli_store, progress
+from antidrug_core.commands.common import add_db_option, local_actor, open_cli_store, progress, write_file
 from antidrug_core.indicators.period import Period
 from antidrug_core.model import InvalidInput
 from antidrug_core.reports import make_report, report_renderers, report_templates
 
-__all__ = ["register", "write_file"]
+__all__ = ["register"]
 
 
 def _timestamp(text: str) -> dt.datetime:
@@ -53,19 +51,6 @@ def register(subparsers: Any) -> None:
         help="include the template's named lists, masked (only for roles that may see identities)",
     )
     parser.set_defaults(run=run)
-
-
-def write_file(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` whole or not at all: a failure never leaves half a document."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def run(args: argparse.Namespace) -> int:
