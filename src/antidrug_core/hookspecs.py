@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from antidrug_core.indicators.definitions import IndicatorDefinition
     from antidrug_core.indicators.results import EvaluationRequest, IndicatorResult
+    from antidrug_core.interchange.spreadsheet import Workbook
     from antidrug_core.model import DivisionTree, Notice
     from antidrug_core.ports import Recorder, Scope, StoreContext
     from antidrug_core.registry import Registry
@@ -150,4 +151,25 @@ def antidrug_register_renderers(registry: Registry[Renderer]) -> None:
     Called whenever the renderers in force are collected. Markdown is built
     in; the first-party ``antidrug_reports`` plugin adds HTML and Word. A
     renderer is registered under its ``format`` (what ``--format`` names).
+    """
+
+
+# --- Spreadsheets -------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def antidrug_read_workbook(path: str) -> Workbook | None:
+    """Read the spreadsheet file at ``path`` as a workbook (sheet name → rows of cell values).
+
+    First result wins. Return None for a file format you do not read. The
+    first-party ``antidrug_spreadsheets`` plugin reads ``.xlsx``; CSV files
+    are read by the command line itself.
+    """
+
+
+@hookspec(firstresult=True)
+def antidrug_write_workbook(path: str, workbook: Workbook) -> bool | None:
+    """Write ``workbook`` to ``path`` in the file's format; return True when written.
+
+    First result wins. Return None for a file format you do not write.
     """

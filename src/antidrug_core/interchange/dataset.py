@@ -277,7 +277,12 @@ def _records(
         data = dict(item)
         voided_type: str | None = None
         tag = data.get(TYPE_FIELD)
-        if "voids" in data and tag in RECORD_TYPES and set(data) <= _VOID_FIELDS:
+        if (
+            "voids" in data
+            and tag in RECORD_TYPES
+            and tag != RecordVoided.type_tag
+            and set(data) <= _VOID_FIELDS
+        ):
             data[TYPE_FIELD] = RecordVoided.type_tag  # "voids instead of content": a pure void
             voided_type = tag
         data.setdefault("id", where)

@@ -1,0 +1,587 @@
+"""Workbooks in and out: the dataset format as sheets a clerk can fill in.
+
+People who keep their figures in spreadsheets exported from other systems
+fill one sheet per kind of record (见面核查, 尿检 …) under Chinese headers,
+with Chinese words for the choices (上门走访, 阴性 …). This module turns such
+a workbook into an ``antidrug-dataset/1`` document and back. Validation is
+the dataset reader's, done once; its problems are translated back to the
+sheet, row and column a person must fix (``见面核查!7 核查方式: …``).
+
+A workbook here is plain data — sheet name → rows of cell values, the
+first row being the headers — so reading ``.xlsx`` files is a plugin's job
+(``antidrug_read_workbook``) and CSV files the command line's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeAlias
+
+import attrs
+
+from antidrug_core.clock import DEFAULT_TIME_ZONE, zone
+from antidrug_core.interchange.dataset import DATASET_FORMAT, Dataset, read_dataset
+from antidrug_core.model import (
+    CareMeasure,
+    FaceCheckMethod,
+    FollowUpMethod,
+    InvalidInput,
+    Problem,
+    RiskLevel,
+    SeriousBreachKind,
+    Status,
+    TestKind,
+    TestResult,
+)
+from antidrug_core.rules.policy import Responsibility
+
+__all__ = [
+    "SHEETS",
+    "Cell",
+    "Column",
+    "SheetSpec",
+    "Workbook",
+    "dataset_to_workbook",
+    "read_workbook",
+    "workbook_template",
+]
+
+Cell: TypeAlias = str | int | float | dt.date | dt.datetime | None
+"""What a spreadsheet cell can hold once read."""
+Workbook: TypeAlias = Mapping[str, Sequence[Sequence[Cell]]]
+"""Sheet name → rows, the first row holding the headers."""
+
+
+@attrs.frozen
+class Column:
+    """One column of a sheet: its Chinese header and the dataset field behind it."""
+
+    header: str
+    field: str
+    kind: str = "text"
+    """``text``, ``date`` (YYYY-MM-DD), ``timestamp`` (with offset) or ``code`` (ids and division codes)."""
+    labels: Mapping[str, str] = attrs.field(factory=dict)
+    """The Chinese word for each allowed value, e.g. 上门走访 → ``home_visit``."""
+    required: bool = False
+
+
+@attrs.frozen
+class SheetSpec:
+    """One sheet: a kind of record (``type``), or the people, divisions or settings."""
+
+    name: str
+    type: str | None
+    columns: tuple[Column, ...]
+
+    def column(self, header: str) -> Column | None:
+        """The column under ``header`` (its Chinese header or its dataset field name)."""
+        return next((c for c in self.columns if header in (c.header, c.field)), None)
+
+
+def _labels(pairs: Iterable[tuple[str, Any]]) -> dict[str, str]:
+    return {label: str(value) for label, value in pairs}
+
+
+STATUS_LABELS = _labels(
+    [
+        ("一般在册", Status.REGISTERED),
+        ("社区戒毒", Status.COMMUNITY_DETOX),
+        ("社区康复", Status.COMMUNITY_REHAB),
+        ("药物维持治疗", Status.MAINTENANCE_TREATMENT),
+        ("强制隔离戒毒", Status.COMPULSORY_ISOLATION),
+        ("戒断三年未复吸", Status.ABSTINENT_3Y),
+        ("羁押服刑", Status.IN_CUSTODY),
+        ("死亡", Status.DECEASED),
+        ("出境", Status.ABROAD),
+    ]
+)
+FACE_CHECK_LABELS = _labels(
+    [
+        ("上门走访", FaceCheckMethod.HOME_VISIT),
+        ("视频通话", FaceCheckMethod.VIDEO_CALL),
+        ("来所核查", FaceCheckMethod.OFFICE_VISIT),
+    ]
+)
+FOLLOW_UP_LABELS = _labels(
+    [("当面", FollowUpMethod.IN_PERSON), ("电话", FollowUpMethod.PHONE), ("视频", FollowUpMethod.VIDEO)]
+)
+LEVEL_LABELS = _labels([("高", RiskLevel.HIGH), ("中", RiskLevel.MEDIUM), ("低", RiskLevel.LOW)])
+CARE_LABELS = _labels(
+    [
+        ("职业指导", CareMeasure.EMPLOYMENT_GUIDANCE),
+        ("心理疏导", CareMeasure.COUNSELLING),
+        ("医疗保险", CareMeasure.MEDICAL_INSURANCE),
+        ("失业保险", CareMeasure.UNEMPLOYMENT_INSURANCE),
+        ("低保", CareMeasure.SUBSISTENCE_ALLOWANCE),
+        ("技能培训", CareMeasure.SKILLS_TRAINING),
+        ("未成年子女关爱", CareMeasure.MINOR_ASSISTANCE),
+        ("其他", CareMeasure.OTHER),
+    ]
+)
+KIND_LABELS = _labels([("尿检", TestKind.URINE), ("毛发检测", TestKind.HAIR)])
+RESULT_LABELS = _labels(
+    [("阴性", TestResult.NEGATIVE), ("阳性", TestResult.POSITIVE), ("无效", TestResult.INVALID)]
+)
+BREACH_LABELS = _labels(
+    [
+        ("拒绝检测三次以上", SeriousBreachKind.REFUSED_TESTS),
+        ("擅自离开三次以上", SeriousBreachKind.LEFT_WITHOUT_PERMISSION),
+        ("离开累计三十日以上", SeriousBreachKind.AWAY_30_DAYS),
+    ]
+)
+RESPONSIBILITY_LABELS = _labels(
+    [("户籍地为主", Responsibility.HOUSEHOLD_FIRST), ("居住地为主", Responsibility.RESIDENCE_FIRST)]
+)
+
+_RECORD_COLUMNS = (
+    Column("记录编号", "id", "code"),
+    Column("人员编号", "person", "code", required=True),
+    Column("日期", "on", "date", required=True),
+    Column("录入时间", "recorded_at", "timestamp"),
+    Column("录入人", "recorded_by"),
+    Column("作废记录编号", "voids", "code"),
+)
+
+
+def _record_sheet(name: str, type: str, *content: Column) -> SheetSpec:
+    return SheetSpec(name, type, (*_RECORD_COLUMNS, *content))
+
+
+SETTINGS_SHEET = "设置"
+PEOPLE_SHEET = "人员"
+DIVISIONS_SHEET = "区划"
+
+SHEETS: tuple[SheetSpec, ...] = (
+    SheetSpec(
+        SETTINGS_SHEET,
+        None,
+        (
+            Column("责任地规则", "responsible", labels=RESPONSIBILITY_LABELS),
+            Column("检测窗口天数", "test_window_days"),
+            Column("时区", "time_zone"),
+        ),
+    ),
+    SheetSpec(
+        DIVISIONS_SHEET,
+        None,
+        (
+            Column("区划代码", "code", "code", required=True),
+            Column("名称", "name", required=True),
+            Column("上级区划代码", "parent", "code"),
+        ),
+    ),
+    SheetSpec(
+        PEOPLE_SHEET,
+        None,
+        (
+            Column("人员编号", "id", "code", required=True),
+            Column("户籍地", "household", "code", required=True),
+            Column("现居住地", "residence", "code"),
+            Column("实际活动地", "activity", "code"),
+            Column("登记日期", "registered_on", "date"),
+        ),
+    ),
+    _record_sheet(
+        "状态变更", "status_changed", Column("状态", "status", labels=STATUS_LABELS, required=True)
+    ),
+    _record_sheet("居住地变更", "residence_changed", Column("现居住地", "residence", "code", required=True)),
+    _record_sheet("户籍地变更", "household_changed", Column("户籍地", "household", "code", required=True)),
+    _record_sheet("实际活动地变更", "activity_changed", Column("实际活动地", "activity", "code")),
+    _record_sheet(
+        "移交申请",
+        "transfer_requested",
+        Column("移出区划", "from", "code", required=True),
+        Column("接收区划", "to", "code", required=True),
+    ),
+    _record_sheet("移交接收", "transfer_accepted", Column("移交申请编号", "request", "code", required=True)),
+    _record_sheet(
+        "移交拒收",
+        "transfer_rejected",
+        Column("移交申请编号", "request", "code", required=True),
+        Column("原因", "reason"),
+    ),
+    _record_sheet(
+        "见面核查",
+        "face_check",
+        Column("核查方式", "method", labels=FACE_CHECK_LABELS, required=True),
+        Column("情况", "note"),
+    ),
+    _record_sheet("帮教谈话", "follow_up", Column("方式", "method", labels=FOLLOW_UP_LABELS, required=True)),
+    _record_sheet(
+        "风险评估", "risk_assessed", Column("风险等级", "level", labels=LEVEL_LABELS, required=True)
+    ),
+    _record_sheet(
+        "管控等级",
+        "control_level_set",
+        Column("管控等级", "level", labels=LEVEL_LABELS, required=True),
+        Column("原因", "reason"),
+    ),
+    _record_sheet(
+        "关爱帮扶",
+        "care_provided",
+        Column("帮扶措施", "measure", labels=CARE_LABELS, required=True),
+        Column("说明", "note"),
+    ),
+    _record_sheet(
+        "应检",
+        "test_due",
+        Column("检测类型", "kind", labels=KIND_LABELS, required=True),
+        Column("执行区划", "division", "code"),
+    ),
+    _record_sheet(
+        "检测",
+        "test_done",
+        Column("检测类型", "kind", labels=KIND_LABELS, required=True),
+        Column("结果", "result", labels=RESULT_LABELS, required=True),
+        Column("应检编号", "due", "code"),
+    ),
+    _record_sheet(
+        "免检",
+        "test_excused",
+        Column("应检编号", "due", "code", required=True),
+        Column("原因", "reason", required=True),
+    ),
+    _record_sheet("脱失", "lost_contact"),
+    _record_sheet("找回", "contact_restored"),
+    _record_sheet("APP安装", "app_installed"),
+    _record_sheet("APP登录", "app_login"),
+    _record_sheet("发现持证", "licence_found"),
+    _record_sheet("通报交管", "licence_notified"),
+    _record_sheet("复吸", "relapse_found"),
+    _record_sheet(
+        "严重违反协议",
+        "serious_breach",
+        Column("情形", "kind", labels=BREACH_LABELS, required=True),
+    ),
+    _record_sheet("作废", "voided", Column("原因", "reason")),
+    _record_sheet(
+        "登记更正",
+        "person_registered",
+        Column("户籍地", "household", "code", required=True),
+        Column("现居住地", "residence", "code"),
+        Column("实际活动地", "activity", "code"),
+    ),
+)
+"""Every sheet a workbook may have, in the order a template lists them."""
+
+_BY_NAME: dict[str, SheetSpec] = {
+    **{spec.name: spec for spec in SHEETS},
+    **{spec.type: spec for spec in SHEETS if spec.type is not None},
+}
+
+_VOID_KEYS = {"type", "id", "person", "on", "recorded_at", "recorded_by", "voids", "reason"}
+"""A dataset record with only these keys and ``voids`` is a pure void (DATASET.md)."""
+
+_DATE_FORMS = (
+    re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),
+    re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"),
+    re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})"),
+    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日"),
+)
+
+
+@attrs.frozen
+class _Origin:
+    sheet: str
+    row: int
+    headers: Mapping[str, str]
+    """Dataset field → the header it was read from."""
+
+    def problem(self, field: str, reason: str) -> Problem:
+        return Problem(self.headers.get(field, field), reason, f"{self.sheet}!{self.row}")
+
+
+def read_workbook(workbook: Workbook) -> Dataset:
+    """Turn a filled-in workbook into a validated dataset.
+
+    Raises:
+        InvalidInput: every problem, each naming the sheet and row
+            (``见面核查!7``, the spreadsheet's own row number) and the column's
+            header; nothing is used if there is any.
+    """
+    problems: list[Problem] = []
+    document: dict[str, Any] = {"format": DATASET_FORMAT, "divisions": [], "people": [], "records": []}
+    origins: dict[str, list[_Origin]] = {"divisions": [], "people": [], "records": []}
+    time_zone = _time_zone(workbook)
+    for sheet_name, rows in workbook.items():
+        spec = _BY_NAME.get(sheet_name.strip())
+        if spec is None:
+            known = "、".join(s.name for s in SHEETS)
+            problems.append(Problem("", f"unknown sheet {sheet_name!r} (known: {known})", sheet_name))
+            continue
+        if spec.name == SETTINGS_SHEET:
+            _settings(sheet_name, rows, document, problems)
+            continue
+        target = (
+            "divisions"
+            if spec.name == DIVISIONS_SHEET
+            else "people"
+            if spec.name == PEOPLE_SHEET
+            else "records"
+        )
+        for row_number, values, headers in _rows(sheet_name, spec, rows, problems):
+            item = _item(sheet_name, row_number, spec, values, time_zone, problems)
+            if item is None:
+                continue
+            document[target].append(item)
+            origins[target].append(_Origin(sheet_name, row_number, headers))
+    try:
+        dataset = read_dataset(document)
+    except InvalidInput as error:
+        problems.extend(_translate(problem, origins) for problem in error.problems)
+    if problems:
+        raise InvalidInput(problems)
+    return dataset
+
+
+def _time_zone(workbook: Workbook) -> str:
+    for name, rows in workbook.items():
+        if name.strip() == SETTINGS_SHEET:
+            for row in rows:
+                if len(row) >= 2 and str(row[0]).strip() in ("时区", "time_zone") and row[1]:
+                    return str(row[1]).strip()
+    return DEFAULT_TIME_ZONE
+
+
+def _settings(
+    sheet: str, rows: Sequence[Sequence[Cell]], document: dict[str, Any], problems: list[Problem]
+) -> None:
+    """The settings sheet has two columns: 项目 (the setting) and 值 (its value)."""
+    spec = _BY_NAME[SETTINGS_SHEET]
+    policy: dict[str, Any] = {}
+    for index, row in enumerate(rows, start=1):
+        if not row or _blank(row[0]) or str(row[0]).strip() in ("项目", "setting"):
+            continue
+        column = spec.column(str(row[0]).strip())
+        value = row[1] if len(row) > 1 else None
+        if column is None:
+            problems.append(
+                Problem(
+                    str(row[0]), "unknown setting (known: 责任地规则、检测窗口天数、时区)", f"{sheet}!{index}"
+                )
+            )
+        elif _blank(value):
+            continue
+        elif column.field == "time_zone":
+            document["time_zone"] = str(value).strip()
+        elif column.field == "test_window_days":
+            number = _number(value)
+            if number is None:
+                problems.append(
+                    Problem(column.header, f"{value!r} is not a whole number of days", f"{sheet}!{index}")
+                )
+            else:
+                policy["test_window_days"] = number
+        else:
+            word = _choice(column, value)
+            if word is None:
+                problems.append(Problem(column.header, _not_allowed(column, value), f"{sheet}!{index}"))
+            else:
+                policy[column.field] = word
+    if policy:
+        document["policy"] = policy
+
+
+def _rows(
+    sheet: str, spec: SheetSpec, rows: Sequence[Sequence[Cell]], problems: list[Problem]
+) -> Iterable[tuple[int, dict[str, Cell], dict[str, str]]]:
+    """Each filled row as (row number, field → cell, field → header)."""
+    header_index = next((i for i, row in enumerate(rows) if any(not _blank(c) for c in row)), None)
+    if header_index is None:
+        return
+    columns: dict[int, Column] = {}
+    for position, cell in enumerate(rows[header_index]):
+        if _blank(cell):
+            continue
+        column = spec.column(str(cell).strip())
+        if column is None:
+            known = "、".join(c.header for c in spec.columns)
+            problems.append(
+                Problem(str(cell), f"unknown column (known: {known})", f"{sheet}!{header_index + 1}")
+            )
+        else:
+            columns[position] = column
+    present = {c.field for c in columns.values()}
+    for column in spec.columns:
+        if column.required and column.field not in present:
+            problems.append(Problem(column.header, "the column is missing", f"{sheet}!{header_index + 1}"))
+    headers = {c.field: c.header for c in columns.values()}
+    for index in range(header_index + 1, len(rows)):
+        row = rows[index]
+        if all(_blank(c) for c in row):
+            continue
+        values = {columns[p].field: cell for p, cell in enumerate(row) if p in columns and not _blank(cell)}
+        yield index + 1, values, headers
+
+
+def _item(
+    sheet: str,
+    row: int,
+    spec: SheetSpec,
+    values: Mapping[str, Cell],
+    time_zone: str,
+    problems: list[Problem],
+) -> dict[str, Any] | None:
+    item: dict[str, Any] = {"type": spec.type} if spec.type is not None else {}
+    found = len(problems)
+    for field, cell in values.items():
+        column = spec.column(field)
+        assert column is not None  # values only hold fields of known columns
+        where = f"{sheet}!{row}"
+        if column.labels:
+            word = _choice(column, cell)
+            if word is None:
+                problems.append(Problem(column.header, _not_allowed(column, cell), where))
+            item[field] = word
+        elif column.kind == "date":
+            day = _date(cell)
+            if day is None:
+                problems.append(Problem(column.header, f"{cell!r} is not a date (write 2023-03-01)", where))
+            item[field] = day.isoformat() if day else None
+        elif column.kind == "timestamp":
+            instant = _timestamp(cell, time_zone)
+            if instant is None:
+                problems.append(Problem(column.header, f"{cell!r} is not a date and time", where))
+            item[field] = instant.isoformat() if instant else None
+        elif column.kind == "code":
+            item[field] = _code(cell)
+        else:
+            item[field] = str(cell).strip() if isinstance(cell, str) else _code(cell)
+    return item if len(problems) == found else None
+
+
+def _translate(problem: Problem, origins: Mapping[str, list[_Origin]]) -> Problem:
+    """A dataset problem (``records[12].method``) as the sheet, row and column it came from."""
+    match = re.fullmatch(r"(divisions|people|records)\[(\d+)\]\.?(.*)", problem.field)
+    if match:
+        origin = origins[match.group(1)][int(match.group(2))]
+        return origin.problem(match.group(3), problem.reason)
+    if problem.field.startswith("policy.") or problem.field == "time_zone":
+        column = _BY_NAME[SETTINGS_SHEET].column(problem.field.removeprefix("policy."))
+        return Problem(column.header if column else problem.field, problem.reason, SETTINGS_SHEET)
+    return problem
+
+
+def _blank(cell: Cell) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _code(cell: Cell) -> str:
+    """An id or division code as text: spreadsheets turn 522631101 into a number, even 522631101.0."""
+    if isinstance(cell, bool):
+        return str(cell)
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, int):
+        return str(cell)
+    return str(cell).strip()
+
+
+def _number(cell: Cell) -> int | None:
+    text = _code(cell)
+    return int(text) if text.isdigit() else None
+
+
+def _choice(column: Column, cell: Cell) -> str | None:
+    text = str(cell).strip()
+    if text in column.labels:
+        return column.labels[text]
+    return text if text in column.labels.values() else None
+
+
+def _not_allowed(column: Column, cell: Cell) -> str:
+    return f"{cell!r} is not one of: {'、'.join(column.labels)}"
+
+
+def _date(cell: Cell) -> dt.date | None:
+    if isinstance(cell, dt.datetime):
+        return cell.date()
+    if isinstance(cell, dt.date):
+        return cell
+    if not isinstance(cell, str):
+        return None
+    for form in _DATE_FORMS:
+        match = form.fullmatch(cell.strip())
+        if match:
+            try:
+                return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+            except ValueError:
+                return None
+    return None
+
+
+def _timestamp(cell: Cell, time_zone: str) -> dt.datetime | None:
+    """A recording time; one without an offset is local time in the workbook's time zone."""
+    if isinstance(cell, dt.datetime):
+        instant = cell
+    elif isinstance(cell, dt.date):
+        instant = dt.datetime.combine(cell, dt.time())
+    elif isinstance(cell, str):
+        try:
+            instant = dt.datetime.fromisoformat(cell.strip().replace("/", "-"))
+        except ValueError:
+            return None
+    else:
+        return None
+    if instant.tzinfo is None:
+        try:
+            instant = instant.replace(tzinfo=zone(time_zone))
+        except Exception:
+            instant = instant.replace(tzinfo=zone(DEFAULT_TIME_ZONE))
+    return instant
+
+
+def workbook_template() -> dict[str, list[list[Cell]]]:
+    """An empty workbook: every sheet with its headers, and the settings at their defaults."""
+    book: dict[str, list[list[Cell]]] = {}
+    for spec in SHEETS:
+        if spec.name == SETTINGS_SHEET:
+            book[spec.name] = [
+                ["项目", "值"],
+                ["责任地规则", "户籍地为主"],
+                ["检测窗口天数", 7],
+                ["时区", DEFAULT_TIME_ZONE],
+            ]
+        else:
+            book[spec.name] = [[c.header for c in spec.columns]]
+    return book
+
+
+def dataset_to_workbook(document: Mapping[str, Any]) -> dict[str, list[list[Cell]]]:
+    """A dataset document as a workbook a person can read and fill on (the reverse of ``read_workbook``).
+
+    Every record type has a sheet; a pure void (``{"type": X, "voids": …}``)
+    goes to the 作废 sheet, which reads back as the same retraction.
+    """
+    book = workbook_template()
+    policy = document.get("policy", {})
+    for row in book[SETTINGS_SHEET][1:]:
+        column = _BY_NAME[SETTINGS_SHEET].column(str(row[0]))
+        if column is None:
+            continue
+        if column.field == "time_zone":
+            row[1] = document.get("time_zone", DEFAULT_TIME_ZONE)
+        elif column.field in policy:
+            value = policy[column.field]
+            row[1] = _label(column, value) if column.labels else value
+    for target, sheet in (("divisions", DIVISIONS_SHEET), ("people", PEOPLE_SHEET)):
+        spec = _BY_NAME[sheet]
+        for item in document.get(target, []):
+            book[sheet].append([_cell(c, item.get(c.field)) for c in spec.columns])
+    for item in document.get("records", []):
+        pure_void = "voids" in item and set(item) <= _VOID_KEYS
+        spec = _BY_NAME["voided"] if pure_void else _BY_NAME[item["type"]]
+        book[spec.name].append([_cell(c, item.get(c.field)) for c in spec.columns])
+    return book
+
+
+def _label(column: Column, value: Any) -> str:
+    return next((label for label, word in column.labels.items() if word == value), str(value))
+
+
+def _cell(column: Column, value: Any) -> Cell:
+    if value is None:
+        return None
+    return _label(column, value) if column.labels else value
