@@ -306,7 +306,7 @@ def _records_table() -> sa.Table:
         "antidrug_records",
         METADATA,
         sa.Column("sequence", _sequence_type(), primary_key=True, autoincrement=False),
-        sa.Column("id", Key(), nullable=False, unique=True),
+        sa.Column("id", Key(), nullable=False),
         sa.Column("type", sa.String(32), nullable=False),
         sa.Column("person", Key(), sa.ForeignKey(PEOPLE.c.person), nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
@@ -317,7 +317,10 @@ def _records_table() -> sa.Table:
         *content,
         sa.Column("payload", _long_text(), nullable=False),
         sa.Column("hash", Digest(), nullable=False),
-        sa.UniqueConstraint("person", "version"),
+        # Unique indexes rather than constraints: SQLite cannot drop a constraint's index, and a
+        # load into an empty store builds these after the rows (antidrug_sql.recorder).
+        sa.Index("uq_antidrug_records_id", "id", unique=True),
+        sa.Index("uq_antidrug_records_person_version", "person", "version", unique=True),
         sa.Index(None, "type", "on"),
         **_TABLE_OPTIONS,
     )

@@ -7,17 +7,23 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from antidrug_core.model import Actor, PersonId, Role, Status, StoreUnavailable
+from antidrug_core.audit import GENESIS, canonical_bytes, canonical_json, chain_hash, verify_chain
+from antidrug_core.cli import main
+from antidrug_core.model import Actor, InvalidInput, PersonId, Role, Status, StoreUnavailable
+from antidrug_core.ports import AuditableRecorder
 from antidrug_core.services import register_person
 from antidrug_core.store import Store
+from antidrug_core.testing import every_record_type
 from antidrug_sql import schema
 from antidrug_sql.engines import create_store_engine
+from antidrug_sql.rows import record_row
 from antidrug_sql.schema import alembic_config, head_revision, known_revisions, stored_revision
-from antidrug_sql.tables import META, METADATA
+from antidrug_sql.tables import CHAIN_HEAD, META, METADATA, PEOPLE, RECORDS
 
 TOWNSHIP = "522631101"
 OFFICER = Actor(id="officer-1", role=Role.OFFICER, divisions={TOWNSHIP})
@@ -157,3 +163,39 @@ def test_the_mariadb_spelling_opens_the_same_store_with_the_same_column_types(
     assert ("id", "VARBINARY(512)", False) in created["antidrug_records"]["columns"]
     with open_sql(url).unit_of_work(OFFICER) as uow:
         assert uow.people() == ["P1"]
+
+
+def test_a_store_written_at_the_first_revision_keeps_every_row_and_its_uniqueness_when_upgraded(
+    databases: Any, open_sql: Callable[..., Store], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """0002 turns the record table's unique constraints into unique indexes (SQLite copies the table)."""
+    url = databases.new()
+    engine, _backend = create_store_engine(url)
+    with engine.connect() as connection, connection.begin():
+        command.upgrade(alembic_config(connection), "0001")
+    sample = every_record_type(PersonId("P1"), TOWNSHIP, "522631102")
+    last, rows = GENESIS, []
+    for sequence, record in enumerate(sample, start=1):
+        last = chain_hash(last, sequence, canonical_bytes(record))
+        rows.append(record_row(record, sequence, sequence, canonical_json(record), last))
+    with engine.begin() as connection:  # written as the first version of the store wrote them
+        connection.execute(sa.insert(PEOPLE).values(person="P1", version=len(sample)))
+        connection.execute(sa.insert(RECORDS), rows)
+        connection.execute(sa.update(CHAIN_HEAD).values(sequence=len(sample), hash=last))
+    engine.dispose()
+    with pytest.raises(StoreUnavailable, match="antidrug init"):
+        open_sql(url)
+
+    assert main(["init", "--db", url]) == 0
+    assert f"upgraded the schema from revision 0001 to {head_revision()}" in capsys.readouterr().out
+    store = open_sql(url, create=False)
+    recorder = store.recorder
+    assert isinstance(recorder, AuditableRecorder)
+    report = verify_chain(recorder.chain(), recorder.chain_head())
+    assert (report.intact, report.records) == (True, len(sample))
+    with store.unit_of_work(Actor.local_administrator()) as uow:
+        stream = uow.session.read_stream(PersonId("P1"), None)
+        assert stream is not None
+        assert list(stream.records) == sample
+        with pytest.raises(InvalidInput, match="already used"):
+            uow.add_record(attrs.evolve(sample[-1], id=sample[0].id), live=False)

@@ -35,7 +35,7 @@ def test_the_columns_the_evaluator_filters_on_are_there() -> None:
     wanted = {"type", "person", "on", "recorded_at", "voids", "status", "method", "kind", "result"}
     wanted |= {"due", "request", "level", "measure", "division", "household", "residence", "to_division"}
     assert wanted <= set(RECORDS.c.keys())
-    assert {index.name for index in RECORDS.indexes} == {"ix_antidrug_records_type_on"}
+    assert "ix_antidrug_records_type_on" in {index.name for index in RECORDS.indexes}
 
 
 def test_typed_values_come_from_the_record() -> None:
