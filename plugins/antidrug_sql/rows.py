@@ -96,10 +96,9 @@ def sqlite_timestamp(value: dt.datetime) -> str:
 
     A test holds it equal to SQLAlchemy's own bind processor.
     """
-    offset = value.utcoffset()
-    if offset is None:
+    if value.utcoffset() is None:
         raise ValueError("a timestamp without a UTC offset cannot be stored")
-    return (value.replace(tzinfo=None) - offset).isoformat(" ", "microseconds")
+    return value.astimezone(dt.UTC).isoformat(" ", "microseconds")[: -len("+00:00")]
 
 
 def sqlite_date(value: dt.date) -> str:
@@ -187,17 +186,15 @@ class _Plan:
 
 
 class RecordInserter:
-    """Inserts records into ``antidrug_records``, each type with only the columns it fills.
+    """Inserts records into ``antidrug_records`` on PostgreSQL and MariaDB/MySQL, each type with its columns.
 
-    Binding a parameter costs more than storing it, and most content columns
-    are empty for any one type; leaving them out of the statement (they
-    default to NULL) makes a bulk load several times faster on SQLite. On
-    SQLite rows are built ready for the driver as they are queued.
+    Most content columns are empty for any one type; leaving them out of the
+    statement (they default to NULL) keeps the statements short. SQLite has
+    rows of its own, made ready for the driver (``antidrug_sql.sqlite_rows``).
     """
 
     def __init__(self, dialect: sa.Dialect) -> None:
         self.dialect = dialect
-        self.direct = dialect.name == "sqlite"
         self._plans: dict[type[Record], _Plan] = {}
         self._rows: dict[type[Record], list[tuple[Any, ...]]] = {}
 
@@ -205,10 +202,6 @@ class RecordInserter:
         filled = set(columns_of(cls))
         content = tuple(c.name for c in RECORDS.columns if c.name in filled)
         inserter = Inserter(RECORDS, self.dialect, (*_SHARED_COLUMNS, *content, "payload", "hash"))
-        if self.direct:
-            converted = {inserter.names[index] for index, _processor in inserter.processors}
-            if not converted <= {"on", "recorded_at"}:
-                raise TypeError(f"columns {sorted(converted)} need converting; teach RecordInserter.add")
         kinds = {c.name: c.kind for c in content_columns()}
         enums = frozenset(i for i, name in enumerate(content) if kinds[name] == "enum")
         plan = self._plans[cls] = _Plan(inserter, content, enums)
@@ -218,19 +211,14 @@ class RecordInserter:
         """Queue ``record`` at its place in the chain."""
         cls = type(record)
         plan = self._plans.get(cls) or self._plan(cls)
-        if self.direct:
-            on: Any = sqlite_date(record.on)
-            recorded_at: Any = sqlite_timestamp(record.recorded_at)
-        else:
-            on, recorded_at = record.on, record.recorded_at
         row = (
             sequence,
             record.id,
             record.type_tag,
             record.person,
             version,
-            on,
-            recorded_at,
+            record.on,
+            record.recorded_at,
             record.recorded_by,
             record.voids,
             *plan.values(record),
@@ -245,11 +233,7 @@ class RecordInserter:
     def flush(self, connection: sa.Connection) -> None:
         """Insert everything queued."""
         for cls, rows in self._rows.items():
-            inserter = self._plans[cls].inserter
-            if self.direct:
-                inserter.insert_ready(connection, rows)
-            else:
-                inserter.insert(connection, [list(row) for row in rows])
+            self._plans[cls].inserter.insert(connection, [list(row) for row in rows])
         self._rows.clear()
 
 

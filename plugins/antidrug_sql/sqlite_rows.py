@@ -1,0 +1,240 @@
+"""Driver-ready rows of ``antidrug_records`` for SQLite, made by one compiled function per record type.
+
+Loading a province means millions of rows, and on SQLite the Python work
+per row (the canonical JSON, the typed column values, the chain hash, and
+binding each parameter) costs more than SQLite's own. Each record type gets
+one function, generated from its fields, that reads the record once and:
+
+- makes its canonical JSON the way ``antidrug_sql.canonical`` does (the
+  converter's hooks, sorted keys), reusing the date text for the ``on``
+  column;
+- extends the chain with its hash (``antidrug_core.audit.chain_hash``);
+- puts the typed column values in the order of the insert statement, as
+  SQLAlchemy would store them on SQLite (dates and UTC timestamps as text,
+  enums by value), leaving out the ``type`` (a literal of the statement)
+  and every empty optional column, because binding ``None`` or ``bytes`` costs
+  the sqlite3 module several times what binding a string does (the hash is
+  bound as a ``bytearray``, which it stores as the same blob).
+
+Rows are grouped by which optional columns they fill; each group has an
+insert statement of its own. A record the compiled function does not handle
+(a value of an unexpected type, an id that is too long) is left to the
+caller, which takes the general path for it. Tests hold the rows equal to
+what SQLAlchemy stores and the payloads equal to ``canonical_json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
+
+from antidrug_core.audit import CHAIN_FORMAT, canonical_json
+from antidrug_core.model import Record
+from antidrug_sql.canonical import FieldPlan, field_plans, member_texts, payload_source, type_check
+from antidrug_sql.rows import KEY_FIELDS, record_values, sqlite_date, sqlite_timestamp
+from antidrug_sql.tables import KEY_LENGTH, RECORDS, columns_of
+
+__all__ = ["Builder", "SqliteRecordRows", "utc_text"]
+
+Builder = Callable[[Record, int, int, bytes], bytes | None]
+"""``build(record, sequence, version, previous)`` queues the row, returns its hash (None: left aside)."""
+
+_SHARED = ("sequence", "id", "person", "version", "on", "recorded_at", "recorded_by")
+"""The columns every row binds, first, in table order (``type`` is a literal of the statement)."""
+
+
+_UTC_HOURS: dict[str, str] = {}
+"""``YYYY-MM-DDTHH`` and an offset of whole hours → the UTC ``YYYY-MM-DD HH`` (a load repeats them a lot)."""
+
+
+def utc_text(local: str, value: dt.datetime) -> str:
+    """``sqlite_timestamp(value)``, given ``value.isoformat()`` as ``local``.
+
+    A timestamp's UTC date and hour depend only on its local date, hour and
+    offset; for offsets of whole hours they are looked up, and the minutes,
+    seconds and microseconds are taken from the local text as they are.
+    Anything else is computed in full.
+    """
+    size = len(local)
+    if (size == 25 or size == 32) and local[-2:] == "00" and local[-6] in "+-":
+        key = local[:13] + local[-6:]
+        hour = _UTC_HOURS.get(key)
+        if hour is None:
+            if len(_UTC_HOURS) > 100_000:
+                _UTC_HOURS.clear()
+            hour = _UTC_HOURS[key] = sqlite_timestamp(value)[:13]
+        return hour + (local[13:19] + ".000000" if size == 25 else local[13:26])
+    return sqlite_timestamp(value)
+
+
+class _TypeRows:
+    """The compiled builder of one record type, its rows grouped by the optional columns they fill."""
+
+    def __init__(self, cls: type[Record]) -> None:
+        self.cls = cls
+        plans = {plan.attribute: plan for plan in field_plans(cls)}
+        content = columns_of(cls)
+        ordered = [column.name for column in RECORDS.columns if column.name in content]
+        self.optional = tuple(
+            name for name in ("voids", *ordered) if plans[name].omittable and plans[name].default is None
+        )
+        self.required = tuple(name for name in ordered if name not in self.optional)
+        self.columns = ("voids", *ordered)
+        self.groups: list[list[tuple[Any, ...]]] = [[] for _ in range(1 << len(self.optional))]
+        self.build: Builder = self._compile(plans)
+
+    def names(self, mask: int) -> tuple[str, ...]:
+        """The bound columns of the rows in group ``mask``, in order."""
+        filled = {name for bit, name in enumerate(self.optional) if mask >> bit & 1}
+        return (*_SHARED, *(n for n in self.columns if n in filled or n in self.required), "payload", "hash")
+
+    def full_mask(self) -> int:
+        """The group whose statement binds every optional column (rows of the general path bind None)."""
+        return (1 << len(self.optional)) - 1
+
+    def _compile(self, plans: dict[str, FieldPlan]) -> Builder:
+        names: dict[str, Any] = {
+            "SHA256": hashlib.sha256,
+            "PREFIX": CHAIN_FORMAT,
+            "UTC": dt.UTC,
+            "BYTEARRAY": bytearray,
+            "G": self.groups,
+        }
+        lines = [f"v_{name} = r.{name}" for name in plans]
+        checks: list[str] = []
+        for name, plan in plans.items():
+            if plan.kind == "other":
+                continue
+            check = type_check(plan, f"v_{name}", names)
+            assert check is not None
+            if name in KEY_FIELDS:
+                guard = f"v_{name} is not None and " if plan.omittable else ""
+                check = f"{check} or ({guard}len(v_{name}) > {KEY_LENGTH})"
+            checks.append(check)
+        if plans["on"].kind != "date" or plans["recorded_at"].kind != "datetime":
+            raise TypeError(f"{self.cls.__name__}: on must be a date and recorded_at a timestamp")
+        lines.append(f"if {' or '.join(checks)}:")
+        lines.append("    return None")
+        names["H_on"] = plans["on"].hook
+        names["H_at"] = plans["recorded_at"].hook
+        names["UTC_TEXT"] = utc_text
+        lines.append("s_on = H_on(v_on)")
+        lines.append("s_iso = H_at(v_recorded_at)")
+        lines += payload_source(self.cls, names, texts={"on": "s_on", "recorded_at": "s_iso"})
+        lines.append("last = SHA256(PREFIX + last + sequence.to_bytes(8, 'big') + payload.encode()).digest()")
+        lines.append("s_at = UTC_TEXT(s_iso, v_recorded_at)")
+        lines.append("h = BYTEARRAY(last)")
+        values: dict[str, str] = {}
+        for name in self.columns:
+            values[name] = f"v_{name}"
+            if plans[name].kind == "enum":
+                names[f"V_{name}"] = member_texts(plans[name])
+                values[name] = f"V_{name}[v_{name}]"
+        lines += self._queue(values, 0, 0)
+        lines.append("return last")
+        source = "def build(r, sequence, version, last):\n" + "".join(f"    {line}\n" for line in lines)
+        exec(source, names)  # the source is made from the record type's own fields
+        build: Builder = names["build"]
+        return build
+
+    def _queue(self, values: dict[str, str], bit: int, mask: int) -> list[str]:
+        """Lines that append the row as a tuple to its group: one branch per optional column."""
+        if bit == len(self.optional):
+            bound = [
+                values[name]
+                for name in self.columns
+                if name in self.required or (name in self.optional and mask >> self.optional.index(name) & 1)
+            ]
+            row = ", ".join(
+                ["sequence, v_id, v_person, version, s_on, s_at, v_recorded_by", *bound, "payload, h"]
+            )
+            return [f"G[{mask}].append(({row}))"]
+        name = self.optional[bit]
+        present = self._queue(values, bit + 1, mask | 1 << bit)
+        absent = self._queue(values, bit + 1, mask)
+        return [
+            f"if v_{name} is not None:",
+            *(f"    {line}" for line in present),
+            "else:",
+            *(f"    {line}" for line in absent),
+        ]
+
+    def add_general(self, record: Record, sequence: int, version: int, previous: bytes) -> bytes:
+        """Queue a record the compiled builder left aside: the converter's JSON, None bound where empty."""
+        payload = canonical_json(record)
+        last = hashlib.sha256(
+            CHAIN_FORMAT + previous + sequence.to_bytes(8, "big") + payload.encode("utf-8")
+        ).digest()
+        values = record_values(record)
+        values["on"] = sqlite_date(record.on)
+        values["recorded_at"] = sqlite_timestamp(record.recorded_at)
+        values.update(sequence=sequence, version=version, payload=payload, hash=bytearray(last))
+        mask = self.full_mask()
+        self.groups[mask].append(tuple(values[name] for name in self.names(mask)))
+        return last
+
+
+class SqliteRecordRows:
+    """Queues records as driver-ready rows, hashing each onto the last, and inserts them in groups."""
+
+    def __init__(self) -> None:
+        self._types: dict[type[Record], _TypeRows] = {}
+        self._statements: dict[tuple[type[Record], int], str] = {}
+
+    def of(self, cls: type[Record]) -> _TypeRows:
+        """The compiled rows of ``cls``."""
+        found = self._types.get(cls)
+        if found is None:
+            found = self._types[cls] = _TypeRows(cls)
+        return found
+
+    def builders(self) -> dict[type[Record], Builder]:
+        """The compiled builder of each type seen so far (callers keep it to skip a lookup per record)."""
+        return {cls: rows.build for cls, rows in self._types.items()}
+
+    def add(self, record: Record, sequence: int, version: int, previous: bytes) -> bytes:
+        """Queue ``record`` at ``sequence`` (``version`` in its stream); return its chain hash."""
+        rows = self.of(type(record))
+        found = rows.build(record, sequence, version, previous)
+        return found if found is not None else rows.add_general(record, sequence, version, previous)
+
+    def statement(self, cls: type[Record], mask: int) -> str:
+        """The insert statement of the rows of ``cls`` in group ``mask``."""
+        key = (cls, mask)
+        sql = self._statements.get(key)
+        if sql is None:
+            names = self.of(cls).names(mask)
+            tag = cls.type_tag
+            if not tag.replace("_", "").isalnum() or not tag.isascii():
+                raise TypeError(f"record type tag {tag!r} cannot be written as an SQL literal")
+            values: dict[str, Any] = {name: sa.bindparam(name) for name in names}
+            values["type"] = sa.literal_column(f"'{tag}'")
+            compiled = sa.insert(RECORDS).values(values).compile(dialect=sqlite.dialect())
+            if tuple(compiled.positiontup or ()) != names:
+                raise TypeError(f"insert parameters of {tag} out of order: {compiled.positiontup}")
+            sql = self._statements[key] = str(compiled)
+        return sql
+
+    def pending(self) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
+        """Each statement with its queued rows, emptied as it is handed out."""
+        for cls, rows in self._types.items():
+            for mask, group in enumerate(rows.groups):
+                if group:
+                    rows.groups[mask] = []  # the compiled builder looks its group up on each call
+                    yield self.statement(cls, mask), group
+
+    def flush(self, connection: sa.Connection) -> None:
+        """Insert everything queued, one ``executemany`` per statement."""
+        for sql, rows in self.pending():
+            connection.exec_driver_sql(sql, rows)
+
+    def clear(self) -> None:
+        """Forget what is queued (after a failed write)."""
+        for rows in self._types.values():
+            for group in rows.groups:
+                group.clear()
