@@ -1,4 +1,4 @@
-"""A recorder that keeps streams in dictionaries, guarded by one lock."""
+"""A recorder that keeps streams and the policy they were written under in memory, behind one lock."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Collection, Iterator, Sequence
 
 import attrs
 
+from antidrug_core.audit import GENESIS, ChainHead, ChainRow, canonical_bytes, chain_hash
 from antidrug_core.identity import Identity
 from antidrug_core.model import (
     ConcurrencyConflict,
@@ -19,6 +20,8 @@ from antidrug_core.model import (
     RecordId,
 )
 from antidrug_core.ports import Scope, StoredStream, StreamAppend
+from antidrug_core.rules import Policy
+from antidrug_core.store import policy_conflict
 
 __all__ = ["MemoryRecorder", "MemorySession"]
 
@@ -30,6 +33,16 @@ class _State:
     record_ids: set[RecordId] = attrs.field(factory=set)
     identities: dict[PersonId, Identity] = attrs.field(factory=dict)
     divisions: dict[DivisionCode, Division] = attrs.field(factory=dict)
+    policy: Policy | None = None
+    chain: list[ChainRow] = attrs.field(factory=list)
+    head: ChainHead = attrs.field(factory=lambda: ChainHead(sequence=0, hash=GENESIS))
+
+    def keep(self, policy: Policy, what: str) -> None:
+        """Keep ``policy`` if none is kept yet; refuse another (call under the lock)."""
+        if self.policy is None:
+            self.policy = policy
+        elif self.policy != policy:
+            raise policy_conflict(self.policy, policy, what)
 
 
 class MemoryRecorder:
@@ -39,12 +52,35 @@ class MemoryRecorder:
         self.url = url
         self._state = _State()
         self._lock = threading.Lock()
+        self._writing = Policy()
 
     def session(self) -> MemorySession:
         return MemorySession(self)
 
     def close(self) -> None:
         """Nothing to release."""
+
+    def stored_policy(self) -> Policy | None:
+        with self._lock:
+            return self._state.policy
+
+    def write_under(self, policy: Policy) -> None:
+        self._writing = policy
+
+    def keep_policy(self, policy: Policy) -> None:
+        with self._lock:
+            self._state.keep(policy, "the policy to keep")
+
+    # --- the audit chain, as the SQL store keeps it (``antidrug_core.audit``) ---------------
+
+    def chain(self) -> Iterator[ChainRow]:
+        with self._lock:
+            rows = list(self._state.chain)
+        yield from rows
+
+    def chain_head(self) -> ChainHead:
+        with self._lock:
+            return self._state.head
 
     def _visible(self, person: PersonId, scope: Scope) -> bool:
         return scope is None or bool(self._state.access.get(person, frozenset()) & scope)
@@ -133,13 +169,22 @@ class MemorySession:
             # Checked again under the lock: another session may have committed since append().
             self._check(self._appends)
             state = self._state
+            if self._appends:
+                state.keep(self._recorder._writing, "the policy these records were written under")
+            sequence, last = state.head.sequence, state.head.hash
             for append in self._appends:
+                version = len(state.streams.get(append.person, ()))
+                for record in append.records:
+                    sequence, version = sequence + 1, version + 1
+                    last = chain_hash(last, sequence, canonical_bytes(record))
+                    state.chain.append(ChainRow(sequence=sequence, version=version, record=record, hash=last))
                 state.streams[append.person] = (
                     *state.streams.get(append.person, ()),
                     *append.records,
                 )
                 state.access[append.person] = append.access
                 state.record_ids.update(r.id for r in append.records)
+            state.head = ChainHead(sequence=sequence, hash=last)
             state.identities.update(self._identities)
             state.divisions.update((d.code, d) for d in self._divisions)
         self.rollback()

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
 
-from antidrug_core.audit import ChainHead, ChainRow, canonical_json, chain_hash
+from antidrug_core.audit import ChainHead, ChainRow
 from antidrug_core.bootstrap import mask_url
 from antidrug_core.identity import Identity
 from antidrug_core.model import (
@@ -31,36 +32,46 @@ from antidrug_core.model import (
     Division,
     InvalidInput,
     PersonId,
-    Problem,
     StoreUnavailable,
 )
 from antidrug_core.ports import Scope, StoredStream, StreamAppend
+from antidrug_core.rules import Policy
+from antidrug_sql.chain import (
+    Chain,
+    DeferredIndexes,
+    batches,
+    check_appends,
+    check_versions,
+    chunks,
+    division_problems,
+    integrity_error,
+    put_divisions,
+    stored_versions,
+    write_fresh,
+)
 from antidrug_sql.engines import BUSY_TIMEOUT_SECONDS, WRITE, Backend, unavailable
 from antidrug_sql.identities import IdentityCipher, resolve_key
-from antidrug_sql.rows import (
-    COMPARED_COLUMNS,
-    Inserter,
-    RecordInserter,
-    key_problems,
-    record_from_payload,
-    record_values,
+from antidrug_sql.policy import keep_policy, read_policy
+from antidrug_sql.rows import COMPARED_COLUMNS, record_from_payload, record_values
+from antidrug_sql.tables import ACCESS, CHAIN_HEAD, DIVISIONS, IDENTITIES, META, RECORDS
+from antidrug_sql.writer import (
+    RESET_PRAGMAS,
+    WRITTEN_UNDER,
+    LoadTimes,
+    WriterProcess,
+    checkpoint,
+    load_pragmas,
 )
-from antidrug_sql.tables import ACCESS, CHAIN_HEAD, DIVISIONS, IDENTITIES, META, PEOPLE, RECORDS
 
 __all__ = ["SqlRecorder", "SqlSession"]
 
-_CHUNK = 500
-"""Values per ``IN (…)`` list: well under every engine's limit on bound parameters."""
-
-_BULK_RECORDS = 20_000
+BULK_RECORDS = 20_000
 """Records per set-based insert when loading in bulk."""
 
+LOAD_CACHE_KIB = 262_144
+"""SQLite's page cache while loading in bulk (256 MiB): index builds sort in it, inserts stay off the disk."""
+
 _KEY_CHECK = "identity_key_check"
-
-
-def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def _visible(person: sa.ColumnElement[Any], scope: Scope) -> sa.ColumnElement[bool]:
@@ -89,6 +100,10 @@ class SqlRecorder:
         self._cipher: IdentityCipher | None = None
         self._cipher_lock = threading.Lock()
         self._revisions = revisions
+        self.writing_policy = Policy()
+        """The policy the access sets written here are computed under (``write_under``)."""
+        self.last_load: LoadTimes | None = None
+        """Where the last bulk load's time went."""
 
     def __repr__(self) -> str:
         return f"SqlRecorder({self.url!r})"
@@ -103,6 +118,21 @@ class SqlRecorder:
 
     def schema_revisions(self) -> tuple[str | None, str]:
         return self._revisions
+
+    def stored_policy(self) -> Policy | None:
+        with self.reading() as connection:
+            try:
+                return read_policy(connection)
+            except StoreUnavailable as error:
+                raise StoreUnavailable(f"{self.url}: {error}") from None
+
+    def write_under(self, policy: Policy) -> None:
+        self.writing_policy = policy
+
+    def keep_policy(self, policy: Policy) -> None:
+        with self.writing() as connection:
+            Chain.lock(connection)  # one writer at a time decides
+            keep_policy(connection, policy, "the policy to keep")
 
     # --- connections ---------------------------------------------------------------------
 
@@ -124,22 +154,9 @@ class SqlRecorder:
                 with connection.begin():
                     yield connection
         except sa.exc.IntegrityError as error:
-            raise self._integrity_error(error) from None
+            raise integrity_error(error) from None
         except sa.exc.OperationalError as error:
             raise self._operational_error(error) from None
-
-    def _integrity_error(self, error: sa.exc.IntegrityError) -> Exception:
-        text = str(error.orig).lower()
-        if "foreign key" in text:  # first: the message also names the people table
-            return InvalidInput(Problem("person", "refers to a person who is not in the store"))
-        if "records_id" in text or "antidrug_records.id" in text:
-            return InvalidInput(Problem("id", "a record id is already used in the store"))
-        if any(name in text for name in ("person_version", "antidrug_records.person", "people", "primary")):
-            return ConcurrencyConflict(
-                "a person changed while this was being written (another writer appended, "
-                "or the same person was written twice); read again and retry"
-            )
-        return InvalidInput(Problem("", f"the store refused the data: {text.splitlines()[0]}"))
 
     def _operational_error(self, error: sa.exc.OperationalError) -> Exception:
         text = str(error.orig).lower()
@@ -212,27 +229,100 @@ class SqlRecorder:
         divisions: Sequence[Division] = (),
         progress: Callable[[int, int], None] | None = None,
     ) -> int:
+        loading = batches(appends, BULK_RECORDS)
+        first = next(loading, [])
+        rest = loading
+        if self.backend.name == "sqlite" and sum(len(a.records) for a in first) >= BULK_RECORDS:
+            # More than one batch: worth a writer process, if the store is empty and one can start.
+            url = self.engine.url.render_as_string(hide_password=False)
+            writer = WriterProcess.start(url, self.url, self.writing_policy, LOAD_CACHE_KIB)
+            if writer is not None:
+                return self._load_with_writer(writer, itertools.chain([first], rest), divisions, progress)
+        return self._load(itertools.chain([first], rest), divisions, progress)
+
+    def _load(
+        self,
+        loading: Iterable[list[StreamAppend]],
+        divisions: Sequence[Division],
+        progress: Callable[[int, int], None] | None,
+    ) -> int:
+        """A bulk load in this process, in one transaction."""
         people = written = 0
+        sqlite = self.backend.name == "sqlite"
+        times: dict[str, float] = {}
         with self.writing() as connection:
-            if self.backend.name == "sqlite":
-                # A bigger page cache for this connection keeps index inserts off the disk.
-                connection.exec_driver_sql("PRAGMA cache_size = -262144")
+            if sqlite:
+                for pragma in load_pragmas(LOAD_CACHE_KIB):
+                    connection.exec_driver_sql(pragma)
             try:
-                chain = _Chain.lock(connection)
-                fresh = chain.sequence == 0  # nothing stored: no versions or ids to check against
-                for batch in _batches(appends, _BULK_RECORDS):
-                    versions = {} if fresh else _versions(connection, [a.person for a in batch])
-                    _check(connection, batch, versions, against_store=not fresh, loading=True)
-                    written += chain.append(batch, versions)
+                chain = Chain.lock(connection)
+                keep_policy(connection, self.writing_policy, WRITTEN_UNDER)
+                fresh = chain.sequence == 0  # nothing stored: no versions to check against
+                # Into an empty SQLite store the rows go in first and the indexes are built once at
+                # the end, in this same transaction: a crash or an error leaves the store as it was.
+                deferred = DeferredIndexes(connection) if sqlite and fresh else None
+                if deferred is not None:
+                    deferred.drop()
+                for batch in loading:
+                    if deferred is not None:  # ids are checked as rows are made and when indexes are built
+                        check_versions(batch, {}, loading=True)
+                        rows = chain.fresh_rows(batch)
+                        write_fresh(connection, rows, chain.people_sql, chain.access_sql)
+                        written += rows.count()
+                    else:
+                        versions = stored_versions(connection, [a.person for a in batch])
+                        check_appends(connection, batch, versions, loading=True)
+                        written += chain.append(connection, batch, versions)
                     people += len(batch)
                     if progress is not None:
                         progress(people, written)
+                if deferred is not None:
+                    started = time.perf_counter()
+                    deferred.build()
+                    times["indexes"] = time.perf_counter() - started
                 if divisions:
-                    _put_divisions(connection, divisions)
-                chain.save()
+                    put_divisions(connection, divisions)
+                chain.save(connection)
             finally:
-                if self.backend.name == "sqlite":
-                    connection.exec_driver_sql("PRAGMA cache_size = -2000")
+                if sqlite:
+                    for pragma in RESET_PRAGMAS:
+                        connection.exec_driver_sql(pragma)
+            times["commit"] = time.perf_counter()
+        committed = time.perf_counter()
+        if sqlite:
+            with self.engine.connect() as connection:
+                checkpoint(connection)
+        self.last_load = LoadTimes(
+            False,
+            indexes=times.get("indexes", 0.0),
+            commit=committed - times["commit"],
+            checkpoint=time.perf_counter() - committed,
+        )
+        return written
+
+    def _load_with_writer(
+        self,
+        writer: WriterProcess,
+        loading: Iterable[list[StreamAppend]],
+        divisions: Sequence[Division],
+        progress: Callable[[int, int], None] | None,
+    ) -> int:
+        """A bulk load whose rows are made here and inserted by ``writer``, which holds the transaction."""
+        people = written = 0
+        chain = Chain(self.engine.dialect, writer.sequence, writer.last)
+        try:
+            for batch in loading:
+                check_versions(batch, {}, loading=True)
+                rows = chain.fresh_rows(batch)
+                writer.send(rows)
+                written += rows.count()
+                people += len(batch)
+                if progress is not None:
+                    progress(people, written)
+            self.last_load = writer.finish(chain, divisions)
+        except BaseException:
+            writer.abort()
+            raise
         return written
 
 
@@ -255,155 +345,6 @@ def _chain_row(row: sa.RowMapping) -> ChainRow:
         hash=bytes(row["hash"]),
         problem=problem,
     )
-
-
-def _batches(appends: Iterable[StreamAppend], records: int) -> Iterator[list[StreamAppend]]:
-    batch: list[StreamAppend] = []
-    size = 0
-    for append in appends:
-        batch.append(append)
-        size += len(append.records)
-        if size >= records:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
-
-
-def _versions(connection: sa.Connection, people: Sequence[PersonId]) -> dict[PersonId, int]:
-    """The stored version of each of ``people`` that exists."""
-    found: dict[PersonId, int] = {}
-    for chunk in _chunks(sorted(set(people))):
-        statement = sa.select(PEOPLE.c.person, PEOPLE.c.version).where(PEOPLE.c.person.in_(chunk))
-        found.update((row.person, int(row.version)) for row in connection.execute(statement))
-    return found
-
-
-def _check(
-    connection: sa.Connection,
-    appends: Sequence[StreamAppend],
-    versions: Mapping[PersonId, int],
-    *,
-    against_store: bool = True,
-    loading: bool = False,
-) -> None:
-    """Refuse appends whose version moved on, and record ids already used or too long.
-
-    Raises:
-        ConcurrencyConflict: a stream's version is not the expected one.
-        InvalidInput: a record id is already used (in the store or in ``appends``).
-    """
-    for append in appends:
-        current = versions.get(append.person, 0)
-        if current != append.expected_version and loading:
-            raise ConcurrencyConflict(f"person {append.person!r} is already in the store ({current} records)")
-        if current != append.expected_version:
-            raise ConcurrencyConflict(
-                f"person {append.person!r} changed since it was read "
-                f"(version {current}, expected {append.expected_version}); read again and retry"
-            )
-    problems: list[Problem] = []
-    ids: list[str] = []
-    seen: set[str] = set()
-    for append in appends:
-        for record in append.records:
-            problems.extend(key_problems(record))
-            if record.id in seen:
-                problems.append(Problem("id", f"record id {record.id!r} is already used", record.id))
-            seen.add(record.id)
-            ids.append(record.id)
-    if against_store:
-        for chunk in _chunks(sorted(seen)):
-            used = connection.execute(sa.select(RECORDS.c.id).where(RECORDS.c.id.in_(chunk))).scalars()
-            problems.extend(
-                Problem("id", f"record id {used_id!r} is already used", used_id) for used_id in used
-            )
-    if problems:
-        raise InvalidInput(problems)
-
-
-class _Chain:
-    """Appends streams under the locked chain head, hashing each record onto the last."""
-
-    def __init__(self, connection: sa.Connection, sequence: int, last: bytes) -> None:
-        self.connection = connection
-        self.sequence = sequence
-        self.last = last
-        dialect = connection.dialect
-        self._people = Inserter(PEOPLE, dialect)
-        self._access = Inserter(ACCESS, dialect)
-        self._records = RecordInserter(dialect)
-
-    @classmethod
-    def lock(cls, connection: sa.Connection) -> _Chain:
-        """Take the chain head: from here on this transaction is the only writer."""
-        row = connection.execute(
-            sa.select(CHAIN_HEAD.c.sequence, CHAIN_HEAD.c.hash).where(CHAIN_HEAD.c.id == 1).with_for_update()
-        ).one()
-        return cls(connection, int(row.sequence), bytes(row.hash))
-
-    def append(self, appends: Sequence[StreamAppend], versions: Mapping[PersonId, int]) -> int:
-        """Write people, access sets and records of ``appends`` (already checked)."""
-        connection = self.connection
-        merged: dict[PersonId, list[StreamAppend]] = {}
-        for append in appends:
-            merged.setdefault(append.person, []).append(append)
-        new_people: list[list[Any]] = []
-        for person, items in merged.items():
-            total = items[0].expected_version + sum(len(a.records) for a in items)
-            if person in versions:
-                moved = connection.execute(
-                    sa.update(PEOPLE)
-                    .where(PEOPLE.c.person == person, PEOPLE.c.version == items[0].expected_version)
-                    .values(version=total)
-                ).rowcount
-                if moved != 1:
-                    raise ConcurrencyConflict(f"person {person!r} changed while this was written; retry")
-            else:
-                new_people.append([person, total])
-        self._people.insert(connection, new_people)
-        known = [p for p in merged if p in versions]
-        for chunk in _chunks(known):
-            connection.execute(sa.delete(ACCESS).where(ACCESS.c.person.in_(chunk)))
-        self._access.insert(
-            connection,
-            [[person, division] for person, items in merged.items() for division in sorted(items[-1].access)],
-        )
-        records = self._records
-        sequence, last = self.sequence, self.last
-        for items in merged.values():
-            version = items[0].expected_version
-            for record in itertools.chain.from_iterable(a.records for a in items):
-                version += 1
-                sequence += 1
-                payload = canonical_json(record)
-                last = chain_hash(last, sequence, payload.encode("utf-8"))
-                records.add(record, sequence, version, payload, last)
-        records.flush(connection)
-        written = sequence - self.sequence
-        self.sequence, self.last = sequence, last
-        return written
-
-    def save(self) -> None:
-        """Move the head to the last record written."""
-        self.connection.execute(
-            sa.update(CHAIN_HEAD).where(CHAIN_HEAD.c.id == 1).values(sequence=self.sequence, hash=self.last)
-        )
-
-
-def _put_divisions(connection: sa.Connection, divisions: Sequence[Division]) -> None:
-    latest = {d.code: d for d in divisions}
-    codes = sorted(latest)
-    for chunk in _chunks(codes):
-        connection.execute(sa.delete(DIVISIONS).where(DIVISIONS.c.code.in_(chunk)))
-    connection.execute(
-        sa.insert(DIVISIONS),
-        [{"code": d.code, "name": d.name, "parent": d.parent} for d in (latest[c] for c in codes)],
-    )
-
-
-def _division_problems(divisions: Sequence[Division]) -> list[Problem]:
-    return [Problem("name", "is longer than 255 characters", d.code) for d in divisions if len(d.name) > 255]
 
 
 class SqlSession:
@@ -436,7 +377,7 @@ class SqlSession:
         if people is None:
             yield from self._streams(scope, None)
             return
-        for chunk in _chunks(sorted(set(people))):
+        for chunk in chunks(sorted(set(people))):
             yield from self._streams(scope, chunk)
 
     def _streams(self, scope: Scope, people: Sequence[PersonId] | None) -> Iterator[StoredStream]:
@@ -502,7 +443,7 @@ class SqlSession:
     def append(self, appends: Sequence[StreamAppend]) -> None:
         # Checked now, so mistakes surface where they are made; checked again at commit.
         with self._recorder.reading() as connection:
-            _check(connection, appends, _versions(connection, [a.person for a in appends]))
+            check_appends(connection, appends, stored_versions(connection, [a.person for a in appends]))
         self._appends.extend(appends)
 
     def put_identity(self, person: PersonId, identity: Identity) -> None:
@@ -517,7 +458,7 @@ class SqlSession:
         }
 
     def put_divisions(self, divisions: Sequence[Division]) -> None:
-        problems = _division_problems(divisions)
+        problems = division_problems(divisions)
         if problems:
             raise InvalidInput(problems)
         self._divisions.extend(divisions)
@@ -532,16 +473,17 @@ class SqlSession:
     def _write(self) -> None:
         recorder = self._recorder
         with recorder.writing() as connection:
-            chain = _Chain.lock(connection)
+            chain = Chain.lock(connection)
             if self._appends:
-                versions = _versions(connection, [a.person for a in self._appends])
-                _check(connection, self._appends, versions)
-                chain.append(self._appends, versions)
-                chain.save()
+                keep_policy(connection, recorder.writing_policy, WRITTEN_UNDER)
+                versions = stored_versions(connection, [a.person for a in self._appends])
+                check_appends(connection, self._appends, versions)
+                chain.append(connection, self._appends, versions)
+                chain.save(connection)
             if self._identities:
                 _put_identities(connection, list(self._identities.values()), recorder.cipher().key_check())
             if self._divisions:
-                _put_divisions(connection, self._divisions)
+                put_divisions(connection, self._divisions)
 
     def rollback(self) -> None:
         self._appends.clear()
@@ -555,6 +497,6 @@ def _put_identities(connection: sa.Connection, rows: list[dict[str, Any]], key_c
         connection.execute(sa.insert(META).values(key=_KEY_CHECK, value=key_check))
     elif stored != key_check:
         raise StoreUnavailable("the identity key is not the one this database's identities were written with")
-    for chunk in _chunks(sorted(row["person"] for row in rows)):
+    for chunk in chunks(sorted(row["person"] for row in rows)):
         connection.execute(sa.delete(IDENTITIES).where(IDENTITIES.c.person.in_(chunk)))
     connection.execute(sa.insert(IDENTITIES), rows)

@@ -61,7 +61,10 @@ def open_store(
         url: ``memory://``, ``sqlite:///path``, ``postgresql+psycopg://…`` or
             ``mysql+pymysql://…``; whichever installed plugin handles it.
         clock: The clock records are stamped with; the wall clock by default.
-        policy: Responsibility, test window, time zone.
+        policy: Responsibility, test window, time zone. None: the policy the
+            store keeps, or the default for a store that keeps none yet. A
+            store keeps the policy its first records are written under, and
+            refuses another one.
         plugins: A plugin manager to use as is; by default a new one with the
             installed plugins and ``extra_plugins``.
         extra_plugins: Plugin objects to register in the new manager.
@@ -70,6 +73,7 @@ def open_store(
 
     Raises:
         StoreUnavailable: no plugin handles the URL, or the store could not open.
+        InvalidInput: ``policy`` is not the one the store keeps (naming both).
     """
     manager = plugins or make_plugin_manager(plugins=extra_plugins)
     context = StoreContext(identity_key=lambda: manager.hook.antidrug_identity_key(), create=create)
@@ -82,11 +86,15 @@ def open_store(
             "postgresql and mysql need its [postgresql] or [mysql] extra)"
         )
     extra = {"ids": ids} if ids is not None else {}
-    return Store(
-        recorder,
-        plugins=manager,
-        clock=clock or SystemClock(),
-        policy=policy,
-        rules=load_rules(manager),
-        **extra,
-    )
+    try:
+        return Store(
+            recorder,
+            plugins=manager,
+            clock=clock or SystemClock(),
+            policy=policy,
+            rules=load_rules(manager),
+            **extra,
+        )
+    except BaseException:
+        recorder.close()
+        raise

@@ -19,6 +19,7 @@ from antidrug_core.model import Division, DivisionCode, PersonId, Record
 if TYPE_CHECKING:
     from antidrug_core.audit import ChainHead, ChainRow
     from antidrug_core.identity import Identity
+    from antidrug_core.rules import Policy
 
 __all__ = [
     "AuditableRecorder",
@@ -114,7 +115,15 @@ class RecorderSession(Protocol):
 
 
 class Recorder(Protocol):
-    """A store's storage: opened by the storage hook from a URL."""
+    """A store's storage: opened by the storage hook from a URL.
+
+    A recorder serves one ``Store``. Besides records it keeps the policy
+    they were written under: the responsibility policy decides each
+    person's access set, so a store written under one policy must not be
+    read or extended under another. The first commit that appends records
+    keeps the policy given to ``write_under`` (in the same transaction), and
+    every later commit is refused when the store keeps another.
+    """
 
     url: str
     """The URL it was opened with, password masked."""
@@ -125,6 +134,28 @@ class Recorder(Protocol):
 
     def close(self) -> None:
         """Release connections and files."""
+        ...
+
+    def stored_policy(self) -> Policy | None:
+        """The policy the store keeps, or None while it keeps none (no records written yet)."""
+        ...
+
+    def write_under(self, policy: Policy) -> None:
+        """Name the policy the access sets this recorder will write are computed under.
+
+        Nothing is written now. The first commit (or bulk load) that appends
+        records keeps ``policy`` when the store keeps none; a commit that
+        appends records to a store that keeps another policy raises
+        ``InvalidInput`` naming both, and writes nothing.
+        """
+        ...
+
+    def keep_policy(self, policy: Policy) -> None:
+        """Keep ``policy`` now, before any record (``antidrug init --policy``).
+
+        Raises:
+            InvalidInput: the store already keeps another policy, naming both.
+        """
         ...
 
 
@@ -175,15 +206,18 @@ class BulkRecorder(Protocol):
         """Append many streams in one transaction and return how many records were written.
 
         The guarantees are a session's: all or nothing, versions checked,
-        the chain extended, access sets kept. Records are not checked
-        against the person file (the caller validated them, e.g. with
-        ``read_dataset``). ``appends`` is consumed lazily, so it may be a
-        generator over more people than fit in memory; ``progress`` is told
-        the people and records written so far after each batch.
+        the chain extended, access sets kept, and the policy given to
+        ``Recorder.write_under`` kept or checked as by a commit. Records are
+        not checked against the person file (the caller validated them,
+        e.g. with ``read_dataset``). ``appends`` is consumed lazily, so it
+        may be a generator over more people than fit in memory;
+        ``progress`` is told the people and records handed over so far
+        after each batch.
 
         Raises:
             ConcurrencyConflict: a stream's version is not the expected one.
-            InvalidInput: a record id is already used.
+            InvalidInput: a record id is already used (naming it), or the
+                store keeps another policy (naming both).
         """
         ...
 

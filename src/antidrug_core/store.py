@@ -1,4 +1,13 @@
-"""A store: a recorder opened through the storage hook, with the rules and clock it runs under."""
+"""A store: a recorder opened through the storage hook, with the policy, rules and clock it runs under.
+
+The store remembers its policy. The responsibility policy decides each
+person's responsible division and so their access set, which the store
+keeps per person; reading or extending a store under another policy than
+its records were written under would scope people wrongly. So a store
+keeps the policy its first records were written under (or the one
+``antidrug init --policy`` set), a store opened without a policy runs under
+the one it keeps, and a different one is refused, naming both.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +20,36 @@ from types import TracebackType
 import pluggy
 
 from antidrug_core.clock import Clock
-from antidrug_core.model import Actor
+from antidrug_core.model import Actor, InvalidInput
 from antidrug_core.ports import Recorder
 from antidrug_core.rules import Policy, Rules
 from antidrug_core.services.unit_of_work import UnitOfWork
 
-__all__ = ["Store"]
+__all__ = ["Store", "describe_policy", "policy_conflict"]
+
+
+def describe_policy(policy: Policy) -> str:
+    """A policy in a few words, for messages that must name it."""
+    return (
+        f"{policy.responsible.value}, test window {policy.test_window_days} days, "
+        f"missed after {policy.missed_after_days} days, {policy.time_zone}"
+    )
+
+
+def policy_conflict(kept: Policy, other: Policy, other_is: str) -> InvalidInput:
+    """The error for a policy that is not the one a store keeps, naming both.
+
+    Args:
+        kept: The policy the store keeps.
+        other: The policy it was asked to use.
+        other_is: What ``other`` is, e.g. ``"the dataset's policy"``.
+    """
+    return InvalidInput.of(
+        "policy",
+        f"{other_is} ({describe_policy(other)}) is not the policy the store keeps "
+        f"({describe_policy(kept)}); the store's access sets were computed under its own policy, "
+        "so use that one, or load the data into a new store",
+    )
 
 
 def _uuid_ids() -> str:
@@ -28,6 +61,9 @@ class Store:
 
     Open one with ``antidrug_core.open_store``; close it when done (or use it
     as a context manager).
+
+    Raises:
+        InvalidInput: ``policy`` is not the policy the store keeps (naming both).
     """
 
     def __init__(
@@ -40,10 +76,16 @@ class Store:
         rules: Rules | None = None,
         ids: Callable[[], str] = _uuid_ids,
     ) -> None:
+        kept = recorder.stored_policy()
+        if kept is not None and policy is not None and policy != kept:
+            raise policy_conflict(kept, policy, "the policy the store was opened under")
         self.recorder = recorder
         self.plugins = plugins
         self.clock = clock
-        self.policy = policy or Policy()
+        self.policy: Policy = kept or policy or Policy()
+        """What every derivation and record written here is computed under."""
+        self._policy_set = kept is not None or policy is not None
+        recorder.write_under(self.policy)
         self.rules = rules or Rules()
         self.ids = ids
         self._last_recorded_at: dt.datetime | None = None
@@ -62,6 +104,42 @@ class Store:
                 now = self._last_recorded_at + dt.timedelta(microseconds=1)
             self._last_recorded_at = now
             return now
+
+    @property
+    def policy_is_set(self) -> bool:
+        """Whether the policy was chosen: kept by the store, or given when it was opened.
+
+        Otherwise the store runs under the default policy only because
+        nothing said otherwise yet, and ``use_policy`` may change it.
+        """
+        return self._policy_set
+
+    def use_policy(self, policy: Policy, *, what: str = "the policy asked for") -> None:
+        """Run under ``policy`` from now on, unless another one is set.
+
+        Loading a dataset into a store that keeps no policy takes the
+        dataset's; the store keeps it with the first records written.
+
+        Args:
+            policy: The policy to run under.
+            what: What ``policy`` is, for the message when it is refused.
+
+        Raises:
+            InvalidInput: the store keeps, or was opened under, another
+                policy; the message names both.
+        """
+        if policy != self.policy and self._policy_set:
+            kept = self.recorder.stored_policy()
+            if kept is not None:
+                raise policy_conflict(kept, policy, what)
+            raise InvalidInput.of(
+                "policy",
+                f"{what} ({describe_policy(policy)}) is not the policy the store was opened under "
+                f"({describe_policy(self.policy)})",
+            )
+        self.policy = policy
+        self._policy_set = True
+        self.recorder.write_under(policy)
 
     @property
     def url(self) -> str:

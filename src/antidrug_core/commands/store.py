@@ -1,10 +1,13 @@
 """``antidrug init``, ``load``, ``export`` and ``audit verify``: a store's life on the command line.
 
-- ``init --db URL`` creates the store's database, or upgrades an older
-  schema to this version's (the only command that changes a schema).
+- ``init --db URL [--policy …]`` creates the store's database, or upgrades
+  an older schema to this version's (the only command that changes a
+  schema); with ``--policy`` (and the other policy options) the store keeps
+  that policy from the start.
 - ``load --dataset FILE --db URL`` validates a dataset file
   (``antidrug-dataset/1``) and loads it, all or nothing, with set-based
-  inserts when the store offers them.
+  inserts when the store offers them. A store that keeps no policy yet
+  takes the dataset's; one that keeps another refuses the file.
 - ``export --db URL -o FILE`` writes every person and record as a dataset
   file (pseudonymous ids only: identities never leave the store this way).
 - ``audit verify --db URL`` checks the hash chain over every record and
@@ -17,6 +20,7 @@ import argparse
 import json
 import sys
 import time
+import zoneinfo
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +29,7 @@ import attrs
 
 from antidrug_core.audit import verify_chain
 from antidrug_core.bootstrap import mask_url
+from antidrug_core.clock import DEFAULT_TIME_ZONE, zone
 from antidrug_core.commands.common import (
     add_db_option,
     load_dataset_file,
@@ -32,14 +37,31 @@ from antidrug_core.commands.common import (
     open_cli_store,
     progress,
 )
+from antidrug_core.converter import structure
 from antidrug_core.interchange import Dataset, write_dataset
-from antidrug_core.model import ConcurrencyConflict, InvalidInput, Permission, StoreUnavailable
+from antidrug_core.model import ConcurrencyConflict, InvalidInput, Permission, Problem, StoreUnavailable
 from antidrug_core.plugins import make_plugin_manager
-from antidrug_core.ports import AuditableRecorder, BulkRecorder, StoreContext, StreamAppend, VersionedRecorder
+from antidrug_core.ports import (
+    AuditableRecorder,
+    BulkRecorder,
+    Recorder,
+    StoreContext,
+    StreamAppend,
+    VersionedRecorder,
+)
+from antidrug_core.rules import Policy, Responsibility
 from antidrug_core.state import PersonFile, access_divisions
-from antidrug_core.store import Store
+from antidrug_core.store import Store, describe_policy
 
-__all__ = ["CHAIN_BROKEN", "LoadResult", "dataset_appends", "load_dataset", "register"]
+__all__ = [
+    "CHAIN_BROKEN",
+    "LoadResult",
+    "dataset_appends",
+    "kept_policy_line",
+    "load_dataset",
+    "policy_from_options",
+    "register",
+]
 
 PROGRESS_SECONDS = 5.0
 """How often ``load`` says how far it got."""
@@ -54,6 +76,33 @@ def register(subparsers: Any) -> None:
         "init", help="create the store's database, or upgrade its schema to this version"
     )
     add_db_option(init)
+    defaults = Policy()
+    init.add_argument(
+        "--policy",
+        choices=[r.value for r in Responsibility],
+        default=None,
+        help="keep this responsibility policy from the start (otherwise the first load or records set it)",
+    )
+    init.add_argument(
+        "--test-window-days",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"days either side of a due test that count as on time (default {defaults.test_window_days})",
+    )
+    init.add_argument(
+        "--missed-after-days",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"days overdue before a test counts as missed (default {defaults.missed_after_days})",
+    )
+    init.add_argument(
+        "--time-zone",
+        default=None,
+        metavar="ZONE",
+        help=f"the jurisdiction's time zone (default {DEFAULT_TIME_ZONE})",
+    )
     init.set_defaults(run=run_init)
 
     load: argparse.ArgumentParser = subparsers.add_parser(
@@ -84,7 +133,53 @@ def register(subparsers: Any) -> None:
 # --- init ---------------------------------------------------------------------------------
 
 
+_POLICY_OPTIONS = {
+    "responsible": "--policy",
+    "test_window_days": "--test-window-days",
+    "missed_after_days": "--missed-after-days",
+    "time_zone": "--time-zone",
+}
+
+
+def policy_from_options(args: argparse.Namespace) -> Policy | None:
+    """The policy ``init``'s options ask the store to keep, or None when none is given.
+
+    Raises:
+        InvalidInput: an option's value is not allowed, naming the option.
+    """
+    given = {
+        field: getattr(args, option.removeprefix("--").replace("-", "_"))
+        for field, option in _POLICY_OPTIONS.items()
+    }
+    chosen = {field: value for field, value in given.items() if value is not None}
+    if not chosen:
+        return None
+    problems = [
+        Problem(_POLICY_OPTIONS[field], "must not be negative")
+        for field in ("test_window_days", "missed_after_days")
+        if chosen.get(field, 0) < 0
+    ]
+    if "time_zone" in chosen:
+        try:
+            zone(chosen["time_zone"])
+        except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+            named = chosen["time_zone"]
+            problems.append(Problem("--time-zone", f"{named!r} is not a time zone (e.g. Asia/Shanghai)"))
+    if problems:
+        raise InvalidInput(problems)
+    return structure(chosen, Policy)
+
+
+def kept_policy_line(recorder: Recorder) -> str:
+    """What ``init`` and ``load`` say about the policy a store keeps."""
+    kept = recorder.stored_policy()
+    if kept is None:
+        return f"{recorder.url}: keeps no policy yet (the first load or records written set it)"
+    return f"{recorder.url}: keeps the policy {describe_policy(kept)}"
+
+
 def run_init(args: argparse.Namespace) -> int:
+    policy = policy_from_options(args)
     manager = make_plugin_manager()
     context = StoreContext(
         identity_key=lambda: manager.hook.antidrug_identity_key(), create=True, upgrade=True
@@ -104,9 +199,12 @@ def run_init(args: argparse.Namespace) -> int:
                 message = f"upgraded the schema from revision {before} to {now}"
         else:
             message = "ready (this store has no schema to create)"
+        print(f"{recorder.url}: {message}")
+        if policy is not None:
+            recorder.keep_policy(policy)
+        print(kept_policy_line(recorder))
     finally:
         recorder.close()
-    print(f"{recorder.url}: {message}")
     return 0
 
 
@@ -142,13 +240,18 @@ def load_dataset(
 ) -> LoadResult:
     """Load a validated dataset into ``store`` as the local administrator, all or nothing.
 
-    Stores that can (``BulkRecorder``) load with set-based inserts in one
-    transaction; others go through one unit of work.
+    The people's access sets are computed under the dataset's policy, and
+    the store keeps it: a store that keeps no policy yet takes the
+    dataset's, and one that keeps (or was opened under) another refuses the
+    dataset. Stores that can (``BulkRecorder``) load with set-based inserts
+    in one transaction; others go through one unit of work.
 
     Raises:
-        InvalidInput: a person of the dataset is already in the store, or a
+        InvalidInput: the dataset's policy is not the store's (naming
+            both), a person of the dataset is already in the store, or a
             record id is already used; nothing was loaded.
     """
+    store.use_policy(dataset.policy, what="the dataset's policy")
     actor = local_actor()
     people = dataset.people()
     recorder = store.recorder
@@ -179,13 +282,6 @@ def load_dataset(
 def run_load(args: argparse.Namespace) -> int:
     dataset = load_dataset_file(args.dataset)
     with open_cli_store(args) as store:
-        if dataset.policy != store.policy:
-            progress(
-                f"note: the dataset's policy ({dataset.policy.responsible.value}, "
-                f"{dataset.policy.test_window_days}-day test window, {dataset.policy.time_zone}) "
-                "is used for its access sets but not kept by the store; commands run under their own"
-            )
-
         shown = time.monotonic()
 
         def report(people: int, records: int) -> None:
@@ -196,6 +292,7 @@ def run_load(args: argparse.Namespace) -> int:
 
         result = load_dataset(store, dataset, report=report)
         print(f"{store.url}: loaded {result.people} people and {result.records} records")
+        print(kept_policy_line(store.recorder))
     return 0
 
 

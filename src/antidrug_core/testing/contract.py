@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from antidrug_core.audit import verify_chain
 from antidrug_core.bootstrap import open_store
 from antidrug_core.clock import Clock, FixedClock
 from antidrug_core.identity import Identity
@@ -38,13 +39,16 @@ from antidrug_core.model import (
     Status,
 )
 from antidrug_core.plugins import make_plugin_manager
+from antidrug_core.ports import AuditableRecorder, BulkRecorder, StreamAppend
+from antidrug_core.rules import Policy, Responsibility
 from antidrug_core.services import (
     record_face_check,
     register_person,
     report_lost_contact,
     request_transfer,
 )
-from antidrug_core.store import Store
+from antidrug_core.state import PersonFile, access_divisions
+from antidrug_core.store import Store, describe_policy
 from antidrug_core.testing.fakes import RecordingNotifier, SequentialIds, at
 from antidrug_core.testing.sample import every_record_type
 
@@ -53,6 +57,8 @@ __all__ = ["PersistentStoreContract", "StoreContract", "open_memory_store"]
 TOWNSHIP = "522631101"
 OTHER_TOWNSHIP = "522631102"
 OTHER_COUNTY_TOWNSHIP = "522632101"
+RESIDENCE_FIRST = Policy(responsible=Responsibility.RESIDENCE_FIRST)
+LONGER_WINDOW = Policy(test_window_days=10, time_zone="Asia/Urumqi")
 
 
 def open_memory_store(**options: Any) -> Store:
@@ -329,6 +335,142 @@ class StoreContract(abc.ABC):
         assert [n.kind for n in notifier.notices] == [NoticeKind.LOST_CONTACT]
         assert notifier.notices[0].divisions == {TOWNSHIP}
 
+    # --- the policy the store keeps --------------------------------------------------------
+
+    def again(self, store: Store, policy: Policy | None = None) -> Store:
+        """Another store over the same recorder, as a process opening the same database would get."""
+        return Store(store.recorder, plugins=store.plugins, clock=store.clock, policy=policy)
+
+    def test_a_store_keeps_the_policy_its_first_records_were_written_under(
+        self, clock: Clock, officer: Actor
+    ) -> None:
+        store = self.open_empty_store(clock=clock, policy=RESIDENCE_FIRST)
+        try:
+            assert store.recorder.stored_policy() is None
+            self.register(store, officer)
+            assert store.recorder.stored_policy() == RESIDENCE_FIRST
+            again = self.again(store)
+            assert (again.policy, again.policy_is_set) == (RESIDENCE_FIRST, True)
+        finally:
+            store.close()
+
+    def test_another_policy_is_refused_naming_both(self, clock: Clock, officer: Actor) -> None:
+        store = self.open_empty_store(clock=clock, policy=RESIDENCE_FIRST)
+        try:
+            self.register(store, officer)
+            with pytest.raises(InvalidInput, match="policy") as refused:
+                self.again(store, LONGER_WINDOW)
+            assert describe_policy(RESIDENCE_FIRST) in str(refused.value)
+            assert describe_policy(LONGER_WINDOW) in str(refused.value)
+            assert self.again(store, RESIDENCE_FIRST).policy == RESIDENCE_FIRST
+        finally:
+            store.close()
+
+    def test_a_store_without_records_keeps_no_policy_and_runs_under_the_default(
+        self, store: Store, officer: Actor
+    ) -> None:
+        with store.unit_of_work(Actor.local_administrator()) as uow:
+            uow.add_divisions([Division(code=TOWNSHIP, name="某乡")])
+            uow.commit()
+        assert store.recorder.stored_policy() is None
+        assert (store.policy, store.policy_is_set) == (Policy(), False)
+        store.use_policy(RESIDENCE_FIRST, what="the dataset's policy")
+        self.register(store, officer)
+        assert store.recorder.stored_policy() == RESIDENCE_FIRST
+
+    def test_a_policy_kept_before_any_record_is_the_stores_from_then_on(self, store: Store) -> None:
+        store.recorder.keep_policy(LONGER_WINDOW)
+        store.recorder.keep_policy(LONGER_WINDOW)
+        assert store.recorder.stored_policy() == LONGER_WINDOW
+        with pytest.raises(InvalidInput, match="policy") as refused:
+            store.recorder.keep_policy(RESIDENCE_FIRST)
+        assert describe_policy(LONGER_WINDOW) in str(refused.value)
+        assert describe_policy(RESIDENCE_FIRST) in str(refused.value)
+        assert self.again(store).policy == LONGER_WINDOW
+
+    def test_a_chosen_policy_is_not_changed_by_a_dataset(self, clock: Clock) -> None:
+        store = self.open_empty_store(clock=clock, policy=LONGER_WINDOW)
+        try:
+            with pytest.raises(InvalidInput, match="the dataset's policy"):
+                store.use_policy(RESIDENCE_FIRST, what="the dataset's policy")
+            store.use_policy(LONGER_WINDOW)
+            assert store.policy == LONGER_WINDOW
+        finally:
+            store.close()
+
+    def test_a_bulk_load_keeps_the_policy_or_is_refused_whole(self, store: Store, officer: Actor) -> None:
+        recorder = store.recorder
+        if not isinstance(recorder, BulkRecorder):
+            pytest.skip("this store does not load in bulk")
+        store.use_policy(RESIDENCE_FIRST)
+        recorder.bulk_append(self.appends("P1", "P2"))
+        assert recorder.stored_policy() == RESIDENCE_FIRST
+        recorder.write_under(Policy())  # a writer that computed access sets under another policy
+        with pytest.raises(InvalidInput, match="policy"):
+            recorder.bulk_append(self.appends("P3"))
+        with store.unit_of_work(Actor.local_administrator()) as uow:
+            assert uow.people() == ["P1", "P2"]
+
+    def appends(self, *people: str) -> list[StreamAppend]:
+        """New people registered in the township, as a load hands them to a store."""
+        found: list[StreamAppend] = []
+        for person in people:
+            records = [
+                PersonRegistered(
+                    id=f"{person}:registered",
+                    person=PersonId(person),
+                    on=dt.date(2023, 1, 5),
+                    recorded_at=at("2023-01-05"),
+                    recorded_by="load",
+                    household=TOWNSHIP,
+                )
+            ]
+            access = access_divisions(PersonFile.build(PersonId(person), records), RESIDENCE_FIRST)
+            found.append(StreamAppend(PersonId(person), 0, tuple(records), access))
+        return found
+
+    # --- the audit chain --------------------------------------------------------------------
+
+    def test_every_record_is_in_one_gap_free_hash_chain(self, store: Store, officer: Actor) -> None:
+        recorder = store.recorder
+        if not isinstance(recorder, AuditableRecorder):
+            pytest.skip("this store keeps no audit chain")
+        assert verify_chain(recorder.chain(), recorder.chain_head()).intact
+        self.register(store, officer, "P1")
+        self.register(store, officer, "P2")
+        with store.unit_of_work(officer) as uow:
+            record_face_check(uow, PersonId("P1"), dt.date(2023, 3, 1), FaceCheckMethod.HOME_VISIT)
+            uow.commit()
+        rows = list(recorder.chain())
+        report = verify_chain(rows, recorder.chain_head())
+        assert (report.intact, report.records) == (True, 5)
+        assert [row.sequence for row in rows] == [1, 2, 3, 4, 5]
+        assert [(row.record.person, row.version) for row in rows if row.record is not None] == [
+            ("P1", 1),
+            ("P1", 2),
+            ("P2", 1),
+            ("P2", 2),
+            ("P1", 3),
+        ]
+        assert rows[-1].hash == recorder.chain_head().hash == report.head
+        assert [row.record for row in rows[:2]] == list(self.stored(store, officer, "P1"))[:2]
+
+    def test_a_refused_commit_adds_nothing_to_the_chain(self, store: Store, officer: Actor) -> None:
+        recorder = store.recorder
+        if not isinstance(recorder, AuditableRecorder):
+            pytest.skip("this store keeps no audit chain")
+        self.register(store, officer)
+        head = recorder.chain_head()
+        late, early = store.unit_of_work(officer), store.unit_of_work(officer)
+        with late, early:
+            record_face_check(late, PersonId("P1"), dt.date(2023, 3, 1), FaceCheckMethod.HOME_VISIT)
+            record_face_check(early, PersonId("P1"), dt.date(2023, 3, 2), FaceCheckMethod.HOME_VISIT)
+            early.commit()
+            with pytest.raises(ConcurrencyConflict):
+                late.commit()
+        assert recorder.chain_head().sequence == head.sequence + 1
+        assert verify_chain(recorder.chain(), recorder.chain_head()).intact
+
 
 class PersistentStoreContract(StoreContract):
     """The contract, plus what a store that outlives its process must do."""
@@ -336,6 +478,35 @@ class PersistentStoreContract(StoreContract):
     @abc.abstractmethod
     def reopen_factory(self) -> Callable[[], Store]:
         """A function that opens the same, initially empty, database each time it is called."""
+
+    def test_two_stores_opened_under_different_policies_cannot_both_write(self, officer: Actor) -> None:
+        reopen = self.reopen_factory()
+        first, second = reopen(), reopen()
+        try:
+            first.use_policy(RESIDENCE_FIRST)
+            second.use_policy(LONGER_WINDOW)
+            self.register(first, officer, "P1")
+            with pytest.raises(InvalidInput, match="policy") as refused:
+                self.register(second, officer, "P2")
+            assert describe_policy(RESIDENCE_FIRST) in str(refused.value)
+            assert describe_policy(LONGER_WINDOW) in str(refused.value)
+            with first.unit_of_work(officer) as uow:
+                assert uow.people() == ["P1"]
+        finally:
+            first.close()
+            second.close()
+
+    def test_a_store_reopened_runs_under_the_policy_it_keeps(self, officer: Actor) -> None:
+        reopen = self.reopen_factory()
+        first = reopen()
+        first.use_policy(RESIDENCE_FIRST)
+        self.register(first, officer)
+        first.close()
+        second = reopen()
+        try:
+            assert (second.policy, second.policy_is_set) == (RESIDENCE_FIRST, True)
+        finally:
+            second.close()
 
     def test_a_store_reopened_keeps_what_was_committed(self, officer: Actor) -> None:
         reopen = self.reopen_factory()

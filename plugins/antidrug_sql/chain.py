@@ -1,0 +1,401 @@
+"""What a write transaction does under the chain head: checks, then people, access sets and records.
+
+Every writer (a unit of work's commit, a bulk load, the writer process of a
+large load) first takes the chain head row (``Chain.lock``): from then on it
+is the only writer, so the versions and record ids it checks cannot change
+under it, and the records it appends get the next sequence numbers without
+a gap. ``Chain`` hashes each record onto the last and moves the head at the
+end (``save``).
+
+A load into an empty store (``fresh``) has nothing to check against: its
+rows are made by ``Chain.fresh_rows`` (plain tuples, which can travel to
+another process) and inserted by ``write_fresh``, and on SQLite the
+secondary indexes are dropped before and built after the rows
+(``DeferredIndexes``), in the same transaction.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from antidrug_core.audit import chain_hash
+from antidrug_core.model import ConcurrencyConflict, Division, InvalidInput, PersonId, Problem, Record
+from antidrug_core.ports import StreamAppend
+from antidrug_sql.canonical import payload_of
+from antidrug_sql.rows import Inserter, RecordInserter, key_problems
+from antidrug_sql.sqlite_rows import SqliteRecordRows
+from antidrug_sql.tables import ACCESS, CHAIN_HEAD, DIVISIONS, PEOPLE, RECORDS
+
+__all__ = [
+    "CHUNK",
+    "Chain",
+    "DeferredIndexes",
+    "FreshRows",
+    "batches",
+    "check_appends",
+    "check_versions",
+    "chunks",
+    "division_problems",
+    "integrity_error",
+    "put_divisions",
+    "stored_versions",
+    "write_fresh",
+]
+
+CHUNK = 500
+"""Values per ``IN (…)`` list: well under every engine's limit on bound parameters."""
+
+
+def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    """``values`` in slices of at most ``size``."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def batches(appends: Iterable[StreamAppend], records: int) -> Iterator[list[StreamAppend]]:
+    """Whole streams, gathered until a batch holds at least ``records`` records."""
+    batch: list[StreamAppend] = []
+    size = 0
+    for append in appends:
+        batch.append(append)
+        size += len(append.records)
+        if size >= records:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def stored_versions(connection: sa.Connection, people: Sequence[PersonId]) -> dict[PersonId, int]:
+    """The stored version of each of ``people`` that exists."""
+    found: dict[PersonId, int] = {}
+    for chunk in chunks(sorted(set(people))):
+        statement = sa.select(PEOPLE.c.person, PEOPLE.c.version).where(PEOPLE.c.person.in_(chunk))
+        found.update((row.person, int(row.version)) for row in connection.execute(statement))
+    return found
+
+
+def check_versions(
+    appends: Sequence[StreamAppend], versions: Mapping[PersonId, int], *, loading: bool = False
+) -> None:
+    """Refuse appends whose stream is not at the version they expect.
+
+    Raises:
+        ConcurrencyConflict: naming the person and both versions.
+    """
+    for append in appends:
+        current = versions.get(append.person, 0)
+        if current != append.expected_version and loading:
+            raise ConcurrencyConflict(f"person {append.person!r} is already in the store ({current} records)")
+        if current != append.expected_version:
+            raise ConcurrencyConflict(
+                f"person {append.person!r} changed since it was read "
+                f"(version {current}, expected {append.expected_version}); read again and retry"
+            )
+
+
+def check_appends(
+    connection: sa.Connection,
+    appends: Sequence[StreamAppend],
+    versions: Mapping[PersonId, int],
+    *,
+    loading: bool = False,
+) -> None:
+    """Refuse appends whose version moved on, and record ids already used or too long.
+
+    Raises:
+        ConcurrencyConflict: a stream's version is not the expected one.
+        InvalidInput: a record id is already used (in the store or in ``appends``).
+    """
+    check_versions(appends, versions, loading=loading)
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for append in appends:
+        for record in append.records:
+            problems.extend(key_problems(record))
+            if record.id in seen:
+                problems.append(Problem("id", f"record id {record.id!r} is already used", record.id))
+            seen.add(record.id)
+    for chunk in chunks(sorted(seen)):
+        used = connection.execute(sa.select(RECORDS.c.id).where(RECORDS.c.id.in_(chunk))).scalars()
+        problems.extend(Problem("id", f"record id {used_id!r} is already used", used_id) for used_id in used)
+    if problems:
+        raise InvalidInput(problems)
+
+
+@attrs.define
+class FreshRows:
+    """A batch of new people as rows ready for SQLite's driver: plain tuples another process can take."""
+
+    people: list[tuple[Any, ...]]
+    """``(person, version)`` for ``antidrug_people``."""
+    access: list[tuple[Any, ...]]
+    """``(person, division)`` for ``antidrug_access``."""
+    records: list[tuple[str, list[tuple[Any, ...]]]]
+    """Each insert statement of ``antidrug_records`` with its rows."""
+
+    def count(self) -> int:
+        """How many records the batch holds."""
+        return sum(len(rows) for _sql, rows in self.records)
+
+
+_Stream = tuple[int, list[tuple[Record, ...]]]
+"""A person's records to write: the version before them, and the records of each append in order."""
+
+
+def _merged(appends: Sequence[StreamAppend]) -> dict[PersonId, list[StreamAppend]]:
+    """Appends by person, in the order they came (one unit of work may append to a stream twice)."""
+    merged: dict[PersonId, list[StreamAppend]] = {}
+    for append in appends:
+        merged.setdefault(append.person, []).append(append)
+    return merged
+
+
+class Chain:
+    """Appends streams under the locked chain head, hashing each record onto the last."""
+
+    def __init__(self, dialect: sa.Dialect, sequence: int, last: bytes) -> None:
+        self.sequence = sequence
+        self.last = last
+        self._people = Inserter(PEOPLE, dialect)
+        self._access = Inserter(ACCESS, dialect)
+        self._sqlite = SqliteRecordRows() if dialect.name == "sqlite" else None
+        self._records = RecordInserter(dialect)
+
+    @classmethod
+    def lock(cls, connection: sa.Connection) -> Chain:
+        """Take the chain head: from here on this transaction is the only writer."""
+        row = connection.execute(
+            sa.select(CHAIN_HEAD.c.sequence, CHAIN_HEAD.c.hash).where(CHAIN_HEAD.c.id == 1).with_for_update()
+        ).one()
+        return cls(connection.dialect, int(row.sequence), bytes(row.hash))
+
+    @property
+    def people_sql(self) -> str:
+        """The driver's insert statement of ``antidrug_people`` (SQLite)."""
+        return self._people.sql
+
+    @property
+    def access_sql(self) -> str:
+        """The driver's insert statement of ``antidrug_access`` (SQLite)."""
+        return self._access.sql
+
+    def append(
+        self, connection: sa.Connection, appends: Sequence[StreamAppend], versions: Mapping[PersonId, int]
+    ) -> int:
+        """Write the people, access sets and records of ``appends`` (checked); return how many records."""
+        merged = _merged(appends)
+        new_people: list[list[Any]] = []
+        for person, items in merged.items():
+            total = items[0].expected_version + sum(len(a.records) for a in items)
+            if person in versions:
+                moved = connection.execute(
+                    sa.update(PEOPLE)
+                    .where(PEOPLE.c.person == person, PEOPLE.c.version == items[0].expected_version)
+                    .values(version=total)
+                ).rowcount
+                if moved != 1:
+                    raise ConcurrencyConflict(f"person {person!r} changed while this was written; retry")
+            else:
+                new_people.append([person, total])
+        self._people.insert(connection, new_people)
+        known = [p for p in merged if p in versions]
+        for chunk in chunks(known):
+            connection.execute(sa.delete(ACCESS).where(ACCESS.c.person.in_(chunk)))
+        self._access.insert(
+            connection,
+            [[person, division] for person, items in merged.items() for division in sorted(items[-1].access)],
+        )
+        streams = [(items[0].expected_version, [a.records for a in items]) for items in merged.values()]
+        before = self.sequence
+        if self._sqlite is not None:
+            for sql, rows in self._sqlite_rows(streams):
+                connection.exec_driver_sql(sql, rows)
+        else:
+            sequence, last = self.sequence, self.last
+            records = self._records
+            for version, parts in streams:
+                for record in itertools.chain.from_iterable(parts):
+                    version += 1
+                    sequence += 1
+                    payload = payload_of(record)
+                    last = chain_hash(last, sequence, payload.encode("utf-8"))
+                    records.add(record, sequence, version, payload, last)
+            records.flush(connection)
+            self.sequence, self.last = sequence, last
+        return self.sequence - before
+
+    def fresh_rows(self, appends: Sequence[StreamAppend]) -> FreshRows:
+        """The rows of new people's streams (SQLite), the chain moved past them.
+
+        Raises:
+            InvalidInput: a record id (or another key) is too long, naming each.
+        """
+        merged = _merged(appends)
+        people = [(person, sum(len(a.records) for a in items)) for person, items in merged.items()]
+        access = [
+            (person, division) for person, items in merged.items() for division in sorted(items[-1].access)
+        ]
+        streams = [(0, [a.records for a in items]) for items in merged.values()]
+        return FreshRows(people, access, self._sqlite_rows(streams))
+
+    def _sqlite_rows(
+        self, streams: list[tuple[int, list[tuple[Record, ...]]]]
+    ) -> list[tuple[str, list[Any]]]:
+        """Make the rows of ``streams`` on SQLite with the compiled builders; move the chain past them."""
+        rows = self._sqlite
+        assert rows is not None, "SQLite rows on another engine"
+        builders = rows.builders()
+        problems: list[Problem] = []
+        sequence, last = self.sequence, self.last
+        try:
+            for version, parts in streams:
+                for record in itertools.chain.from_iterable(parts):
+                    version += 1
+                    sequence += 1
+                    build = builders.get(type(record))
+                    if build is None:
+                        build = rows.of(type(record)).build
+                        builders = rows.builders()
+                    found = build(record, sequence, version, last)
+                    if found is None:  # an unusual value or an id too long: the general path says which
+                        wrong = key_problems(record)
+                        if wrong:
+                            problems.extend(wrong)
+                            continue
+                        found = rows.add(record, sequence, version, last)
+                    last = found
+            if problems:
+                raise InvalidInput(problems)
+            pending = list(rows.pending())
+        except BaseException:
+            rows.clear()
+            raise
+        self.sequence, self.last = sequence, last
+        return pending
+
+    def save(self, connection: sa.Connection) -> None:
+        """Move the head to the last record written."""
+        connection.execute(
+            sa.update(CHAIN_HEAD).where(CHAIN_HEAD.c.id == 1).values(sequence=self.sequence, hash=self.last)
+        )
+
+
+def write_fresh(connection: sa.Connection, rows: FreshRows, people_sql: str, access_sql: str) -> None:
+    """Insert a batch of new people's rows (SQLite), one ``executemany`` per statement."""
+    if rows.people:
+        connection.exec_driver_sql(people_sql, rows.people)
+    if rows.access:
+        connection.exec_driver_sql(access_sql, rows.access)
+    for sql, records in rows.records:
+        connection.exec_driver_sql(sql, records)
+
+
+def integrity_error(error: sa.exc.IntegrityError) -> Exception:
+    """The library's error for a constraint the database enforced."""
+    text = str(error.orig).lower()
+    if "foreign key" in text:  # first: the message also names the people table
+        return InvalidInput(Problem("person", "refers to a person who is not in the store"))
+    if "records_id" in text or "antidrug_records.id" in text:
+        return InvalidInput(Problem("id", "a record id is already used in the store"))
+    if any(name in text for name in ("person_version", "antidrug_records.person", "people", "primary")):
+        return ConcurrencyConflict(
+            "a person changed while this was being written (another writer appended, "
+            "or the same person was written twice); read again and retry"
+        )
+    return InvalidInput(Problem("", f"the store refused the data: {text.splitlines()[0]}"))
+
+
+class DeferredIndexes:
+    """The secondary indexes of the record and access tables, dropped for a load and built after it."""
+
+    def __init__(self, connection: sa.Connection, names: Collection[str] | None = None) -> None:
+        """Args:
+        connection: The load's connection, in its transaction.
+        names: The indexes to defer (None: all of them).
+        """
+        self.connection = connection
+        # Unique ones first: a duplicate is found before time goes into the others.
+        self.indexes = sorted(
+            (
+                index
+                for table in (RECORDS, ACCESS)
+                for index in table.indexes
+                if names is None or index.name in names
+            ),
+            key=lambda index: (not index.unique, str(index.name)),
+        )
+
+    def drop(self) -> None:
+        """Drop them (in the load's transaction: a rollback brings them back)."""
+        for index in self.indexes:
+            self.connection.execute(sa.schema.DropIndex(index))
+
+    def build(self) -> None:
+        """Build every index again.
+
+        Raises:
+            InvalidInput: a record id is used twice, naming it and its people.
+            ConcurrencyConflict: a person's stream was given twice.
+        """
+        for index in self.indexes:
+            try:
+                self.connection.execute(sa.schema.CreateIndex(index))
+            except sa.exc.IntegrityError:
+                raise self._duplicates(index) from None
+
+    def _duplicates(self, index: sa.Index) -> Exception:
+        columns = [column.name for column in index.columns]
+        if columns != ["id"]:
+            return ConcurrencyConflict(
+                f"the rows are not unique on {', '.join(columns)}: a person's records were given twice"
+            )
+        twice = (
+            sa.select(RECORDS.c.id).group_by(RECORDS.c.id).having(sa.func.count() > 1).limit(CHUNK)
+        ).subquery()
+        rows = self.connection.execute(
+            sa.select(RECORDS.c.id, RECORDS.c.person)
+            .where(RECORDS.c.id.in_(sa.select(twice.c.id)))
+            .order_by(RECORDS.c.id, RECORDS.c.sequence)
+        ).all()
+        people: dict[str, list[str]] = {}
+        for row in rows:
+            people.setdefault(row.id, []).append(row.person)
+        return InvalidInput(
+            [
+                Problem(
+                    "id",
+                    f"record id {record_id!r} is used {len(owners)} times "
+                    f"(in the records of {_listed(owners)})",
+                    record_id,
+                )
+                for record_id, owners in people.items()
+            ]
+        )
+
+
+def _listed(names: Sequence[str]) -> str:
+    quoted = [repr(name) for name in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+
+
+def put_divisions(connection: sa.Connection, divisions: Sequence[Division]) -> None:
+    """Add or rename divisions (the latest name given wins)."""
+    latest = {d.code: d for d in divisions}
+    codes = sorted(latest)
+    for chunk in chunks(codes):
+        connection.execute(sa.delete(DIVISIONS).where(DIVISIONS.c.code.in_(chunk)))
+    connection.execute(
+        sa.insert(DIVISIONS),
+        [{"code": d.code, "name": d.name, "parent": d.parent} for d in (latest[c] for c in codes)],
+    )
+
+
+def division_problems(divisions: Sequence[Division]) -> list[Problem]:
+    """Division names too long for their column."""
+    return [Problem("name", "is longer than 255 characters", d.code) for d in divisions if len(d.name) > 255]

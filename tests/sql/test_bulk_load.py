@@ -1,0 +1,348 @@
+"""Bulk loads: into an empty store (indexes built after the rows, a writer process on SQLite) or not.
+
+Whichever way a load goes, it writes exactly what a load in one process
+with every index in place writes, refuses a record id used twice by naming
+it, and leaves the store as it was when anything fails, including either
+process being killed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+import sqlalchemy as sa
+
+from antidrug_core.audit import verify_chain
+from antidrug_core.model import Actor, ConcurrencyConflict, InvalidInput, StoreUnavailable
+from antidrug_core.ports import AuditableRecorder, BulkRecorder, StreamAppend
+from antidrug_core.state import PersonFile, access_divisions
+from antidrug_core.store import Store
+from antidrug_core.synthetic import SyntheticSpec, divisions, person_records
+from antidrug_sql import recorder as recorder_module
+from antidrug_sql.tables import METADATA
+from antidrug_sql.writer import WriterProcess
+
+SPEC = SyntheticSpec.demo(seed=5, people=60, townships=3)
+BATCH = 100
+"""Records per batch in these tests, so that a small county is many batches (and gets a writer)."""
+
+
+def appends(spec: SyntheticSpec = SPEC) -> Iterator[StreamAppend]:
+    for records in person_records(spec):
+        person = records[0].person
+        access = access_divisions(PersonFile.build(person, records), spec.policy)
+        yield StreamAppend(person, 0, tuple(records), access)
+
+
+def bulk(store: Store) -> BulkRecorder:
+    recorder = store.recorder
+    assert isinstance(recorder, BulkRecorder)
+    return recorder
+
+
+def snapshot(store: Store) -> dict[str, list[Any]]:
+    """Every row of every table, and the indexes the database has."""
+    engine: sa.Engine = store.recorder.engine  # type: ignore[attr-defined]
+    found: dict[str, list[Any]] = {}
+    with engine.connect() as connection:
+        for table in METADATA.sorted_tables:
+            order = list(table.primary_key.columns)
+            found[table.name] = [tuple(row) for row in connection.execute(sa.select(table).order_by(*order))]
+        inspector = sa.inspect(connection)
+        found["indexes"] = sorted(
+            (table, index["name"], tuple(index["column_names"]), bool(index["unique"]))
+            for table in METADATA.tables
+            for index in inspector.get_indexes(table)
+        )
+    return found
+
+
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(recorder_module, "BULK_RECORDS", BATCH)
+
+
+@pytest.fixture
+def one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loads stay in this process (as where no writer process can start)."""
+    monkeypatch.setattr(WriterProcess, "start", classmethod(lambda cls, *args: None))
+
+
+@pytest.fixture
+def writers(monkeypatch: pytest.MonkeyPatch) -> list[WriterProcess]:
+    """Every writer process started, to look at (or kill)."""
+    started: list[WriterProcess] = []
+    start = WriterProcess.start.__func__  # type: ignore[attr-defined]
+
+    def watched(cls: type[WriterProcess], *args: Any) -> WriterProcess | None:
+        writer = start(cls, *args)
+        if writer is not None:
+            started.append(writer)
+        return writer
+
+    monkeypatch.setattr(WriterProcess, "start", classmethod(watched))
+    return started
+
+
+def with_reused_id(source: Iterator[StreamAppend], reused_at: int) -> Iterator[StreamAppend]:
+    """The appends, the ``reused_at``-th person's last record taking the first person's first id."""
+    first_id = None
+    for index, append in enumerate(source):
+        if index == 0:
+            first_id = append.records[0].id
+        if index == reused_at:
+            assert first_id is not None
+            records = (*append.records[:-1], attrs.evolve(append.records[-1], id=first_id))
+            append = attrs.evolve(append, records=records)
+        yield append
+
+
+@pytest.mark.usefixtures("small_batches", "one_process")
+def test_an_id_used_twice_batches_apart_is_refused_by_name_on_every_engine(
+    databases: Any, open_sql: Callable[..., Store]
+) -> None:
+    store = open_sql(databases.new())
+    before = snapshot(store)
+    with pytest.raises(InvalidInput) as refused:
+        bulk(store).bulk_append(with_reused_id(appends(), reused_at=40))
+    (problem,) = refused.value.problems
+    first = next(appends()).records[0]
+    assert (problem.field, problem.row) == ("id", first.id)
+    assert f"record id {first.id!r} is" in problem.reason  # used 2 times (SQLite), already used (others)
+    assert snapshot(store) == before
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_the_writer_process_refuses_an_id_used_twice_by_name(
+    tmp_path: Path, open_sql: Callable[..., Store], writers: list[WriterProcess]
+) -> None:
+    store = open_sql(f"sqlite:///{tmp_path / 'twice.db'}")
+    before = snapshot(store)
+    with pytest.raises(InvalidInput) as refused:
+        bulk(store).bulk_append(with_reused_id(appends(), reused_at=40))
+    assert len(writers) == 1
+    (problem,) = refused.value.problems
+    first = next(appends())
+    second = list(appends())[40]
+    assert (problem.field, problem.row) == ("id", first.records[0].id)
+    owners = f"{first.person!r} and {second.person!r}"
+    assert problem.reason == f"record id {first.records[0].id!r} is used 2 times (in the records of {owners})"
+    assert snapshot(store) == before
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_an_id_already_in_the_store_is_refused_by_name_on_every_engine(
+    databases: Any, open_sql: Callable[..., Store]
+) -> None:
+    store = open_sql(databases.new())
+    everyone = list(appends())
+    bulk(store).bulk_append(everyone[:10])
+    before = snapshot(store)
+    used = everyone[0].records[1].id
+    late = attrs.evolve(
+        everyone[30], records=(*everyone[30].records[:-1], attrs.evolve(everyone[30].records[-1], id=used))
+    )
+    with pytest.raises(InvalidInput) as refused:
+        bulk(store).bulk_append([*everyone[10:30], late])
+    assert [(p.field, p.row) for p in refused.value.problems] == [("id", used)]
+    assert snapshot(store) == before
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_a_load_with_a_writer_process_writes_what_a_load_in_one_process_writes(
+    tmp_path: Path,
+    open_sql: Callable[..., Store],
+    writers: list[WriterProcess],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reported: list[tuple[int, int]] = []
+    with_writer = open_sql(f"sqlite:///{tmp_path / 'writer.db'}")
+    written = bulk(with_writer).bulk_append(
+        appends(), divisions=divisions(SPEC), progress=lambda p, r: reported.append((p, r))
+    )
+    assert len(writers) == 1
+    assert with_writer.recorder.last_load.writer_process  # type: ignore[attr-defined]
+    assert reported[-1] == (SPEC.people, written)
+    assert [r for _p, r in reported] == sorted({r for _p, r in reported})
+
+    monkeypatch.setattr(WriterProcess, "start", classmethod(lambda cls, *args: None))
+    in_one = open_sql(f"sqlite:///{tmp_path / 'one.db'}")
+    assert bulk(in_one).bulk_append(appends(), divisions=divisions(SPEC)) == written
+
+    with_indexes = open_sql(f"sqlite:///{tmp_path / 'indexed.db'}")
+    bulk(with_indexes).bulk_append(list(appends())[:1])  # not empty: every index kept up to date
+    bulk(with_indexes).bulk_append(list(appends())[1:], divisions=divisions(SPEC))
+
+    assert snapshot(with_writer) == snapshot(in_one) == snapshot(with_indexes)
+    recorder = with_writer.recorder
+    assert isinstance(recorder, AuditableRecorder)
+    report = verify_chain(recorder.chain(), recorder.chain_head())
+    assert (report.intact, report.records) == (True, written)
+
+
+@pytest.mark.usefixtures("small_batches", "one_process")
+def test_a_load_into_an_empty_store_in_one_process_keeps_every_index_on_every_engine(
+    databases: Any, open_sql: Callable[..., Store]
+) -> None:
+    loaded = open_sql(databases.new())
+    bulk(loaded).bulk_append(appends(), divisions=divisions(SPEC))
+    created = open_sql(databases.new())
+    assert snapshot(loaded)["indexes"] == snapshot(created)["indexes"]
+    first = next(appends())
+    someone_else = attrs.evolve(
+        first, person="X1", records=tuple(attrs.evolve(r, person="X1") for r in first.records)
+    )
+    with pytest.raises(InvalidInput, match="already used"):  # and they hold
+        bulk(loaded).bulk_append([someone_else])
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_a_killed_writer_process_leaves_the_store_as_it_was(
+    tmp_path: Path,
+    open_sql: Callable[..., Store],
+    writers: list[WriterProcess],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = open_sql(f"sqlite:///{tmp_path / 'killed.db'}")
+    before = snapshot(store)
+    send = WriterProcess.send
+    sent: list[int] = []
+
+    def send_then_kill(self: WriterProcess, rows: Any) -> None:
+        send(self, rows)
+        sent.append(1)
+        if len(sent) == 3:
+            os.kill(self._process.pid, signal.SIGKILL)
+            self._process.wait()
+
+    monkeypatch.setattr(WriterProcess, "send", send_then_kill)
+    with pytest.raises(StoreUnavailable, match="writer process ended unexpectedly; nothing was written"):
+        bulk(store).bulk_append(appends())
+    assert snapshot(store) == before
+    monkeypatch.setattr(WriterProcess, "send", send)
+    bulk(store).bulk_append(appends())
+    with store.unit_of_work(Actor.local_administrator()) as uow:
+        assert len(uow.people()) == SPEC.people
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_appends_that_fail_midway_leave_the_store_as_it_was_and_stop_the_writer(
+    tmp_path: Path, open_sql: Callable[..., Store], writers: list[WriterProcess]
+) -> None:
+    store = open_sql(f"sqlite:///{tmp_path / 'stopped.db'}")
+    before = snapshot(store)
+
+    def failing() -> Iterator[StreamAppend]:
+        for index, append in enumerate(appends()):
+            if index == 45:
+                raise RuntimeError("the source went away")
+            yield append
+
+    with pytest.raises(RuntimeError, match="the source went away"):
+        bulk(store).bulk_append(failing())
+    assert [writer._process.returncode for writer in writers] == [0]
+    assert snapshot(store) == before
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_a_person_given_twice_batches_apart_is_refused(
+    tmp_path: Path, open_sql: Callable[..., Store], writers: list[WriterProcess]
+) -> None:
+    store = open_sql(f"sqlite:///{tmp_path / 'person twice.db'}")
+    before = snapshot(store)
+    everyone = list(appends())
+    again = attrs.evolve(
+        everyone[0], records=tuple(attrs.evolve(r, id=f"again-{r.id}") for r in everyone[0].records)
+    )
+    with pytest.raises(ConcurrencyConflict):
+        bulk(store).bulk_append([*everyone, again])
+    assert len(writers) == 1
+    assert snapshot(store) == before
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_a_load_leaves_no_write_ahead_log_behind(
+    tmp_path: Path, open_sql: Callable[..., Store], writers: list[WriterProcess]
+) -> None:
+    path = tmp_path / "wal.db"
+    store = open_sql(f"sqlite:///{path}")
+    bulk(store).bulk_append(appends())
+    wal = Path(f"{path}-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    times = store.recorder.last_load  # type: ignore[attr-defined]
+    assert times.writer_process
+    assert times.commit > 0
+    assert times.checkpoint > 0
+
+
+_LOADER = textwrap.dedent(
+    """
+    import sys
+    from antidrug_core.bootstrap import open_store
+    from antidrug_core.ports import StreamAppend
+    from antidrug_core.state import PersonFile, access_divisions
+    from antidrug_core.synthetic import SyntheticSpec, person_records
+    from antidrug_sql import recorder
+
+    recorder.BULK_RECORDS = 100
+    spec = SyntheticSpec.demo(seed=5, people=400, townships=3)
+
+    def appends():
+        for index, records in enumerate(person_records(spec)):
+            if index == 200:
+                print("halfway", flush=True)
+                sys.stdin.readline()  # wait here to be killed
+            person = records[0].person
+            access = access_divisions(PersonFile.build(person, records), spec.policy)
+            yield StreamAppend(person, 0, tuple(records), access)
+
+    with open_store(sys.argv[1]) as store:
+        store.recorder.bulk_append(appends())
+    print("loaded", flush=True)
+    """
+)
+
+
+def test_a_loading_process_killed_midway_leaves_the_store_empty_and_its_writer_gone(
+    tmp_path: Path, open_sql: Callable[..., Store]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'orphan.db'}"
+    open_sql(url)
+    with subprocess.Popen(
+        [sys.executable, "-c", _LOADER, url], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as loading:
+        assert loading.stdout is not None
+        assert loading.stdout.readline().strip() == "halfway"
+        children = Path(f"/proc/{loading.pid}/task/{loading.pid}/children").read_text().split()
+        assert len(children) == 1, "the load should have started a writer process"
+        writer = int(children[0])
+        loading.send_signal(signal.SIGKILL)
+        loading.wait(timeout=30)
+    for _ in range(300):  # the writer sees its input end, rolls back and exits
+        if _gone(writer):
+            break
+        time.sleep(0.1)
+    assert _gone(writer)
+    store = open_sql(url)
+    with store.unit_of_work(Actor.local_administrator()) as uow:
+        assert uow.people() == []
+    bulk(store).bulk_append(appends())  # and nothing holds the store
+
+
+def _gone(pid: int) -> bool:
+    """Whether the process has exited (its parent is gone, so it may linger as a zombie until reaped)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
+    return "State:\tZ" in status
