@@ -108,6 +108,8 @@ class LoadTimes:
     """Whether a second process did the inserting."""
     writer_waiting: float = 0.0
     """How long the writer waited for rows (0 without a writer)."""
+    writer_cpu: float = 0.0
+    """Processor time the writer used for inserting rows, before the indexes (its cost on a busy machine)."""
     indexes: float = 0.0
     """Building the secondary indexes after the rows."""
     commit: float = 0.0
@@ -261,7 +263,12 @@ class WriterProcess:
         if reply[0] != "done":
             raise _error_from(reply, self._url)
         return LoadTimes(
-            True, writer_waiting=reply[1], indexes=reply[2], commit=reply[3], checkpoint=reply[4]
+            True,
+            writer_waiting=reply[1],
+            indexes=reply[2],
+            commit=reply[3],
+            checkpoint=reply[4],
+            writer_cpu=reply[5],
         )
 
     def abort(self) -> None:
@@ -324,9 +331,14 @@ def serve() -> int:
 
 def _write(
     engine: sa.Engine, policy: Policy, cache_kib: int, stdin: IO[bytes], stdout: IO[bytes]
-) -> tuple[float, float, float, float]:
-    """The load's transaction; returns the seconds spent waiting, on indexes, committing and checkpointing."""
-    waited = indexes = 0.0
+) -> tuple[float, float, float, float, float]:
+    """The load's transaction.
+
+    Returns:
+        Seconds spent waiting for rows, building indexes, committing and
+        checkpointing, and the processor seconds used until the indexes.
+    """
+    waited = indexes = inserting = 0.0
     with engine.connect() as connection:
         connection.execution_options(**{WRITE: True})
         with connection.begin():
@@ -353,6 +365,7 @@ def _write(
                     written += rows.count()
                     continue
                 _finish, sequence, last, divisions = message
+                inserting = time.process_time()
                 if sequence != chain.sequence + written:
                     raise StoreUnavailable(
                         f"{written} records arrived but the load ended at sequence {sequence}"
@@ -369,7 +382,7 @@ def _write(
         committed = time.perf_counter() - committing
         started = time.perf_counter()
         checkpoint(connection)
-        return waited, indexes, committed, time.perf_counter() - started
+        return waited, indexes, committed, time.perf_counter() - started, inserting
 
 
 def checkpoint(connection: sa.Connection) -> None:
