@@ -1,7 +1,9 @@
 """The in-memory store: the executable model of what every store must do.
 
-It keeps everything in Python objects for the life of the process. Tests
-use it as the reference back end, and the store contract suite
+It keeps everything in Python objects for the life of the process: the
+streams, access sets, identities, divisions, the policy the records were
+written under, and the same audit chain the SQL store keeps. Tests use it as
+the reference back end, and the store contract suite
 (``antidrug_core.testing``) runs against it first.
 """
 

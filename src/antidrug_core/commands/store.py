@@ -251,13 +251,13 @@ def load_dataset(
             both), a person of the dataset is already in the store, or a
             record id is already used; nothing was loaded.
     """
-    store.use_policy(dataset.policy, what="the dataset's policy")
     actor = local_actor()
+    with store.unit_of_work(actor) as uow:
+        uow.require(Permission.MANAGE)
+    store.use_policy(dataset.policy, what="the dataset's policy")
     people = dataset.people()
     recorder = store.recorder
     if isinstance(recorder, BulkRecorder):
-        with store.unit_of_work(actor) as uow:
-            uow.require(Permission.MANAGE)
         try:
             records = recorder.bulk_append(
                 dataset_appends(dataset), divisions=dataset.divisions, progress=report
