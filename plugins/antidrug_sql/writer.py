@@ -17,15 +17,14 @@ tuples, ``marshal``-ed through a pipe). Nothing else changes:
   named, another policy named), which are raised here.
 
 The writer is ``sys.executable`` started in isolated mode with this
-process's ``sys.path``. When it cannot start (an embedded interpreter
-without a usable ``sys.executable``), or the store turns out not to be
-empty, the load runs in this process instead.
+process's ``sys.path``. When it cannot start (a host whose executable is
+not a Python interpreter, or one that cannot import this package), or the
+store turns out not to be empty, the load runs in this process instead.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import marshal
 import os
 import sqlite3
@@ -34,6 +33,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import IO, Any
 
 import attrs
@@ -54,6 +54,9 @@ __all__ = [
     "load_pragmas",
     "serve",
 ]
+
+if sys.platform == "linux":
+    import fcntl
 
 _FRAME = struct.Struct("<Q")
 _STARTED_WITHOUT_PACKAGE = 3
@@ -158,6 +161,11 @@ def _error_from(message: Sequence[Any], url: str) -> Exception:
     return StoreUnavailable(f"{url}: the writer process failed ({message[1]}); nothing was written")
 
 
+def _runs_python(executable: str) -> bool:
+    """Whether ``executable`` is a Python interpreter (an embedding host may be something else)."""
+    return Path(executable).name.lower().startswith("python") if executable else False
+
+
 class WriterProcess:
     """The writer process of one load, seen from the process that makes the rows."""
 
@@ -183,6 +191,8 @@ class WriterProcess:
             StoreUnavailable: the store could not be written (another
                 writer held it too long, the file is not writable …).
         """
+        if not _runs_python(sys.executable):
+            return None
         try:
             process = subprocess.Popen(  # the interpreter running this code, with its own path
                 [sys.executable, "-I", "-c", _BOOT],
@@ -194,7 +204,7 @@ class WriterProcess:
         writer = cls(process, masked_url)
         try:
             assert process.stdin is not None
-            if hasattr(fcntl, "F_SETPIPE_SZ"):
+            if sys.platform == "linux":
                 with contextlib.suppress(OSError):
                     fcntl.fcntl(process.stdin.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
             path = marshal.dumps(list(sys.path))

@@ -29,6 +29,7 @@ from antidrug_core.state import PersonFile, access_divisions
 from antidrug_core.store import Store
 from antidrug_core.synthetic import SyntheticSpec, divisions, person_records
 from antidrug_sql import recorder as recorder_module
+from antidrug_sql import writer as writer_module
 from antidrug_sql.tables import METADATA
 from antidrug_sql.writer import WriterProcess
 
@@ -346,3 +347,22 @@ def _gone(pid: int) -> bool:
     except OSError:
         return True
     return "State:\tZ" in status
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["a host whose executable is not Python", "an interpreter that cannot import the store"],
+)
+@pytest.mark.usefixtures("small_batches")
+def test_where_no_writer_process_can_run_the_load_runs_in_one_process(
+    where: str, tmp_path: Path, open_sql: Callable[..., Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if where.startswith("a host"):
+        monkeypatch.setattr(sys, "executable", "/usr/sbin/uwsgi")
+    else:
+        monkeypatch.setattr(writer_module, "_BOOT", "import sys\nsys.exit(3)\n")
+    store = open_sql(f"sqlite:///{tmp_path / 'alone.db'}")
+    written = bulk(store).bulk_append(appends())
+    assert not store.recorder.last_load.writer_process  # type: ignore[attr-defined]
+    with store.unit_of_work(Actor.local_administrator()) as uow:
+        assert sum(len(f) for f in uow.files()) == written
