@@ -97,7 +97,8 @@ def reference_problems(
         voider = file.voided_by.get(record.voids)
         if target is None:
             problem("voids", f"there is no record {record.voids!r} of this person to void")
-        elif voider is not None and voider.id != record.id:
+        elif voider is not None and voider.id != record.id and record.id not in file.voided_by:
+            # A void that is itself voided counts for nothing, so it cannot clash with the one in effect.
             problem("voids", f"{record.voids!r} is already voided by {voider.id!r}")
         elif isinstance(record, RecordVoided) and isinstance(target, PersonRegistered):
             problem("voids", "a registration can be corrected by a new registration, not voided")
