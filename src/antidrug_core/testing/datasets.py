@@ -2,11 +2,15 @@
 
 The documents are small and dense around the first half of 2023 (the
 ``PERIOD`` most tests evaluate): people with status changes on both sides
-of the period end, face checks, assessments, care, tests due, done and
-excused, lost contact and its end, transfers accepted and rejected, the
-app and driving licences, voids and records recorded late. Every document
-passes ``interchange.read_dataset``, so two evaluators (the reference one and
-a storage plugin's fast one) can be held to the same answers on it.
+of the period end (and now and then no status at all), place changes,
+face checks, assessments, care, tests due, done and excused, lost contact
+and its end, transfers accepted and rejected (now and then answered twice),
+the app and driving licences, records recorded late, registrations
+corrected or recorded late, and voids: retractions and corrections, voids
+of voids that restore the original, and the original voided again. Every
+document passes ``interchange.read_dataset``, so two evaluators (the
+reference one and a storage plugin's fast one) can be held to the same
+answers on it.
 """
 
 from __future__ import annotations
@@ -32,7 +36,15 @@ from antidrug_core.indicators.criteria import (
 )
 from antidrug_core.indicators.definitions import Basis, DueTests, IndicatorDefinition, Rounding, Unit
 from antidrug_core.indicators.period import Period
-from antidrug_core.model import CareMeasure, FaceCheckMethod, RiskLevel, Status, TestKind, TestResult
+from antidrug_core.model import (
+    CareMeasure,
+    FaceCheckMethod,
+    RiskLevel,
+    Status,
+    TestKind,
+    TestResult,
+    registration_id,
+)
 
 __all__ = ["COUNTY", "DIVISIONS", "PERIOD", "TOWNSHIPS", "criteria", "dataset_documents", "definitions"]
 
@@ -55,6 +67,11 @@ DIVISIONS: tuple[dict[str, str], ...] = (
 _PLACES = (*TOWNSHIPS, NEIGHBOUR_TOWNSHIP)
 _FIRST = dt.date(2022, 9, 1)
 _LAST = dt.date(2023, 9, 30)
+_CST = dt.timezone(dt.timedelta(hours=8))
+_MOMENTS = (dt.datetime(2022, 9, 1), dt.datetime(2023, 11, 30))
+"""The range of recording times drawn (as local times in China Standard Time)."""
+_PLACE_CHANGES = ("household_changed", "residence_changed", "activity_changed")
+_place = st.sampled_from(_PLACES)
 
 # Dates cluster on the period's edges, where off-by-one mistakes live.
 _EDGES = (
@@ -79,7 +96,9 @@ def _content(draw: st.DrawFn, kind: str) -> dict[str, Any]:
 
 
 @st.composite
-def _person(draw: st.DrawFn, person: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _person(
+    draw: st.DrawFn, person: str, void_again: bool, late_registrations: bool
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     household = draw(st.sampled_from(_PLACES))
     entry: dict[str, Any] = {"id": person, "household": household}
     residence = draw(st.none() | st.sampled_from(_PLACES))
@@ -89,6 +108,10 @@ def _person(draw: st.DrawFn, person: str) -> tuple[dict[str, Any], list[dict[str
         entry["activity"] = draw(st.sampled_from(_PLACES))
     if draw(st.booleans()):
         entry["registered_on"] = draw(st.dates(min_value=dt.date(2020, 1, 1), max_value=_LAST)).isoformat()
+    if late_registrations and draw(st.integers(0, 7)) == 0:  # the registration itself entered late
+        entry["recorded_at"] = draw(
+            st.datetimes(_MOMENTS[0], _MOMENTS[1], timezones=st.just(_CST))
+        ).isoformat()
 
     records: list[dict[str, Any]] = []
 
@@ -109,13 +132,24 @@ def _person(draw: st.DrawFn, person: str) -> tuple[dict[str, Any], list[dict[str
         return record_id
 
     statuses = [s.value for s in Status]
-    add(
-        "status_changed",
-        draw(st.dates(min_value=dt.date(2020, 1, 1), max_value=_FIRST)),
-        status=draw(st.sampled_from(statuses)),
-    )
+    if draw(st.integers(0, 7)) > 0:  # now and then someone with no status at all
+        add(
+            "status_changed",
+            draw(st.dates(min_value=dt.date(2020, 1, 1), max_value=_FIRST)),
+            status=draw(st.sampled_from(statuses)),
+        )
     for _ in range(draw(st.integers(0, 2))):
         add("status_changed", draw(days), status=draw(st.sampled_from(statuses)))
+    for _ in range(draw(st.integers(0, 2))):
+        change = draw(st.sampled_from(_PLACE_CHANGES))
+        place = draw((st.none() if change == "activity_changed" else st.nothing()) | st.sampled_from(_PLACES))
+        add(change, draw(days), **({} if place is None else {change.removesuffix("_changed"): place}))
+    if draw(st.integers(0, 9)) == 0:  # the registration corrected, perhaps twice
+        correction = add(
+            "person_registered", draw(days), voids=registration_id(person), household=draw(_place)
+        )
+        if draw(st.booleans()):
+            add("person_registered", draw(days), voids=correction, household=draw(_place))
     for _ in range(draw(st.integers(0, 5))):
         kind = draw(st.sampled_from(_SIMPLE))
         add(kind, draw(days), **_content(draw, kind))
@@ -150,20 +184,65 @@ def _person(draw: st.DrawFn, person: str) -> tuple[dict[str, Any], list[dict[str
         answer = draw(st.sampled_from([None, "transfer_accepted", "transfer_accepted", "transfer_rejected"]))
         if answer is not None:
             add(answer, draw(days), request=request)
-    if records:
-        targets = draw(st.lists(st.sampled_from(list(records)), max_size=2, unique_by=lambda r: str(r["id"])))
+            if draw(st.integers(0, 3)) == 0:  # answered twice: the first answer is the one that counts
+                add(
+                    draw(st.sampled_from(["transfer_accepted", "transfer_rejected"])),
+                    draw(days),
+                    request=request,
+                )
+    voidable = [r for r in records if r["type"] != "person_registered"]
+    if voidable:
+        targets = draw(st.lists(st.sampled_from(voidable), max_size=2, unique_by=lambda r: str(r["id"])))
         for target in targets:
-            add(target["type"], draw(days), voids=target["id"])
+            tag, original = target["type"], target["id"]
+            # a retraction, or a correction: a record of the same type with content, in its place
+            content = _corrected(draw, target) if draw(st.booleans()) else {}
+            void = add(tag, draw(days), voids=original, **content)
+            chains = ["", "", "restored", "restored and undone", *(["voided again"] if void_again else [])]
+            chain = draw(st.sampled_from(chains))
+            if chain:
+                undo = add(tag, draw(days), voids=void)  # the void voided: the original counts again
+                if chain == "voided again":
+                    add(tag, draw(days), voids=original)
+                elif chain == "restored and undone":
+                    add(tag, draw(days), voids=undo)  # the first void counts again
     return entry, records
 
 
+def _corrected(draw: st.DrawFn, record: dict[str, Any]) -> dict[str, Any]:
+    """The content of a correction of ``record``: its own, with a value drawn anew where it can be."""
+    content = {
+        k: v for k, v in record.items() if k not in ("id", "type", "person", "on", "recorded_at", "voids")
+    }
+    if record["type"] in _SIMPLE:
+        content.update(_content(draw, record["type"]))
+    elif record["type"] == "status_changed":
+        content["status"] = draw(st.sampled_from([s.value for s in Status]))
+    elif record["type"] == "test_done":
+        content["result"] = draw(st.sampled_from([r.value for r in TestResult]))
+    return content
+
+
 @st.composite
-def dataset_documents(draw: st.DrawFn, max_people: int = 6) -> dict[str, Any]:
-    """A valid ``antidrug-dataset/1`` document (as parsed JSON) with up to ``max_people`` people."""
+def dataset_documents(
+    draw: st.DrawFn, max_people: int = 6, *, void_again: bool = False, late_registrations: bool = False
+) -> dict[str, Any]:
+    """A valid ``antidrug-dataset/1`` document (as parsed JSON) with up to ``max_people`` people.
+
+    Two kinds of history are drawn only when asked for:
+
+    * ``void_again``: a record voided, restored by a void of its void, and
+      voided once more. Valid, but only in the order it was recorded (a unit
+      of work given the second void of the original before the void of the
+      void refuses it), so only for loaders that keep no order.
+    * ``late_registrations``: people whose registration was entered late
+      (``people[].recorded_at``, an extension of the format that not every
+      converter carries).
+    """
     people: list[dict[str, Any]] = []
     records: list[dict[str, Any]] = []
     for index in range(draw(st.integers(0, max_people))):
-        entry, own = draw(_person(f"P{index + 1}"))
+        entry, own = draw(_person(f"P{index + 1}", void_again, late_registrations))
         people.append(entry)
         records.extend(own)
     order = draw(st.permutations(range(len(records)))) if records else []
