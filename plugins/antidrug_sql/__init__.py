@@ -15,12 +15,18 @@ its ``[postgresql]`` or ``[mysql]`` extra.
 
 from __future__ import annotations
 
-from antidrug_core.bootstrap import mask_url
-from antidrug_core.model import StoreUnavailable
-from antidrug_core.plugins import hookimpl
-from antidrug_core.ports import Recorder, StoreContext
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-__all__ = ["SQL_SCHEMES", "antidrug_open_recorder"]
+from antidrug_core.bootstrap import mask_url
+from antidrug_core.model import DivisionTree, StoreUnavailable
+from antidrug_core.plugins import hookimpl
+from antidrug_core.ports import Recorder, Scope, StoreContext
+
+if TYPE_CHECKING:
+    from antidrug_core.indicators import EvaluationRequest, IndicatorDefinition, IndicatorResult
+
+__all__ = ["SQL_SCHEMES", "antidrug_evaluate_indicators", "antidrug_open_recorder"]
 
 SQL_SCHEMES = ("sqlite", "postgresql", "mysql", "mariadb")
 """URL schemes (before any ``+driver``) this plugin answers for."""
@@ -55,3 +61,19 @@ def antidrug_open_recorder(url: str, context: StoreContext) -> Recorder | None:
         engine.dispose()
         raise
     return SqlRecorder(engine, backend, url, context.identity_key, revisions)
+
+
+@hookimpl
+def antidrug_evaluate_indicators(
+    recorder: Recorder,
+    scope: Scope,
+    request: EvaluationRequest,
+    definitions: Sequence[IndicatorDefinition],
+    tree: DivisionTree,
+) -> list[IndicatorResult] | None:
+    """Evaluate in the database when ``recorder`` is this plugin's (``antidrug_sql.evaluator``)."""
+    try:
+        from antidrug_sql.evaluator import evaluate_indicators
+    except ImportError:  # no SQLAlchemy: then no recorder of this plugin exists either
+        return None
+    return evaluate_indicators(recorder, scope, request, definitions, tree)

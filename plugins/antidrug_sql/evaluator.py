@@ -1,0 +1,164 @@
+"""The fast evaluator: every definition for every division from the SQL store's own tables.
+
+Offered through the ``antidrug_evaluate_indicators`` hook (first result
+wins). For its own recorders, and only for definitions it can translate in
+full, it answers exactly what the reference evaluator
+(``antidrug_core.indicators.reference``) answers for the same request —
+every gross count and every display string — in one statement:
+
+1. ``facts``: what every criterion asks of each person in scope, as known at
+   ``known_at`` and as of the period end (``antidrug_sql.facts``);
+2. ``count_statement``: the population sizes of every definition, per
+   division a person or item counts in directly (``antidrug_sql.translation``);
+3. here, in Python: adding each division's sizes to every division above it
+   (each person has one responsible division, so the sets are disjoint and
+   the sum is the union), and the results made with the reference
+   evaluator's own ``result_from_counts``, so rounding and reasons are the
+   same code.
+
+Anything it does not translate makes it return None, and the reference
+evaluator answers. The differential tests in ``tests/sql`` hold it to the
+reference evaluator on SQLite, PostgreSQL and MariaDB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+
+from antidrug_core.indicators import EvaluationRequest, IndicatorDefinition, IndicatorResult, View
+from antidrug_core.indicators.reference import Counts, result_from_counts
+from antidrug_core.model import DivisionCode, DivisionTree, is_within
+from antidrug_core.ports import Recorder, Scope
+from antidrug_core.rules import Responsibility
+from antidrug_sql.engines import unavailable
+from antidrug_sql.facts import VOID_DEPTH_LIMIT, FactsQuery, Question, void_depth
+from antidrug_sql.recorder import SqlRecorder
+from antidrug_sql.translation import WIDTH, Tally, Untranslatable, people_tally, transfer_tally, translate
+
+__all__ = ["evaluate_indicators"]
+
+
+def evaluate_indicators(
+    recorder: Recorder,
+    scope: Scope,
+    request: EvaluationRequest,
+    definitions: Sequence[IndicatorDefinition],
+    tree: DivisionTree,
+) -> list[IndicatorResult] | None:
+    """What ``evaluate_in_store`` would answer, computed in the database; None to let the reference
+    evaluator answer (another store's recorder, or a definition this evaluator does not translate).
+    """
+    policy = request.policy
+    if not isinstance(recorder, SqlRecorder) or policy is None:
+        return None
+    dialect = recorder.backend.name
+    try:
+        plan = translate(definitions, mysql=dialect == "mysql")
+    except Untranslatable:
+        return None
+    question = Question(
+        start=request.period.start,
+        end=request.period.end,
+        known_at=request.known_at,
+        residence_first=policy.responsible is Responsibility.RESIDENCE_FIRST,
+        test_window_days=policy.test_window_days,
+        scope=scope,
+    )
+    cooperating = request.view is View.COOPERATING
+    direct: dict[DivisionCode, list[int]] = {}
+    with _snapshot(recorder) as connection:
+        depth = void_depth(connection, question)
+        if depth >= VOID_DEPTH_LIMIT:
+            return None
+        query = FactsQuery(
+            question,
+            dialect,
+            void_depth=depth,
+            record_tests=plan.record_tests,
+            due_kinds=plan.due_kinds,
+            fulfilment=plan.fulfilment,
+            places=cooperating,
+        )
+        tallies = [people_tally(query, plan, definitions, cooperating=cooperating)]
+        transfers = transfer_tally(query, plan, definitions, cooperating=cooperating)
+        if transfers is not None:
+            tallies.append(transfers)
+        for tally in tallies:
+            _add(direct, tally, connection.execute(tally.statement).all(), len(definitions))
+    present = {
+        division: sizes
+        for division, sizes in direct.items()
+        if any(sizes[index * WIDTH] for index in range(len(definitions)))
+    }
+    totals = present if cooperating else _added_upward(present, tree)
+    if request.divisions is not None:
+        codes = sorted(set(request.divisions))
+    else:
+        codes = [
+            code
+            for code in sorted({d.code for d in tree} | set(totals))
+            if scope is None or any(is_within(code, division) for division in scope)
+        ]
+    empty = [0] * (len(definitions) * WIDTH)
+    results: list[IndicatorResult] = []
+    for code in codes:
+        sizes = totals.get(code, empty)
+        for index, definition in enumerate(definitions):
+            counts: Counts = tuple(sizes[index * WIDTH : (index + 1) * WIDTH])  # type: ignore[assignment]
+            results.append(result_from_counts(definition, code, counts, request, policy))
+    return results
+
+
+@contextmanager
+def _snapshot(recorder: SqlRecorder) -> Iterator[sa.Connection]:
+    """One read transaction that sees one state of the store in every statement.
+
+    SQLite's read transaction is a snapshot already; the servers run at
+    READ COMMITTED, where each statement would see the latest commit, so the
+    evaluation asks for REPEATABLE READ (a snapshot on both PostgreSQL and
+    InnoDB). It takes no locks a writer would wait for.
+    """
+    try:
+        with recorder.engine.connect() as connection:
+            if recorder.backend.name != "sqlite":
+                connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                yield connection
+    except sa.exc.OperationalError as error:
+        raise unavailable(recorder.url, error, recorder.backend) from None
+
+
+def _add(direct: dict[DivisionCode, list[int]], tally: Tally, rows: Sequence[Any], definitions: int) -> None:
+    """Add each row's population sizes to its division's (a division has a row per part and side).
+
+    A division where no one is in any initial population is left out, as
+    the reference evaluator never meets it.
+    """
+    for row in rows:
+        side, division, sums = row[0], row[1], [int(v or 0) for v in row[2:]]
+        layout = tally.layout[side]
+        sizes = [
+            sum(sums[position] for position in positions)
+            for per_definition in layout
+            for positions in per_definition
+        ]
+        assert len(sizes) == definitions * WIDTH
+        total = direct.get(division)
+        direct[division] = sizes if total is None else [a + b for a, b in zip(total, sizes, strict=True)]
+
+
+def _added_upward(direct: dict[DivisionCode, list[int]], tree: DivisionTree) -> dict[DivisionCode, list[int]]:
+    """Each division's sizes plus those of every division below it."""
+    totals: dict[DivisionCode, list[int]] = {}
+    for division, sizes in direct.items():
+        for above in tree.lineage(division):
+            total = totals.get(above)
+            if total is None:
+                totals[above] = list(sizes)
+            else:
+                totals[above] = [a + b for a, b in zip(total, sizes, strict=True)]
+    return totals

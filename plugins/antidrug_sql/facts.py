@@ -1,0 +1,542 @@
+"""What the criteria ask of every person at once: ``antidrug_core.state`` as set-based SQL.
+
+The reference evaluator builds one ``PersonFile`` at a time and asks it
+questions (``indicators.facts.PersonFacts``). Here the same questions are
+answered for every person in one pass over ``antidrug_records``, grouped by
+person: each answer is an aggregate of the person's records, so the table
+is read once, in the order of its ``(person, version)`` index, and no
+derived table is ever joined to another. Each answer mirrors a function of
+the core:
+
+* **Known and in effect** (``PersonFile.build``): a record counts when it was
+  recorded by ``known_at``, is not a pure void, and is not voided by a void
+  that is itself in effect (voiding a void restores the original). Chains
+  of voids are followed to their full, measured depth (``void_depth``).
+* **The latest record on or before a day** (``latest_on_or_before``), in
+  canonical order (``on``, ``recorded_at``, ``id``): the ``MAX`` of a key
+  made of the date, the recording time and the id as fixed-width or
+  order-keeping text, with the value wanted appended at a fixed width
+  (``_key``); the first registration is the ``MIN``.
+* **Places and the responsible division** (``state.places``): the
+  registration's places, each overridden by its latest change; the
+  receiving division of the latest transfer accepted by the period end
+  (each request taking its first answer), else the policy's place.
+* **Lost contact** (``state.lost_contact_spells``): after each
+  ``lost_contact`` or ``contact_restored`` the person is lost exactly when
+  that event was a ``lost_contact``, so "in lost contact at the period end"
+  is "the last such event on or before the end was ``lost_contact``", and
+  "at any time in the period" is "lost after the last event before the
+  start, or lost on a day of the period".
+* **Due tests** (``state.fulfilment``): a test naming the due test fulfils
+  it (the first such, so the earliest); failing that, a test of the same
+  kind naming none, within the window. Each person's due tests of the
+  period are counted by kind, and by whether fulfilled in time and whether
+  excused by the period end, so that an indicator of due tests is a sum of
+  these counts.
+
+Nothing here runs a query; ``antidrug_sql.evaluator`` does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from antidrug_core.indicators import When
+from antidrug_core.model import TestKind
+from antidrug_sql.portable import DateText, DaysBetween, HexText, InstantText, Unindexed, code_point_order
+from antidrug_sql.tables import ACCESS, DIVISION_LENGTH, RECORDS, content_columns
+
+__all__ = [
+    "DUE_COUNTS",
+    "VOID_DEPTH_LIMIT",
+    "FactsQuery",
+    "Question",
+    "RecordTest",
+    "due_column",
+    "due_test",
+    "void_depth",
+]
+
+VOID_DEPTH_LIMIT = 32
+"""Longer chains of voids than this are left to the reference evaluator (people never make them)."""
+
+DUE_COUNTS = ("all", "fulfilled", "excused", "both")
+"""Per kind, a person's due tests of the period: all of them, those fulfilled in time, those
+excused by the period end, and those both fulfilled and excused (``due_column``)."""
+
+_REGISTERED = "person_registered"
+_LOST_EVENTS = ("lost_contact", "contact_restored")
+_VOIDED = "voided"
+_STATUS_WIDTH = next(c.length for c in content_columns() if c.name == "status") or 32
+
+Condition = sa.ColumnElement[bool]
+Row = Any
+"""An aliased ``antidrug_records`` (SQLAlchemy's alias types say no more than this)."""
+
+
+@attrs.frozen
+class Question:
+    """What is asked: the period, the moment the data is taken as known, the policy, the scope."""
+
+    start: dt.date
+    end: dt.date
+    known_at: dt.datetime | None
+    residence_first: bool
+    """The residence is responsible when known (else the household)."""
+    test_window_days: int
+    scope: frozenset[str] | None
+    """Only people with an access division among these (None: everyone)."""
+
+
+@attrs.frozen
+class RecordTest:
+    """A test of one record row: of ``types``, dated as ``when`` says, with ``where`` column values."""
+
+    types: tuple[str, ...]
+    when: When
+    where: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(column, allowed values) pairs; every one must hold."""
+
+
+def due_column(count: str, kind: TestKind) -> str:
+    """The name of a per-person count of due tests (``count`` is one of ``DUE_COUNTS``)."""
+    return f"due_{count}_{kind.value}"
+
+
+def due_test(kind: TestKind) -> RecordTest:
+    """The due tests of ``kind`` dated in the period, as a record test (their count is ``all``)."""
+    return RecordTest(("test_due",), When.PERIOD, (("kind", (kind.value,)),))
+
+
+def _flag(condition: Condition) -> sa.ColumnElement[int]:
+    """1 where ``condition`` holds, else 0 (never NULL)."""
+    return sa.case((condition, 1), else_=0)
+
+
+def _known(row: Row, question: Question) -> list[Condition]:
+    if question.known_at is None:
+        return []
+    return [row.c.recorded_at <= question.known_at]
+
+
+def void_depth(connection: sa.Connection, question: Question) -> int:
+    """The length of the longest chain of voids known at ``question.known_at`` (0: no voids).
+
+    At least ``VOID_DEPTH_LIMIT`` when a chain is that long (or loops).
+    """
+    void = RECORDS.alias("void")
+    chain = (
+        sa.select(void.c.id, sa.literal(1).label("depth"))
+        .where(void.c.voids.is_not(None), *_known(void, question))
+        .cte("chain", recursive=True)
+    )
+    voider = RECORDS.alias("voider")
+    chain = chain.union_all(
+        sa.select(voider.c.id, chain.c.depth + 1).where(
+            voider.c.voids == chain.c.id, chain.c.depth < VOID_DEPTH_LIMIT, *_known(voider, question)
+        )
+    )
+    found = connection.execute(sa.select(sa.func.max(chain.c.depth))).scalar()
+    return int(found or 0)
+
+
+class FactsQuery:
+    """The per-person facts of one evaluation, as SQL for the translation to count over.
+
+    Args:
+        question: Period, ``known_at``, policy and scope.
+        dialect: ``sqlite``, ``postgresql`` or ``mysql``.
+        void_depth: The longest chain of voids (``void_depth``); 0 when there are none.
+        record_tests: Tests whose records are counted per person, each becoming a
+            column named by ``column`` ("at least one" is a count above 0).
+        due_kinds: Kinds whose due tests are counted (``due_column``).
+        fulfilment: Whether the due tests' fulfilment is asked (the counts
+            ``fulfilled`` and ``both`` are 0 otherwise).
+        places: Whether the household, residence and activity place at the
+            period end are wanted besides the responsible division.
+    """
+
+    def __init__(
+        self,
+        question: Question,
+        dialect: str,
+        *,
+        void_depth: int,
+        record_tests: Sequence[RecordTest],
+        due_kinds: Sequence[TestKind],
+        fulfilment: bool,
+        places: bool,
+    ) -> None:
+        self.question = question
+        self.dialect = dialect
+        self.due_kinds = tuple(due_kinds)
+        self.record_tests = tuple(dict.fromkeys([*record_tests, *(due_test(k) for k in self.due_kinds)]))
+        self.fulfilment = fulfilment
+        self.places = places
+        self._voided = self._voided_ids(void_depth) if void_depth else None
+
+    def column(self, test: RecordTest) -> str:
+        """The column counting a person's records that pass ``test``."""
+        return f"records_{self.record_tests.index(test)}"
+
+    # --- records in effect --------------------------------------------------------------
+
+    def effective(self, row: Row) -> list[Condition]:
+        """Conditions for ``row`` to count: known by ``known_at``, not a void, not voided."""
+        conditions = [row.c.type != _VOIDED, *_known(row, self.question)]
+        if self._voided is not None:
+            conditions.append(row.c.sequence.not_in(sa.select(self._voided.c.sequence)))
+        return conditions
+
+    def _in_effect(self, void: Row, remaining: int) -> Condition:
+        """Whether the void ``void`` is itself in effect: no void of it is (``remaining`` levels up)."""
+        if remaining <= 0:
+            return sa.true()
+        voider = RECORDS.alias()
+        return ~sa.exists().where(
+            voider.c.voids == void.c.id,
+            *_known(voider, self.question),
+            self._in_effect(voider, remaining - 1),
+        )
+
+    def _voided_ids(self, depth: int) -> sa.CTE:
+        """The records voided by a void in effect, by their sequence (integers compare fastest)."""
+        void = RECORDS.alias("void")
+        voided = RECORDS.alias("voided_record")
+        targets = sa.select(void.c.voids).where(
+            void.c.voids.is_not(None), *_known(void, self.question), self._in_effect(void, depth - 1)
+        )
+        return sa.select(voided.c.sequence).where(voided.c.id.in_(targets)).cte("voided")
+
+    def test(self, row: Row, test: RecordTest) -> Condition:
+        """Whether ``row`` passes ``test`` (its type, its date, its column values)."""
+        question = self.question
+        conditions: list[Condition] = [_of_type(row, test.types), row.c.on <= question.end]
+        if test.when is When.PERIOD:
+            conditions.append(row.c.on >= question.start)
+        for column, values in test.where:
+            conditions.append(row.c[column].in_(values))
+        return sa.and_(*conditions)
+
+    # --- the latest of a kind: MAX of an ordering key with the value at its end --------------
+
+    def _key(self, row: Row, values: Sequence[tuple[sa.ColumnElement[Any], int]]) -> sa.ColumnElement[str]:
+        """``on``, ``recorded_at``, the hex id, ``!``, then each value padded to its width.
+
+        The date and time have fixed widths and the hex id keeps the ids' order
+        and holds nothing below ``0`` (so below ``!``), so keys order as
+        ``canonical_order`` orders the records; the values only follow.
+        """
+        key: sa.ColumnElement[str] = (
+            DateText(row.c.on) + InstantText(row.c.recorded_at) + HexText(row.c.id) + sa.literal("!")
+        )
+        for value, width in values:
+            key = key + sa.func.substr(sa.func.coalesce(value, "") + sa.literal(" " * width), 1, width)
+        return key
+
+    def _latest(self, condition: Condition, key: sa.ColumnElement[str], *, first: bool = False) -> Any:
+        """The greatest (or, with ``first``, the least) key of the rows meeting ``condition``."""
+        ordered = code_point_order(key.self_group(), self.dialect)
+        return self._over(sa.func.min if first else sa.func.max, ordered, condition)
+
+    def _over(self, function: Any, value: sa.ColumnElement[Any], condition: Condition) -> Any:
+        """``function(value)`` over the rows meeting ``condition`` (NULL when none does).
+
+        ``FILTER`` where the engine has it: SQLite then skips the aggregate
+        for the other rows, which is most of the cost of a pass.
+        """
+        if self.dialect == "mysql":
+            return function(sa.case((condition, value)))
+        return function(value).filter(condition)
+
+    def _count(self, condition: Condition) -> Any:
+        """How many rows meet ``condition`` (0 when none does)."""
+        if self.dialect == "mysql":
+            return sa.func.sum(_flag(condition))
+        return sa.func.count().filter(condition)
+
+    @staticmethod
+    def _value(key: sa.ColumnElement[Any], from_end: int, width: int) -> sa.ColumnElement[Any]:
+        """The value ``from_end`` characters before the end of ``key``, or NULL for an empty one."""
+        start = sa.func.length(key) - (from_end - 1)
+        return sa.func.nullif(sa.func.trim(sa.func.substr(key, start, width)), "")
+
+    # --- the aggregates of one person --------------------------------------------------------
+
+    def _aggregates(self, row: Row) -> list[sa.ColumnElement[Any]]:
+        question = self.question
+        dated = row.c.on <= question.end
+        places = DIVISION_LENGTH
+        registration = self._key(
+            row, [(row.c.household, places), (row.c.residence, places), (row.c.activity, places)]
+        )
+        status = self._key(row, [(row.c.status, _STATUS_WIDTH)])
+        columns: list[sa.ColumnElement[Any]] = [
+            self._latest(row.c.type == _REGISTERED, registration, first=True).label("registration"),
+            self._latest(sa.and_(row.c.type == "status_changed", dated), status).label("status_key"),
+        ]
+        for type_, column in (
+            ("household_changed", row.c.household),
+            ("residence_changed", row.c.residence),
+            ("activity_changed", row.c.activity),
+        ):
+            key = self._key(row, [(column, places)])
+            columns.append(self._latest(sa.and_(row.c.type == type_, dated), key).label(f"{type_}_key"))
+        lost = sa.case((row.c.type == "lost_contact", "L"), else_="R")
+        for label, before in (("lost_before_key", row.c.on < question.start), ("lost_end_key", dated)):
+            key = self._key(row, [(lost, 1)])
+            columns.append(self._latest(sa.and_(row.c.type.in_(_LOST_EVENTS), before), key).label(label))
+        answered = self._count(sa.and_(row.c.type == "transfer_accepted", dated))
+        columns.append(sa.case((answered > 0, self._moved_to(row.c.person))).label("moved_to"))
+        for test in self.record_tests:
+            columns.append(self._count(self.test(row, test)).label(self.column(test)))
+        if self.due_kinds:
+            excused = row.c.id.in_(self._excused())
+            fulfilled = self._fulfilled(row) if self.fulfilment else sa.false()
+            for kind in self.due_kinds:
+                due = sa.and_(
+                    row.c.type == "test_due",
+                    row.c.on >= question.start,
+                    dated,
+                    row.c.kind == kind.value,
+                )
+                for count, condition in zip(
+                    DUE_COUNTS[1:],
+                    (sa.and_(due, fulfilled), sa.and_(due, excused), sa.and_(due, excused, fulfilled)),
+                    strict=True,
+                ):
+                    columns.append(self._count(condition).label(due_column(count, kind)))
+        return columns
+
+    def _moved_to(self, person: sa.ColumnElement[Any]) -> sa.ScalarSelect[Any]:
+        """The receiving division of the person's latest transfer accepted by the period end.
+
+        A transfer is accepted when the first effective answer to its
+        effective request accepts it (``state.transfers``).
+        """
+        question = self.question
+        answer = RECORDS.alias("answer")
+        request = RECORDS.alias("request")
+        earlier = RECORDS.alias("earlier")
+        return (
+            sa.select(request.c.to_division)
+            .select_from(answer.join(request, request.c.id == answer.c.request))
+            .where(
+                answer.c.person == person,
+                Unindexed(answer.c.type) == "transfer_accepted",
+                answer.c.on <= question.end,
+                *self.effective(answer),
+                request.c.person == person,
+                request.c.type == "transfer_requested",
+                *self.effective(request),
+                ~sa.exists().where(
+                    earlier.c.person == answer.c.person,
+                    earlier.c.request == answer.c.request,
+                    Unindexed(earlier.c.type).in_(("transfer_accepted", "transfer_rejected")),
+                    *self.effective(earlier),
+                    _before(earlier, answer),
+                ),
+            )
+            .order_by(answer.c.on.desc(), answer.c.recorded_at.desc(), answer.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    def _excused(self) -> sa.Select[Any]:
+        """The ids of due tests excused by the period end."""
+        excuse = RECORDS.alias("excuse")
+        return sa.select(excuse.c.due).where(
+            excuse.c.type == "test_excused", excuse.c.on <= self.question.end, *self.effective(excuse)
+        )
+
+    def _fulfilled(self, due: Row) -> Condition:
+        """Whether the due test ``due`` was fulfilled, by a test taken within its window and on or
+        before the period end (``FulfilledInWindow``), from one look at the person's tests."""
+        question = self.question
+        window = question.test_window_days
+        test = RECORDS.alias("test")
+        named_on = sa.func.min(sa.case((test.c.due == due.c.id, test.c.on)))
+        unnamed = sa.func.max(
+            _flag(
+                sa.and_(
+                    test.c.due.is_(None),
+                    test.c.kind == due.c.kind,
+                    test.c.on <= question.end,
+                    sa.func.abs(DaysBetween(test.c.on, due.c.on)) <= window,
+                )
+            )
+        )
+        verdict = sa.case(
+            (
+                named_on.is_not(None),
+                _flag(
+                    sa.and_(named_on <= question.end, sa.func.abs(DaysBetween(named_on, due.c.on)) <= window)
+                ),
+            ),
+            else_=unnamed,
+        )
+        found = (
+            sa.select(verdict)
+            .where(
+                test.c.person == due.c.person,
+                test.c.kind.is_not(None),  # every test has one: it lets the person-tests index serve
+                Unindexed(test.c.type) == "test_done",
+                *self.effective(test),
+            )
+            .scalar_subquery()
+        )
+        return sa.func.coalesce(found, 0) == 1
+
+    # --- one row per person, or per transfer --------------------------------------------------
+
+    def _in_scope(self, person: sa.ColumnElement[Any]) -> list[Condition]:
+        if self.question.scope is None:
+            return []
+        return [
+            person.in_(sa.select(ACCESS.c.person).where(ACCESS.c.division.in_(sorted(self.question.scope))))
+        ]
+
+    def _kept(self, statement: sa.Select[Any], name: str, *, shared: bool) -> sa.FromClause:
+        """``statement`` as a table whose rows are each computed once, however many sums read them
+        (each reading would otherwise take the status and places out of their keys again).
+
+        ``shared``: read by more than one query (a table expression, materialized);
+        else a subquery behind ``OFFSET 0``, which neither SQLite nor PostgreSQL
+        merges into the query reading it, so rows stream through unstored.
+        """
+        if shared:
+            table = statement.cte(name)
+            if self.dialect in ("sqlite", "postgresql"):
+                table = table.prefix_with("MATERIALIZED")
+            return table
+        if self.dialect in ("sqlite", "postgresql"):
+            statement = statement.offset(0)
+        return statement.subquery(name)
+
+    def _facts(self, grouped: sa.Subquery, extra: Sequence[str]) -> sa.Select[Any]:
+        """The facts read out of the aggregates: status, places, responsible division, lost contact."""
+        question = self.question
+        places = DIVISION_LENGTH
+        registration = grouped.c.registration
+        registered = [self._value(registration, 3 * places, places)]
+        registered.append(self._value(registration, 2 * places, places))
+        registered.append(self._value(registration, places, places))
+        household = sa.func.coalesce(
+            self._value(grouped.c.household_changed_key, places, places), registered[0]
+        )
+        residence = sa.func.coalesce(
+            self._value(grouped.c.residence_changed_key, places, places), registered[1]
+        )
+        activity = sa.case(
+            (
+                grouped.c.activity_changed_key.is_not(None),
+                self._value(grouped.c.activity_changed_key, places, places),
+            ),
+            else_=registered[2],
+        )
+        by_policy = sa.func.coalesce(residence, household) if question.residence_first else household
+        columns: list[sa.ColumnElement[Any]] = [
+            *(grouped.c[name] for name in extra),
+            self._value(grouped.c.status_key, _STATUS_WIDTH, _STATUS_WIDTH).label("status"),
+            sa.func.coalesce(grouped.c.moved_to, by_policy).label("responsible"),
+            _flag(self._value(grouped.c.lost_before_key, 1, 1) == "L").label("lost_before"),
+            _flag(self._value(grouped.c.lost_end_key, 1, 1) == "L").label("lost_at_end"),
+            *(grouped.c[self.column(test)] for test in self.record_tests),
+            *(
+                grouped.c[self.column(due_test(k))].label(due_column(DUE_COUNTS[0], k))
+                for k in self.due_kinds
+            ),
+            *(grouped.c[due_column(c, k)] for k in self.due_kinds for c in DUE_COUNTS[1:]),
+        ]
+        if self.places:
+            columns += [
+                household.label("household"),
+                residence.label("residence"),
+                activity.label("activity"),
+            ]
+        return sa.select(*columns).where(registration.is_not(None))
+
+    def people(self, *, shared: bool = False) -> sa.FromClause:
+        """One row per registered person in scope: ``person`` and the facts (``shared``: read by
+        more than one query)."""
+        row = RECORDS.alias("record")
+        grouped = (
+            sa.select(row.c.person, *self._aggregates(row))
+            .where(*self.effective(row), *self._in_scope(row.c.person))
+            .group_by(row.c.person)
+            .subquery("per_person")
+        )
+        return self._kept(self._facts(grouped, ["person"]), "people", shared=shared)
+
+    def transfers(self) -> sa.FromClause:
+        """One row per transfer accepted in the period: ``from_division``, ``to_division`` and the
+        facts of its person (a transfer counts for its person's criteria, at its own divisions)."""
+        question = self.question
+        answer = RECORDS.alias("answer")
+        request = RECORDS.alias("request")
+        earlier = RECORDS.alias("earlier")
+        accepted = (
+            sa.select(
+                answer.c.id.label("answer"),
+                answer.c.person,
+                request.c.from_division,
+                request.c.to_division,
+            )
+            .select_from(answer.join(request, request.c.id == answer.c.request))
+            .where(
+                answer.c.type == "transfer_accepted",
+                answer.c.on >= question.start,
+                answer.c.on <= question.end,
+                *self.effective(answer),
+                request.c.person == answer.c.person,
+                request.c.type == "transfer_requested",
+                *self.effective(request),
+                ~sa.exists().where(
+                    earlier.c.person == answer.c.person,
+                    earlier.c.request == answer.c.request,
+                    earlier.c.type.in_(("transfer_accepted", "transfer_rejected")),
+                    *self.effective(earlier),
+                    _before(earlier, answer),
+                ),
+                *self._in_scope(answer.c.person),
+            )
+            .subquery("accepted")
+        )
+        row = RECORDS.alias("record")
+        grouped = (
+            sa.select(
+                accepted.c.answer,
+                accepted.c.from_division,
+                accepted.c.to_division,
+                *self._aggregates(row),
+            )
+            .select_from(accepted.join(row, row.c.person == accepted.c.person))
+            .where(*self.effective(row))
+            .group_by(accepted.c.answer, accepted.c.from_division, accepted.c.to_division, row.c.person)
+            .subquery("per_transfer")
+        )
+        return self._kept(self._facts(grouped, ["from_division", "to_division"]), "transfers", shared=True)
+
+
+def _of_type(row: Row, types: Sequence[str]) -> Condition:
+    condition: Condition = row.c.type == types[0] if len(types) == 1 else row.c.type.in_(types)
+    return condition
+
+
+def _before(first: Row, second: Row) -> Condition:
+    """``first`` comes before ``second`` in canonical order (``on``, ``recorded_at``, ``id``)."""
+    return sa.or_(
+        first.c.on < second.c.on,
+        sa.and_(
+            first.c.on == second.c.on,
+            sa.or_(
+                first.c.recorded_at < second.c.recorded_at,
+                sa.and_(first.c.recorded_at == second.c.recorded_at, first.c.id < second.c.id),
+            ),
+        ),
+    )

@@ -1,0 +1,463 @@
+"""Indicator definitions as SQL: criteria become conditions on per-person facts, populations become sums.
+
+``translate`` reads every definition first and says which facts the
+evaluation needs (``Plan``); ``people_tally`` and ``transfer_tally`` then
+turn each definition's populations, gated as
+``indicators.reference.membership`` gates them, into
+``SUM(CASE WHEN … THEN … ELSE 0 END)`` columns grouped by the division a
+person (or item) counts in directly. A criterion, item source or ``where``
+it does not know raises ``Untranslatable``, and the reference evaluator
+answers instead: a fast answer is never a guess.
+
+A population is a conjunction of criteria, each met or not met (IP is
+``initial``; D is ``initial`` and ``denominator``; N is D, not DX, and
+``numerator`` …). Equal conjunctions are summed once, so the six
+populations of a count, which are the same people, cost one sum.
+
+Items: a person's records of a kind (``RecordsInPeriod``) are a count on
+the person's row; due tests are counted per person by kind, fulfilment and
+excuse (``facts.DUE_COUNTS``), and a criterion about the due test is decided
+for each of those four groups; a transfer is a row of its own, counted at
+the division it names.
+
+Every condition here is two-valued (never NULL), so ``Not`` means exactly
+what the reference evaluator's ``not`` means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from antidrug_core.converter import plain_field_name
+from antidrug_core.indicators import (
+    AcceptedTransfers,
+    AllOf,
+    AnyOf,
+    Basis,
+    Criterion,
+    Direction,
+    DueExcused,
+    DueTests,
+    EveryDueExcused,
+    FulfilledInWindow,
+    HasRecord,
+    IndicatorDefinition,
+    InLostContact,
+    Not,
+    RecordsInPeriod,
+    StatusIn,
+    When,
+    Where,
+)
+from antidrug_core.model import RECORD_TYPES, TestKind, division_code
+from antidrug_sql.facts import DUE_COUNTS, FactsQuery, RecordTest, due_column
+from antidrug_sql.tables import content_columns
+
+__all__ = ["WIDTH", "Plan", "Tally", "Untranslatable", "people_tally", "transfer_tally", "translate"]
+
+WIDTH = 6
+"""Population sizes per definition: IP, D, DX, DE, N, NX (``definitions.POPULATIONS``)."""
+
+Condition = sa.ColumnElement[bool]
+Literal = tuple[Criterion, bool]
+"""A criterion, met (True) or not met (False)."""
+Population = frozenset[Literal] | None
+"""The criteria a member meets or does not meet; None when the population is empty by definition."""
+
+_LOST_IN_PERIOD = RecordTest(("lost_contact",), When.PERIOD)
+_COLUMNS = {column.name: column for column in content_columns()}
+_HOME = "home"
+
+
+class Untranslatable(Exception):
+    """A definition uses something this evaluator does not translate; the reference evaluator answers."""
+
+
+@attrs.frozen
+class Plan:
+    """What the facts must hold for a set of definitions."""
+
+    record_tests: tuple[RecordTest, ...]
+    """Record tests whose records are counted per person (or asked as "at least one")."""
+    due_kinds: tuple[TestKind, ...]
+    """Kinds whose due tests are counted per person."""
+    fulfilment: bool
+    """Whether a due test's fulfilment is asked."""
+    transfers: bool
+    """Whether accepted transfers are counted."""
+    mysql: bool
+    """Whether ``where`` conditions were read for MariaDB/MySQL."""
+
+
+# --- what is needed -------------------------------------------------------------------------------
+
+
+def translate(definitions: Sequence[IndicatorDefinition], *, mysql: bool = False) -> Plan:
+    """The facts ``definitions`` need.
+
+    Args:
+        definitions: What is evaluated.
+        mysql: Whether the database is MariaDB/MySQL, whose text comparisons
+            ignore case and trailing spaces.
+
+    Raises:
+        Untranslatable: a criterion, item source or ``where`` condition has no translation.
+    """
+    tests: dict[RecordTest, None] = {}
+    due_kinds: set[TestKind] = set()
+    fulfilment = transfers = False
+    for definition in definitions:
+        source = definition.items
+        if (definition.basis is Basis.PERSON) != (source is None):
+            raise Untranslatable("a definition whose basis and items disagree")
+        match source:
+            case None:
+                pass
+            case DueTests(kind=kind):
+                due_kinds |= set(TestKind) if kind is None else {kind}
+            case RecordsInPeriod(types=types, where=where):
+                tests[_record_test(types, When.PERIOD, where, mysql=mysql)] = None
+            case AcceptedTransfers():
+                transfers = True
+            case _:
+                raise Untranslatable(f"item source {source!r}")
+        for _label, criterion in definition.criteria():
+            for inner in _walk(criterion):
+                match inner:
+                    case HasRecord(types=types, when=when, where=where):
+                        tests[_record_test(types, when, where, mysql=mysql)] = None
+                    case InLostContact(when=When.PERIOD):
+                        tests[_LOST_IN_PERIOD] = None
+                    case InLostContact(when=When.PERIOD_END):
+                        pass
+                    case EveryDueExcused(kind=kind):
+                        due_kinds |= set(TestKind) if kind is None else {kind}
+                    case FulfilledInWindow() | DueExcused():
+                        if not isinstance(source, DueTests):
+                            raise Untranslatable(f"{inner.op} outside an indicator of due tests")
+                        fulfilment = fulfilment or isinstance(inner, FulfilledInWindow)
+                    case StatusIn() | AllOf() | AnyOf() | Not():
+                        pass
+                    case _:
+                        raise Untranslatable(f"criterion {inner!r}")
+    kinds = tuple(k for k in TestKind if k in due_kinds)
+    return Plan(tuple(tests), kinds, fulfilment, transfers, mysql)
+
+
+def _walk(criterion: Criterion) -> Iterator[Criterion]:
+    yield criterion
+    if isinstance(criterion, AllOf | AnyOf):
+        for inner in criterion.criteria:
+            yield from _walk(inner)
+    elif isinstance(criterion, Not):
+        yield from _walk(criterion.criterion)
+
+
+def _record_test(types: tuple[str, ...], when: When, where: Where, *, mysql: bool) -> RecordTest:
+    """The record test of a ``HasRecord`` or ``RecordsInPeriod``, with ``where`` on typed columns.
+
+    A field compares exactly when it is an enumeration (values are checked
+    against it when the definition is made), a division code (values that
+    are not codes can match nothing) or a record id; free text is left to
+    the reference evaluator on MariaDB/MySQL, whose collations would match
+    ``"住院 "`` to ``"住院"``.
+    """
+    if when not in (When.PERIOD, When.BY_PERIOD_END):
+        raise Untranslatable(f"has_record at {when}")
+    conditions: list[tuple[str, tuple[str, ...]]] = []
+    for field, values in where:
+        names = set()
+        for tag in types:
+            cls = RECORD_TYPES[tag]
+            names |= {a.name for a in attrs.fields(cls) if plain_field_name(cls, a.name) == field}
+        if len(names) != 1:
+            raise Untranslatable(f"where on {field!r} of {', '.join(types)}")
+        (name,) = names
+        column = _COLUMNS.get(name)
+        if column is None or (column.kind == "text" and mysql):
+            raise Untranslatable(f"where on {field!r}, which has no exact typed column")
+        if column.kind == "division":
+            values = tuple(v for v in values if _is_code(v))
+        conditions.append((name, values))
+    return RecordTest(types, when, tuple(conditions))
+
+
+def _is_code(value: str) -> bool:
+    try:
+        division_code(value)
+    except ValueError:
+        return False
+    return True
+
+
+# --- populations ------------------------------------------------------------------------------------
+
+
+def populations(definition: IndicatorDefinition) -> list[Population]:
+    """IP, D, DX, DE, N, NX as conjunctions, gated as ``reference.membership`` gates them.
+
+    A criterion left out lets everyone through for IP, D and N and no one for
+    DX, DE and NX (so a population needing it is empty).
+    """
+
+    def given(criterion: Criterion | None, absent: bool) -> frozenset[Literal] | None:
+        if criterion is None:
+            return frozenset() if absent else None
+        return frozenset({(criterion, True)})
+
+    def unless(criterion: Criterion | None) -> frozenset[Literal]:
+        return frozenset() if criterion is None else frozenset({(criterion, False)})
+
+    def both(*parts: frozenset[Literal] | None) -> Population:
+        if any(part is None for part in parts):
+            return None
+        return frozenset().union(*(part for part in parts if part is not None))
+
+    ip = given(definition.initial, True)
+    d = both(ip, given(definition.denominator, True))
+    dx = both(d, given(definition.denominator_exclusion, False))
+    not_dx = unless(definition.denominator_exclusion)
+    n = both(d, not_dx, given(definition.numerator, True))
+    de = both(d, not_dx, unless(definition.numerator), given(definition.denominator_exception, False))
+    if definition.numerator is None:  # everyone in D − DX is in N, so no one is left for DE
+        de = None
+    nx = both(n, given(definition.numerator_exclusion, False))
+    return [ip, d, dx, de, n, nx]
+
+
+def _about_items(population: frozenset[Literal]) -> bool:
+    return any(
+        isinstance(inner, FulfilledInWindow | DueExcused)
+        for criterion, _ in population
+        for inner in _walk(criterion)
+    )
+
+
+class _Conditions:
+    """Criteria as conditions on a row of facts; ``item`` decides the criteria about a due test."""
+
+    def __init__(
+        self, plan: Plan, query: FactsQuery, facts: sa.FromClause, item: tuple[bool, bool] | None = None
+    ) -> None:
+        self.plan = plan
+        self.query = query
+        self.facts = facts
+        self.item = item
+
+    def of(self, criterion: Criterion) -> Condition:
+        facts = self.facts
+        match criterion:
+            case StatusIn(statuses=statuses):
+                if not statuses:
+                    return sa.false()
+                return sa.and_(
+                    facts.c.status.is_not(None), facts.c.status.in_(sorted(s.value for s in statuses))
+                )
+            case HasRecord(types=types, when=when, where=where):
+                return facts.c[self.query.column(_record_test(types, when, where, mysql=self.plan.mysql))] > 0
+            case InLostContact(when=When.PERIOD):
+                return sa.or_(facts.c.lost_before == 1, facts.c[self.query.column(_LOST_IN_PERIOD)] > 0)
+            case InLostContact():
+                return facts.c.lost_at_end == 1
+            case EveryDueExcused(kind=kind):
+                kinds = TestKind if kind is None else (kind,)
+                due = sum((facts.c[due_column("all", k)] for k in kinds), sa.literal(0))
+                excused = sum((facts.c[due_column("excused", k)] for k in kinds), sa.literal(0))
+                return sa.and_(due > 0, excused == due)
+            case AllOf(criteria=criteria):
+                return sa.and_(*(self.of(c) for c in criteria)) if criteria else sa.true()
+            case AnyOf(criteria=criteria):
+                return sa.or_(*(self.of(c) for c in criteria)) if criteria else sa.false()
+            case Not(criterion=inner):
+                return sa.not_(self.of(inner))
+            case FulfilledInWindow() | DueExcused() if self.item is not None:
+                is_fulfilled, is_excused = self.item
+                holds = is_fulfilled if isinstance(criterion, FulfilledInWindow) else is_excused
+                return sa.true() if holds else sa.false()
+        raise Untranslatable(f"criterion {criterion!r}")
+
+    def of_all(self, population: frozenset[Literal]) -> Condition:
+        met = [
+            self.of(c) if positive else sa.not_(self.of(c)) for c, positive in sorted(population, key=repr)
+        ]
+        return sa.and_(*met) if met else sa.true()
+
+
+# --- sums ------------------------------------------------------------------------------------------------
+
+
+@attrs.define
+class Tally:
+    """A statement whose rows are ``(side, division, sum…)``, and where each definition's sizes are in them.
+
+    ``layout[side][definition][population]`` lists the positions (after
+    ``side`` and ``division``) of the sums that add up to that population's
+    size in a row of that side; an empty list is a size of 0.
+    """
+
+    statement: sa.CompoundSelect[Any] | sa.Select[Any]
+    layout: dict[str, list[list[list[int]]]]
+
+
+class _Sums:
+    """The sums of one statement, each made once however many populations need it."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.filtered = not plan.mysql  # SQLite and PostgreSQL have FILTER; MariaDB/MySQL do not
+        self.columns: list[sa.ColumnElement[Any]] = []
+        self._index: dict[Any, int] = {}
+
+    def add(self, key: Any, condition: Condition, weight: Any) -> int:
+        """The position of the sum of ``weight`` over the rows meeting ``condition`` (NULL for none)."""
+        found = self._index.get(key)
+        if found is None:
+            found = self._index[key] = len(self.columns)
+            total: sa.ColumnElement[Any]
+            if not self.filtered:
+                total = sa.func.sum(sa.case((condition, weight), else_=0))
+            elif isinstance(weight, int) and weight == 1:
+                total = sa.func.count().filter(condition)
+            else:
+                total = sa.func.sum(weight).filter(condition)
+            self.columns.append(total.label(f"s{found}"))
+        return found
+
+
+def _due_weights(facts: sa.FromClause, kind: TestKind) -> dict[tuple[bool, bool], sa.ColumnElement[Any]]:
+    """How many of a person's due tests of ``kind`` are (fulfilled, excused), from the four counts."""
+    every, fulfilled, excused, both = (facts.c[due_column(count, kind)] for count in DUE_COUNTS)
+    return {
+        (True, True): both,
+        (True, False): fulfilled - both,
+        (False, True): excused - both,
+        (False, False): every - fulfilled - excused + both,
+    }
+
+
+def _layout_person(
+    plan: Plan,
+    query: FactsQuery,
+    definitions: Sequence[IndicatorDefinition],
+    facts: sa.FromClause,
+    sums: _Sums,
+) -> list[list[list[int]]]:
+    people = _Conditions(plan, query, facts)
+    layout: list[list[list[int]]] = []
+    for definition in definitions:
+        source = definition.items
+        positions: list[list[int]] = []
+        for population in populations(definition):
+            if population is None or isinstance(source, AcceptedTransfers):
+                positions.append([])
+                continue
+            if source is None:
+                positions.append([sums.add((population, None), people.of_all(population), 1)])
+            elif isinstance(source, RecordsInPeriod):
+                column = query.column(_record_test(source.types, When.PERIOD, source.where, mysql=plan.mysql))
+                positions.append([sums.add((population, column), people.of_all(population), facts.c[column])])
+            else:
+                assert isinstance(source, DueTests)
+                kinds = TestKind if source.kind is None else (source.kind,)
+                found: list[int] = []
+                for kind in kinds:
+                    if not _about_items(population):
+                        every = facts.c[due_column("all", kind)]
+                        found.append(sums.add((population, kind), people.of_all(population), every))
+                        continue
+                    for item, weight in _due_weights(facts, kind).items():
+                        condition = _Conditions(plan, query, facts, item).of_all(population)
+                        found.append(sums.add((population, kind, item), condition, weight))
+                positions.append(found)
+        layout.append(positions)
+    return layout
+
+
+def _homes(facts: sa.FromClause, cooperating: bool) -> tuple[sa.FromClause, sa.ColumnElement[Any]]:
+    """The rows of ``facts`` with the division each counts in directly: the responsible division,
+    or, in the cooperating view, one row per other place of the person (each place once)."""
+    if not cooperating:
+        return facts, facts.c.responsible
+    responsible, household = facts.c.responsible, facts.c.household
+    residence, activity = facts.c.residence, facts.c.activity
+    places = (
+        (household, [household != responsible]),
+        (residence, [residence.is_not(None), residence != responsible, residence != household]),
+        (
+            activity,
+            [
+                activity.is_not(None),
+                activity != responsible,
+                activity != household,
+                sa.or_(residence.is_(None), activity != residence),
+            ],
+        ),
+    )
+    expanded = sa.union_all(
+        *(sa.select(facts, place.label("home")).where(*conditions) for place, conditions in places)
+    ).subquery("homes")
+    return expanded, expanded.c.home
+
+
+def people_tally(
+    query: FactsQuery, plan: Plan, definitions: Sequence[IndicatorDefinition], *, cooperating: bool
+) -> Tally:
+    """The sizes of every population of people, records and due tests, by division counted in."""
+    source, division = _homes(query.people(shared=cooperating), cooperating)
+    sums = _Sums(plan)
+    layout = _layout_person(plan, query, definitions, source, sums)
+    if not sums.columns:
+        sums.add("none", sa.false(), 0)
+    statement = (
+        sa.select(sa.literal(_HOME).label("side"), division.label("division"), *sums.columns)
+        .select_from(source)
+        .group_by(division)
+    )
+    return Tally(statement, {_HOME: layout})
+
+
+def transfer_tally(
+    query: FactsQuery, plan: Plan, definitions: Sequence[IndicatorDefinition], *, cooperating: bool
+) -> Tally | None:
+    """The sizes of every population of accepted transfers, by the division each is counted in:
+    the receiving or sending division it names (in the cooperating view: where its person is)."""
+    if not plan.transfers:
+        return None
+    transfers = query.transfers()
+    sides: list[tuple[str, sa.ColumnElement[Any], Direction | None]]
+    if cooperating:
+        source, home = _homes(transfers, True)
+        sides = [(_HOME, home, None)]
+    else:
+        source = transfers
+        sides = [
+            (Direction.IN.value, transfers.c.to_division, Direction.IN),
+            (Direction.OUT.value, transfers.c.from_division, Direction.OUT),
+        ]
+    conditions = _Conditions(plan, query, source)
+    sums = _Sums(plan)
+    layouts: dict[str, list[list[list[int]]]] = {}
+    for side, _division, direction in sides:
+        layout: list[list[list[int]]] = []
+        for definition in definitions:
+            items = definition.items
+            mine = isinstance(items, AcceptedTransfers) and direction in (None, items.direction)
+            layout.append(
+                [
+                    [sums.add(population, conditions.of_all(population), 1)]
+                    if mine and population is not None
+                    else []
+                    for population in populations(definition)
+                ]
+            )
+        layouts[side] = layout
+    statements = [
+        sa.select(sa.literal(side).label("side"), division.label("division"), *sums.columns)
+        .select_from(source)
+        .group_by(division)
+        for side, division, _direction in sides
+    ]
+    return Tally(statements[0] if len(statements) == 1 else sa.union_all(*statements), layouts)
