@@ -10,6 +10,7 @@ BENCHMARKS: dict[str, str] = {
     "demo": "benchmarks.bench_demo",
     "synthetic": "benchmarks.bench_synthetic",
     "load": "benchmarks.bench_load",
+    "indicators": "benchmarks.bench_indicators",
 }
 """Benchmark name → module with a ``main(argv) -> int``; each benchmark adds itself here."""
 

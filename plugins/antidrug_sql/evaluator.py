@@ -23,10 +23,14 @@ reference evaluator on SQLite, PostgreSQL and MariaDB.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import itertools
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 
 from antidrug_core.indicators import EvaluationRequest, IndicatorDefinition, IndicatorResult, View
@@ -37,9 +41,24 @@ from antidrug_core.rules import Responsibility
 from antidrug_sql.engines import unavailable
 from antidrug_sql.facts import VOID_DEPTH_LIMIT, FactsQuery, Question, void_depth
 from antidrug_sql.recorder import SqlRecorder
-from antidrug_sql.translation import WIDTH, Tally, Untranslatable, people_tally, transfer_tally, translate
+from antidrug_sql.tables import CHAIN_HEAD, PEOPLE
+from antidrug_sql.translation import (
+    WIDTH,
+    Plan,
+    Tally,
+    Untranslatable,
+    people_tally,
+    transfer_tally,
+    translate,
+)
 
 __all__ = ["evaluate_indicators"]
+
+
+PEOPLE_PER_SLICE = 250_000
+"""On SQLite, a store of more people than this is read in slices of people, one per processor."""
+
+MOST_SLICES = 4
 
 
 def evaluate_indicators(
@@ -48,9 +67,16 @@ def evaluate_indicators(
     request: EvaluationRequest,
     definitions: Sequence[IndicatorDefinition],
     tree: DivisionTree,
+    *,
+    slices: int | None = None,
 ) -> list[IndicatorResult] | None:
     """What ``evaluate_in_store`` would answer, computed in the database; None to let the reference
     evaluator answer (another store's recorder, or a definition this evaluator does not translate).
+
+    Args:
+        slices: Read the people in this many slices, each in a thread of its
+            own; None decides by the store (SQLite, whose queries use one
+            processor each, is sliced when large; the servers never are).
     """
     policy = request.policy
     if not isinstance(recorder, SqlRecorder) or policy is None:
@@ -69,26 +95,16 @@ def evaluate_indicators(
         scope=scope,
     )
     cooperating = request.view is View.COOPERATING
-    direct: dict[DivisionCode, list[int]] = {}
-    with _snapshot(recorder) as connection:
-        depth = void_depth(connection, question)
-        if depth >= VOID_DEPTH_LIMIT:
-            return None
-        query = FactsQuery(
-            question,
-            dialect,
-            void_depth=depth,
-            record_tests=plan.record_tests,
-            due_kinds=plan.due_kinds,
-            fulfilment=plan.fulfilment,
-            places=cooperating,
-        )
-        tallies = [people_tally(query, plan, definitions, cooperating=cooperating)]
-        transfers = transfer_tally(query, plan, definitions, cooperating=cooperating)
-        if transfers is not None:
-            tallies.append(transfers)
-        for tally in tallies:
-            _add(direct, tally, connection.execute(tally.statement).all(), len(definitions))
+
+    def count(people: tuple[str | None, str | None]) -> _Counted | None:
+        return _count(recorder, attrs.evolve(question, people=people), plan, definitions, cooperating)
+
+    counted = _in_slices(recorder, count, slices) if slices != 1 else None
+    if counted is None:
+        counted = count((None, None))
+    if counted is None:
+        return None
+    direct = counted.sizes
     present = {
         division: sizes
         for division, sizes in direct.items()
@@ -111,6 +127,104 @@ def evaluate_indicators(
             counts: Counts = tuple(sizes[index * WIDTH : (index + 1) * WIDTH])  # type: ignore[assignment]
             results.append(result_from_counts(definition, code, counts, request, policy))
     return results
+
+
+@attrs.frozen
+class _Counted:
+    """What one read of the store found: the population sizes by division counted in directly,
+    and the chain head it read at (every commit moves it)."""
+
+    sizes: dict[DivisionCode, list[int]]
+    head: int
+
+
+def _count(
+    recorder: SqlRecorder,
+    question: Question,
+    plan: Plan,
+    definitions: Sequence[IndicatorDefinition],
+    cooperating: bool,
+) -> _Counted | None:
+    """The sizes of every population, for the people of ``question``, in one snapshot; None when
+    a chain of voids is too long to follow."""
+    direct: dict[DivisionCode, list[int]] = {}
+    with _snapshot(recorder) as connection:
+        head = int(
+            connection.execute(sa.select(CHAIN_HEAD.c.sequence).where(CHAIN_HEAD.c.id == 1)).scalar() or 0
+        )
+        depth = void_depth(connection, question)
+        if depth >= VOID_DEPTH_LIMIT:
+            return None
+        query = FactsQuery(
+            question,
+            recorder.backend.name,
+            void_depth=depth,
+            record_tests=plan.record_tests,
+            due_kinds=plan.due_kinds,
+            fulfilment=plan.fulfilment,
+            places=cooperating,
+        )
+        tallies = [people_tally(query, plan, definitions, cooperating=cooperating)]
+        transfers = transfer_tally(query, plan, definitions, cooperating=cooperating)
+        if transfers is not None:
+            tallies.append(transfers)
+        for tally in tallies:
+            _add(direct, tally, connection.execute(tally.statement).all(), len(definitions))
+    return _Counted(direct, head)
+
+
+def _in_slices(
+    recorder: SqlRecorder,
+    count: Callable[[tuple[str | None, str | None]], _Counted | None],
+    slices: int | None,
+) -> _Counted | None:
+    """Every slice of people counted in a thread of its own, and the sizes added; None to count in
+    one read instead (one slice would do, or a commit came between the slices' reads).
+
+    The people of different slices are different people, so adding their
+    sizes is exact; each slice reads its own snapshot, so the slices must all
+    have read at the same chain head to have seen the same store.
+    """
+    bounds = _slice_bounds(recorder, slices)
+    if len(bounds) < 2:
+        return None
+    with ThreadPoolExecutor(max_workers=len(bounds)) as pool:
+        counted = list(pool.map(count, bounds))
+    if any(c is None for c in counted) or len({c.head for c in counted if c is not None}) != 1:
+        return None
+    sizes: dict[DivisionCode, list[int]] = {}
+    for part in counted:
+        assert part is not None
+        for division, found in part.sizes.items():
+            total = sizes.get(division)
+            sizes[division] = found if total is None else [a + b for a, b in zip(total, found, strict=True)]
+    return _Counted(sizes, counted[0].head if counted[0] is not None else 0)
+
+
+def _slice_bounds(recorder: SqlRecorder, slices: int | None) -> list[tuple[str | None, str | None]]:
+    """``[lower, upper)`` person ids of slices holding about as many people each."""
+    with _snapshot(recorder) as connection:
+        people = int(connection.execute(sa.select(sa.func.count()).select_from(PEOPLE)).scalar() or 0)
+        if slices is None:
+            if recorder.backend.name != "sqlite":
+                return []
+            slices = min(_processors(), MOST_SLICES, people // PEOPLE_PER_SLICE)
+        cuts: list[str] = []
+        for k in range(1, slices):  # rising offsets give the cuts in the database's own order
+            cut = connection.execute(
+                sa.select(PEOPLE.c.person).order_by(PEOPLE.c.person).limit(1).offset(people * k // slices)
+            ).scalar()
+            if cut is not None and (not cuts or cut != cuts[-1]):
+                cuts.append(str(cut))
+    edges: list[str | None] = [None, *cuts, None]
+    return list(itertools.pairwise(edges))
+
+
+def _processors() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 @contextmanager

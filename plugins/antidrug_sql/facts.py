@@ -70,6 +70,16 @@ DUE_COUNTS = ("all", "fulfilled", "excused", "both")
 excused by the period end, and those both fulfilled and excused (``due_column``)."""
 
 _REGISTERED = "person_registered"
+_HISTORY = (
+    "status_changed",
+    "household_changed",
+    "residence_changed",
+    "activity_changed",
+    "lost_contact",
+    "contact_restored",
+    "transfer_accepted",
+)
+"""Kinds of record whose history before the period decides a fact at its end."""
 _LOST_EVENTS = ("lost_contact", "contact_restored")
 _VOIDED = "voided"
 _STATUS_WIDTH = next(c.length for c in content_columns() if c.name == "status") or 32
@@ -91,6 +101,8 @@ class Question:
     test_window_days: int
     scope: frozenset[str] | None
     """Only people with an access division among these (None: everyone)."""
+    people: tuple[str | None, str | None] = (None, None)
+    """Only people whose id is in ``[lower, upper)`` (None: unbounded), to read a store in slices."""
 
 
 @attrs.frozen
@@ -395,11 +407,18 @@ class FactsQuery:
     # --- one row per person, or per transfer --------------------------------------------------
 
     def _in_scope(self, person: sa.ColumnElement[Any]) -> list[Condition]:
-        if self.question.scope is None:
-            return []
-        return [
-            person.in_(sa.select(ACCESS.c.person).where(ACCESS.c.division.in_(sorted(self.question.scope))))
-        ]
+        """The people asked about: in the slice, and with an access division in the scope."""
+        question = self.question
+        lower, upper = question.people
+        conditions: list[Condition] = []
+        if lower is not None:
+            conditions.append(person >= lower)
+        if upper is not None:
+            conditions.append(person < upper)
+        if question.scope is not None:
+            visible = sa.select(ACCESS.c.person).where(ACCESS.c.division.in_(sorted(question.scope)))
+            conditions.append(person.in_(visible))
+        return conditions
 
     def _kept(self, statement: sa.Select[Any], name: str, *, shared: bool) -> sa.FromClause:
         """``statement`` as a table whose rows are each computed once, however many sums read them
@@ -467,11 +486,33 @@ class FactsQuery:
         row = RECORDS.alias("record")
         grouped = (
             sa.select(row.c.person, *self._aggregates(row))
-            .where(*self.effective(row), *self._in_scope(row.c.person))
+            .where(self._read(row), *self.effective(row), *self._in_scope(row.c.person))
             .group_by(row.c.person)
             .subquery("per_person")
         )
         return self._kept(self._facts(grouped, ["person"]), "people", shared=shared)
+
+    def _read(self, row: Row) -> Condition:
+        """The records an aggregate may read: the registration, whatever its date, and records
+        dated by the period end, either in the period or of a kind asked about before it.
+
+        Every aggregate says for itself which records it takes; this only
+        spares the rest (most of the history before the period) from being
+        offered to each of them.
+        """
+        question = self.question
+        history = {
+            *_HISTORY,
+            *(t for test in self.record_tests if test.when is not When.PERIOD for t in test.types),
+        }
+        kind = Unindexed(row.c.type)  # the (person, version) index reads the table in person order
+        return sa.or_(
+            kind == _REGISTERED,
+            sa.and_(
+                row.c.on <= question.end,
+                sa.or_(row.c.on >= question.start, kind.in_(sorted(history))),
+            ),
+        )
 
     def transfers(self) -> sa.FromClause:
         """One row per transfer accepted in the period: ``from_division``, ``to_division`` and the

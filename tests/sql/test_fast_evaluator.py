@@ -48,6 +48,7 @@ from antidrug_core.testing.datasets import COUNTY, DIVISIONS, NEIGHBOUR_TOWNSHIP
 from antidrug_core.testing.datasets import definitions as local_definitions
 from antidrug_sql import tables
 from antidrug_sql.engines import create_store_engine
+from antidrug_sql.evaluator import evaluate_indicators
 
 CST = dt.timezone(dt.timedelta(hours=8))
 CODES = [d["code"] for d in DIVISIONS]
@@ -220,6 +221,24 @@ def test_the_fast_evaluator_gives_the_reference_evaluators_figures(engine: str, 
         with stores.loaded(dataset) as store:
             found = fast(store, request, scope, definitions)
         assert differences(found, reference(dataset, request, scope, definitions)) == []
+
+    same_figures()
+
+
+def test_reading_the_people_in_slices_adds_up_to_the_same_figures(stores: Stores) -> None:
+    """Large SQLite stores are read in slices of people, one thread each; the sizes of the slices
+    must add up to what one read finds, whichever ids the cuts fall between."""
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(dataset_documents(max_people=8), requests(), st.integers(2, 5))
+    def same_figures(document: dict[str, Any], request: EvaluationRequest, slices: int) -> None:
+        dataset = read_dataset(document)
+        definitions = standard_catalogue()
+        with stores.loaded(dataset) as store, store.unit_of_work(actor_for(None)) as uow:
+            request = attrs.evolve(request, policy=request.policy or uow.policy)
+            tree = DivisionTree(uow.divisions())
+            sliced = evaluate_indicators(store.recorder, uow.scope, request, definitions, tree, slices=slices)
+        assert differences(sliced, reference(dataset, request, None, definitions)) == []
 
     same_figures()
 

@@ -1,0 +1,508 @@
+"""The indicator catalogue over a synthetic province: fast evaluator, hand-written SQL, reference evaluator.
+
+``python -m benchmarks indicators [--people 1000000] [--cache .bench] [--period 2025H2]``
+builds (or reuses, from the cache folder) a SQLite store of a synthetic
+province — ``SyntheticSpec.provincial``: a million people, about twelve
+million records, 1,500 townships in 100 counties of 7 cities — through the
+store's bulk path, then runs on that same database, one after the other:
+
+1. the fast evaluator (``antidrug_sql.evaluator``, through
+   ``evaluate_in_store``): the whole catalogue at every division, every level;
+2. hand-written SQL, one query per indicator (``HAND_WRITTEN``), giving the
+   same figures, which are checked against the fast evaluator's;
+3. the reference evaluator streaming the person files, in a process of its
+   own so that its peak memory is its own; its figures are checked too.
+
+It prints the three side by side, the ratio of the fast evaluator to the
+hand-written SQL, and whether the goals are met: the fast evaluator within
+1.5 × the hand-written SQL and under 20 s; the reference evaluator under
+3 minutes with a peak memory under 2 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import resource
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from antidrug_core.bootstrap import open_store
+from antidrug_core.indicators import (
+    EvaluationRequest,
+    IndicatorResult,
+    Period,
+    evaluate_files,
+    evaluate_in_store,
+    indicator_definitions,
+)
+from antidrug_core.model import Actor, Division, DivisionTree, StoreUnavailable
+from antidrug_core.ports import BulkRecorder, StreamAppend
+from antidrug_core.state import PersonFile, access_divisions
+from antidrug_core.synthetic import SyntheticSpec, divisions, person_records, townships
+
+GOAL_FAST_SECONDS = 20.0
+GOAL_FAST_RATIO = 1.5
+GOAL_REFERENCE_SECONDS = 180.0
+GOAL_REFERENCE_BYTES = 2 << 30
+MANAGED = "('community_detox', 'community_rehab', 'maintenance_treatment', 'registered')"
+
+
+# --- the province ------------------------------------------------------------------------------
+
+
+def _appends(spec: SyntheticSpec) -> Iterator[StreamAppend]:
+    for records in person_records(spec):
+        person = records[0].person
+        file = PersonFile.build(person, records)
+        yield StreamAppend(
+            person=person,
+            expected_version=0,
+            records=tuple(records),
+            access=access_divisions(file, spec.policy),
+        )
+
+
+def _read(path: Path) -> sqlite3.Connection:
+    """A read-only connection to the province's database, for plain SQL."""
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
+def _count(path: Path, query: str) -> int:
+    connection = _read(path)
+    try:
+        return int(connection.execute(query).fetchone()[0] or 0)
+    finally:
+        connection.close()
+
+
+def province(spec: SyntheticSpec, cache: Path) -> tuple[Path, float | None]:
+    """The store of ``spec`` in ``cache``, made unless a complete one is there; and how long making took."""
+    cache.mkdir(parents=True, exist_ok=True)
+    path = cache / f"indicators-{spec.people}-seed{spec.seed}.db"
+    url = f"sqlite:///{path}"
+    if path.exists():
+        try:
+            with open_store(url, policy=spec.policy, create=False):
+                if _count(path, "SELECT count(*) FROM antidrug_people") == spec.people:
+                    return path, None
+        except StoreUnavailable as error:
+            print(f"  the cached store cannot be used ({error}); making it again", flush=True)
+        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            leftover.unlink(missing_ok=True)
+    print(f"  making the province: {spec.people:,} people into {path} …", flush=True)
+    started = time.perf_counter()
+    last = started
+
+    def progress(people: int, records: int) -> None:
+        nonlocal last
+        if time.perf_counter() - last >= 30:
+            last = time.perf_counter()
+            print(f"  … {people:,} people, {records:,} records", flush=True)
+
+    with open_store(url, policy=spec.policy) as store:
+        recorder = store.recorder
+        assert isinstance(recorder, BulkRecorder), "the SQL store plugin is not installed"
+        recorder.bulk_append(_appends(spec), divisions=divisions(spec), progress=progress)
+    return path, time.perf_counter() - started
+
+
+# --- the three ways ------------------------------------------------------------------------------
+
+
+def _request(period: Period) -> EvaluationRequest:
+    return EvaluationRequest(period=period)
+
+
+def fast(url: str, period: Period) -> tuple[float, list[IndicatorResult]]:
+    """The fast evaluator through ``evaluate_in_store``, as a host calls it."""
+    with open_store(url, create=False) as store, store.unit_of_work(Actor.local_administrator()) as uow:
+        started = time.perf_counter()
+        results = evaluate_in_store(uow, _request(period))
+        return time.perf_counter() - started, results
+
+
+def reference(url: str, period: Period) -> dict[str, Any]:
+    """The reference evaluator streaming every person file (run in a process of its own)."""
+    with open_store(url, create=False) as store, store.unit_of_work(Actor.local_administrator()) as uow:
+        request = _request(period)
+        policy = uow.policy
+        started = time.perf_counter()
+        results = evaluate_files(
+            uow.files(),
+            indicator_definitions(store.plugins),
+            request,
+            DivisionTree(uow.divisions()),
+            policy=policy,
+        )
+        seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return {"seconds": seconds, "peak_bytes": peak, "results": len(results), "digest": digest(results)}
+
+
+def digest(results: Iterable[IndicatorResult]) -> str:
+    """A digest of every figure (the six counts and the display of each result), in order."""
+    hashed = hashlib.sha256()
+    for r in results:
+        counts = (
+            r.initial_population,
+            r.denominator,
+            r.denominator_exclusion,
+            r.denominator_exception,
+            r.numerator,
+            r.numerator_exclusion,
+        )
+        hashed.update(f"{r.division}|{r.indicator}|{counts}|{r.display}\n".encode())
+    return hashed.hexdigest()
+
+
+# --- hand-written SQL, one query per indicator ------------------------------------------------------
+#
+# What a developer who knows this schema would write for SQLite, for the store's household-first
+# policy: window functions for "the latest record", IN-lists for "has a record", and the voids
+# followed two levels deep (the province has no deeper chains). Each query returns, per
+# responsible division, the initial population, the denominator, the exception and the numerator.
+
+_EFFECTIVE = "id NOT IN (SELECT id FROM voided)"
+_COMMON = f"""
+voided AS MATERIALIZED (
+  SELECT v.voids AS id FROM antidrug_records v
+  WHERE v.voids IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM antidrug_records w WHERE w.voids = v.id
+      AND NOT EXISTS (SELECT 1 FROM antidrug_records x WHERE x.voids = w.id))
+),
+registration AS MATERIALIZED (
+  SELECT person, household FROM (
+    SELECT person, household,
+           row_number() OVER (PARTITION BY person ORDER BY "on", recorded_at, id) AS n
+    FROM antidrug_records WHERE type = 'person_registered' AND {_EFFECTIVE}
+  ) WHERE n = 1
+),
+household_change AS MATERIALIZED (
+  SELECT person, household FROM (
+    SELECT person, household,
+           row_number() OVER (PARTITION BY person ORDER BY "on" DESC, recorded_at DESC, id DESC) AS n
+    FROM antidrug_records WHERE type = 'household_changed' AND "on" <= :end AND {_EFFECTIVE}
+  ) WHERE n = 1
+),
+first_answer AS MATERIALIZED (
+  SELECT * FROM (
+    SELECT person, id, type, "on", recorded_at, request,
+           row_number() OVER (PARTITION BY request ORDER BY "on", recorded_at, id) AS n
+    FROM antidrug_records
+    WHERE type IN ('transfer_accepted', 'transfer_rejected') AND {_EFFECTIVE}
+  ) WHERE n = 1
+),
+accepted AS MATERIALIZED (
+  SELECT a.person, a.id, a."on", a.recorded_at, q.from_division, q.to_division
+  FROM first_answer a JOIN antidrug_records q ON q.id = a.request
+  WHERE a.type = 'transfer_accepted' AND q.type = 'transfer_requested' AND q.{_EFFECTIVE}
+),
+moved AS MATERIALIZED (
+  SELECT person, to_division FROM (
+    SELECT person, to_division,
+           row_number() OVER (PARTITION BY person ORDER BY "on" DESC, recorded_at DESC, id DESC) AS n
+    FROM accepted WHERE "on" <= :end
+  ) WHERE n = 1
+),
+responsible AS MATERIALIZED (
+  SELECT g.person, coalesce(
+    (SELECT m.to_division FROM moved m WHERE m.person = g.person),
+    (SELECT h.household FROM household_change h WHERE h.person = g.person),
+    g.household) AS division
+  FROM registration g
+),
+status AS MATERIALIZED (
+  SELECT person, status FROM (
+    SELECT person, status,
+           row_number() OVER (PARTITION BY person ORDER BY "on" DESC, recorded_at DESC, id DESC) AS n
+    FROM antidrug_records WHERE type = 'status_changed' AND "on" <= :end AND {_EFFECTIVE}
+  ) WHERE n = 1
+),
+managed AS MATERIALIZED (
+  SELECT r.person, r.division, (SELECT s.status FROM status s WHERE s.person = r.person) AS status
+  FROM responsible r
+),
+lost_events AS MATERIALIZED (
+  SELECT person, type, "on", recorded_at, id FROM antidrug_records
+  WHERE type IN ('lost_contact', 'contact_restored') AND "on" <= :end AND {_EFFECTIVE}
+),
+lost_at_end AS (
+  SELECT person FROM (
+    SELECT person, type,
+           row_number() OVER (PARTITION BY person ORDER BY "on" DESC, recorded_at DESC, id DESC) AS n
+    FROM lost_events
+  ) WHERE n = 1 AND type = 'lost_contact'
+),
+lost_before AS (
+  SELECT person FROM (
+    SELECT person, type,
+           row_number() OVER (PARTITION BY person ORDER BY "on" DESC, recorded_at DESC, id DESC) AS n
+    FROM lost_events WHERE "on" < :start
+  ) WHERE n = 1 AND type = 'lost_contact'
+)
+"""
+
+
+def _with(select: str) -> str:
+    return f"WITH {_COMMON} {select}"
+
+
+def _records(condition: str) -> str:
+    """The people with an effective record meeting ``condition``."""
+    return f"(SELECT person FROM antidrug_records WHERE {condition} AND {_EFFECTIVE})"
+
+
+def _in_period(type_: str, extra: str = "") -> str:
+    return _records(f"type = '{type_}' AND \"on\" BETWEEN :start AND :end{extra}")
+
+
+def _by_end(types: str) -> str:
+    return _records(f'type IN ({types}) AND "on" <= :end')
+
+
+def _rate(numerator: str) -> str:
+    return _with(
+        f"SELECT division, count(*), count(*), 0, sum(person IN {numerator}) "
+        f"FROM managed WHERE status IN {MANAGED} GROUP BY division"
+    )
+
+
+def _test_rate(kind: str) -> str:
+    due = _in_period("test_due", f" AND kind = '{kind}'")
+    done = _in_period("test_done", f" AND kind = '{kind}'")
+    unexcused = _records(
+        f"type = 'test_due' AND kind = '{kind}' AND \"on\" BETWEEN :start AND :end AND id NOT IN "
+        f"(SELECT due FROM antidrug_records WHERE type = 'test_excused' AND \"on\" <= :end AND {_EFFECTIVE})"
+    )
+    return _with(
+        "SELECT division, count(*), sum(due), sum(due AND NOT done AND NOT unexcused), sum(due AND done) "
+        f"FROM (SELECT division, person IN {due} AS due, person IN {done} AS done, "
+        f"person IN {unexcused} AS unexcused FROM managed WHERE status IN {MANAGED}) GROUP BY division"
+    )
+
+
+def _counted(condition: str) -> str:
+    return _with(
+        f"SELECT division, count(*), count(*), 0, count(*) FROM managed WHERE {condition} GROUP BY division"
+    )
+
+
+def _items(condition: str) -> str:
+    """Records meeting ``condition``, dated in the period, counted at their person's division
+    (one lookup per person: ``condition`` names a test's kind, so the person's tests index serves)."""
+    return _with(
+        "SELECT division, sum(items), sum(items), 0, sum(items) FROM ("
+        "SELECT r.division, (SELECT count(*) FROM antidrug_records x WHERE x.person = r.person "
+        f'AND {condition} AND x."on" BETWEEN :start AND :end AND x.{_EFFECTIVE}) AS items '
+        "FROM responsible r) WHERE items > 0 GROUP BY division"
+    )
+
+
+_DUE = f"""antidrug_records d WHERE d.person = m.person AND +d.type = 'test_due'
+  AND d."on" BETWEEN :start AND :end AND d.{_EFFECTIVE}"""
+_ADHERENCE = _with(
+    f"""
+SELECT division, sum(due), sum(due), 0, sum(on_time) FROM (
+  SELECT m.division, (SELECT count(*) FROM {_DUE}) AS due, (SELECT count(*) FROM {_DUE} AND
+    CASE WHEN (SELECT min(t."on") FROM antidrug_records t
+               WHERE t.person = d.person AND +t.type = 'test_done' AND t.due = d.id
+                 AND t.{_EFFECTIVE}) IS NOT NULL
+         THEN (SELECT min(t."on") FROM antidrug_records t
+               WHERE t.person = d.person AND +t.type = 'test_done' AND t.due = d.id AND t.{_EFFECTIVE})
+              BETWEEN date(d."on", '-' || :window || ' days')
+                  AND min(date(d."on", '+' || :window || ' days'), :end)
+         ELSE EXISTS (SELECT 1 FROM antidrug_records t
+               WHERE t.person = d.person AND +t.type = 'test_done' AND t.due IS NULL AND t.kind = d.kind
+                 AND t."on" BETWEEN date(d."on", '-' || :window || ' days')
+                                AND min(date(d."on", '+' || :window || ' days'), :end)
+                 AND t.{_EFFECTIVE})
+    END) AS on_time
+  FROM managed m WHERE m.status IN {MANAGED}
+) WHERE due > 0 GROUP BY division
+"""
+)
+
+_LOST_FOUND = _with(
+    "SELECT division, count(*), count(*), 0, sum(person NOT IN (SELECT person FROM lost_at_end)) "
+    "FROM responsible WHERE person IN (SELECT person FROM lost_before) "
+    "OR person IN (SELECT person FROM lost_events WHERE type = 'lost_contact' AND \"on\" >= :start) "
+    "GROUP BY division"
+)
+
+
+def _transfers(side: str) -> str:
+    return _with(
+        f"SELECT a.{side}, count(*), count(*), 0, count(*) FROM accepted a "
+        'WHERE a."on" BETWEEN :start AND :end AND a.person IN (SELECT person FROM registration) '
+        f"GROUP BY a.{side}"
+    )
+
+
+_INSTALLED, _NOTIFIED, _FOUND = "'app_installed'", "'licence_notified'", "'licence_found'"
+
+HAND_WRITTEN: dict[str, str] = {
+    "face_check_rate": _rate(_in_period("face_check")),
+    "risk_assessment_rate": _rate(_in_period("risk_assessed")),
+    "tiered_control_rate": _rate(_by_end("'risk_assessed', 'control_level_set'")),
+    "care_rate": _rate(_in_period("care_provided")),
+    "urine_test_rate": _test_rate("urine"),
+    "hair_test_rate": _test_rate("hair"),
+    "test_adherence": _ADHERENCE,
+    "app_install_rate": _rate(_by_end("'app_installed'")),
+    "app_login_rate": _with(
+        "SELECT division, count(*), sum(installed), 0, "
+        f"sum(installed AND person IN {_in_period('app_login')}) "
+        f"FROM (SELECT division, person, person IN {_by_end(_INSTALLED)} AS installed "
+        f"FROM managed WHERE status IN {MANAGED}) GROUP BY division"
+    ),
+    "lost_contact_found_rate": _LOST_FOUND,
+    "licence_notified_rate": _with(
+        "SELECT division, count(*), sum(found), 0, "
+        f"sum(found AND person IN {_by_end(_NOTIFIED)}) "
+        f"FROM (SELECT division, person, person IN {_by_end(_FOUND)} AS found "
+        f"FROM managed WHERE status IN {MANAGED}) GROUP BY division"
+    ),
+    "managed": _counted(f"status IN {MANAGED}"),
+    "managed_registered": _counted("status = 'registered'"),
+    "managed_community_detox": _counted("status = 'community_detox'"),
+    "managed_community_rehab": _counted("status = 'community_rehab'"),
+    "managed_maintenance_treatment": _counted("status = 'maintenance_treatment'"),
+    "abstinent_3y": _counted("status = 'abstinent_3y'"),
+    "newly_registered": _with(
+        "SELECT division, count(*), count(*), 0, count(*) FROM responsible "
+        f"WHERE person IN {_in_period('person_registered')} GROUP BY division"
+    ),
+    "transfers_in": _transfers("to_division"),
+    "transfers_out": _transfers("from_division"),
+    "lost_contact_at_end": _with(
+        "SELECT division, count(*), count(*), 0, count(*) FROM responsible "
+        "WHERE person IN (SELECT person FROM lost_at_end) GROUP BY division"
+    ),
+    "urine_tests_due": _items("x.type = 'test_due' AND x.kind = 'urine'"),
+    "urine_tests_done": _items("x.type = 'test_done' AND x.kind = 'urine'"),
+    "hair_tests_due": _items("x.type = 'test_due' AND x.kind = 'hair'"),
+    "hair_tests_done": _items("x.type = 'test_done' AND x.kind = 'hair'"),
+    "positive_tests": _items("+x.type = 'test_done' AND x.kind IS NOT NULL AND x.result = 'positive'"),
+}
+"""One query per indicator of the catalogue: rows of (division, IP, D, DE, N)."""
+
+
+def hand_written(
+    path: Path, period: Period, window: int
+) -> tuple[float, dict[str, dict[str, tuple[int, ...]]]]:
+    """Every indicator by its own query; each division's figures with those below it added."""
+    found: dict[str, dict[str, tuple[int, ...]]] = {}
+    parameters = {"start": period.start.isoformat(), "end": period.end.isoformat(), "window": window}
+    connection = _read(path)
+    started = time.perf_counter()
+    try:
+        tree = DivisionTree(
+            Division(code=code, name=name, parent=parent)
+            for code, name, parent in connection.execute("SELECT code, name, parent FROM antidrug_divisions")
+        )
+        for indicator, query in HAND_WRITTEN.items():
+            totals: dict[str, list[int]] = {}
+            for division, *sizes in connection.execute(query, parameters):
+                for above in tree.lineage(division):
+                    total = totals.setdefault(above, [0, 0, 0, 0])
+                    for position, size in enumerate(sizes):
+                        total[position] += int(size or 0)
+            found[indicator] = {code: tuple(sizes) for code, sizes in totals.items()}
+    finally:
+        connection.close()
+    return time.perf_counter() - started, found
+
+
+def disagreements(results: list[IndicatorResult], hand: dict[str, dict[str, tuple[int, ...]]]) -> list[str]:
+    """Where the hand-written figures (IP, D, DE, N) differ from the fast evaluator's."""
+    found: list[str] = []
+    for r in results:
+        expected = (r.initial_population, r.denominator, r.denominator_exception, r.numerator)
+        got = hand[r.indicator].get(r.division, (0, 0, 0, 0))
+        if got != expected:
+            found.append(f"{r.indicator} at {r.division}: hand-written {got}, fast {expected}")
+    return found
+
+
+# --- the run -------------------------------------------------------------------------------------------
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks indicators")
+    parser.add_argument(
+        "--people", type=int, default=1_000_000, help="people in the province (default 1000000)"
+    )
+    parser.add_argument(
+        "--cache", default=".bench", help="folder of the province's store, reused (default .bench)"
+    )
+    parser.add_argument("--period", default="2025H2", help="the period evaluated (default 2025H2)")
+    parser.add_argument(
+        "--reference-of", help=argparse.SUPPRESS
+    )  # the child process: run the reference evaluator
+    args, _ = parser.parse_known_args(argv)
+    period = Period.parse(args.period)
+    if args.reference_of:
+        print(json.dumps(reference(args.reference_of, period)))
+        return 0
+
+    spec = SyntheticSpec.provincial(people=args.people)
+    path, made = province(spec, Path(args.cache))
+    url = f"sqlite:///{path}"
+    people = _count(path, "SELECT count(*) FROM antidrug_people")
+    records = _count(path, "SELECT max(sequence) FROM antidrug_records")
+    print(
+        f"indicators: {people:,} people, {records:,} records, {len(divisions(spec)):,} divisions "
+        f"({len(townships(spec)):,} townships), period {period}"
+        + (f"; the store was made in {made:.0f} s" if made is not None else "; the store was in the cache")
+    )
+
+    fast_seconds, results = fast(url, period)
+    hand_seconds, hand = hand_written(path, period, spec.policy.test_window_days)
+    child = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_indicators", "--reference-of", url, "--period", args.period],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    reference_run = json.loads(child.stdout.strip().splitlines()[-1])
+
+    differing = disagreements(results, hand)
+    same_as_reference = reference_run["digest"] == digest(results)
+    ratio = fast_seconds / hand_seconds
+    fast_goal = _met(ratio <= GOAL_FAST_RATIO)
+    print(f"  fast evaluator      {fast_seconds:8.1f} s  the whole catalogue, {len(results):,} results")
+    print(f"  hand-written SQL    {hand_seconds:8.1f} s  {len(HAND_WRITTEN)} queries, one per indicator")
+    print(
+        f"  reference evaluator {reference_run['seconds']:8.1f} s  streaming the person files, "
+        f"peak memory {reference_run['peak_bytes'] / 2**20:,.0f} MiB (a process of its own)"
+    )
+    print(f"  fast / hand-written {ratio:8.2f}    (goal at most {GOAL_FAST_RATIO}: {fast_goal})")
+    print(f"  fast evaluator under {GOAL_FAST_SECONDS:.0f} s: {_met(fast_seconds < GOAL_FAST_SECONDS)}")
+    print(
+        f"  reference evaluator under {GOAL_REFERENCE_SECONDS / 60:.0f} min: "
+        f"{_met(reference_run['seconds'] < GOAL_REFERENCE_SECONDS)}; "
+        f"peak memory under {GOAL_REFERENCE_BYTES / 2**30:.0f} GiB: "
+        f"{_met(reference_run['peak_bytes'] < GOAL_REFERENCE_BYTES)}"
+    )
+    hand_note = "agree" if not differing else f"DISAGREE on {len(differing)} results, e.g. {differing[0]}"
+    reference_note = "agrees" if same_as_reference else "DISAGREES"
+    print(
+        f"  figures: the hand-written queries {hand_note} with the fast evaluator; "
+        f"the reference evaluator {reference_note} on all {reference_run['results']:,} results"
+    )
+    return 0 if not differing and same_as_reference else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
