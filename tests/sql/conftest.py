@@ -1,9 +1,9 @@
 """Fresh databases on every engine for the SQL store's tests.
 
-SQLite always runs. PostgreSQL and MariaDB/MySQL run when
-``ANTIDRUG_TEST_POSTGRESQL_URL`` and ``ANTIDRUG_TEST_MYSQL_URL`` name a
-server; without them those tests skip, unless ``ANTIDRUG_TEST_REQUIRE_SERVERS=1``
-(set by ``.ci/run``), when a missing or silent server fails them instead.
+Every test runs on SQLite, PostgreSQL and MariaDB/MySQL. The servers are
+the machine's own (``SERVERS``) unless ``ANTIDRUG_TEST_POSTGRESQL_URL`` or
+``ANTIDRUG_TEST_MYSQL_URL`` names another; a server that does not answer
+fails its tests, naming it: a store test that skipped would pass unseen.
 
 Every store gets a database of its own: a new file for SQLite, a new schema
 on PostgreSQL, a new database on MariaDB; each is dropped after its test.
@@ -27,7 +27,11 @@ from antidrug_core.store import Store
 from antidrug_core.testing import FixedClock, SequentialIds, at
 
 ENGINES = ("sqlite", "postgresql", "mysql")
-SERVER_VARIABLES = {"postgresql": "ANTIDRUG_TEST_POSTGRESQL_URL", "mysql": "ANTIDRUG_TEST_MYSQL_URL"}
+SERVERS = {
+    "postgresql": ("ANTIDRUG_TEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
+    "mysql": ("ANTIDRUG_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
+}
+"""Engine → the variable that names its server, and the local server used when it is unset."""
 IDENTITY_KEY = bytes(range(32))
 IDENTITY_KEY_HEX = IDENTITY_KEY.hex()
 
@@ -43,25 +47,12 @@ class HostKey:
         return self.key
 
 
-def servers_required() -> bool:
-    return os.environ.get("ANTIDRUG_TEST_REQUIRE_SERVERS") == "1"
-
-
-def _absent(message: str) -> None:
-    if servers_required():
-        pytest.fail(f"{message} (ANTIDRUG_TEST_REQUIRE_SERVERS=1: the SQL store tests need it)")
-    pytest.skip(message)
-
-
 _admins: dict[str, sa.Engine] = {}
 
 
 def _admin(engine: str) -> tuple[sa.Engine, str]:
-    variable = SERVER_VARIABLES[engine]
-    url = os.environ.get(variable)
-    if not url:
-        _absent(f"{variable} is not set")
-    assert url is not None
+    variable, local = SERVERS[engine]
+    url = os.environ.get(variable) or local
     if engine not in _admins:
         _admins[engine] = sa.create_engine(
             url,
@@ -73,7 +64,10 @@ def _admin(engine: str) -> tuple[sa.Engine, str]:
         with _admins[engine].connect() as connection:
             connection.exec_driver_sql("SELECT 1")
     except Exception as error:
-        _absent(f"{engine} at {variable} does not answer: {str(error).splitlines()[0]}")
+        pytest.fail(
+            f"{engine} at {make_url(url).render_as_string(hide_password=True)} does not answer "
+            f"(set {variable} to a server the SQL store tests can use): {str(error).splitlines()[0]}"
+        )
     return _admins[engine], url
 
 
