@@ -44,7 +44,7 @@ from antidrug_core.indicators import (
 )
 from antidrug_core.model import Actor, Division, DivisionTree, StoreUnavailable
 from antidrug_core.ports import BulkRecorder, StreamAppend
-from antidrug_core.state import PersonFile, access_divisions
+from antidrug_core.store import new_stream
 from antidrug_core.synthetic import SyntheticSpec, divisions, person_records, townships
 
 GOAL_FAST_SECONDS = 20.0
@@ -59,14 +59,7 @@ MANAGED = "('community_detox', 'community_rehab', 'maintenance_treatment', 'regi
 
 def _appends(spec: SyntheticSpec) -> Iterator[StreamAppend]:
     for records in person_records(spec):
-        person = records[0].person
-        file = PersonFile.build(person, records)
-        yield StreamAppend(
-            person=person,
-            expected_version=0,
-            records=tuple(records),
-            access=access_divisions(file, spec.policy),
-        )
+        yield new_stream(records[0].person, records, spec.policy)
 
 
 def _read(path: Path) -> sqlite3.Connection:
@@ -150,15 +143,7 @@ def digest(results: Iterable[IndicatorResult]) -> str:
     """A digest of every figure (the six counts and the display of each result), in order."""
     hashed = hashlib.sha256()
     for r in results:
-        counts = (
-            r.initial_population,
-            r.denominator,
-            r.denominator_exclusion,
-            r.denominator_exception,
-            r.numerator,
-            r.numerator_exclusion,
-        )
-        hashed.update(f"{r.division}|{r.indicator}|{counts}|{r.display}\n".encode())
+        hashed.update(f"{r.division}|{r.indicator}|{r.counts}|{r.display}\n".encode())
     return hashed.hexdigest()
 
 

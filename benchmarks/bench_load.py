@@ -36,7 +36,7 @@ from pathlib import Path
 
 from antidrug_core.bootstrap import open_store
 from antidrug_core.ports import BulkRecorder, StreamAppend
-from antidrug_core.state import PersonFile, access_divisions
+from antidrug_core.store import new_stream
 from antidrug_core.synthetic import SyntheticSpec, divisions, person_records
 
 GOAL_RECORDS_PER_SECOND = 100_000
@@ -61,13 +61,7 @@ class TimedPeople:
                 self.seconds += time.perf_counter() - started
                 self.processor += time.process_time() - cpu
                 return
-            person = records[0].person
-            append = StreamAppend(
-                person=person,
-                expected_version=0,
-                records=tuple(records),
-                access=access_divisions(PersonFile.build(person, records), policy),
-            )
+            append = new_stream(records[0].person, records, policy)
             self.seconds += time.perf_counter() - started
             self.processor += time.process_time() - cpu
             yield append

@@ -26,7 +26,7 @@ what the reference evaluator's ``not`` means.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -53,6 +53,7 @@ from antidrug_core.indicators import (
     When,
     Where,
 )
+from antidrug_core.indicators.criteria import walk
 from antidrug_core.model import RECORD_TYPES, TestKind, division_code
 from antidrug_sql.facts import DUE_COUNTS, FactsQuery, RecordTest, due_column
 from antidrug_sql.tables import content_columns
@@ -126,7 +127,7 @@ def translate(definitions: Sequence[IndicatorDefinition], *, mysql: bool = False
             case _:
                 raise Untranslatable(f"item source {source!r}")
         for _label, criterion in definition.criteria():
-            for inner in _walk(criterion):
+            for inner in walk(criterion):
                 match inner:
                     case HasRecord(types=types, when=when, where=where):
                         tests[_record_test(types, when, where, mysql=mysql)] = None
@@ -146,15 +147,6 @@ def translate(definitions: Sequence[IndicatorDefinition], *, mysql: bool = False
                         raise Untranslatable(f"criterion {inner!r}")
     kinds = tuple(k for k in TestKind if k in due_kinds)
     return Plan(tuple(tests), kinds, fulfilment, transfers, mysql)
-
-
-def _walk(criterion: Criterion) -> Iterator[Criterion]:
-    yield criterion
-    if isinstance(criterion, AllOf | AnyOf):
-        for inner in criterion.criteria:
-            yield from _walk(inner)
-    elif isinstance(criterion, Not):
-        yield from _walk(criterion.criterion)
 
 
 def _record_test(types: tuple[str, ...], when: When, where: Where, *, mysql: bool) -> RecordTest:
@@ -233,7 +225,7 @@ def _about_items(population: frozenset[Literal]) -> bool:
     return any(
         isinstance(inner, FulfilledInWindow | DueExcused)
         for criterion, _ in population
-        for inner in _walk(criterion)
+        for inner in walk(criterion)
     )
 
 

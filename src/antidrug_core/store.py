@@ -14,18 +14,19 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
 
 import pluggy
 
 from antidrug_core.clock import Clock
-from antidrug_core.model import Actor, InvalidInput
-from antidrug_core.ports import Recorder
+from antidrug_core.model import Actor, InvalidInput, PersonId, Record
+from antidrug_core.ports import Recorder, StreamAppend
 from antidrug_core.rules import Policy, Rules
 from antidrug_core.services.unit_of_work import UnitOfWork
+from antidrug_core.state import PersonFile, access_divisions
 
-__all__ = ["Store", "describe_policy", "policy_conflict"]
+__all__ = ["Store", "describe_policy", "new_stream", "policy_conflict"]
 
 
 def describe_policy(policy: Policy) -> str:
@@ -33,6 +34,17 @@ def describe_policy(policy: Policy) -> str:
     return (
         f"{policy.responsible.value}, test window {policy.test_window_days} days, "
         f"missed after {policy.missed_after_days} days, {policy.time_zone}"
+    )
+
+
+def new_stream(person: PersonId, records: Sequence[Record], policy: Policy) -> StreamAppend:
+    """``records`` as the whole history of a person new to the store, with the access set they
+    give under ``policy``: what every bulk load (a dataset, the demo, the benchmarks) appends."""
+    return StreamAppend(
+        person=person,
+        expected_version=0,
+        records=tuple(records),
+        access=access_divisions(PersonFile.build(person, records), policy),
     )
 
 

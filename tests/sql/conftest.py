@@ -25,6 +25,8 @@ from antidrug_core.bootstrap import open_store
 from antidrug_core.plugins import hookimpl, make_plugin_manager
 from antidrug_core.store import Store
 from antidrug_core.testing import FixedClock, SequentialIds, at
+from antidrug_sql.schema import VERSION_TABLE
+from antidrug_sql.tables import METADATA
 
 ENGINES = ("sqlite", "postgresql", "mysql")
 SERVERS = {
@@ -165,3 +167,31 @@ def open_sql(clock: FixedClock) -> Iterator[Callable[..., Store]]:
 @pytest.fixture
 def host_key() -> Callable[[bytes], HostKey]:
     return HostKey
+
+
+Snapshot = Callable[[Store], dict[str, list[Any]]]
+
+
+def _snapshot(store: Store) -> dict[str, list[Any]]:
+    """Every row of every table of the store, its schema revision and its indexes: equal before
+    and after a failed write exactly when the failure left nothing behind."""
+    engine: sa.Engine = store.recorder.engine  # type: ignore[attr-defined]
+    found: dict[str, list[Any]] = {}
+    with engine.connect() as connection:
+        for table in METADATA.sorted_tables:
+            order = list(table.primary_key.columns)
+            found[table.name] = [tuple(row) for row in connection.execute(sa.select(table).order_by(*order))]
+        found[VERSION_TABLE] = list(connection.execute(sa.text(f"SELECT * FROM {VERSION_TABLE}")))
+        inspector = sa.inspect(connection)
+        found["indexes"] = sorted(  # a load into an empty store drops and builds them again
+            (table, index["name"], tuple(index["column_names"]), bool(index["unique"]))
+            for table in METADATA.tables
+            for index in inspector.get_indexes(table)
+        )
+    return found
+
+
+@pytest.fixture
+def snapshot() -> Snapshot:
+    """A store's every row and index, to compare before and after a write."""
+    return _snapshot

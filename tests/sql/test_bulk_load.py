@@ -20,17 +20,14 @@ from typing import Any
 
 import attrs
 import pytest
-import sqlalchemy as sa
 
 from antidrug_core.audit import verify_chain
 from antidrug_core.model import Actor, ConcurrencyConflict, InvalidInput, StoreUnavailable
 from antidrug_core.ports import AuditableRecorder, BulkRecorder, StreamAppend
-from antidrug_core.state import PersonFile, access_divisions
-from antidrug_core.store import Store
+from antidrug_core.store import Store, new_stream
 from antidrug_core.synthetic import SyntheticSpec, divisions, person_records
 from antidrug_sql import recorder as recorder_module
 from antidrug_sql import writer as writer_module
-from antidrug_sql.tables import METADATA
 from antidrug_sql.writer import WriterProcess
 
 SPEC = SyntheticSpec.demo(seed=5, people=60, townships=3)
@@ -40,32 +37,13 @@ BATCH = 100
 
 def appends(spec: SyntheticSpec = SPEC) -> Iterator[StreamAppend]:
     for records in person_records(spec):
-        person = records[0].person
-        access = access_divisions(PersonFile.build(person, records), spec.policy)
-        yield StreamAppend(person, 0, tuple(records), access)
+        yield new_stream(records[0].person, records, spec.policy)
 
 
 def bulk(store: Store) -> BulkRecorder:
     recorder = store.recorder
     assert isinstance(recorder, BulkRecorder)
     return recorder
-
-
-def snapshot(store: Store) -> dict[str, list[Any]]:
-    """Every row of every table, and the indexes the database has."""
-    engine: sa.Engine = store.recorder.engine  # type: ignore[attr-defined]
-    found: dict[str, list[Any]] = {}
-    with engine.connect() as connection:
-        for table in METADATA.sorted_tables:
-            order = list(table.primary_key.columns)
-            found[table.name] = [tuple(row) for row in connection.execute(sa.select(table).order_by(*order))]
-        inspector = sa.inspect(connection)
-        found["indexes"] = sorted(
-            (table, index["name"], tuple(index["column_names"]), bool(index["unique"]))
-            for table in METADATA.tables
-            for index in inspector.get_indexes(table)
-        )
-    return found
 
 
 @pytest.fixture
@@ -110,7 +88,7 @@ def with_reused_id(source: Iterator[StreamAppend], reused_at: int) -> Iterator[S
 
 @pytest.mark.usefixtures("small_batches", "one_process")
 def test_an_id_used_twice_batches_apart_is_refused_by_name_on_every_engine(
-    databases: Any, open_sql: Callable[..., Store]
+    databases: Any, open_sql: Callable[..., Store], snapshot: Callable[[Store], dict[str, list[Any]]]
 ) -> None:
     store = open_sql(databases.new())
     before = snapshot(store)
@@ -125,7 +103,10 @@ def test_an_id_used_twice_batches_apart_is_refused_by_name_on_every_engine(
 
 @pytest.mark.usefixtures("small_batches")
 def test_the_writer_process_refuses_an_id_used_twice_by_name(
-    tmp_path: Path, open_sql: Callable[..., Store], writers: list[WriterProcess]
+    tmp_path: Path,
+    open_sql: Callable[..., Store],
+    writers: list[WriterProcess],
+    snapshot: Callable[[Store], dict[str, list[Any]]],
 ) -> None:
     store = open_sql(f"sqlite:///{tmp_path / 'twice.db'}")
     before = snapshot(store)
@@ -143,7 +124,7 @@ def test_the_writer_process_refuses_an_id_used_twice_by_name(
 
 @pytest.mark.usefixtures("small_batches")
 def test_an_id_already_in_the_store_is_refused_by_name_on_every_engine(
-    databases: Any, open_sql: Callable[..., Store]
+    databases: Any, open_sql: Callable[..., Store], snapshot: Callable[[Store], dict[str, list[Any]]]
 ) -> None:
     store = open_sql(databases.new())
     everyone = list(appends())
@@ -165,6 +146,7 @@ def test_a_load_with_a_writer_process_writes_what_a_load_in_one_process_writes(
     open_sql: Callable[..., Store],
     writers: list[WriterProcess],
     monkeypatch: pytest.MonkeyPatch,
+    snapshot: Callable[[Store], dict[str, list[Any]]],
 ) -> None:
     reported: list[tuple[int, int]] = []
     with_writer = open_sql(f"sqlite:///{tmp_path / 'writer.db'}")
@@ -193,7 +175,7 @@ def test_a_load_with_a_writer_process_writes_what_a_load_in_one_process_writes(
 
 @pytest.mark.usefixtures("small_batches", "one_process")
 def test_a_load_into_an_empty_store_in_one_process_keeps_every_index_on_every_engine(
-    databases: Any, open_sql: Callable[..., Store]
+    databases: Any, open_sql: Callable[..., Store], snapshot: Callable[[Store], dict[str, list[Any]]]
 ) -> None:
     loaded = open_sql(databases.new())
     bulk(loaded).bulk_append(appends(), divisions=divisions(SPEC))
@@ -213,6 +195,7 @@ def test_a_killed_writer_process_leaves_the_store_as_it_was(
     open_sql: Callable[..., Store],
     writers: list[WriterProcess],
     monkeypatch: pytest.MonkeyPatch,
+    snapshot: Callable[[Store], dict[str, list[Any]]],
 ) -> None:
     store = open_sql(f"sqlite:///{tmp_path / 'killed.db'}")
     before = snapshot(store)
@@ -238,7 +221,10 @@ def test_a_killed_writer_process_leaves_the_store_as_it_was(
 
 @pytest.mark.usefixtures("small_batches")
 def test_appends_that_fail_midway_leave_the_store_as_it_was_and_stop_the_writer(
-    tmp_path: Path, open_sql: Callable[..., Store], writers: list[WriterProcess]
+    tmp_path: Path,
+    open_sql: Callable[..., Store],
+    writers: list[WriterProcess],
+    snapshot: Callable[[Store], dict[str, list[Any]]],
 ) -> None:
     store = open_sql(f"sqlite:///{tmp_path / 'stopped.db'}")
     before = snapshot(store)
@@ -257,7 +243,10 @@ def test_appends_that_fail_midway_leave_the_store_as_it_was_and_stop_the_writer(
 
 @pytest.mark.usefixtures("small_batches")
 def test_a_person_given_twice_batches_apart_is_refused(
-    tmp_path: Path, open_sql: Callable[..., Store], writers: list[WriterProcess]
+    tmp_path: Path,
+    open_sql: Callable[..., Store],
+    writers: list[WriterProcess],
+    snapshot: Callable[[Store], dict[str, list[Any]]],
 ) -> None:
     store = open_sql(f"sqlite:///{tmp_path / 'person twice.db'}")
     before = snapshot(store)
@@ -290,8 +279,7 @@ _LOADER = textwrap.dedent(
     """
     import sys
     from antidrug_core.bootstrap import open_store
-    from antidrug_core.ports import StreamAppend
-    from antidrug_core.state import PersonFile, access_divisions
+    from antidrug_core.store import new_stream
     from antidrug_core.synthetic import SyntheticSpec, person_records
     from antidrug_sql import recorder
 
@@ -303,9 +291,7 @@ _LOADER = textwrap.dedent(
             if index == 200:
                 print("halfway", flush=True)
                 sys.stdin.readline()  # wait here to be killed
-            person = records[0].person
-            access = access_divisions(PersonFile.build(person, records), spec.policy)
-            yield StreamAppend(person, 0, tuple(records), access)
+            yield new_stream(records[0].person, records, spec.policy)
 
     with open_store(sys.argv[1]) as store:
         store.recorder.bulk_append(appends())

@@ -17,8 +17,6 @@ from antidrug_core.model import Actor, Division, FaceCheckMethod, PersonId, Role
 from antidrug_core.services import record_face_check, register_person
 from antidrug_core.store import Store
 from antidrug_sql.engines import WRITE
-from antidrug_sql.schema import VERSION_TABLE
-from antidrug_sql.tables import METADATA
 
 TOWNSHIP = "522631101"
 OFFICER = Actor(id="officer-1", role=Role.OFFICER, divisions={TOWNSHIP})
@@ -61,24 +59,6 @@ class Faults:
     def _commit(self, connection: sa.Connection) -> None:
         if connection.get_execution_options().get(WRITE):
             self._step("COMMIT")
-
-
-def snapshot(store: Store) -> dict[str, list[Any]]:
-    """Every row of every table of the store, and its indexes."""
-    engine: sa.Engine = store.recorder.engine  # type: ignore[attr-defined]
-    found: dict[str, list[Any]] = {}
-    with engine.connect() as connection:
-        for table in METADATA.sorted_tables:
-            order = list(table.primary_key.columns)
-            found[table.name] = [tuple(row) for row in connection.execute(sa.select(table).order_by(*order))]
-        found[VERSION_TABLE] = list(connection.execute(sa.text(f"SELECT * FROM {VERSION_TABLE}")))
-        inspector = sa.inspect(connection)
-        found["indexes"] = sorted(  # a load into an empty store drops and builds them again
-            (table, index["name"], tuple(index["column_names"]))
-            for table in METADATA.tables
-            for index in inspector.get_indexes(table)
-        )
-    return found
 
 
 def prepare(store: Store) -> None:
@@ -147,6 +127,7 @@ def test_a_fault_at_any_step_of_a_commit_leaves_the_store_as_it_was(
     work: Callable[[Store], None],
     databases: Any,
     open_sql: Callable[..., Store],
+    snapshot: Callable[[Store], dict[str, list[Any]]],
 ) -> None:
     # Count the steps of the work on a store of its own.
     rehearsal = open_sql(databases.new())

@@ -27,8 +27,8 @@ from antidrug_core.indicators.results import EvaluationRequest, IndicatorResult
 from antidrug_core.model import DivisionTree, InvalidInput, Permission, Record, RecordId, level_of
 from antidrug_core.ports import BulkRecorder, StreamAppend
 from antidrug_core.reports import make_report, percent_text, report_renderers
-from antidrug_core.state import PersonFile, access_divisions
-from antidrug_core.store import Store
+from antidrug_core.state import PersonFile
+from antidrug_core.store import Store, new_stream
 from antidrug_core.synthetic import SyntheticSpec, divisions, person_records
 from antidrug_core.validation import reference_problems
 
@@ -89,13 +89,7 @@ def _appends(spec: SyntheticSpec, store: Store) -> Iterator[StreamAppend]:
             if problems:
                 raise InvalidInput(problems)
             history[record.id] = record
-        file = PersonFile.build(person[0].person, person)
-        yield StreamAppend(
-            person=person[0].person,
-            expected_version=0,
-            records=tuple(person),
-            access=access_divisions(file, store.policy),
-        )
+        yield new_stream(person[0].person, person, store.policy)
 
 
 def load_synthetic(

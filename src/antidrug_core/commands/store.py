@@ -39,7 +39,13 @@ from antidrug_core.commands.common import (
 )
 from antidrug_core.converter import structure
 from antidrug_core.interchange import Dataset, write_dataset
-from antidrug_core.model import ConcurrencyConflict, InvalidInput, Permission, Problem, StoreUnavailable
+from antidrug_core.model import (
+    ConcurrencyConflict,
+    InvalidInput,
+    Permission,
+    Problem,
+    StoreUnavailable,
+)
 from antidrug_core.plugins import make_plugin_manager
 from antidrug_core.ports import (
     AuditableRecorder,
@@ -50,8 +56,7 @@ from antidrug_core.ports import (
     VersionedRecorder,
 )
 from antidrug_core.rules import Policy, Responsibility
-from antidrug_core.state import PersonFile, access_divisions
-from antidrug_core.store import Store, describe_policy
+from antidrug_core.store import Store, describe_policy, new_stream
 
 __all__ = [
     "CHAIN_BROKEN",
@@ -226,13 +231,7 @@ def dataset_appends(dataset: Dataset) -> Iterator[StreamAppend]:
     records were made under.
     """
     for person, records in sorted(dataset.by_person().items()):
-        file = PersonFile.build(person, records)
-        yield StreamAppend(
-            person=person,
-            expected_version=0,
-            records=tuple(records),
-            access=access_divisions(file, dataset.policy),
-        )
+        yield new_stream(person, records, dataset.policy)
 
 
 def load_dataset(

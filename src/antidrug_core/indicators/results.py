@@ -62,6 +62,19 @@ class IndicatorResult:
     """Why there is no value."""
 
     @property
+    def counts(self) -> tuple[int, int, int, int, int, int]:
+        """``(IP, D, DX, DE, N, NX)``, in the order of ``definitions.POPULATIONS``: what a
+        writer or a digest of every figure takes whole, so that none is left out."""
+        return (
+            self.initial_population,
+            self.denominator,
+            self.denominator_exclusion,
+            self.denominator_exception,
+            self.numerator,
+            self.numerator_exclusion,
+        )
+
+    @property
     def net_denominator(self) -> int:
         """``D − DX − DE``."""
         return self.denominator - self.denominator_exclusion - self.denominator_exception

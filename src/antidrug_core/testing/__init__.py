@@ -6,12 +6,18 @@ imports this package.
 
 from __future__ import annotations
 
-from antidrug_core.testing.contract import PersistentStoreContract, StoreContract, open_memory_store
+from antidrug_core.testing.contract import (
+    BulkLoadContract,
+    PersistentStoreContract,
+    StoreContract,
+    open_memory_store,
+)
 from antidrug_core.testing.fakes import FixedClock, RecordingNotifier, SequentialIds, at
 from antidrug_core.testing.history import History
 from antidrug_core.testing.sample import every_record_type
 
 __all__ = [
+    "BulkLoadContract",
     "FixedClock",
     "History",
     "PersistentStoreContract",
