@@ -7,6 +7,7 @@ imports this package.
 from __future__ import annotations
 
 from antidrug_core.testing.contract import (
+    AuditChainContract,
     BulkLoadContract,
     PersistentStoreContract,
     StoreContract,
@@ -17,6 +18,7 @@ from antidrug_core.testing.history import History
 from antidrug_core.testing.sample import every_record_type
 
 __all__ = [
+    "AuditChainContract",
     "BulkLoadContract",
     "FixedClock",
     "History",
