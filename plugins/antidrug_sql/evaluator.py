@@ -59,6 +59,7 @@ PEOPLE_PER_SLICE = 250_000
 """On SQLite, a store of more people than this is read in slices of people, one per processor."""
 
 MOST_SLICES = 4
+"""More threads than this stop paying: the slices then contend for the same pages."""
 
 
 def evaluate_indicators(
@@ -221,6 +222,7 @@ def _slice_bounds(recorder: SqlRecorder, slices: int | None) -> list[tuple[str |
 
 
 def _processors() -> int:
+    """The processors this process may run on (a container's share, not the machine's)."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux

@@ -486,13 +486,13 @@ class FactsQuery:
         row = RECORDS.alias("record")
         grouped = (
             sa.select(row.c.person, *self._aggregates(row))
-            .where(self._read(row), *self.effective(row), *self._in_scope(row.c.person))
+            .where(self._may_decide(row), *self.effective(row), *self._in_scope(row.c.person))
             .group_by(row.c.person)
             .subquery("per_person")
         )
         return self._kept(self._facts(grouped, ["person"]), "people", shared=shared)
 
-    def _read(self, row: Row) -> Condition:
+    def _may_decide(self, row: Row) -> Condition:
         """The records an aggregate may read: the registration, whatever its date, and records
         dated by the period end, either in the period or of a kind asked about before it.
 
