@@ -59,7 +59,7 @@ PEOPLE_PER_SLICE = 250_000
 """On SQLite, a store of more people than this is read in slices of people, one per processor."""
 
 MOST_SLICES = 4
-"""More threads than this stop paying: the slices then contend for the same pages."""
+"""A cap on the threads (and connections) one evaluation opens; measured only on two processors."""
 
 
 def evaluate_indicators(
