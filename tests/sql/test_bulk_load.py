@@ -30,6 +30,9 @@ from antidrug_sql import recorder as recorder_module
 from antidrug_sql import writer as writer_module
 from antidrug_sql.writer import WriterProcess
 
+Snapshot = Callable[[Store], dict[str, list[Any]]]
+"""The ``snapshot`` fixture (tests/sql/conftest.py): every row and index of a store."""
+
 SPEC = SyntheticSpec.demo(seed=5, people=60, townships=3)
 BATCH = 100
 """Records per batch in these tests, so that a small county is many batches (and gets a writer)."""
@@ -88,7 +91,7 @@ def with_reused_id(source: Iterator[StreamAppend], reused_at: int) -> Iterator[S
 
 @pytest.mark.usefixtures("small_batches", "one_process")
 def test_an_id_used_twice_batches_apart_is_refused_by_name_on_every_engine(
-    databases: Any, open_sql: Callable[..., Store], snapshot: Callable[[Store], dict[str, list[Any]]]
+    databases: Any, open_sql: Callable[..., Store], snapshot: Snapshot
 ) -> None:
     store = open_sql(databases.new())
     before = snapshot(store)
@@ -106,7 +109,7 @@ def test_the_writer_process_refuses_an_id_used_twice_by_name(
     tmp_path: Path,
     open_sql: Callable[..., Store],
     writers: list[WriterProcess],
-    snapshot: Callable[[Store], dict[str, list[Any]]],
+    snapshot: Snapshot,
 ) -> None:
     store = open_sql(f"sqlite:///{tmp_path / 'twice.db'}")
     before = snapshot(store)
@@ -124,7 +127,7 @@ def test_the_writer_process_refuses_an_id_used_twice_by_name(
 
 @pytest.mark.usefixtures("small_batches")
 def test_an_id_already_in_the_store_is_refused_by_name_on_every_engine(
-    databases: Any, open_sql: Callable[..., Store], snapshot: Callable[[Store], dict[str, list[Any]]]
+    databases: Any, open_sql: Callable[..., Store], snapshot: Snapshot
 ) -> None:
     store = open_sql(databases.new())
     everyone = list(appends())
@@ -146,7 +149,7 @@ def test_a_load_with_a_writer_process_writes_what_a_load_in_one_process_writes(
     open_sql: Callable[..., Store],
     writers: list[WriterProcess],
     monkeypatch: pytest.MonkeyPatch,
-    snapshot: Callable[[Store], dict[str, list[Any]]],
+    snapshot: Snapshot,
 ) -> None:
     reported: list[tuple[int, int]] = []
     with_writer = open_sql(f"sqlite:///{tmp_path / 'writer.db'}")
@@ -175,7 +178,7 @@ def test_a_load_with_a_writer_process_writes_what_a_load_in_one_process_writes(
 
 @pytest.mark.usefixtures("small_batches", "one_process")
 def test_a_load_into_an_empty_store_in_one_process_keeps_every_index_on_every_engine(
-    databases: Any, open_sql: Callable[..., Store], snapshot: Callable[[Store], dict[str, list[Any]]]
+    databases: Any, open_sql: Callable[..., Store], snapshot: Snapshot
 ) -> None:
     loaded = open_sql(databases.new())
     bulk(loaded).bulk_append(appends(), divisions=divisions(SPEC))
@@ -195,7 +198,7 @@ def test_a_killed_writer_process_leaves_the_store_as_it_was(
     open_sql: Callable[..., Store],
     writers: list[WriterProcess],
     monkeypatch: pytest.MonkeyPatch,
-    snapshot: Callable[[Store], dict[str, list[Any]]],
+    snapshot: Snapshot,
 ) -> None:
     store = open_sql(f"sqlite:///{tmp_path / 'killed.db'}")
     before = snapshot(store)
@@ -224,7 +227,7 @@ def test_appends_that_fail_midway_leave_the_store_as_it_was_and_stop_the_writer(
     tmp_path: Path,
     open_sql: Callable[..., Store],
     writers: list[WriterProcess],
-    snapshot: Callable[[Store], dict[str, list[Any]]],
+    snapshot: Snapshot,
 ) -> None:
     store = open_sql(f"sqlite:///{tmp_path / 'stopped.db'}")
     before = snapshot(store)
@@ -246,7 +249,7 @@ def test_a_person_given_twice_batches_apart_is_refused(
     tmp_path: Path,
     open_sql: Callable[..., Store],
     writers: list[WriterProcess],
-    snapshot: Callable[[Store], dict[str, list[Any]]],
+    snapshot: Snapshot,
 ) -> None:
     store = open_sql(f"sqlite:///{tmp_path / 'person twice.db'}")
     before = snapshot(store)

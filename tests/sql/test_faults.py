@@ -18,6 +18,9 @@ from antidrug_core.services import record_face_check, register_person
 from antidrug_core.store import Store
 from antidrug_sql.engines import WRITE
 
+Snapshot = Callable[[Store], dict[str, list[Any]]]
+"""The ``snapshot`` fixture (tests/sql/conftest.py): every row and index of a store."""
+
 TOWNSHIP = "522631101"
 OFFICER = Actor(id="officer-1", role=Role.OFFICER, divisions={TOWNSHIP})
 ADMIN = Actor.local_administrator()
@@ -127,7 +130,7 @@ def test_a_fault_at_any_step_of_a_commit_leaves_the_store_as_it_was(
     work: Callable[[Store], None],
     databases: Any,
     open_sql: Callable[..., Store],
-    snapshot: Callable[[Store], dict[str, list[Any]]],
+    snapshot: Snapshot,
 ) -> None:
     # Count the steps of the work on a store of its own.
     rehearsal = open_sql(databases.new())
