@@ -12,10 +12,17 @@ from antidrug_core.model.actors import ROLE_PERMISSIONS, Actor, Permission, Role
 from antidrug_core.model.app import AppInstalled, AppLogin
 from antidrug_core.model.base import (
     DivisionCode,
+    OrganisationId,
+    OrganisationRecord,
     PersonId,
+    PersonRecord,
     Record,
     RecordId,
     RecordVoided,
+    SubjectId,
+    SubjectKind,
+    UnitId,
+    UnitRecord,
     division_code,
 )
 from antidrug_core.model.care import CareMeasure, CareProvided
@@ -55,6 +62,17 @@ from antidrug_core.model.people import (
     registration_id,
 )
 from antidrug_core.model.risk import ControlLevelSet, FactorValue, RiskAssessed, RiskLevel
+from antidrug_core.model.subjects import (
+    OrganisationChanged,
+    OrganisationClosed,
+    OrganisationKind,
+    OrganisationRegistered,
+    UnitChanged,
+    UnitClosed,
+    UnitRegistered,
+    UnitRole,
+    subject_registration_id,
+)
 
 RECORD_TYPES: Mapping[str, type[Record]] = {
     cls.type_tag: cls
@@ -83,14 +101,28 @@ RECORD_TYPES: Mapping[str, type[Record]] = {
         LicenceNotified,
         RelapseFound,
         SeriousBreach,
+        UnitRegistered,
+        UnitChanged,
+        UnitClosed,
+        OrganisationRegistered,
+        OrganisationChanged,
+        OrganisationClosed,
         RecordVoided,
     )
 }
 """Every record type by its stable tag. A new record type is added here, once."""
 
+REGISTRATIONS: Mapping[SubjectKind, type[Record]] = {
+    SubjectKind.PERSON: PersonRegistered,
+    SubjectKind.UNIT: UnitRegistered,
+    SubjectKind.ORGANISATION: OrganisationRegistered,
+}
+"""The record that opens a stream, by the kind of subject: it must come first and once."""
+
 __all__ = [
     "ACTIVE_STATUSES",
     "RECORD_TYPES",
+    "REGISTRATIONS",
     "ROLE_PERMISSIONS",
     "ActivityChanged",
     "Actor",
@@ -118,9 +150,16 @@ __all__ = [
     "NotFound",
     "Notice",
     "NoticeKind",
+    "OrganisationChanged",
+    "OrganisationClosed",
+    "OrganisationId",
+    "OrganisationKind",
+    "OrganisationRecord",
+    "OrganisationRegistered",
     "Permission",
     "PermissionDenied",
     "PersonId",
+    "PersonRecord",
     "PersonRegistered",
     "Problem",
     "Record",
@@ -136,6 +175,8 @@ __all__ = [
     "Status",
     "StatusChanged",
     "StoreUnavailable",
+    "SubjectId",
+    "SubjectKind",
     "TestDone",
     "TestDue",
     "TestExcused",
@@ -144,10 +185,17 @@ __all__ = [
     "TransferAccepted",
     "TransferRejected",
     "TransferRequested",
+    "UnitChanged",
+    "UnitClosed",
+    "UnitId",
+    "UnitRecord",
+    "UnitRegistered",
+    "UnitRole",
     "ancestors",
     "division_code",
     "is_within",
     "level_of",
     "parent_code",
     "registration_id",
+    "subject_registration_id",
 ]

@@ -18,10 +18,17 @@ from antidrug_core.model.errors import InvalidInput
 
 __all__ = [
     "DivisionCode",
+    "OrganisationId",
+    "OrganisationRecord",
     "PersonId",
+    "PersonRecord",
     "Record",
     "RecordId",
     "RecordVoided",
+    "SubjectId",
+    "SubjectKind",
+    "UnitId",
+    "UnitRecord",
     "division_code",
     "is_aware",
     "is_division",
@@ -34,8 +41,32 @@ E = TypeVar("E", bound=enum.Enum)
 RecordId: TypeAlias = str
 """A record's stable id; another record refers to it by this id."""
 
-PersonId: TypeAlias = str
+SubjectId: TypeAlias = str
+"""The id of what a record is about: a person, a unit or an organisation.
+
+Ids are one namespace in a store and a dataset: a unit cannot take an id a
+person or an organisation already has, so a stream is found by its id alone."""
+
+PersonId: TypeAlias = SubjectId
 """A pseudonymous person id. Names and identity numbers never travel with it."""
+
+UnitId: TypeAlias = SubjectId
+"""A unit's id (企业/单位 holding precursor chemicals); not personal data."""
+
+OrganisationId: TypeAlias = SubjectId
+"""An organisation's id (a township, a department, a village, a rehabilitation centre)."""
+
+
+class SubjectKind(enum.StrEnum):
+    """The three kinds of subject a record can be about; the values are the dataset format's field names."""
+
+    PERSON = "person"
+    """吸毒人员: a person under management (一人一档)."""
+    UNIT = "unit"
+    """企业/单位: a unit that produces, trades, uses, stores or transports precursor chemicals."""
+    ORGANISATION = "organisation"
+    """A body that does the work and reports it: a government, a department, a village, a centre."""
+
 
 DivisionCode: TypeAlias = str
 """An administrative division code (行政区划代码): GB/T 2260 six digits for a
@@ -102,19 +133,22 @@ def one_of(choices: type[E], value: Any, field: str) -> E:
 
 @attrs.frozen(kw_only=True)
 class Record:
-    """A fact about one person under management: dated, attributed, immutable.
+    """A fact about one subject (a person, a unit or an organisation): dated, attributed, immutable.
 
     Subclasses set ``type_tag``, the stable name of the record type in every
     serialised form (the dataset format, storage, the audit chain). Tags are
-    part of the public format and never change once released.
+    part of the public format and never change once released. A record type
+    is about one kind of subject and derives from ``PersonRecord``,
+    ``UnitRecord`` or ``OrganisationRecord``, which add the field naming
+    the subject (``person``, ``unit``, ``organisation``); the mechanism that
+    stores, chains, scopes and folds records reads only ``subject`` and
+    ``subject_kind``.
     """
 
     type_tag: ClassVar[str]
 
     id: RecordId = attrs.field(validator=non_empty)
     """Stable id, unique in a store."""
-    person: PersonId = attrs.field(validator=non_empty)
-    """The pseudonymous id of the person the record is about (一人一档 holds them all)."""
     on: dt.date = attrs.field(validator=_plain_date)
     """The local calendar date the fact took effect, in the jurisdiction's time zone."""
     recorded_at: dt.datetime = attrs.field(validator=_aware)
@@ -125,6 +159,71 @@ class Record:
     """The record this one replaces. From this record's ``recorded_at`` on, the
     voided record no longer counts; this record counts in its place."""
 
+    @property
+    def subject(self) -> SubjectId:
+        """The id of the subject whose stream the record belongs to."""
+        raise NotImplementedError
+
+    @property
+    def subject_kind(self) -> SubjectKind:
+        """Which kind of subject ``subject`` names."""
+        raise NotImplementedError
+
+
+@attrs.frozen(kw_only=True)
+class PersonRecord(Record):
+    """A record in a person file (一人一档)."""
+
+    person: PersonId = attrs.field(validator=non_empty)
+    """The pseudonymous id of the person the record is about (一人一档 holds them all)."""
+
+    @property
+    def subject(self) -> SubjectId:
+        return self.person
+
+    @property
+    def subject_kind(self) -> SubjectKind:
+        return SubjectKind.PERSON
+
+
+@attrs.frozen(kw_only=True)
+class UnitRecord(Record):
+    """A record in a unit's stream (its licences, ledger, counts, inspections)."""
+
+    unit: UnitId = attrs.field(validator=non_empty)
+    """The id of the unit the record is about."""
+
+    @property
+    def subject(self) -> SubjectId:
+        return self.unit
+
+    @property
+    def subject_kind(self) -> SubjectKind:
+        return SubjectKind.UNIT
+
+
+@attrs.frozen(kw_only=True)
+class OrganisationRecord(Record):
+    """A record in an organisation's stream: its work log."""
+
+    organisation: OrganisationId = attrs.field(validator=non_empty)
+    """The id of the organisation the record is about."""
+
+    @property
+    def subject(self) -> SubjectId:
+        return self.organisation
+
+    @property
+    def subject_kind(self) -> SubjectKind:
+        return SubjectKind.ORGANISATION
+
+
+def _one_subject(instance: RecordVoided, _attribute: attrs.Attribute[Any], _value: Any) -> None:
+    named = [v for v in (instance.person, instance.unit, instance.organisation) if v is not None]
+    if len(named) != 1:
+        raise InvalidInput.of("person", "a void names exactly one of person, unit or organisation")
+    non_empty(instance, _attribute, named[0])
+
 
 @attrs.frozen(kw_only=True)
 class RecordVoided(Record):
@@ -132,14 +231,41 @@ class RecordVoided(Record):
 
     A correction that replaces content is a record of the same type with
     ``voids`` set; this type is for a record entered in error with nothing to
-    put in its place.
+    put in its place. It belongs to the stream of the record it voids, so it
+    names that record's subject in the same field (``person``, ``unit`` or
+    ``organisation``); the two others stay empty and are left out of its
+    plain form, which keeps a person's void exactly as it always was.
     """
 
     type_tag: ClassVar[str] = "voided"
 
+    person: PersonId | None = None
+    """The person, when the voided record is in a person file."""
+    unit: UnitId | None = None
+    """The unit, when the voided record is in a unit's stream."""
+    organisation: OrganisationId | None = attrs.field(default=None, validator=_one_subject)
+    """The organisation, when the voided record is in an organisation's stream."""
     reason: str | None = None
     """Why it was voided, kept short."""
 
     def __attrs_post_init__(self) -> None:
         if self.voids is None:
             raise InvalidInput.of("voids", "a void must name the record it voids")
+
+    @property
+    def subject(self) -> SubjectId:
+        named = self.person if self.person is not None else self.unit
+        named = named if named is not None else self.organisation
+        assert named is not None  # the validator holds exactly one
+        return named
+
+    @property
+    def subject_kind(self) -> SubjectKind:
+        if self.person is not None:
+            return SubjectKind.PERSON
+        return SubjectKind.UNIT if self.unit is not None else SubjectKind.ORGANISATION
+
+    @classmethod
+    def of(cls, subject_kind: SubjectKind, subject: SubjectId, **fields: Any) -> RecordVoided:
+        """A void in the stream of ``subject``, a subject of ``subject_kind``."""
+        return cls(**{subject_kind.value: subject}, **fields)

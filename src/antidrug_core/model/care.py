@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import attrs
 
-from antidrug_core.model.base import Record, one_of
+from antidrug_core.model.base import PersonRecord, one_of
 
 __all__ = ["CareMeasure", "CareProvided"]
 
@@ -37,7 +37,7 @@ def _care_measure(value: object) -> CareMeasure:
 
 
 @attrs.frozen(kw_only=True)
-class CareProvided(Record):
+class CareProvided(PersonRecord):
     """A care measure given on ``on``."""
 
     type_tag: ClassVar[str] = "care_provided"

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import attrs
 
-from antidrug_core.model.base import Record, one_of
+from antidrug_core.model.base import PersonRecord, one_of
 
 __all__ = [
     "ContactRestored",
@@ -39,7 +39,7 @@ def _follow_up_method(value: object) -> FollowUpMethod:
 
 
 @attrs.frozen(kw_only=True)
-class FaceCheck(Record):
+class FaceCheck(PersonRecord):
     """见面核查: the person was seen and their circumstances verified."""
 
     type_tag: ClassVar[str] = "face_check"
@@ -60,7 +60,7 @@ class FollowUpMethod(enum.StrEnum):
 
 
 @attrs.frozen(kw_only=True)
-class FollowUp(Record):
+class FollowUp(PersonRecord):
     """帮教谈话 / 回访: a follow-up talk, weekly under many local plans."""
 
     type_tag: ClassVar[str] = "follow_up"
@@ -70,14 +70,14 @@ class FollowUp(Record):
 
 
 @attrs.frozen(kw_only=True)
-class LostContact(Record):
+class LostContact(PersonRecord):
     """脱失: from ``on`` the person cannot be contacted or located."""
 
     type_tag: ClassVar[str] = "lost_contact"
 
 
 @attrs.frozen(kw_only=True)
-class ContactRestored(Record):
+class ContactRestored(PersonRecord):
     """The person was found again on ``on`` (the 清零 drive counts these)."""
 
     type_tag: ClassVar[str] = "contact_restored"

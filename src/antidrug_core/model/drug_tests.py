@@ -11,7 +11,7 @@ from typing import ClassVar
 
 import attrs
 
-from antidrug_core.model.base import DivisionCode, Record, RecordId, is_division, non_empty, one_of
+from antidrug_core.model.base import DivisionCode, PersonRecord, RecordId, is_division, non_empty, one_of
 
 __all__ = ["TestDone", "TestDue", "TestExcused", "TestKind", "TestResult"]
 
@@ -44,7 +44,7 @@ def _test_result(value: object) -> TestResult:
 
 
 @attrs.frozen(kw_only=True)
-class TestDue(Record):
+class TestDue(PersonRecord):
     """A test falls due on ``on``; generated from the schedule policy or set by hand."""
 
     __test__: ClassVar[bool] = False
@@ -58,7 +58,7 @@ class TestDue(Record):
 
 
 @attrs.frozen(kw_only=True)
-class TestDone(Record):
+class TestDone(PersonRecord):
     """A test taken on ``on``."""
 
     __test__: ClassVar[bool] = False
@@ -73,7 +73,7 @@ class TestDone(Record):
 
 
 @attrs.frozen(kw_only=True)
-class TestExcused(Record):
+class TestExcused(PersonRecord):
     """A due test excused (ill, in hospital, away with leave …)."""
 
     __test__: ClassVar[bool] = False

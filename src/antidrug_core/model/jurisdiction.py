@@ -6,13 +6,13 @@ from typing import ClassVar
 
 import attrs
 
-from antidrug_core.model.base import DivisionCode, Record, RecordId, is_division, non_empty
+from antidrug_core.model.base import DivisionCode, PersonRecord, RecordId, is_division, non_empty
 
 __all__ = ["TransferAccepted", "TransferRejected", "TransferRequested"]
 
 
 @attrs.frozen(kw_only=True)
-class TransferRequested(Record):
+class TransferRequested(PersonRecord):
     """The responsible division asks another to take the person over.
 
     Until the receiving division accepts, the person stays with the sender,
@@ -28,7 +28,7 @@ class TransferRequested(Record):
 
 
 @attrs.frozen(kw_only=True)
-class TransferAccepted(Record):
+class TransferAccepted(PersonRecord):
     """The receiving division accepts; it is responsible from ``on``."""
 
     type_tag: ClassVar[str] = "transfer_accepted"
@@ -38,7 +38,7 @@ class TransferAccepted(Record):
 
 
 @attrs.frozen(kw_only=True)
-class TransferRejected(Record):
+class TransferRejected(PersonRecord):
     """The receiving division declines; the sender stays responsible."""
 
     type_tag: ClassVar[str] = "transfer_rejected"

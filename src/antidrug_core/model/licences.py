@@ -6,20 +6,20 @@ from typing import ClassVar
 
 import attrs
 
-from antidrug_core.model.base import Record
+from antidrug_core.model.base import PersonRecord
 
 __all__ = ["LicenceFound", "LicenceNotified"]
 
 
 @attrs.frozen(kw_only=True)
-class LicenceFound(Record):
+class LicenceFound(PersonRecord):
     """The person holds, or held, a driving licence; they are warned."""
 
     type_tag: ClassVar[str] = "licence_found"
 
 
 @attrs.frozen(kw_only=True)
-class LicenceNotified(Record):
+class LicenceNotified(PersonRecord):
     """The traffic authority was notified so the licence can be cancelled."""
 
     type_tag: ClassVar[str] = "licence_notified"

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import attrs
 
-from antidrug_core.model.base import DivisionCode, PersonId, Record, RecordId, is_division, one_of
+from antidrug_core.model.base import DivisionCode, PersonId, PersonRecord, RecordId, is_division, one_of
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -64,7 +64,7 @@ def registration_id(person: PersonId) -> RecordId:
 
 
 @attrs.frozen(kw_only=True)
-class PersonRegistered(Record):
+class PersonRegistered(PersonRecord):
     """The first record of a person file: the person and their places.
 
     Places here hold from the beginning of the file; later place records
@@ -90,7 +90,7 @@ def _serious_breach_kind(value: object) -> SeriousBreachKind:
 
 
 @attrs.frozen(kw_only=True)
-class StatusChanged(Record):
+class StatusChanged(PersonRecord):
     """From ``on``, the person's status is ``status``."""
 
     type_tag: ClassVar[str] = "status_changed"
@@ -100,7 +100,7 @@ class StatusChanged(Record):
 
 
 @attrs.frozen(kw_only=True)
-class ResidenceChanged(Record):
+class ResidenceChanged(PersonRecord):
     """From ``on``, the person lives in ``residence``."""
 
     type_tag: ClassVar[str] = "residence_changed"
@@ -110,7 +110,7 @@ class ResidenceChanged(Record):
 
 
 @attrs.frozen(kw_only=True)
-class HouseholdChanged(Record):
+class HouseholdChanged(PersonRecord):
     """From ``on``, the person's household registration (户口) is in ``household``."""
 
     type_tag: ClassVar[str] = "household_changed"
@@ -120,7 +120,7 @@ class HouseholdChanged(Record):
 
 
 @attrs.frozen(kw_only=True)
-class ActivityChanged(Record):
+class ActivityChanged(PersonRecord):
     """From ``on``, the person's actual activity place is ``activity`` (None: as residence)."""
 
     type_tag: ClassVar[str] = "activity_changed"
@@ -130,7 +130,7 @@ class ActivityChanged(Record):
 
 
 @attrs.frozen(kw_only=True)
-class RelapseFound(Record):
+class RelapseFound(PersonRecord):
     """复吸: renewed drug use found other than by a test; restarts the three-year count.
 
     A positive test is itself evidence of relapse and needs no record of this kind.
@@ -151,7 +151,7 @@ class SeriousBreachKind(enum.StrEnum):
 
 
 @attrs.frozen(kw_only=True)
-class SeriousBreach(Record):
+class SeriousBreach(PersonRecord):
     """严重违反协议: the community measure was seriously breached.
 
     The three-year count no longer runs from the start of that measure; it

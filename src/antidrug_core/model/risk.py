@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import attrs
 
-from antidrug_core.model.base import Record, non_empty, one_of
+from antidrug_core.model.base import PersonRecord, non_empty, one_of
 
 __all__ = ["ControlLevelSet", "FactorValue", "RiskAssessed", "RiskLevel"]
 
@@ -42,7 +42,7 @@ def _optional_risk_level(value: object) -> RiskLevel | None:
 
 
 @attrs.frozen(kw_only=True)
-class RiskAssessed(Record):
+class RiskAssessed(PersonRecord):
     """A confirmed risk assessment; from ``on`` it also sets the control level.
 
     Rules only propose a level; a person confirms it (PIPL art. 24: an
@@ -65,7 +65,7 @@ class RiskAssessed(Record):
 
 
 @attrs.frozen(kw_only=True)
-class ControlLevelSet(Record):
+class ControlLevelSet(PersonRecord):
     """A control level set without a new assessment, e.g. raised after an incident."""
 
     type_tag: ClassVar[str] = "control_level_set"

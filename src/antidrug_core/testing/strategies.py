@@ -19,15 +19,21 @@ from antidrug_core.model import (
     FaceCheckMethod,
     FactorValue,
     FollowUpMethod,
+    OrganisationKind,
+    OrganisationRecord,
+    PersonRecord,
     Record,
     RiskLevel,
     SeriousBreachKind,
     Status,
+    SubjectKind,
     TestKind,
     TestResult,
+    UnitRecord,
+    UnitRole,
 )
 
-__all__ = ["DIVISIONS", "days", "division_codes", "instants", "record_strategies", "records"]
+__all__ = ["DIVISIONS", "SUBJECTS", "days", "division_codes", "instants", "record_strategies", "records"]
 
 DIVISIONS = (
     Division(code="522631", name="某县"),
@@ -43,6 +49,14 @@ division_codes = st.sampled_from([d.code for d in DIVISIONS if len(d.code) == 9]
 days = st.dates(min_value=dt.date(2019, 1, 1), max_value=dt.date(2024, 12, 31))
 ids = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=12)
 people = st.sampled_from(["P1", "P2", "P3"])
+units = st.sampled_from(["U1", "U2"])
+organisations = st.sampled_from(["O1", "O2"])
+SUBJECTS: dict[SubjectKind, st.SearchStrategy[str]] = {
+    SubjectKind.PERSON: people,
+    SubjectKind.UNIT: units,
+    SubjectKind.ORGANISATION: organisations,
+}
+"""Subject ids by kind: a few of each, so streams get more than one record."""
 offsets = st.sampled_from([dt.timezone(dt.timedelta(hours=8)), dt.UTC, dt.timezone(dt.timedelta(hours=-5))])
 instants = st.builds(
     lambda day, seconds, tz: dt.datetime.combine(day, dt.time(), tzinfo=tz) + dt.timedelta(seconds=seconds),
@@ -86,15 +100,49 @@ def _content(tag: str) -> dict[str, st.SearchStrategy[Any]]:
         },
         "test_excused": {"due": ids, "reason": short_text},
         "serious_breach": {"kind": st.sampled_from(SeriousBreachKind)},
+        "unit_registered": {
+            "name": short_text,
+            "division": division_codes,
+            "roles": st.frozensets(st.sampled_from(UnitRole), min_size=1),
+            "uscc": st.none() | st.just("91350100M000100Y43"),
+            "since": st.none() | days,
+        },
+        "unit_changed": {
+            "name": short_text,
+            "division": st.none() | division_codes,
+            "roles": st.none() | st.frozensets(st.sampled_from(UnitRole), min_size=1),
+        },
+        "organisation_registered": {
+            "name": short_text,
+            "kind": st.sampled_from(OrganisationKind),
+            "division": division_codes,
+        },
+        "organisation_changed": {"name": short_text, "division": st.none() | division_codes},
         "voided": {"voids": ids, "reason": st.none() | short_text},
     }
     return content.get(tag, {})
 
 
+def _subject_field(cls: type[Record]) -> st.SearchStrategy[dict[str, str]]:
+    """The field naming the subject: fixed by the record's base, any of the three for a void."""
+    for base, kind in (
+        (PersonRecord, SubjectKind.PERSON),
+        (UnitRecord, SubjectKind.UNIT),
+        (OrganisationRecord, SubjectKind.ORGANISATION),
+    ):
+        if issubclass(cls, base):
+            return SUBJECTS[kind].map(lambda subject, kind=kind: {kind.value: subject})
+    return st.one_of(
+        *(
+            strategy.map(lambda subject, kind=kind: {kind.value: subject})
+            for kind, strategy in SUBJECTS.items()
+        )
+    )
+
+
 def _record_strategy(cls: type[Record]) -> st.SearchStrategy[Record]:
     fields: dict[str, st.SearchStrategy[Any]] = {
         "id": ids,
-        "person": people,
         "on": days,
         "recorded_at": instants,
         "recorded_by": ids,
@@ -102,7 +150,9 @@ def _record_strategy(cls: type[Record]) -> st.SearchStrategy[Record]:
         **_content(cls.type_tag),
     }
     build: Callable[..., Record] = cls
-    return st.fixed_dictionaries(fields).map(lambda values: build(**values))
+    return st.tuples(st.fixed_dictionaries(fields), _subject_field(cls)).map(
+        lambda values: build(**values[0], **values[1])
+    )
 
 
 def record_strategies() -> dict[str, st.SearchStrategy[Record]]:
