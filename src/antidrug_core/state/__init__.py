@@ -23,6 +23,13 @@ from antidrug_core.state.places import (
     responsible_division_on,
     transfers,
 )
+from antidrug_core.state.prevention import (
+    Rating,
+    leading_group_on,
+    plants_not_destroyed_on,
+    rating_on,
+    volunteers_on,
+)
 from antidrug_core.state.status import (
     ABSTINENCE_YEARS,
     Abstinence,
@@ -40,6 +47,7 @@ __all__ = [
     "DueTest",
     "PersonFile",
     "Places",
+    "Rating",
     "TransferState",
     "abstinence",
     "accepted_transfer_on",
@@ -53,14 +61,18 @@ __all__ = [
     "in_lost_contact_on",
     "is_managed_on",
     "latest_on_or_before",
+    "leading_group_on",
     "licence_unnotified_on",
     "lost_contact_spells",
     "measure_start",
     "overdue_measures",
     "places_on",
+    "plants_not_destroyed_on",
+    "rating_on",
     "reassessment_reasons",
     "relapses",
     "responsible_division_on",
     "status_on",
     "transfers",
+    "volunteers_on",
 ]
