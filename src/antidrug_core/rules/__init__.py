@@ -16,6 +16,17 @@ from antidrug_core.registry import Registry
 from antidrug_core.rules.control import DEFAULT_CONTROL_MEASURES, ControlMeasures
 from antidrug_core.rules.levels import COLOUR_SCHEME, LETTER_SCHEME, NATIONAL_SCHEME, LevelScheme
 from antidrug_core.rules.policy import Policy, Responsibility
+from antidrug_core.rules.prevention import (
+    DEFAULT_CHANNELS,
+    DEFAULT_KEY_DATES,
+    EXAMPLE_STAR_SCHEME,
+    Channel,
+    KeyDate,
+    PreventionRules,
+    RatingItem,
+    RatingScheme,
+    StarLevel,
+)
 from antidrug_core.rules.risk import NATIONAL_RISK_RULES, RiskProposal, RiskRuleSet
 from antidrug_core.rules.test_schedule import (
     DEFAULT_TEST_SCHEDULE,
@@ -26,12 +37,20 @@ from antidrug_core.rules.test_schedule import (
 )
 
 __all__ = [
+    "DEFAULT_CHANNELS",
     "DEFAULT_CONTROL_MEASURES",
+    "DEFAULT_KEY_DATES",
     "DEFAULT_TEST_SCHEDULE",
+    "EXAMPLE_STAR_SCHEME",
     "NATIONAL_RISK_RULES",
+    "Channel",
     "ControlMeasures",
+    "KeyDate",
     "LevelScheme",
     "Policy",
+    "PreventionRules",
+    "RatingItem",
+    "RatingScheme",
     "Responsibility",
     "RiskProposal",
     "RiskRuleSet",
@@ -39,6 +58,7 @@ __all__ = [
     "Rules",
     "SchedulePolicies",
     "ScheduleStep",
+    "StarLevel",
     "TestSchedule",
     "add_months",
 ]
@@ -57,6 +77,8 @@ class Rules:
         factory=lambda: {s.id: s for s in (NATIONAL_SCHEME, LETTER_SCHEME, COLOUR_SCHEME)}
     )
     control_measures: Mapping[RiskLevel, ControlMeasures] = DEFAULT_CONTROL_MEASURES
+    prevention: PreventionRules = attrs.field(factory=PreventionRules)
+    """Key dates, channels and rating schemes (禁毒宣传, 星级评定)."""
 
 
 class RuleRegistry:
@@ -68,6 +90,14 @@ class RuleRegistry:
         self.risk_rules: Registry[RiskRuleSet] = Registry("risk rule set", lambda r: r.id)
         self.level_schemes: Registry[LevelScheme] = Registry("level scheme", lambda s: s.id)
         self.control_measures: dict[RiskLevel, ControlMeasures] = dict(DEFAULT_CONTROL_MEASURES)
+        self.key_dates: Registry[KeyDate] = Registry("key date", lambda d: d.id)
+        self.channels: Registry[Channel] = Registry("channel", lambda c: c.id)
+        self.rating_schemes: Registry[RatingScheme] = Registry("rating scheme", lambda s: s.id)
+        for key_date in DEFAULT_KEY_DATES:
+            self.key_dates.add(key_date)
+        for channel in DEFAULT_CHANNELS:
+            self.channels.add(channel)
+        self.rating_schemes.add(EXAMPLE_STAR_SCHEME)
         self.risk_rules.add(NATIONAL_RISK_RULES)
         for scheme in (NATIONAL_SCHEME, LETTER_SCHEME, COLOUR_SCHEME):
             self.level_schemes.add(scheme)
@@ -90,4 +120,9 @@ class RuleRegistry:
             risk_rules={r.id: r for r in self.risk_rules},
             level_schemes={s.id: s for s in self.level_schemes},
             control_measures=dict(self.control_measures),
+            prevention=PreventionRules(
+                key_dates={d.id: d for d in self.key_dates},
+                channels={c.id: c for c in self.channels},
+                rating_schemes={s.id: s for s in self.rating_schemes},
+            ),
         )
