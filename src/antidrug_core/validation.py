@@ -84,7 +84,8 @@ def reference_problems(
 
     Args:
         record: The new record.
-        history: Every record of the subject so far, voided ones included, by id.
+        history: Every record of the subject, voided ones included, by id (the new record
+            itself may be among them).
         file: The file of ``history`` (every record known), of the subject's kind.
         known_divisions: When given, division codes must be among them.
     """
@@ -99,7 +100,9 @@ def reference_problems(
     if file.kind is not None and file.kind is not kind:
         problem(field_name, f"{record.subject!r} is a {_CALLED[file.kind]}, not a {called}")
         return problems
-    if record.id in history:
+    # ``history`` may hold the record itself (a dataset checks every record against one shared
+    # history, which keeps the check linear); only another record under its id is a clash.
+    if history.get(record.id, record) is not record:
         problem("id", f"{record.id!r} is already used by another record of this {called}")
     registration = REGISTRATIONS[kind]
     registered = file.opening() is not None

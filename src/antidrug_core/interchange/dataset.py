@@ -472,8 +472,9 @@ def _reference_problems(
         history.update((record.id, record) for _, record in items)
         file = build_file(registration.subject_kind, subject, history.values())
         for index, record in items:
-            others = {k: v for k, v in history.items() if k != record.id}
-            for problem in reference_problems(record, others, file, known_divisions=codes):
+            for problem in reference_problems(record, history, file, known_divisions=codes):
+                if problem.field == "id":
+                    continue  # a duplicate id is named once, by ``read_dataset``, at its second use
                 problems.append(Problem(f"records[{index}].{problem.field}", problem.reason))
             voided_type = voided_types.get(index)
             target = history.get(record.voids) if record.voids else None
