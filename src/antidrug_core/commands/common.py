@@ -14,6 +14,7 @@ from typing import Any
 from antidrug_core.bootstrap import open_store
 from antidrug_core.interchange import Dataset, read_dataset
 from antidrug_core.model import Actor, InvalidInput
+from antidrug_core.model.limits import NESTING_DEPTH
 from antidrug_core.store import Store
 
 __all__ = [
@@ -65,7 +66,30 @@ def load_dataset_file(path: str) -> Dataset:
         data: Any = json.loads(text)
     except json.JSONDecodeError as error:
         raise InvalidInput.of("--dataset", f"{path}: not JSON ({error.msg} at line {error.lineno})") from None
+    except RecursionError:
+        raise InvalidInput.of(
+            "--dataset", f"{path}: nests deeper than a dataset can ({NESTING_DEPTH} levels)"
+        ) from None
+    if _depth(data) > NESTING_DEPTH:
+        raise InvalidInput.of(
+            "--dataset", f"{path}: nests deeper than a dataset can ({NESTING_DEPTH} levels)"
+        )
     return read_dataset(data)
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests, counted without recursion (a hostile file must not overflow the stack)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        deepest = max(deepest, depth)
+        if deepest > NESTING_DEPTH:
+            return deepest
+        if isinstance(item, dict):
+            pending.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            pending.extend((v, depth + 1) for v in item)
+    return deepest
 
 
 def progress(message: str) -> None:

@@ -29,13 +29,14 @@ import attrs
 
 from antidrug_core.audit import verify_chain
 from antidrug_core.bootstrap import mask_url
-from antidrug_core.clock import DEFAULT_TIME_ZONE, zone
+from antidrug_core.clock import DEFAULT_TIME_ZONE, local_date, zone
 from antidrug_core.commands.common import (
     add_db_option,
     load_dataset_file,
     local_actor,
     open_cli_store,
     progress,
+    write_file,
 )
 from antidrug_core.converter import structure
 from antidrug_core.interchange import Dataset, write_dataset
@@ -59,6 +60,7 @@ from antidrug_core.ports import (
 )
 from antidrug_core.rules import Policy, Responsibility
 from antidrug_core.store import Store, describe_policy, new_stream
+from antidrug_core.validation import future_problems
 
 __all__ = [
     "CHAIN_BROKEN",
@@ -266,6 +268,10 @@ def load_dataset(
     actor = local_actor()
     with store.unit_of_work(actor) as uow:
         uow.require(Permission.MANAGE)
+    now = store.clock.now()
+    late = future_problems(dataset.records, local_date(now, dataset.policy.time_zone), now)
+    if late:
+        raise InvalidInput(late)
     store.use_policy(dataset.policy, what="the dataset's policy")
     people = dataset.people()
     units, organisations = dataset.subjects(SubjectKind.UNIT), dataset.subjects(SubjectKind.ORGANISATION)
@@ -341,7 +347,8 @@ def run_export(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     else:
         try:
-            Path(args.output).write_text(text, encoding="utf-8")
+            # Owner-only and whole or not at all, like every file the library writes.
+            write_file(Path(args.output), text.encode("utf-8"))
         except OSError as error:
             raise InvalidInput.of("--output", f"{args.output}: {error.strerror}") from None
         written = LoadResult(

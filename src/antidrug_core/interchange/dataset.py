@@ -44,6 +44,7 @@ from antidrug_core.model import (
     registration_id,
     subject_registration_id,
 )
+from antidrug_core.model.limits import RECORDS_PER_SUBJECT, id_problem, record_limit_problems
 from antidrug_core.rules.policy import Policy, Responsibility
 from antidrug_core.rules.prevention import RatingScheme
 from antidrug_core.state import PersonFile, SubjectFile, build_file
@@ -183,6 +184,7 @@ def read_dataset(data: Any) -> Dataset:
             )
         else:
             seen[record.id] = index
+    problems.extend(_stream_lengths(parsed, entries))
     problems.extend(_reference_problems(parsed, voided_types, registrations, codes))
     problems.extend(_void_cycles(parsed))
     if problems:
@@ -289,6 +291,10 @@ def _entry(
     if not isinstance(subject, str) or not subject:
         problems.append(Problem(f"{where}.id", "is required"))
         return None
+    refused = id_problem(subject)
+    if refused is not None:
+        problems.append(Problem(f"{where}.id", refused))
+        return None
     found = len(problems)
     for field in ("household", "residence", "activity", "division"):
         value = item.get(field)
@@ -345,6 +351,21 @@ def _rating_schemes(raw: Any, problems: list[Problem]) -> list[RatingScheme]:
     return schemes
 
 
+def _stream_lengths(parsed: Mapping[int, Record], entries: Mapping[SubjectId, _Entry]) -> list[Problem]:
+    """A subject with more records than ``RECORDS_PER_SUBJECT`` is refused, named by its entry."""
+    counts: dict[SubjectId, int] = defaultdict(int)
+    for record in parsed.values():
+        counts[record.subject] += 1
+    return [
+        Problem(
+            entries[subject].where if subject in entries else "records",
+            f"{subject!r} has {count} records; a stream holds at most {RECORDS_PER_SUBJECT}",
+        )
+        for subject, count in sorted(counts.items())
+        if count > RECORDS_PER_SUBJECT
+    ]
+
+
 def _records(
     raw: Sequence[Any], time_zone: str, problems: list[Problem]
 ) -> tuple[dict[int, Record], dict[int, str]]:
@@ -379,6 +400,10 @@ def _records(
                 if derived_recorded_at and p.field == "recorded_at":
                     continue  # left out, and not derivable from a bad ``on`` (reported itself)
                 problems.append(Problem(f"{where}.{p.field}" if p.field else where, p.reason))
+            continue
+        limits = record_limit_problems(record)
+        if limits:
+            problems.extend(Problem(f"{where}.{p.field}", p.reason) for p in limits)
             continue
         parsed[index] = record
         if voided_type is not None:
@@ -435,6 +460,11 @@ def _registrations(
             problems.extend(Problem(f"{entry.where}.{p.field}", p.reason) for p in error.problems)
             continue
         registration = registrations[subject]
+        limits = record_limit_problems(registration)
+        if limits:
+            problems.extend(Problem(f"{entry.where}.{p.field}", p.reason) for p in limits)
+            del registrations[subject]
+            continue
         if isinstance(registration, UnitRegistered) and registration.uscc is not None:
             problems.extend(
                 Problem(f"{entry.where}.{p.field}", p.reason)

@@ -34,10 +34,12 @@ from antidrug_core.model import (
     PersonId,
     Record,
     RecordId,
+    Role,
     SubjectId,
     SubjectKind,
     UnitId,
 )
+from antidrug_core.model.limits import record_limit_problems
 from antidrug_core.ports import RecorderSession, Scope, StreamAppend
 from antidrug_core.rules import Policy, Rules
 from antidrug_core.state import (
@@ -305,6 +307,9 @@ class UnitOfWork:
                 Imports of history already accepted elsewhere pass False.
         """
         self.require(Permission.WRITE)
+        limits = record_limit_problems(record)
+        if limits:
+            raise InvalidInput(limits)
         subject, kind = record.subject, record.subject_kind
         opens = isinstance(record, REGISTRATIONS[kind]) and record.voids is None
         if opens:
@@ -339,8 +344,24 @@ class UnitOfWork:
         self._identities[person] = identity
 
     def add_divisions(self, divisions: Collection[Division]) -> None:
-        """Name divisions (for reports); codes need no registration to be used."""
+        """Name divisions (for reports); codes need no registration to be used.
+
+        A division's name is what every report prints and what decides how
+        figures read, so only an administrator whose divisions include it (a
+        township's, or a county's for its townships) may add or rename it.
+
+        Raises:
+            PermissionDenied: the actor is not an administrator, or a division
+                lies outside its divisions.
+        """
         self.require(Permission.MANAGE)
+        if self.actor.role is not Role.ADMINISTRATOR:
+            raise PermissionDenied(f"actor {self.actor.id!r} ({self.actor.role}) may not name divisions")
+        outside = sorted(d.code for d in divisions if not self.actor.covers(d.code))
+        if outside:
+            raise PermissionDenied(
+                f"actor {self.actor.id!r} may not name divisions outside its own: {outside}"
+            )
         self._divisions.extend(divisions)
 
     def notify(self, notice: Notice) -> None:

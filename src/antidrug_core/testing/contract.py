@@ -425,7 +425,8 @@ class StoreContract(abc.ABC):
 
     def test_a_conflict_writes_no_identity_and_no_division_either(self, store: Store, officer: Actor) -> None:
         self.register(store, officer, "P1")
-        late, early = store.unit_of_work(officer), store.unit_of_work(officer)
+        administrator = Actor(id="admin-1", role=Role.ADMINISTRATOR, divisions={TOWNSHIP})
+        late, early = store.unit_of_work(administrator), store.unit_of_work(officer)
         with late, early:
             record_face_check(late, PersonId("P1"), dt.date(2023, 3, 1), FaceCheckMethod.HOME_VISIT)
             late.set_identity(PersonId("P1"), Identity("张三", "11010519491231002X"))
@@ -446,6 +447,22 @@ class StoreContract(abc.ABC):
         with store.unit_of_work(officer) as uow:
             assert uow.identity(PersonId("P1")) == Identity("张三丰", "11010519491231002X")
             assert uow.find_person("11010519491231002X") == "P1"
+
+    def test_only_an_administrator_of_a_division_names_it(self, store: Store, officer: Actor) -> None:
+        county_admin = Actor(id="admin-county", role=Role.ADMINISTRATOR, divisions={"522631"})
+        township_admin = Actor(id="admin-town", role=Role.ADMINISTRATOR, divisions={TOWNSHIP})
+        for actor, division in (
+            (officer, Division(code=TOWNSHIP, name="改名乡")),
+            (township_admin, Division(code="522631", name="改名县")),
+            (county_admin, Division(code=OTHER_COUNTY_TOWNSHIP, name="邻县某乡")),
+        ):
+            with store.unit_of_work(actor) as uow, pytest.raises(PermissionDenied):
+                uow.add_divisions([division])
+        with store.unit_of_work(county_admin) as uow:
+            uow.add_divisions([Division(code=TOWNSHIP, name="某乡")])
+            uow.commit()
+        with store.unit_of_work(officer) as uow:
+            assert uow.divisions() == [Division(code=TOWNSHIP, name="某乡")]
 
     def test_a_division_named_again_keeps_its_latest_name(self, store: Store, officer: Actor) -> None:
         for name in ("某乡", "某镇"):
