@@ -143,3 +143,12 @@ def test_an_export_is_readable_by_its_owner_only(tmp_path: Path) -> None:
     assert main(["export", "--db", db, "-o", str(out)]) == 0
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
     assert [f.name for f in tmp_path.iterdir() if f.name.startswith(".out")] == []
+
+
+def test_a_terminal_is_shown_escape_codes_never_made_to_obey_them(capsys: pytest.CaptureFixture[str]) -> None:
+    # A store written before the limits may hold such ids; the error path echoes input too.
+    assert main(["rates", "--dataset", "\x1b]0;owned\x07.json", "--period", "2023H1"]) != 0
+    err = capsys.readouterr().err
+    assert "\x1b" not in err
+    assert "\x07" not in err
+    assert "\\u001b]0;owned\\u0007" in err

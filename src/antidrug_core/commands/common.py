@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from antidrug_core.bootstrap import open_store
+from antidrug_core.commands.terminal import printable
 from antidrug_core.interchange import Dataset, read_dataset
 from antidrug_core.model import Actor, InvalidInput
 from antidrug_core.model.limits import NESTING_DEPTH
@@ -94,7 +95,7 @@ def _depth(value: Any) -> int:
 
 def progress(message: str) -> None:
     """A line of progress for people watching, on standard error so output stays clean."""
-    print(message, file=sys.stderr, flush=True)
+    print(printable(message), file=sys.stderr, flush=True)
 
 
 def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
