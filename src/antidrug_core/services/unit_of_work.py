@@ -265,6 +265,20 @@ class UnitOfWork:
                 return person
         return self.session.find_person(resident_id, self.scope)
 
+    def identity_on_file_elsewhere(self, resident_id: str) -> bool:
+        """Whether a person with this identity number is on file outside the actor's divisions.
+
+        It answers yes or no and nothing more — not who, not where — so a
+        registration can be refused (one person, one file) without the
+        refusal showing another township's file.
+        """
+        self.require(Permission.SEE_IDENTITY)
+        if self.scope is None:
+            return False
+        return self.session.find_person(resident_id, None) is not None and (
+            self.session.find_person(resident_id, self.scope) is None
+        )
+
     def divisions(self) -> list[Division]:
         """The divisions the store knows."""
         return [*self.session.divisions(), *self._divisions]

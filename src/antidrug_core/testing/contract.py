@@ -385,6 +385,25 @@ class StoreContract(abc.ABC):
             with pytest.raises(NotFound):
                 record_face_check(uow, PersonId("P1"), dt.date(2023, 3, 1), FaceCheckMethod.HOME_VISIT)
 
+    def test_an_identity_on_file_elsewhere_is_refused_without_showing_that_file(
+        self, store: Store, officer: Actor, neighbour: Actor
+    ) -> None:
+        self.register(store, officer, identity=Identity("张三", "11010519491231002X"))
+        with store.unit_of_work(neighbour) as uow, pytest.raises(InvalidInput) as refused:
+            register_person(
+                uow,
+                person=PersonId("N1"),
+                household=OTHER_COUNTY_TOWNSHIP,
+                on=dt.date(2023, 2, 1),
+                identity=Identity("张三", "11010519491231002X"),
+            )
+        message = str(refused.value)
+        assert "transfer" in message
+        assert "P1" not in message
+        assert TOWNSHIP not in message
+        with store.unit_of_work(neighbour) as uow:
+            assert uow.people() == []
+
     def test_the_county_sees_its_townships_people(self, store: Store, officer: Actor) -> None:
         self.register(store, officer)
         county = Actor(id="county", role=Role.AUDITOR, divisions={"522631"})
