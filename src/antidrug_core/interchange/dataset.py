@@ -303,7 +303,7 @@ def _entry(
         if value is None:
             if field in {"household", "division"}:
                 problems.append(Problem(f"{where}.{field}", "is required"))
-        elif value not in codes:
+        elif not isinstance(value, str) or value not in codes:
             problems.append(Problem(f"{where}.{field}", f"unknown division code {value!r}"))
     registered_on: dt.date | None = None
     if item.get("registered_on") is not None:
@@ -382,6 +382,7 @@ def _records(
         tag = data.get(TYPE_FIELD)
         if (
             "voids" in data
+            and isinstance(tag, str)  # a hostile file may put a list here
             and tag in RECORD_TYPES
             and tag != RecordVoided.type_tag
             and set(data) <= _VOID_FIELDS
