@@ -19,7 +19,8 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt
+from docx.section import Section as DocxSection
+from docx.shared import Length, Mm, Pt
 from docx.styles.style import ParagraphStyle
 from docx.text.paragraph import Paragraph as DocxParagraph
 from docx.text.run import Run
@@ -37,7 +38,7 @@ from antidrug_core.reports import (
     report_facts,
 )
 from antidrug_core.reports.appendix import APPENDIX_HEADING, APPENDIX_INTRO, appendix_heading
-from antidrug_reports.charts import CODE_LABEL_NOTE, draw_chart, find_cjk_font
+from antidrug_reports.charts import CODE_LABEL_NOTE, ChartFrame, chart_caption, draw_chart, find_cjk_font
 
 __all__ = ["AUTO", "BODY_FONT", "HEADING_FONT", "TITLE_FONT", "WordRenderer"]
 
@@ -106,6 +107,19 @@ def _page_number(paragraph: DocxParagraph) -> None:
     for element in (begin, instruction, separate, number, end):
         run._element.append(element)
     _run(paragraph, " —", SMALL_FONT, Pt(14))
+
+
+_CAPTION_ROOM_MM = 22.0
+"""Room kept under a chart on its page for a caption of two lines, and the picture's line."""
+
+
+def chart_frame(section: DocxSection) -> ChartFrame:
+    """The room a chart has inside ``section``'s margins, leaving room for its caption."""
+    width = (section.page_width or 0) - (section.left_margin or 0) - (section.right_margin or 0)
+    height = (section.page_height or 0) - (section.top_margin or 0) - (section.bottom_margin or 0)
+    return ChartFrame(
+        width_mm=min(150.0, Length(width).mm - 6.0), max_height_mm=Length(height).mm - _CAPTION_ROOM_MM
+    )
 
 
 class WordRenderer:
@@ -208,15 +222,26 @@ class WordRenderer:
         return paragraph
 
     def _chart(self, document: DocumentObject, chart: Chart, number: int) -> None:
-        drawn = draw_chart(chart, self.font_path)
-        picture = document.add_paragraph()
-        picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        picture.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-        picture.add_run().add_picture(io.BytesIO(drawn.png), width=Cm(15.5))
-        caption = self._small(
-            document, f"图{number}　{chart.title}" + (f"（{chart.note}）" if chart.note else "")
-        )
-        caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        """The chart as pictures at their printed size, each kept on one page with its caption.
+
+        A chart too long for a page comes in parts of whole rows; every part
+        after the first is captioned ``图1（续）``, so the reader sees where it
+        goes on.
+        """
+        drawn = draw_chart(chart, self.font_path, chart_frame(document.sections[-1]))
+        for index, part in enumerate(drawn.parts):
+            picture = document.add_paragraph()
+            picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            picture.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+            picture.paragraph_format.first_line_indent = Pt(0)
+            picture.paragraph_format.keep_with_next = True
+            picture.add_run().add_picture(
+                io.BytesIO(part.png), width=Mm(part.width_mm), height=Mm(part.height_mm)
+            )
+            caption = self._small(document, chart_caption(chart, number, index))
+            caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            caption.paragraph_format.first_line_indent = Pt(0)
+            caption.paragraph_format.keep_together = True
         if drawn.by_code:
             self._small(document, CODE_LABEL_NOTE, Pt(10.5)).alignment = WD_ALIGN_PARAGRAPH.CENTER
             rows = [
