@@ -31,13 +31,21 @@ from antidrug_core.reports import (
     NamedList,
     Paragraph,
     Report,
+    ReportPart,
     Table,
     appendix_lines,
+    citations,
+    cited_entries,
     fill_marker,
     percent_text,
     report_facts,
 )
-from antidrug_core.reports.appendix import APPENDIX_HEADING, APPENDIX_INTRO, appendix_heading
+from antidrug_core.reports.appendix import (
+    APPENDIX_ATTACHED,
+    APPENDIX_HEADING,
+    APPENDIX_INTRO,
+    appendix_heading,
+)
 from antidrug_reports.charts import CODE_LABEL_NOTE, ChartFrame, chart_caption, draw_chart, find_cjk_font
 
 __all__ = ["AUTO", "BODY_FONT", "HEADING_FONT", "TITLE_FONT", "WordRenderer"]
@@ -145,8 +153,21 @@ class WordRenderer:
         _run(title, report.title, TITLE_FONT, _TITLE_SIZE)
         facts = self._small(document, "　".join(f"{label}：{text}" for label, text in report_facts(report)))
         facts.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        if report.part is not ReportPart.APPENDIX:
+            self._body(document, report)
+        if report.appendix and report.part is not ReportPart.BODY:
+            self._appendix(document, report)
+        document.core_properties.title = report.title
+        document.core_properties.author = "antidrug_core"
+        document.core_properties.comments = f"template {report.template}; period {report.period}"
+        buffer = io.BytesIO()
+        document.save(buffer)
+        return buffer.getvalue()
+
+    def _body(self, document: DocumentObject, report: Report) -> None:
         for note in report.notes:
             self._small(document, f"说明：{note}")
+        numbers = citations(report)
         charts = 0
         for section in report.sections:
             if section.heading:
@@ -154,7 +175,7 @@ class WordRenderer:
                 heading.paragraph_format.first_line_indent = Pt(32)
             for block in section.blocks:
                 if isinstance(block, Paragraph):
-                    self._paragraph(document, block)
+                    self._paragraph(document, block, numbers)
                 elif isinstance(block, Chart):
                     charts += 1
                     self._chart(document, block, charts)
@@ -164,14 +185,8 @@ class WordRenderer:
                     self._small(document, f"{block.title}（共{len(block.entries)}人，已脱敏）")
                     for index, entry in enumerate(block.entries, 1):
                         self._small(document, f"{index}. {entry}")
-        if report.appendix:
-            self._appendix(document, report)
-        document.core_properties.title = report.title
-        document.core_properties.author = "antidrug_core"
-        document.core_properties.comments = f"template {report.template}; period {report.period}"
-        buffer = io.BytesIO()
-        document.save(buffer)
-        return buffer.getvalue()
+        if report.part is ReportPart.BODY:
+            self._small(document, APPENDIX_ATTACHED)
 
     def _layout(self, document: DocumentObject, report: Report) -> None:
         section = document.sections[0]
@@ -201,7 +216,9 @@ class WordRenderer:
         heading2.font.color.rgb = None
         _page_number(section.footer.paragraphs[0])
 
-    def _paragraph(self, document: DocumentObject, block: Paragraph) -> None:
+    def _paragraph(
+        self, document: DocumentObject, block: Paragraph, numbers: dict[tuple[str, str], int]
+    ) -> None:
         paragraph = document.add_paragraph()
         paragraph.paragraph_format.first_line_indent = Pt(32)
         paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
@@ -214,6 +231,10 @@ class WordRenderer:
                 run = _run(paragraph, fill_marker(part), BODY_FONT)
                 run.font.highlight_color = WD_COLOR_INDEX.YELLOW
                 run.bold = True
+        cited = cited_entries(numbers, block)
+        if cited is not None:
+            # The appendix entries, as a superscript like a note's: an auditor finds them, a reader reads on.
+            _run(paragraph, cited, BODY_FONT).font.superscript = True
 
     def _small(self, document: DocumentObject, text: str, size: Pt = _SMALL_SIZE) -> DocxParagraph:
         paragraph = document.add_paragraph()
@@ -273,7 +294,8 @@ class WordRenderer:
     def _appendix(self, document: DocumentObject, report: Report) -> None:
         heading = document.add_paragraph(APPENDIX_HEADING, style="Heading 1")
         heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        heading.paragraph_format.page_break_before = True
+        # After the body, the appendix starts a page; as a document of its own it follows the title.
+        heading.paragraph_format.page_break_before = report.part is ReportPart.WHOLE
         self._small(document, APPENDIX_INTRO, Pt(10.5))
         for entry in report.appendix:
             document.add_paragraph(appendix_heading(entry), style="Heading 2")
