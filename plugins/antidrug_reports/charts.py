@@ -32,6 +32,7 @@ from matplotlib.ticker import PercentFormatter
 from antidrug_core.reports import Chart, percent_text
 
 __all__ = [
+    "CHART_DPI",
     "CODE_LABEL_NOTE",
     "MIN_TEXT_PT",
     "PRINT_FRAME",
@@ -54,8 +55,8 @@ MIN_TEXT_PT = 9.0
 _LABEL_PT = 10.5  # 五号: category names and the legend
 _VALUE_PT = 9.0  # numbers on the value axis and on the bars
 _MM_PER_INCH = 25.4
-_DPI = 200
-"""Enough for print at the printed size, without making the document heavy."""
+CHART_DPI = 200
+"""Pixels per inch of a chart at its printed size: enough for print without making the document heavy."""
 
 _PREFERRED = (
     "Noto Sans CJK SC",
@@ -210,7 +211,7 @@ def draw_chart(chart: Chart, font_path: str | None, frame: ChartFrame = PRINT_FR
         texts = [t for t in figure.findobj(Text) if t.get_visible() and t.get_text().strip()]
         smallest = min(smallest, *(float(t.get_fontsize()) for t in texts))
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=_DPI, metadata={"Software": None})
+        figure.savefig(buffer, format="png", dpi=CHART_DPI, metadata={"Software": None})
         parts.append(ChartPart(buffer.getvalue(), frame.width_mm, height, first, size))
     return DrawnChart(tuple(parts), by_code=font_path is None, smallest_text_pt=smallest)
 
