@@ -101,9 +101,10 @@ def packaged_cjk_font() -> str | None:
     """The path of the Chinese font the library depends on (Noto Sans SC), or None if it was removed."""
     try:
         import pylopdf_fonts_zh_cn
-    except ImportError:
+
+        path = str(pylopdf_fonts_zh_cn.sans_path())
+    except (ImportError, AttributeError):  # removed; or an empty folder left, imported as a namespace
         return None
-    path = str(pylopdf_fonts_zh_cn.sans_path())
     return path if _covers(path) else None
 
 
