@@ -257,7 +257,8 @@ def _draw(
         if on_bars:
             axes.bar_label(
                 bars,
-                labels=[percent_text(v) for v in values],
+                # A bar with no value says so in words: a dash turned on its side reads as a tick.
+                labels=[percent_text(v) if v is not None else "无数据" for v in values],
                 padding=2,
                 rotation=0 if horizontal else 90,
                 fontproperties=value_font,

@@ -292,7 +292,7 @@ def ink_outside(page: np.ndarray, margins: Margins = OFFICIAL) -> list[str]:
     ]
 
 
-def page_png(pdf: Path, page: int, target: Path, dpi: int = 60) -> None:
+def page_png(pdf: Path, page: int, target: Path, dpi: int = 72) -> None:
     """One page of ``pdf`` as a PNG, as in the documentation."""
     prefix = target.with_suffix("")
     subprocess.run(
@@ -321,6 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--page", type=int, default=3)
     parser.add_argument("--png-dir", type=Path, required=True)
     args = parser.parse_args(argv)
+    args.png_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         for document, pdf in zip(args.documents, to_pdf(args.documents, Path(folder)), strict=True):
             page_png(pdf, args.page, args.png_dir / f"{document.stem}-page{args.page}.png")
