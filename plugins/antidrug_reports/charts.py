@@ -244,6 +244,7 @@ def _draw(
     else:
         bar_mm = (width_mm - 20.0) / max(count, 1) * bar
     on_bars = bar_mm >= 3.4
+    none = "无数据" if font_path else "n/a"
     for index, series in enumerate(chart.series):
         offset = ((groups - 1) / 2 - index if horizontal else index - (groups - 1) / 2) * bar
         positions = [(count - 1 - i if horizontal else i) + offset for i in range(count)]
@@ -258,7 +259,7 @@ def _draw(
             axes.bar_label(
                 bars,
                 # A bar with no value says so in words: a dash turned on its side reads as a tick.
-                labels=[percent_text(v) if v is not None else "无数据" for v in values],
+                labels=[percent_text(v) if v is not None else none for v in values],
                 padding=2,
                 rotation=0 if horizontal else 90,
                 fontproperties=value_font,
