@@ -1,10 +1,10 @@
-"""The ``antidrug-rates/1`` document (DATASET.md), and CSV and text tables of it for people.
+"""The ``antidrug-rates/1`` document (docs/reference/results.md), and CSV and text tables of it for people.
 
 JSON is the normative form: ``format``, ``period``, ``known_at`` and one
 entry per result with every gross count, ``value`` (the exact decimal, or
 rounded half-up to 12 places; null without a value) and ``display``. We
 add ``policy`` (the settings used), and per result the two net counts
-(INDICATORS.md: results report them), ``unit`` and ``view``; ``reason``
+(docs/reference/indicators.md: results report them), ``unit`` and ``view``; ``reason``
 appears when there is no value. ``--explain`` adds ``evidence``
 to the results of the indicator explained.
 

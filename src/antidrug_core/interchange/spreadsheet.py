@@ -272,7 +272,7 @@ _BY_NAME: dict[str, SheetSpec] = {
 }
 
 _VOID_KEYS = {"type", "id", "person", "on", "recorded_at", "recorded_by", "voids", "reason"}
-"""A dataset record with only these keys and ``voids`` is a pure void (DATASET.md)."""
+"""A dataset record with only these keys and ``voids`` is a pure void (docs/reference/dataset.md)."""
 
 _DATE_FORMS = (
     re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),
