@@ -73,7 +73,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--period",
         default=None,
-        help="START/END as YYYY-MM-DD/YYYY-MM-DD (both days included), 2023H1, 2023Q3, 2023",
+        help="required: START/END as YYYY-MM-DD/YYYY-MM-DD (both days included), 2023H1, 2023Q3, 2023",
     )
     parser.add_argument(
         "--known-at",
@@ -109,7 +109,12 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(run=run)
     # ``antidrug rates verify RESULTS --dataset FILE``: recompute a results document
     # (commands/verify.py); optional, so ``antidrug rates --period …`` works as before.
-    actions = parser.add_subparsers(dest="rates_command", metavar="verify", required=False)
+    actions = parser.add_subparsers(
+        dest="rates_command",
+        metavar="[verify RESULTS --dataset FILE]",
+        required=False,
+        help="instead of computing: recompute a results document and confirm it or name each difference",
+    )
     register_verify(actions)
 
 
