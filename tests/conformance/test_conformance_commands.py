@@ -117,3 +117,24 @@ def test_a_case_of_units_is_data_like_any_other() -> None:
         }
     )
     assert case.dataset["units"] == [{"id": "U1"}]
+
+
+def test_a_case_may_ask_for_one_organisations_figures() -> None:
+    # The question is data even before this library can answer it: export writes the
+    # command another implementation runs, and running it here names what is missing.
+    case = case_from_data(
+        {
+            "format": CASE_FORMAT,
+            "name": "organisations.example",
+            "title": "one organisation",
+            "dataset": {"format": "antidrug-dataset/1"},
+            "evaluate": {"period": "2023", "organisation": "O1"},
+            "expected": {
+                "results": [
+                    {"indicator": "activities", "division": "522631", "numerator": 2, "why": "O1's two."}
+                ]
+            },
+        }
+    )
+    assert case.evaluation.arguments()[-2:] == ["--organisation", "O1"]
+    assert case.evaluation.data()["organisation"] == "O1"

@@ -58,7 +58,7 @@ FIGURES: tuple[str, ...] = (*POPULATIONS, "value", "display")
 """The figures of a result a case may hold another implementation to."""
 
 _CASE_FIELDS = {"format", "name", "title", "about", "dataset", "evaluate", "expected"}
-_EVALUATE_FIELDS = {"period", "known_at", "divisions", "indicators", "view"}
+_EVALUATE_FIELDS = {"period", "known_at", "divisions", "indicators", "view", "organisation"}
 _EXPECTED_FIELDS = {"known_at", "policy", "results", "divisions_in_order", "only_these", "errors", "why"}
 
 
@@ -72,6 +72,9 @@ class Evaluation:
     divisions: tuple[DivisionCode, ...] | None = None
     indicators: tuple[str, ...] | None = None
     view: View = View.RESPONSIBLE
+    organisation: str | None = None
+    """Only this organisation's records (``antidrug rates --organisation ID``), for the
+    figures of organisations; None for everyone's."""
 
     def arguments(self) -> list[str]:
         """The ``antidrug rates`` arguments that ask the same question."""
@@ -84,6 +87,8 @@ class Evaluation:
             args += ["--indicator", indicator]
         if self.view is not View.RESPONSIBLE:
             args += ["--view", str(self.view)]
+        if self.organisation is not None:
+            args += ["--organisation", self.organisation]
         return args
 
     def data(self) -> dict[str, Any]:
@@ -94,6 +99,7 @@ class Evaluation:
             "divisions": list(self.divisions) if self.divisions is not None else None,
             "indicators": list(self.indicators) if self.indicators is not None else None,
             "view": str(self.view),
+            "organisation": self.organisation,
         }
 
 
@@ -220,6 +226,10 @@ def _evaluation(raw: Any, problems: list[Problem]) -> Evaluation | None:
     except ValueError:
         problems.append(Problem("evaluate.view", f"{raw.get('view')!r} is not a view"))
         view = View.RESPONSIBLE
+    organisation = raw.get("organisation")
+    if organisation is not None and not isinstance(organisation, str):
+        problems.append(Problem("evaluate.organisation", "must be an organisation id or null"))
+        organisation = None
     if period is None:
         return None
     return Evaluation(
@@ -228,6 +238,7 @@ def _evaluation(raw: Any, problems: list[Problem]) -> Evaluation | None:
         divisions=tuple(DivisionCode(c) for c in lists["divisions"]) if lists["divisions"] else None,
         indicators=lists["indicators"],
         view=view,
+        organisation=organisation,
     )
 
 
@@ -336,13 +347,23 @@ def _known_at(text: str | None, time_zone: str) -> dt.datetime | None:
 
 def _request(case: Case, dataset: Dataset) -> EvaluationRequest:
     e = case.evaluation
-    return EvaluationRequest(
+    request = EvaluationRequest(
         period=e.period,
         known_at=_known_at(e.known_at, dataset.policy.time_zone),
         indicators=e.indicators,
         divisions=e.divisions,
         view=e.view,
     )
+    if e.organisation is None:
+        return request
+    try:
+        # The request field the organisations' figures bring; a case can ask for it before then.
+        changes: dict[str, Any] = {"organisation": e.organisation}
+        return attrs.evolve(request, **changes)
+    except TypeError:
+        raise InvalidInput.of(
+            "evaluate.organisation", "this library cannot yet keep one organisation's figures"
+        ) from None
 
 
 def run_case(case: Case) -> dict[str, Any]:
