@@ -25,6 +25,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "antidrug_core.commands.report",
     "antidrug_core.commands.demo",
     "antidrug_core.commands.convert",
+    "antidrug_core.commands.conformance",
+    "antidrug_core.commands.catalogue",
 )
 """The modules that each add subcommands; a new command is a new module listed here."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -22,6 +23,7 @@ __all__ = [
     "DEFAULT_DB",
     "add_db_option",
     "load_dataset_file",
+    "load_dataset_file_with_digest",
     "local_actor",
     "open_cli_store",
     "progress",
@@ -59,12 +61,26 @@ def load_dataset_file(path: str) -> Dataset:
     Raises:
         InvalidInput: for a missing file, bad JSON, or any problem in the dataset.
     """
+    return load_dataset_file_with_digest(path)[0]
+
+
+def load_dataset_file_with_digest(path: str) -> tuple[Dataset, str]:
+    """A dataset file, validated, and ``sha256:`` with the hex SHA-256 of the very bytes read.
+
+    The digest is taken of the bytes parsed, read once, so that a results
+    document names exactly the input its figures came from.
+
+    Raises:
+        InvalidInput: for a missing file, bad JSON, or any problem in the dataset.
+    """
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
     except OSError as error:
         raise InvalidInput.of("--dataset", f"{path}: {error.strerror}") from None
     try:
-        data: Any = json.loads(text)
+        data: Any = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InvalidInput.of("--dataset", f"{path}: not UTF-8 text") from None
     except json.JSONDecodeError as error:
         raise InvalidInput.of("--dataset", f"{path}: not JSON ({error.msg} at line {error.lineno})") from None
     except RecursionError:
@@ -75,7 +91,7 @@ def load_dataset_file(path: str) -> Dataset:
         raise InvalidInput.of(
             "--dataset", f"{path}: nests deeper than a dataset can ({NESTING_DEPTH} levels)"
         )
-    return read_dataset(data)
+    return read_dataset(data), "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
 def _depth(value: Any) -> int:

@@ -3,7 +3,7 @@
 * ``IndicatorDefinition`` and the criteria in ``indicators.criteria``: what a
   figure counts, as data with a canonical form and a digest.
 * ``standard_catalogue()`` / ``indicator_definitions(plugins)``: the
-  catalogue of INDICATORS.md (version 1), plus local indicators plugins add
+  standard catalogue (version 1, docs/reference/catalogue.md), plus local indicators plugins add
   through ``antidrug_register_indicators``.
 * ``evaluate_dataset`` / ``evaluate_in_store``: every indicator for every
   division, as ``IndicatorResult`` values.

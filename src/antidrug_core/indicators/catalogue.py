@@ -1,9 +1,9 @@
-"""The standard catalogue (version 1) of ``INDICATORS.md``, as data, and how hosts add to it.
+"""The standard catalogue (version 1), as data, and how hosts add to it.
 
-Read it beside the table in INDICATORS.md: one definition per row, then the
-counts listed under the table. The catalogue reaches the library through the
-same hook as any host's local indicators (``antidrug_register_indicators``):
-this module is a built-in plugin.
+docs/reference/catalogue.md is generated from it (one row per definition, the rates
+first, then the counts); docs/reference/indicators.md says what the criteria mean.
+The catalogue reaches the library through the same hook as any host's local
+indicators (``antidrug_register_indicators``): this module is a built-in plugin.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 CATALOGUE_VERSION = 1
-"""The version of INDICATORS.md's standard catalogue shipped here."""
+"""The version of the standard catalogue shipped here (docs/reference/catalogue.md)."""
 
 MANAGED = StatusIn(ACTIVE_STATUSES)
 """The managed population: status at the period end is community_detox,
@@ -130,7 +130,7 @@ def _test_rate(kind: TestKind, id: str, name_zh: str, name_en: str) -> Indicator
 def standard_catalogue() -> list[IndicatorDefinition]:
     """Every definition of the standard catalogue, in the order results list them."""
     return [
-        # --- the rates (INDICATORS.md table, one row each) ---------------------------------
+        # --- the rates (one row each of docs/reference/catalogue.md) ------------------------------
         _rate(
             "face_check_rate",
             "见面核查率",

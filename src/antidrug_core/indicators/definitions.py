@@ -1,6 +1,6 @@
 """Indicator definitions: what a figure counts, written down as data.
 
-A definition names its populations (INDICATORS.md): the initial population
+A definition names its populations (docs/reference/indicators.md): the initial population
 ``IP``, the denominator ``D``, the denominator exclusion ``DX``, the
 numerator ``N``, the denominator exception ``DE`` and the numerator
 exclusion ``NX``, each as a criterion (``indicators.criteria``). Populations

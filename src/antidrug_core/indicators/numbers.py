@@ -1,6 +1,6 @@
 """Figures as exact fractions, and the strings people read.
 
-No float ever touches a figure (INDICATORS.md, Numbers): a score is a
+No float ever touches a figure (docs/reference/indicators.md, Numbers): a score is a
 ``Fraction`` of two counts, and every string is made from it with integer
 arithmetic, so ``2/3`` displays as ``66.67%`` on every machine.
 """
@@ -14,7 +14,8 @@ from antidrug_core.indicators.definitions import Rounding, Unit
 __all__ = ["NO_VALUE", "VALUE_PLACES", "display", "round_fraction", "value_text"]
 
 VALUE_PLACES = 12
-"""``value`` strings terminate within this many places, or are rounded half-up to it (DATASET.md)."""
+"""``value`` strings terminate within this many places, or are rounded half-up to it
+(docs/reference/results.md)."""
 
 NO_VALUE = "—"
 """What is displayed when there is no value (a net denominator of 0)."""

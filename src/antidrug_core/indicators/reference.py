@@ -1,4 +1,4 @@
-"""The reference evaluator: plain Python an auditor can read beside INDICATORS.md.
+"""The reference evaluator: plain Python an auditor can read beside docs/reference/indicators.md.
 
 How a figure is made, in the order of the specification:
 

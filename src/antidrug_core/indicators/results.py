@@ -2,7 +2,7 @@
 
 The reference evaluator and any fast evaluator return the same
 ``IndicatorResult`` values; reports bind to them; ``antidrug rates`` prints
-them in the ``antidrug-rates/1`` form (DATASET.md).
+them in the ``antidrug-rates/1`` form (docs/reference/results.md).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""The ``antidrug-rates/1`` document (DATASET.md), and CSV and text tables of it for people.
+"""The ``antidrug-rates/1`` document (docs/reference/results.md), and CSV and text tables of it for people.
 
 JSON is the normative form: ``format``, ``period``, ``known_at`` and one
 entry per result with every gross count, ``value`` (the exact decimal, or
 rounded half-up to 12 places; null without a value) and ``display``. We
 add ``policy`` (the settings used), and per result the two net counts
-(INDICATORS.md: results report them), ``unit`` and ``view``; ``reason``
+(docs/reference/indicators.md: results report them), ``unit`` and ``view``; ``reason``
 appears when there is no value. ``--explain`` adds ``evidence``
 to the results of the indicator explained.
 
@@ -123,8 +123,15 @@ def rates_document(
     policy: Policy,
     results: Sequence[IndicatorResult],
     explanations: Sequence[Explanation] = (),
+    source: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The ``antidrug-rates/1`` document, ready for ``json.dump``."""
+    """The ``antidrug-rates/1`` document, ready for ``json.dump``.
+
+    Args:
+        source: What the figures were computed from, so that anyone holding
+            the same input can tell (``input``: a dataset file's digest, or a
+            store's audit chain head; docs/reference/results.md).
+    """
     evidence = {(e.result.indicator, e.result.division): e for e in explanations}
     entries = []
     for result in results:
@@ -138,6 +145,7 @@ def rates_document(
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
         "known_at": known_at.isoformat() if known_at is not None else None,
         "policy": _policy_data(policy),
+        **({"input": dict(source)} if source is not None else {}),
         "results": entries,
     }
 

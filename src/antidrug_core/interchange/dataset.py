@@ -1,4 +1,4 @@
-"""The dataset format ``antidrug-dataset/1`` (``shared/spec/DATASET.md``).
+"""The dataset format ``antidrug-dataset/1`` (docs/reference/dataset.md).
 
 A self-contained JSON document of divisions, the subjects records are about
 (people, units, organisations), their records and the rating schemes those
