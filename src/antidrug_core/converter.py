@@ -47,7 +47,7 @@ TYPE_FIELD = "type"
 _RENAMES: Mapping[type[Record], Mapping[str, str]] = {
     # ``from`` is a Python keyword; the format keeps the short words.
     TransferRequested: {"from_division": "from", "to_division": "to"},
-    # ``with`` is a keyword too; PREVENTION.md names the counterparts of letters so.
+    # ``with`` is a keyword too; the format names the counterparts of letters so (docs/reference/dataset.md).
     LettersSigned: {"counterparts": "with"},
 }
 
