@@ -1,7 +1,7 @@
 """``antidrug rates``: the catalogue's figures for a dataset file or a store, as ``antidrug-rates/1``.
 
 ``antidrug rates --dataset FILE --period 2023-01-01/2023-06-30 [--known-at T]
-[--division CODE] [--indicator ID] [--view cooperating] [--explain ID]
+[--division CODE] [--indicator ID] [--organisation ID] [--view cooperating] [--explain ID]
 --format json|csv|table``, or ``--db URL`` instead of ``--dataset``. A
 dataset with any error prints every error (``records[12].on: …``) and
 evaluates nothing.
@@ -86,6 +86,12 @@ def register(subparsers: Any) -> None:
         help="report only this indicator (repeatable)",
     )
     parser.add_argument(
+        "--organisation",
+        metavar="ID",
+        default=None,
+        help="keep only this organisation's records in organisation figures (activities, funding …)",
+    )
+    parser.add_argument(
         "--view",
         choices=[v.value for v in View],
         default=View.RESPONSIBLE.value,
@@ -144,6 +150,7 @@ def _request(args: argparse.Namespace, time_zone: str) -> EvaluationRequest:
         indicators=tuple(args.indicator) if args.indicator else None,
         divisions=tuple(divisions) if args.division else None,
         view=View(args.view),
+        organisation=args.organisation,
     )
 
 
