@@ -19,6 +19,8 @@ from typing import Any, ClassVar
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from antidrug_core.cli import main
 from antidrug_core.converter import get_converter
@@ -633,3 +635,128 @@ def test_the_rates_command_refuses_an_organisation_it_does_not_know(
     code = main(["rates", "--dataset", str(path), "--period", "2023H1", "--organisation", "O9"])
     assert code == 2
     assert "there is no organisation 'O9'" in capsys.readouterr().err
+
+
+# --- laws ----------------------------------------------------------------------------------------
+
+TOWNSHIPS = ("522631101", "522631102", "522631103")
+LAW_TREE = DivisionTree(
+    [Division(code=COUNTY, name="某县"), *(Division(code=code, name=code) for code in TOWNSHIPS)]
+)
+DAYS = st.dates(dt.date(2022, 10, 1), dt.date(2023, 9, 30)).map(dt.date.isoformat)
+CHANNELS = st.lists(st.sampled_from([*SIX, "online"]), max_size=3, unique=True)
+AMOUNTS = st.decimals(min_value=0, max_value=10**6, places=3, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def work_logs(draw: st.DrawFn) -> list[Record]:
+    """Organisations in the townships with activities, funding and plants; units with inspections."""
+    records: list[Record] = []
+    serial = iter(range(10**6))
+    for o in range(draw(st.integers(0, 4))):
+        id = f"O{o}"
+        records.append(organisation(id, draw(st.sampled_from(TOWNSHIPS))))
+        for _ in range(draw(st.integers(0, 5))):
+            records.append(
+                make(
+                    Activity,
+                    f"a{next(serial)}",
+                    draw(DAYS),
+                    organisation=id,
+                    channels=tuple(
+                        draw(st.lists(st.sampled_from([*SIX, "online"]), max_size=3, unique=True))
+                    ),
+                    division=draw(st.none() | st.sampled_from(TOWNSHIPS)),
+                    sessions=draw(st.integers(1, 5)),
+                )
+            )
+        for _ in range(draw(st.integers(0, 3))):
+            records.append(
+                make(Funding, f"f{next(serial)}", draw(DAYS), organisation=id, amount=draw(AMOUNTS))
+            )
+        for _ in range(draw(st.integers(0, 2))):
+            records.append(
+                make(
+                    PlantsFound,
+                    f"p{next(serial)}",
+                    draw(DAYS),
+                    organisation=id,
+                    division=draw(st.sampled_from(TOWNSHIPS)),
+                    plants=draw(st.integers(1, 50)),
+                )
+            )
+        if records and draw(st.booleans()):
+            victim = draw(st.sampled_from([r for r in records if r.subject == id and r.voids is None]))
+            if not isinstance(victim, OrganisationRegistered):
+                records.append(
+                    make(RecordVoided, f"x{next(serial)}", draw(DAYS), organisation=id, voids=victim.id)
+                )
+    for u in range(draw(st.integers(0, 4))):
+        id = f"U{u}"
+        records.append(unit(id, draw(st.sampled_from(TOWNSHIPS))))
+        for _ in range(draw(st.integers(0, 2))):
+            records.append(make(Inspected, f"i{next(serial)}", draw(DAYS), unit=id))
+        if draw(st.booleans()):
+            records.append(make(UnitClosed, f"c{next(serial)}", draw(DAYS), unit=id))
+    return records
+
+
+def law_evaluate(records: Sequence[Record]) -> dict[tuple[str, str], IndicatorResult]:
+    request = EvaluationRequest(period=PERIOD, policy=Policy())
+    files = [build_file(r[0].subject_kind, s, r) for s, r in histories(records)]
+    definitions = [*unit_definitions(), *organisation_definitions()]
+    results = evaluate_files(files, definitions, request, LAW_TREE, policy=Policy())
+    return {(r.indicator, r.division): r for r in results}
+
+
+@given(work_logs())
+@settings(max_examples=60, deadline=None)
+def test_sums_are_exact_and_the_county_holds_the_sum_of_its_townships(records: list[Record]) -> None:
+    results = law_evaluate(records)
+    voided = {r.voids for r in records if r.voids is not None}
+    expected = sum(
+        (
+            r.amount
+            for r in records
+            if isinstance(r, Funding) and r.id not in voided and PERIOD.start <= r.on <= PERIOD.end
+        ),
+        Decimal(0),
+    )
+    assert results[("funding_yuan", COUNTY)].value == Fraction(expected)
+    for indicator in ("funding_yuan", "activities", "plants_not_destroyed"):
+        parts = sum((results[(indicator, t)].value or Fraction(0) for t in TOWNSHIPS), Fraction(0))
+        assert results[(indicator, COUNTY)].value == parts
+    covered = results[("six_entries_covered", COUNTY)].value
+    assert covered is not None
+    assert 0 <= covered <= 6
+    assert covered >= max(results[("six_entries_covered", t)].value or 0 for t in TOWNSHIPS)
+
+
+@given(work_logs())
+@settings(max_examples=60, deadline=None)
+def test_a_countys_flag_is_the_and_or_the_or_of_its_townships_never_a_vote(records: list[Record]) -> None:
+    results = law_evaluate(records)
+    flags = [results[("zero_cultivation", t)].value == 1 for t in TOWNSHIPS]
+    assert (results[("zero_cultivation", COUNTY)].value == 1) is all(flags)
+    active = [results[("any_activity", t)].value == 1 for t in TOWNSHIPS]
+    assert (results[("any_activity", COUNTY)].value == 1) is any(active)
+
+
+@given(work_logs())
+@settings(max_examples=60, deadline=None)
+def test_unit_rates_lie_between_0_and_1_and_counts_add_up(records: list[Record]) -> None:
+    results = law_evaluate(records)
+    for division in (COUNTY, *TOWNSHIPS):
+        rate = results[("precursor_inspection_rate", division)]
+        assert rate.value is None or 0 <= rate.value <= 1
+        assert rate.numerator <= rate.denominator <= rate.initial_population
+    units = sum(results[("precursor_units", t)].value or 0 for t in TOWNSHIPS)
+    assert results[("precursor_units", COUNTY)].value == units
+
+
+@given(work_logs(), st.randoms(use_true_random=False))
+@settings(max_examples=40, deadline=None)
+def test_figures_do_not_depend_on_the_order_records_arrive_in(records: list[Record], random: Any) -> None:
+    shuffled = list(records)
+    random.shuffle(shuffled)
+    assert law_evaluate(shuffled) == law_evaluate(records)
