@@ -22,6 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import antidrug_memory
 from antidrug_core.cli import main
 from antidrug_core.converter import get_converter
 from antidrug_core.indicators import (
@@ -46,6 +47,8 @@ from antidrug_core.indicators import (
     definition_from_data,
     definition_to_data,
     evaluate_files,
+    evaluate_in_store,
+    explain_in_store,
     rates_document,
     standard_catalogue,
 )
@@ -53,6 +56,7 @@ from antidrug_core.indicators.evidence import Explanation, explain_histories
 from antidrug_core.indicators.writers import rates_table
 from antidrug_core.model import (
     RECORD_TYPES,
+    Actor,
     Division,
     DivisionCode,
     DivisionTree,
@@ -62,6 +66,7 @@ from antidrug_core.model import (
     OrganisationRegistered,
     Record,
     RecordVoided,
+    Role,
     Status,
     SubjectKind,
     UnitChanged,
@@ -70,8 +75,12 @@ from antidrug_core.model import (
     UnitRegistered,
     subject_registration_id,
 )
+from antidrug_core.plugins import make_plugin_manager
 from antidrug_core.rules import Policy
+from antidrug_core.services import close_unit, register_organisation, register_unit
 from antidrug_core.state import build_file
+from antidrug_core.store import Store
+from antidrug_core.testing import open_memory_store
 
 LOCAL = dt.timezone(dt.timedelta(hours=8))
 
@@ -760,3 +769,47 @@ def test_figures_do_not_depend_on_the_order_records_arrive_in(records: list[Reco
     shuffled = list(records)
     random.shuffle(shuffled)
     assert law_evaluate(shuffled) == law_evaluate(records)
+
+
+# --- in a store ----------------------------------------------------------------------------------
+
+
+def units_in_a_store() -> Store:
+    # The memory store alone: no storage plugin's fast evaluator answers, so these are the
+    # reference evaluator's figures over the store's files.
+    store = open_memory_store(plugins=make_plugin_manager(plugins=[antidrug_memory], entry_points=False))
+    with store.unit_of_work(Actor.local_administrator()) as uow:
+        uow.add_divisions(list(TREE))
+        register_unit(uow, unit="U1", name="甲化工", division=EAST, roles=["use"], on=dt.date(2022, 1, 1))
+        register_unit(uow, unit="U2", name="乙化工", division=WEST, roles=["trade"], on=dt.date(2022, 1, 1))
+        register_unit(uow, unit="U3", name="丙化工", division=WEST, roles=["use"], on=dt.date(2022, 1, 1))
+        close_unit(uow, "U3", dt.date(2023, 3, 1))
+        register_organisation(
+            uow, organisation="O1", name="某乡政府", kind="government", division=EAST, on=dt.date(2022, 1, 1)
+        )
+        uow.commit()
+    return store
+
+
+def test_a_store_gives_unit_figures_beside_the_peoples_in_the_actors_divisions() -> None:
+    store = units_in_a_store()
+    request = EvaluationRequest(period=PERIOD)
+    with store.unit_of_work(Actor.local_administrator()) as uow:
+        results = {(r.indicator, r.division): r for r in evaluate_in_store(uow, request)}
+    assert figures(results, "precursor_units") == ("2", "1", "1")  # U3 closed on 2023-03-01
+    assert results[("managed", COUNTY)].display == "0"
+    officer = Actor(id="o1", role=Role.OFFICER, divisions={EAST})
+    with store.unit_of_work(officer) as uow:
+        scoped = [r for r in evaluate_in_store(uow, request) if r.indicator == "precursor_units"]
+        (explanation,) = explain_in_store(uow, request, "precursor_units")
+    assert [(r.division, r.display) for r in scoped] == [(EAST, "1")]
+    assert explanation.populations["initial_population"] == ("U1",)
+    assert explanation.subjects[0].kind is SubjectKind.UNIT
+
+
+def test_a_store_refuses_an_organisation_it_does_not_hold() -> None:
+    store = units_in_a_store()
+    with store.unit_of_work(Actor.local_administrator()) as uow:
+        assert evaluate_in_store(uow, EvaluationRequest(period=PERIOD, organisation="O1"))
+        with pytest.raises(InvalidInput, match="no organisation 'U1'"):
+            evaluate_in_store(uow, EvaluationRequest(period=PERIOD, organisation="U1"))
