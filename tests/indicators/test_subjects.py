@@ -813,3 +813,28 @@ def test_a_store_refuses_an_organisation_it_does_not_hold() -> None:
         assert evaluate_in_store(uow, EvaluationRequest(period=PERIOD, organisation="O1"))
         with pytest.raises(InvalidInput, match="no organisation 'U1'"):
             evaluate_in_store(uow, EvaluationRequest(period=PERIOD, organisation="U1"))
+
+
+@attrs.frozen(kw_only=True)
+class Checked(UnitRecord):
+    """Like ``inspected``: items passed or failed, and a derived count of the failures (findings)."""
+
+    type_tag: ClassVar[str] = "t_checked"
+    items: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def findings(self) -> int:
+        return sum(1 for _, result in self.items if result == "fail")
+
+
+def test_a_sum_may_add_up_a_count_the_record_type_derives(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(RECORD_TYPES, Checked.type_tag, Checked)  # type: ignore[arg-type]
+    findings = define(
+        "precursor_findings", Unit.SUM, SubjectKind.UNIT, items=Records(("t_checked",)), sum_of="findings"
+    )
+    records = [
+        unit("U1", EAST),
+        make(Checked, "k1", "2023-03-01", unit="U1", items=(("ledger", "fail"), ("rules", "fail"))),
+        make(Checked, "k2", "2023-04-01", unit="U1", items=(("ledger", "pass"), ("people", "fail"))),
+    ]
+    assert figures(evaluate(records, [findings]), "precursor_findings") == ("3", "3", "0")

@@ -311,7 +311,8 @@ class IndicatorDefinition:
     items: ItemSource | None = None
     """What an event-based definition counts; None for a subject-based one."""
     sum_of: str | None = None
-    """For a ``sum``: the item field added up (an ``int`` or ``Decimal`` field)."""
+    """For a ``sum``: the item field added up (an ``int`` or ``Decimal`` field, or a property
+    of the record type returning one)."""
     distinct: Distinct | None = None
     """For a ``count`` of items: count the distinct values of a field instead."""
     flag: FlagRule | None = attrs.field(default=None, converter=_optional_flag)
@@ -464,10 +465,18 @@ def _item_classes(items: ItemSource | None) -> list[type[Record]]:
 
 
 def _numeric(cls: type[Record], field: str) -> bool:
-    """Whether ``field`` of ``cls`` holds a whole or exact decimal number (possibly absent)."""
+    """Whether ``field`` of ``cls`` holds a whole or exact decimal number (possibly absent).
+
+    A read-only property of the record type counts too (a count derived from one record, such as
+    the ``fail`` items of an inspection): its annotation says what it returns.
+    """
     attribute = plain_fields(cls).get(field)
     if attribute is None:
-        return False
+        derived = getattr(cls, field, None)
+        if not isinstance(derived, property) or derived.fget is None:
+            return False
+        returns = typing.get_type_hints(derived.fget).get("return")
+        return returns is int or returns is Decimal
     hint = typing.get_type_hints(cls)[attribute]
     members = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
     numbers = [m for m in members if m is not type(None)]
