@@ -479,6 +479,8 @@ def test_one_organisations_records_can_be_kept_alone() -> None:
     assert figures(only, "activities") == ("3", "0", "3")
     assert figures(only, "funding_yuan") == ("100", "0", "100")
     assert figures(only, "zero_cultivation") == ("是", "是", "是")
+    assert rates_document(PERIOD, None, Policy(), [], organisation="O2")["organisation"] == "O2"
+    assert "organisation" not in rates_document(PERIOD, None, Policy(), [])
     # Figures about units (and people) are not organisation figures: unchanged.
     assert figures(only, "precursor_inspection_rate") == figures(both, "precursor_inspection_rate")
 

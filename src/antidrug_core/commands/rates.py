@@ -200,7 +200,14 @@ def _print(
     explanations: list[Explanation],
 ) -> None:
     if form == "json":
-        document = rates_document(request.period, request.known_at, policy, results, explanations)
+        document = rates_document(
+            request.period,
+            request.known_at,
+            policy,
+            results,
+            explanations,
+            organisation=request.organisation,
+        )
         json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     elif form == "csv":

@@ -3,7 +3,8 @@
 JSON is the normative form: ``format``, ``period``, ``known_at`` and one
 entry per result with every gross count, ``value`` (the exact decimal, or
 rounded half-up to 12 places; null without a value) and ``display``. We
-add ``policy`` (the settings used), and per result the two net counts
+add ``policy`` (the settings used), ``organisation`` when one organisation's
+records were kept, and per result the two net counts
 (INDICATORS.md: results report them), ``unit`` and ``view``; ``reason``
 appears when there is no value. ``--explain`` adds ``evidence``
 to the results of the indicator explained.
@@ -137,8 +138,14 @@ def rates_document(
     policy: Policy,
     results: Sequence[IndicatorResult],
     explanations: Sequence[Explanation] = (),
+    *,
+    organisation: str | None = None,
 ) -> dict[str, Any]:
-    """The ``antidrug-rates/1`` document, ready for ``json.dump``."""
+    """The ``antidrug-rates/1`` document, ready for ``json.dump``.
+
+    ``organisation`` names the one organisation whose records organisation figures kept
+    (``--organisation``); the document says so, since those figures are not the division's whole.
+    """
     evidence = {(e.result.indicator, e.result.division): e for e in explanations}
     entries = []
     for result in results:
@@ -147,13 +154,16 @@ def rates_document(
         if explanation is not None:
             entry["evidence"] = evidence_data(explanation)
         entries.append(entry)
-    return {
+    document: dict[str, Any] = {
         "format": RATES_FORMAT,
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
         "known_at": known_at.isoformat() if known_at is not None else None,
         "policy": _policy_data(policy),
-        "results": entries,
     }
+    if organisation is not None:
+        document["organisation"] = organisation
+    document["results"] = entries
+    return document
 
 
 # --- CSV ------------------------------------------------------------------------------------------
