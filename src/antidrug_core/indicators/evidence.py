@@ -25,7 +25,7 @@ from fractions import Fraction
 
 import attrs
 
-from antidrug_core.indicators._fields import matches
+from antidrug_core.indicators._fields import field_texts, matches
 from antidrug_core.indicators.criteria import (
     AllOf,
     AnyOf,
@@ -69,6 +69,9 @@ from antidrug_core.model import (
     DivisionCode,
     DivisionTree,
     LostContact,
+    OrganisationChanged,
+    OrganisationClosed,
+    OrganisationRegistered,
     PersonId,
     Record,
     RecordId,
@@ -76,9 +79,12 @@ from antidrug_core.model import (
     SubjectId,
     SubjectKind,
     TestDue,
+    UnitChanged,
+    UnitClosed,
+    UnitRegistered,
 )
 from antidrug_core.rules.policy import Policy, Responsibility
-from antidrug_core.state import accepted_transfer_on, build_file, latest_on_or_before, places_on
+from antidrug_core.state import UnitState, accepted_transfer_on, build_file, latest_on_or_before, places_on
 
 __all__ = [
     "Check",
@@ -300,31 +306,42 @@ def verdict(criterion: Criterion, context: _Context, item: Record | None = None)
     raise TypeError(f"no rule for criterion {criterion!r}")
 
 
+_STATE_RECORDS = (
+    UnitRegistered,
+    UnitChanged,
+    UnitClosed,
+    OrganisationRegistered,
+    OrganisationChanged,
+    OrganisationClosed,
+)
+"""The records a unit's or organisation's state on a date is folded from (``state.subjects``)."""
+
+
 def _state_verdict(criterion: InScope | SubjectIn, context: _Context) -> Verdict:
+    """``in_scope`` or ``subject_in``, with the registration, changes and closures behind the state."""
     facts = _unit_or_organisation(context.facts)
     state = facts.state_at_end()
     met = holds(criterion, facts)
-    refs = tuple(
-        _ref(r, "in effect")
+    refs = [
+        _ref(r, "counts" if r.on <= facts.end else "dated after the period end")
         for r in facts.file.records
-        if r.on <= facts.end and r.type_tag.endswith(("_registered", "_changed", "_closed"))
-    )
+        if isinstance(r, _STATE_RECORDS)
+    ]
+    refs += context.missing(lambda r: isinstance(r, _STATE_RECORDS))
     if state is None:
-        return Verdict(False, f"not registered as known at {facts.file.known_at}", refs)
+        return Verdict(False, "not registered (as known at known_at)", tuple(refs))
     if isinstance(criterion, SubjectIn):
-        value = getattr(state, criterion.field, None)
+        value = ", ".join(field_texts(getattr(state, criterion.field, None))) or "empty"
+        wanted = ", ".join(criterion.values)
         return Verdict(
-            met,
-            f"{criterion.field} on {facts.end} is {value} (wanted one of: {', '.join(criterion.values)})",
-            refs,
+            met, f"{criterion.field} on {facts.end} is {value} (wanted one of: {wanted})", tuple(refs)
         )
-    closed = getattr(state, "closed_on", None)
-    since = getattr(state, "since", None)
+    since = state.since if isinstance(state, UnitState) else None
     if met:
-        return Verdict(True, f"in scope on {facts.end}", refs)
-    if closed is not None:
-        return Verdict(False, f"closed on {closed}, on or before {facts.end}", refs)
-    return Verdict(False, f"under supervision only since {since}, after {facts.end}", refs)
+        return Verdict(True, f"in scope on {facts.end}", tuple(refs))
+    if state.closed_on is not None:
+        return Verdict(False, f"closed on {state.closed_on}, on or before {facts.end}", tuple(refs))
+    return Verdict(False, f"under supervision only since {since}, after {facts.end}", tuple(refs))
 
 
 def _combine(met: bool, parts: list[Verdict], word: str) -> Verdict:
