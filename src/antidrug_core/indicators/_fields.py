@@ -70,6 +70,11 @@ def matches(record: Record, where: tuple[tuple[str, tuple[str, ...]], ...]) -> b
     for field, allowed in where:
         attribute = plain_fields(type(record)).get(field)
         value = getattr(record, attribute) if attribute is not None else None
-        if not any(text in allowed for text in field_texts(value)):
+        if value is None:
+            return False
+        if isinstance(value, tuple | frozenset):
+            if not any(text in allowed for text in field_texts(value)):
+                return False
+        elif (value.value if isinstance(value, enum.Enum) else str(value)) not in allowed:
             return False
     return True

@@ -344,12 +344,17 @@ def _aggregates(definition: IndicatorDefinition) -> bool:
 
 
 def _count_subject(
-    tally: _Tally, definitions: Sequence[tuple[int, IndicatorDefinition]], facts: SubjectFacts, view: View
+    tally: _Tally,
+    definitions: Sequence[tuple[int, IndicatorDefinition, bool]],
+    facts: SubjectFacts,
+    view: View,
 ) -> None:
+    """Count one subject (and its items) in the divisions it counts in directly, for each
+    ``(index, definition, whether it sums or counts distinct values)``."""
     homes = facts.homes(view)
     if not homes:
         return
-    for index, definition in definitions:
+    for index, definition, aggregates in definitions:
         if definition.basis is Basis.PERSON:
             member = membership(definition, facts)
             if member is not None:
@@ -362,7 +367,7 @@ def _count_subject(
             if member is None:
                 continue
             counted = member[4] and not member[5]  # in N − NX
-            extra = contribution(definition, facts, item) if counted and _aggregates(definition) else None
+            extra = contribution(definition, facts, item) if aggregates and counted else None
             for division in homes if own is None or view is View.COOPERATING else (own,):
                 tally.add(division, index, member)
                 if extra is not None:
@@ -466,9 +471,9 @@ def evaluate_files(
         One result per division (by code) and definition (in the order given).
     """
     tally = _Tally(len(definitions))
-    by_kind: dict[SubjectKind, list[tuple[int, IndicatorDefinition]]] = {}
+    by_kind: dict[SubjectKind, list[tuple[int, IndicatorDefinition, bool]]] = {}
     for index, definition in enumerate(definitions):
-        by_kind.setdefault(definition.subject, []).append((index, definition))
+        by_kind.setdefault(definition.subject, []).append((index, definition, _aggregates(definition)))
     for file in files:
         asked = by_kind.get(file.kind) if file.kind is not None else None
         if not asked or not counts_in(file, request):
