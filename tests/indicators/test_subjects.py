@@ -607,6 +607,7 @@ def test_definitions_over_units_and_organisations_read_back_from_plain_data() ->
             "no field 'colour'",
         ),
         ({"unit": Unit.COUNT, "items": Records(("t_activity",), date="due")}, "no field 'due'"),
+        ({"unit": Unit.COUNT, "initial": SubjectIn("colour", ["red"])}, "state has no field 'colour'"),
         (
             {
                 "unit": Unit.COUNT,

@@ -56,6 +56,7 @@ from antidrug_core.indicators.criteria import (
     InLostContact,
     ItemField,
     ReferencedBy,
+    SubjectIn,
     When,
     Where,
     walk,
@@ -71,6 +72,7 @@ from antidrug_core.model import (
     TestKind,
     UnitRecord,
 )
+from antidrug_core.state import OrganisationState, UnitState
 
 __all__ = [
     "POPULATIONS",
@@ -271,6 +273,9 @@ def _subject_kind(value: SubjectKind | str) -> SubjectKind:
     return SubjectKind(value)
 
 
+_STATES: dict[SubjectKind, type] = {SubjectKind.UNIT: UnitState, SubjectKind.ORGANISATION: OrganisationState}
+"""What ``subject_in`` can ask of each kind: the fields of its state on a date."""
+
 RECORD_BASES: dict[SubjectKind, type[Record]] = {
     SubjectKind.PERSON: PersonRecord,
     SubjectKind.UNIT: UnitRecord,
@@ -416,6 +421,10 @@ class IndicatorDefinition:
                     found.extend(_type_problems(field, inner.types, inner.where, row, kind))
                     if inner.when not in (When.PERIOD, When.BY_PERIOD_END):
                         problem(field, f"has_record looks at the period or up to its end, not {inner.when}")
+                if isinstance(inner, SubjectIn) and kind in _STATES:
+                    names = attrs.fields_dict(_STATES[kind])
+                    if inner.field not in names:
+                        problem(field, f"a {kind}'s state has no field {inner.field!r} ({', '.join(names)})")
                 if isinstance(inner, InLostContact) and inner.when not in (When.PERIOD, When.PERIOD_END):
                     problem(
                         field, f"in_lost_contact is at any time in the period or at its end, not {inner.when}"
