@@ -710,9 +710,11 @@ def work_logs(draw: st.DrawFn) -> list[Record]:
     return records
 
 
-def law_evaluate(records: Sequence[Record]) -> dict[tuple[str, str], IndicatorResult]:
-    request = EvaluationRequest(period=PERIOD, policy=Policy())
-    files = [build_file(r[0].subject_kind, s, r) for s, r in histories(records)]
+def law_evaluate(
+    records: Sequence[Record], known_at: dt.datetime | None = None
+) -> dict[tuple[str, str], IndicatorResult]:
+    request = EvaluationRequest(period=PERIOD, policy=Policy(), known_at=known_at)
+    files = [build_file(r[0].subject_kind, s, r, known_at) for s, r in histories(records)]
     definitions = [*unit_definitions(), *organisation_definitions()]
     results = evaluate_files(files, definitions, request, LAW_TREE, policy=Policy())
     return {(r.indicator, r.division): r for r in results}
@@ -838,3 +840,18 @@ def test_a_sum_may_add_up_a_count_the_record_type_derives(monkeypatch: pytest.Mo
         make(Checked, "k2", "2023-04-01", unit="U1", items=(("ledger", "pass"), ("people", "fail"))),
     ]
     assert figures(evaluate(records, [findings]), "precursor_findings") == ("3", "3", "0")
+
+
+@given(work_logs())
+@settings(max_examples=40, deadline=None)
+def test_known_at_after_the_last_record_gives_todays_figures_and_before_the_first_none(
+    records: list[Record],
+) -> None:
+    everything = law_evaluate(records)
+    if not records:
+        return
+    last = max(r.recorded_at for r in records)
+    later = {key: attrs.evolve(result, known_at=None) for key, result in law_evaluate(records, last).items()}
+    assert later == everything
+    before = law_evaluate(records, min(r.recorded_at for r in records) - dt.timedelta(seconds=1))
+    assert all(r.initial_population == 0 and r.display in ("0", "—", "否", "是") for r in before.values())
