@@ -4,8 +4,9 @@ Each criterion is plain data (a frozen attrs class with a stable ``op`` tag in
 its serialised form), so that a definition can be written down, compared,
 digested and handed to another evaluator — the reference evaluator in
 ``indicators.reference`` and any fast evaluator a storage plugin offers read
-the same data. A criterion answers yes or no for one person (or, in an
-event-based indicator, for one item such as a due test) as of a period.
+the same data. A criterion answers yes or no for one subject — a person, a
+unit or an organisation — (or, in an event-based indicator, for one item such
+as a due test or an activity) as of a period.
 
 The set is deliberately small; everything in the standard catalogue is built
 from it:
