@@ -205,7 +205,7 @@ def test_explain_as_a_table_and_as_csv(capsys: pytest.CaptureFixture[str], datas
     status, out, _ = run(capsys, *base, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert {r["division"] for r in rows} == {"522631", "522631101"}
-    assert {(r["person"], r["population"], r["met"]) for r in rows if r["division"] == "522631101"} == {
+    assert {(r["subject"], r["population"], r["met"]) for r in rows if r["division"] == "522631101"} == {
         ("P1", "initial_population", "yes"),
         ("P1", "numerator", "yes"),
         ("P2", "initial_population", "yes"),

@@ -1,7 +1,7 @@
 """``antidrug rates``: the catalogue's figures for a dataset file or a store, as ``antidrug-rates/1``.
 
 ``antidrug rates --dataset FILE --period 2023-01-01/2023-06-30 [--known-at T]
-[--division CODE] [--indicator ID] [--view cooperating] [--explain ID]
+[--division CODE] [--indicator ID] [--organisation ID] [--view cooperating] [--explain ID]
 --format json|csv|table``, or ``--db URL`` instead of ``--dataset``. A
 dataset with any error prints every error (``records[12].on: …``) and
 evaluates nothing. The JSON names its input (the dataset file's digest, or
@@ -97,6 +97,12 @@ def register(subparsers: Any) -> None:
         help="report only this indicator (repeatable)",
     )
     parser.add_argument(
+        "--organisation",
+        metavar="ID",
+        default=None,
+        help="keep only this organisation's records in organisation figures (activities, funding …)",
+    )
+    parser.add_argument(
         "--view",
         choices=[v.value for v in View],
         default=View.RESPONSIBLE.value,
@@ -164,6 +170,7 @@ def _request(args: argparse.Namespace, time_zone: str) -> EvaluationRequest:
         indicators=tuple(args.indicator) if args.indicator else None,
         divisions=tuple(divisions) if args.division else None,
         view=View(args.view),
+        organisation=args.organisation,
     )
 
 
@@ -227,7 +234,15 @@ def _print(
     source: dict[str, Any],
 ) -> None:
     if form == "json":
-        document = rates_document(request.period, request.known_at, policy, results, explanations, source)
+        document = rates_document(
+            request.period,
+            request.known_at,
+            policy,
+            results,
+            explanations,
+            source,
+            organisation=request.organisation,
+        )
         json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     elif form == "csv":

@@ -18,6 +18,7 @@ from antidrug_core.indicators.criteria import (
     FulfilledInWindow,
     HasRecord,
     InLostContact,
+    InScope,
     Not,
     StatusIn,
     When,
@@ -33,7 +34,7 @@ from antidrug_core.indicators.definitions import (
     RecordsInPeriod,
     Unit,
 )
-from antidrug_core.model import ACTIVE_STATUSES, FaceCheckMethod, InvalidInput, Status, TestKind
+from antidrug_core.model import ACTIVE_STATUSES, FaceCheckMethod, InvalidInput, Status, SubjectKind, TestKind
 from antidrug_core.plugins import hookimpl
 from antidrug_core.registry import Registry
 
@@ -244,6 +245,18 @@ def standard_catalogue() -> list[IndicatorDefinition]:
             "检测阳性人次",
             "Positive tests",
             RecordsInPeriod(("test_done",), Where.of(result=["positive"])),
+        ),
+        # --- beyond people: units, attributed to their division at the period end ---
+        IndicatorDefinition(
+            id="precursor_units",
+            version=CATALOGUE_VERSION,
+            name_zh="易制毒化学品单位",
+            name_en="Precursor-chemical units",
+            unit=Unit.COUNT,
+            subject=SubjectKind.UNIT,
+            initial=InScope(),
+            decimals=0,
+            higher_is_better=None,
         ),
     ]
 
