@@ -311,7 +311,8 @@ def integrity_error(error: sa.exc.IntegrityError) -> Exception:
     """The library's error for a constraint the database enforced."""
     text = str(error.orig).lower()
     if "foreign key" in text:  # first: the message also names the streams table
-        return InvalidInput(Problem("subject", "refers to a subject that is not in the store"))
+        # Records and access sets are written with their stream: only an identity can refer to none.
+        return InvalidInput(Problem("person", "refers to a person who is not in the store"))
     if "records_id" in text or "antidrug_records.id" in text:
         return InvalidInput(Problem("id", "a record id is already used in the store"))
     if any(name in text for name in ("subject_version", "antidrug_records.subject", "streams", "primary")):

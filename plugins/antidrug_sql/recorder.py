@@ -35,6 +35,7 @@ from antidrug_core.model import (
     Division,
     InvalidInput,
     PersonId,
+    Problem,
     StoreUnavailable,
     SubjectId,
     SubjectKind,
@@ -365,19 +366,18 @@ class SqlSession:
     # --- reading -------------------------------------------------------------------------
 
     def read_stream(self, subject: SubjectId, scope: Scope) -> StoredStream | None:
-        head = sa.select(STREAMS.c.kind).where(
-            STREAMS.c.subject == subject, _visible(STREAMS.c.subject, scope)
-        )
         statement = (
-            sa.select(RECORDS.c.payload).where(RECORDS.c.subject == subject).order_by(RECORDS.c.version)
+            sa.select(STREAMS.c.kind, RECORDS.c.payload)
+            .select_from(RECORDS.join(STREAMS, STREAMS.c.subject == RECORDS.c.subject))
+            .where(RECORDS.c.subject == subject, _visible(RECORDS.c.subject, scope))
+            .order_by(RECORDS.c.version)
         )
         with self._recorder.reading() as connection:
-            kind = connection.execute(head).scalar()
-            payloads = connection.execute(statement).scalars().all() if kind is not None else []
-        if kind is None or not payloads:
+            rows = connection.execute(statement).all()
+        if not rows:
             return None
-        records = tuple(record_from_payload(p) for p in payloads)
-        return StoredStream(subject, SubjectKind(kind), len(records), records)
+        records = tuple(record_from_payload(row.payload) for row in rows)
+        return StoredStream(subject, SubjectKind(rows[0].kind), len(records), records)
 
     def read_streams(
         self,
@@ -495,6 +495,7 @@ class SqlSession:
                 chain.append(connection, self._appends, versions)
                 chain.save(connection)
             if self._identities:
+                _check_people(connection, sorted(self._identities))
                 _put_identities(connection, list(self._identities.values()), recorder.cipher().key_check())
             if self._divisions:
                 put_divisions(connection, self._divisions)
@@ -503,6 +504,22 @@ class SqlSession:
         self._appends.clear()
         self._identities.clear()
         self._divisions.clear()
+
+
+def _check_people(connection: sa.Connection, people: Sequence[PersonId]) -> None:
+    """Refuse identities for a unit or an organisation: only people have names kept encrypted.
+
+    (One for a subject not in the store at all is refused by the foreign key.)
+    """
+    for chunk in chunks(people):
+        others = connection.execute(
+            sa.select(STREAMS.c.subject).where(
+                STREAMS.c.subject.in_(chunk), STREAMS.c.kind != SubjectKind.PERSON.value
+            )
+        ).scalars()
+        problems = [Problem("person", f"{subject!r} is not a person", subject) for subject in others]
+        if problems:
+            raise InvalidInput(problems)
 
 
 def _put_identities(connection: sa.Connection, rows: list[dict[str, Any]], key_check: str) -> None:
