@@ -295,3 +295,38 @@ def test_a_store_of_people_at_revision_0003_becomes_one_of_streams_and_still_ver
     assert isinstance(recorder, AuditableRecorder)
     report = verify_chain(recorder.chain(), recorder.chain_head())
     assert (report.intact, report.records) == (True, written + 4)
+
+
+def test_revision_0004_goes_back_to_people_only_while_the_store_holds_only_people(
+    databases: Any, open_sql: Callable[..., Store]
+) -> None:
+    url = databases.new()
+    people = {"P1": every_person_record_type(PersonId("P1"), TOWNSHIP, "522631102")}
+    written = write_people_at(url, "0003", people)
+    before = describe(url)
+    engine, _backend = create_store_engine(url)
+    with engine.connect() as connection:
+        with connection.begin():
+            command.upgrade(alembic_config(connection), head_revision())
+        with connection.begin():
+            command.downgrade(alembic_config(connection), "0003")
+    engine.dispose()
+    assert describe(url) == before
+
+    assert main(["init", "--db", url]) == 0
+    store = open_sql(url, create=False)
+    with store.unit_of_work(OFFICER) as uow:
+        register_unit(uow, unit=UnitId("U1"), name="某化工有限公司", division=TOWNSHIP, roles=["use"], on=DAY)
+        uow.commit()
+    recorder = store.recorder
+    assert isinstance(recorder, AuditableRecorder)
+    assert verify_chain(recorder.chain(), recorder.chain_head()).records == written + 1
+    store.close()
+    engine, _backend = create_store_engine(url)
+    with (
+        engine.connect() as connection,
+        pytest.raises(RuntimeError, match="units or organisations"),
+        connection.begin(),
+    ):
+        command.downgrade(alembic_config(connection), "0003")
+    engine.dispose()
