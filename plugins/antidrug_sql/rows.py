@@ -258,10 +258,11 @@ def record_from_payload(payload: str) -> Record:
 
 
 def key_problems(record: Record) -> list[Problem]:
-    """Ids too long for their columns, by field."""
+    """Ids too long for their columns, by field (the subject by the field that names it: ``person`` …)."""
     problems: list[Problem] = []
     for field in KEY_FIELDS:
         value = getattr(record, field, None)
         if isinstance(value, str) and len(value) > KEY_LENGTH:
-            problems.append(Problem(field, f"is longer than {KEY_LENGTH} characters", record.id[:KEY_LENGTH]))
+            named = record.subject_kind.value if field == "subject" else field
+            problems.append(Problem(named, f"is longer than {KEY_LENGTH} characters", record.id[:KEY_LENGTH]))
     return problems
