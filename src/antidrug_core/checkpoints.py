@@ -5,9 +5,11 @@ behind the library's back, but whoever can rewrite the whole database can
 rewrite the chain too, and deleting the last records together with the chain
 head leaves a chain that verifies. A checkpoint closes that gap: it states
 how many records the chain held and the RFC 6962 Merkle tree root over
-their chain hashes, signed with an Ed25519 key the host keeps outside the
-database. A platform publishes one every day to another system (a ticket, an
-archive, the provincial office); later, ``check_checkpoint`` proves that the
+their chain hashes, signed with a key the host keeps outside the database
+(Ed25519 in the first-party ``antidrug_signing`` plugin; the core names only
+the ``SignatureScheme`` it needs, and holds no cryptography of its own). A
+platform publishes one every day to another system (a ticket, an archive,
+the provincial office); later, ``check_checkpoint`` proves that the
 store still extends it — the first ``size`` records are exactly the ones the
 checkpoint covered — so a rewritten history or a deleted tail is caught.
 
@@ -22,12 +24,9 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from antidrug_core.audit import ChainHead, ChainRow, verify_chain
 from antidrug_core.model import InvalidInput
@@ -36,10 +35,10 @@ __all__ = [
     "CHECKPOINT_FORMAT",
     "Checkpoint",
     "CheckpointReport",
+    "SignatureScheme",
     "check_checkpoint",
     "make_checkpoint",
     "merkle_root",
-    "public_key_of",
 ]
 
 CHECKPOINT_FORMAT = "antidrug-checkpoint/1"
@@ -82,10 +81,27 @@ def merkle_root(leaves: Iterable[bytes], size: int | None = None) -> tuple[int, 
     return count, root
 
 
-def public_key_of(private_key: bytes) -> bytes:
-    """The 32-byte Ed25519 public key of a 32-byte private key (its seed)."""
-    key = Ed25519PrivateKey.from_private_bytes(private_key)
-    return key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+class SignatureScheme(Protocol):
+    """How checkpoints are signed: a plugin provides it (``antidrug_signature_scheme``)."""
+
+    name: str
+    """The scheme's name, written into every checkpoint (``ed25519``)."""
+
+    def public_key(self, private_key: bytes) -> bytes:
+        """The public key of ``private_key``.
+
+        Raises:
+            InvalidInput: the private key is not one of this scheme.
+        """
+        ...
+
+    def sign(self, private_key: bytes, message: bytes) -> bytes:
+        """The signature of ``message`` under ``private_key``."""
+        ...
+
+    def verify(self, public_key: bytes, message: bytes, signature: bytes) -> bool:
+        """Whether ``signature`` is ``public_key``'s signature of ``message``."""
+        ...
 
 
 @attrs.frozen
@@ -99,7 +115,9 @@ class Checkpoint:
     at: dt.datetime
     """When the statement was made."""
     public_key: bytes
-    """The Ed25519 public key that signed it; the verifier holds it against the one it trusts."""
+    """The public key that signed it; the verifier holds it against the one it trusts."""
+    scheme: str = "ed25519"
+    """The signature scheme."""
     signature: bytes = b""
 
     def statement(self) -> bytes:
@@ -111,6 +129,7 @@ class Checkpoint:
             "head": self.head.hex(),
             "at": self.at.isoformat(),
             "public_key": self.public_key.hex(),
+            "scheme": self.scheme,
         }
         return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
@@ -134,6 +153,7 @@ class Checkpoint:
                 head=bytes.fromhex(data["head"]),
                 at=dt.datetime.fromisoformat(data["at"]),
                 public_key=bytes.fromhex(data["public_key"]),
+                scheme=str(data["scheme"]),
                 signature=bytes.fromhex(data["signature"]),
             )
         except (KeyError, TypeError, ValueError) as error:
@@ -151,7 +171,7 @@ class CheckpointReport:
 
 
 def make_checkpoint(
-    rows: Iterable[ChainRow], head: ChainHead, private_key: bytes, at: dt.datetime
+    rows: Iterable[ChainRow], head: ChainHead, scheme: SignatureScheme, private_key: bytes, at: dt.datetime
 ) -> Checkpoint:
     """Sign the current end of an intact chain.
 
@@ -163,13 +183,19 @@ def make_checkpoint(
     if not report.intact:
         raise InvalidInput.of("chain", f"is broken at sequence {report.first_bad}: {report.reason}")
     size, root = merkle_root(row.hash for row in listed)
-    unsigned = Checkpoint(size=size, root=root, head=head.hash, at=at, public_key=public_key_of(private_key))
-    signature = Ed25519PrivateKey.from_private_bytes(private_key).sign(unsigned.statement())
-    return attrs.evolve(unsigned, signature=signature)
+    unsigned = Checkpoint(
+        size=size,
+        root=root,
+        head=head.hash,
+        at=at,
+        public_key=scheme.public_key(private_key),
+        scheme=scheme.name,
+    )
+    return attrs.evolve(unsigned, signature=scheme.sign(private_key, unsigned.statement()))
 
 
 def check_checkpoint(
-    rows: Iterable[ChainRow], checkpoint: Checkpoint, trusted_key: bytes
+    rows: Iterable[ChainRow], checkpoint: Checkpoint, trusted_key: bytes, scheme: SignatureScheme
 ) -> CheckpointReport:
     """Whether the store's chain still extends ``checkpoint``, signed by ``trusted_key``.
 
@@ -179,11 +205,9 @@ def check_checkpoint(
     or deleted record among them changes the root, and a store cut short of
     ``size`` cannot produce it at all.
     """
-    if checkpoint.public_key != trusted_key:
+    if checkpoint.scheme != scheme.name or checkpoint.public_key != trusted_key:
         return CheckpointReport(False, "the checkpoint is signed with another key than the one trusted")
-    try:
-        Ed25519PublicKey.from_public_bytes(trusted_key).verify(checkpoint.signature, checkpoint.statement())
-    except InvalidSignature:
+    if not scheme.verify(trusted_key, checkpoint.statement(), checkpoint.signature):
         return CheckpointReport(False, "the checkpoint's signature does not verify: it was altered")
     count, root = merkle_root((row.hash for row in rows), checkpoint.size)
     if count < checkpoint.size:

@@ -19,6 +19,7 @@ import pluggy
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from antidrug_core.checkpoints import SignatureScheme
     from antidrug_core.indicators.definitions import IndicatorDefinition
     from antidrug_core.indicators.results import EvaluationRequest, IndicatorResult
     from antidrug_core.interchange.spreadsheet import Workbook
@@ -69,6 +70,16 @@ def antidrug_checkpoint_key() -> bytes | None:
     the database, so whoever can rewrite the database cannot sign a
     checkpoint for the rewritten history. Return None to let the command line
     fall back to ``ANTIDRUG_CHECKPOINT_KEY`` (64 hex digits).
+    """
+
+
+@hookspec(firstresult=True)
+def antidrug_signature_scheme() -> SignatureScheme | None:
+    """Provide the signature scheme that signs and checks audit checkpoints.
+
+    First result wins. The built-in ``antidrug_signing`` plugin provides
+    Ed25519; a host with a hardware security module provides its own, whose
+    ``sign`` never lets the private key leave it.
     """
 
 

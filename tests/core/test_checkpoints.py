@@ -16,12 +16,14 @@ from antidrug_core.checkpoints import (
     check_checkpoint,
     make_checkpoint,
     merkle_root,
-    public_key_of,
 )
 from antidrug_core.model import InvalidInput, Record
 from antidrug_core.testing import every_person_record_type
+from antidrug_signing import Ed25519
 
+ED25519 = Ed25519()
 KEY = bytes(range(32))
+PUBLIC = ED25519.public_key(KEY)
 OTHER_KEY = bytes(range(5, 37))
 AT = dt.datetime(2023, 7, 1, 9, tzinfo=dt.UTC)
 
@@ -67,42 +69,42 @@ RECORDS = every_person_record_type("P1", "522631101", "522631102")
 
 def test_a_store_that_grew_still_extends_its_checkpoint() -> None:
     rows, head = chain_of(RECORDS[:20])
-    checkpoint = make_checkpoint(rows, head, KEY, AT)
+    checkpoint = make_checkpoint(rows, head, ED25519, KEY, AT)
     assert (checkpoint.size, checkpoint.head) == (20, head.hash)
     grown, _ = chain_of(RECORDS)
-    assert check_checkpoint(grown, checkpoint, public_key_of(KEY)).extends
+    assert check_checkpoint(grown, checkpoint, PUBLIC, ED25519).extends
     assert Checkpoint.from_data(checkpoint.to_data()) == checkpoint
 
 
 def test_a_deleted_tail_with_a_rewritten_head_verifies_but_does_not_extend_the_checkpoint() -> None:
     rows, head = chain_of(RECORDS)
-    checkpoint = make_checkpoint(rows, head, KEY, AT)
+    checkpoint = make_checkpoint(rows, head, ED25519, KEY, AT)
     cut, cut_head = chain_of(RECORDS[:-3])
     assert verify_chain(cut, cut_head).intact  # the chain alone cannot tell
-    report = check_checkpoint(cut, checkpoint, public_key_of(KEY))
+    report = check_checkpoint(cut, checkpoint, PUBLIC, ED25519)
     assert not report.extends
     assert "fewer than" in (report.reason or "")
 
 
 def test_a_history_rewritten_whole_does_not_extend_the_checkpoint() -> None:
     rows, head = chain_of(RECORDS)
-    checkpoint = make_checkpoint(rows, head, KEY, AT)
+    checkpoint = make_checkpoint(rows, head, ED25519, KEY, AT)
     rewritten = [*RECORDS[:5], attrs.evolve(RECORDS[5], recorded_by="someone-else"), *RECORDS[6:]]
     again, again_head = chain_of(rewritten)
     assert verify_chain(again, again_head).intact
-    assert not check_checkpoint(again, checkpoint, public_key_of(KEY)).extends
+    assert not check_checkpoint(again, checkpoint, PUBLIC, ED25519).extends
 
 
 def test_a_checkpoint_counts_only_under_the_key_the_verifier_trusts() -> None:
     rows, head = chain_of(RECORDS)
-    forged = make_checkpoint(rows, head, OTHER_KEY, AT)
-    assert "another key" in (check_checkpoint(rows, forged, public_key_of(KEY)).reason or "")
-    honest = make_checkpoint(rows, head, KEY, AT)
+    forged = make_checkpoint(rows, head, ED25519, OTHER_KEY, AT)
+    assert "another key" in (check_checkpoint(rows, forged, PUBLIC, ED25519).reason or "")
+    honest = make_checkpoint(rows, head, ED25519, KEY, AT)
     altered = attrs.evolve(honest, size=honest.size - 1)
-    assert "does not verify" in (check_checkpoint(rows, altered, public_key_of(KEY)).reason or "")
+    assert "does not verify" in (check_checkpoint(rows, altered, PUBLIC, ED25519).reason or "")
 
 
 def test_a_broken_chain_gets_no_checkpoint() -> None:
     rows, head = chain_of(RECORDS)
     with pytest.raises(InvalidInput, match="broken at sequence 3"):
-        make_checkpoint([*rows[:2], *rows[3:]], head, KEY, AT)
+        make_checkpoint([*rows[:2], *rows[3:]], head, ED25519, KEY, AT)

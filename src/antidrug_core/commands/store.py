@@ -30,7 +30,7 @@ import attrs
 
 from antidrug_core.audit import verify_chain
 from antidrug_core.bootstrap import mask_url
-from antidrug_core.checkpoints import Checkpoint, check_checkpoint, make_checkpoint, public_key_of
+from antidrug_core.checkpoints import Checkpoint, SignatureScheme, check_checkpoint, make_checkpoint
 from antidrug_core.clock import DEFAULT_TIME_ZONE, local_date, zone
 from antidrug_core.commands.common import (
     add_db_option,
@@ -387,15 +387,16 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_verify(args: argparse.Namespace) -> int:
     checkpoint = _read_checkpoint(args.checkpoint) if args.checkpoint else None
-    trusted = _trusted_key(args) if checkpoint is not None else None
+    scheme = _scheme() if checkpoint is not None else None
+    trusted = _trusted_key(args, scheme) if scheme is not None else None
     with open_cli_store(args, create=False) as store:
         recorder = store.recorder
         if not isinstance(recorder, AuditableRecorder):
             raise StoreUnavailable(f"{store.url}: this store keeps no audit chain")
         report = verify_chain(recorder.chain(), recorder.chain_head())
         extended = (
-            check_checkpoint(recorder.chain(), checkpoint, trusted)
-            if checkpoint is not None and trusted is not None and report.intact
+            check_checkpoint(recorder.chain(), checkpoint, trusted, scheme)
+            if checkpoint is not None and trusted is not None and scheme is not None and report.intact
             else None
         )
     if not report.intact:
@@ -421,7 +422,14 @@ CHECKPOINT_KEY_VARIABLE = "ANTIDRUG_CHECKPOINT_KEY"
 """Where scripts put the Ed25519 key that signs checkpoints: 64 hex digits."""
 
 
-def _signing_key(args: argparse.Namespace) -> bytes:
+def _scheme() -> SignatureScheme:
+    scheme: SignatureScheme | None = make_plugin_manager().hook.antidrug_signature_scheme()
+    if scheme is None:
+        raise StoreUnavailable("no installed plugin signs checkpoints (the antidrug_signature_scheme hook)")
+    return scheme
+
+
+def _signing_key() -> bytes:
     key = make_plugin_manager().hook.antidrug_checkpoint_key()
     if key is None:
         text = os.environ.get(CHECKPOINT_KEY_VARIABLE, "")
@@ -441,7 +449,7 @@ def _signing_key(args: argparse.Namespace) -> bytes:
     return key
 
 
-def _trusted_key(args: argparse.Namespace) -> bytes:
+def _trusted_key(args: argparse.Namespace, scheme: SignatureScheme) -> bytes:
     if args.public_key:
         try:
             key = bytes.fromhex(args.public_key)
@@ -450,7 +458,7 @@ def _trusted_key(args: argparse.Namespace) -> bytes:
         if len(key) != 32:
             raise InvalidInput.of("--public-key", "must be 64 hex digits (an Ed25519 public key)")
         return key
-    return public_key_of(_signing_key(args))
+    return scheme.public_key(_signing_key())
 
 
 def _read_checkpoint(path: str) -> Checkpoint:
@@ -466,12 +474,12 @@ def _read_checkpoint(path: str) -> Checkpoint:
 
 
 def run_checkpoint(args: argparse.Namespace) -> int:
-    key = _signing_key(args)
+    key, scheme = _signing_key(), _scheme()
     with open_cli_store(args, create=False) as store:
         recorder = store.recorder
         if not isinstance(recorder, AuditableRecorder):
             raise StoreUnavailable(f"{store.url}: this store keeps no audit chain")
-        made = make_checkpoint(recorder.chain(), recorder.chain_head(), key, store.clock.now())
+        made = make_checkpoint(recorder.chain(), recorder.chain_head(), scheme, key, store.clock.now())
     text = json.dumps(made.to_data(), indent=1) + "\n"
     if args.output == "-":
         sys.stdout.write(text)
