@@ -25,6 +25,13 @@ class TransferRequested(PersonRecord):
     """The division handing over: the responsible division on ``on``."""
     to_division: DivisionCode = attrs.field(validator=is_division)
     """The division asked to take over."""
+    household: DivisionCode | None = attrs.field(default=None, validator=is_division)
+    """户籍迁移: the household place the person moved to, when that move is what the transfer is
+    for. The move is recorded when the receiving division accepts, so responsibility never moves
+    with a place alone (双向管控)."""
+    residence: DivisionCode | None = attrs.field(default=None, validator=is_division)
+    """The residence the person moved to, when that move is what the transfer is for (under the
+    residence-first policy); recorded on acceptance like ``household``."""
 
 
 @attrs.frozen(kw_only=True)

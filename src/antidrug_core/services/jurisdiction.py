@@ -12,12 +12,14 @@ import datetime as dt
 
 from antidrug_core.model import (
     DivisionCode,
+    HouseholdChanged,
     InvalidInput,
     NoticeKind,
     Permission,
     PermissionDenied,
     PersonId,
     RecordId,
+    ResidenceChanged,
     TestDue,
     TransferAccepted,
     TransferRejected,
@@ -31,9 +33,21 @@ __all__ = ["accept_transfer", "reject_transfer", "request_transfer"]
 
 
 def request_transfer(
-    uow: UnitOfWork, person: PersonId, to_division: DivisionCode, on: dt.date
+    uow: UnitOfWork,
+    person: PersonId,
+    to_division: DivisionCode,
+    on: dt.date,
+    *,
+    household: DivisionCode | None = None,
+    residence: DivisionCode | None = None,
 ) -> TransferRequested:
-    """Ask ``to_division`` to take the person over; it is told after commit."""
+    """Ask ``to_division`` to take the person over; it is told after commit.
+
+    Args:
+        household: The household place the person moved to, when that move is
+            the reason: it is recorded when the transfer is accepted.
+        residence: Likewise, the residence the person moved to.
+    """
     uow.require(Permission.MANAGE)
     from_division = responsible_division_on(uow.file(person), on, uow.policy)
     request = uow.add(
@@ -42,6 +56,8 @@ def request_transfer(
         on=on,
         from_division=from_division,
         to_division=to_division,
+        household=household,
+        residence=residence,
     )
     notify_about(
         uow,
@@ -75,6 +91,11 @@ def accept_transfer(uow: UnitOfWork, person: PersonId, request: RecordId, on: dt
     uow.require(Permission.MANAGE)
     asked = _request(uow, person, request)
     accepted = uow.add(TransferAccepted, person=person, on=on, request=request)
+    # The move the transfer was for takes effect with the acceptance, in the same unit of work.
+    if asked.household is not None:
+        uow.add(HouseholdChanged, person=person, on=on, household=asked.household)
+    if asked.residence is not None:
+        uow.add(ResidenceChanged, person=person, on=on, residence=asked.residence)
     file = uow.file(person)
     for state in due_tests(file, on, uow.policy):
         if state.status in (DueStatus.UPCOMING, DueStatus.DUE):

@@ -22,11 +22,13 @@ from antidrug_core.model import (
     SeriousBreachKind,
     Status,
     StatusChanged,
+    TransferRequested,
     registration_id,
 )
 from antidrug_core.services._notices import notify_about
+from antidrug_core.services.jurisdiction import request_transfer
 from antidrug_core.services.unit_of_work import UnitOfWork
-from antidrug_core.state import PersonFile, abstinence, is_managed_on
+from antidrug_core.state import PersonFile, abstinence, is_managed_on, responsible_division_on
 
 __all__ = [
     "change_activity",
@@ -101,16 +103,56 @@ def change_status(uow: UnitOfWork, person: PersonId, status: Status, on: dt.date
 
 def change_residence(
     uow: UnitOfWork, person: PersonId, residence: DivisionCode, on: dt.date
-) -> ResidenceChanged:
-    """The person moved; under residence-first policy this can move responsibility."""
+) -> ResidenceChanged | TransferRequested:
+    """The person moved.
+
+    When the move would make another division responsible (under the
+    residence-first policy), it opens a two-sided transfer to that division
+    instead; the move is recorded when the division accepts (双向管控).
+    """
+    candidate = ResidenceChanged(
+        id="candidate",
+        person=person,
+        on=on,
+        recorded_at=uow.now(),
+        recorded_by=uow.actor.id,
+        residence=residence,
+    )
+    receiving = _receiving_division(uow, candidate)
+    if receiving is not None:
+        return request_transfer(uow, person, receiving, on, residence=residence)
     return uow.add(ResidenceChanged, person=person, on=on, residence=residence)
 
 
 def change_household(
     uow: UnitOfWork, person: PersonId, household: DivisionCode, on: dt.date
-) -> HouseholdChanged:
-    """The person's household registration moved."""
+) -> HouseholdChanged | TransferRequested:
+    """The person's household registration moved.
+
+    When the move would make another division responsible (户籍地为主), it
+    opens a two-sided transfer to that division instead of moving
+    responsibility by itself; the move is recorded when the division accepts.
+    """
+    candidate = HouseholdChanged(
+        id="candidate",
+        person=person,
+        on=on,
+        recorded_at=uow.now(),
+        recorded_by=uow.actor.id,
+        household=household,
+    )
+    receiving = _receiving_division(uow, candidate)
+    if receiving is not None:
+        return request_transfer(uow, person, receiving, on, household=household)
     return uow.add(HouseholdChanged, person=person, on=on, household=household)
+
+
+def _receiving_division(uow: UnitOfWork, move: HouseholdChanged | ResidenceChanged) -> DivisionCode | None:
+    """The division a place change would make responsible, when it is not the one responsible now."""
+    file = uow.file(move.person)
+    before = responsible_division_on(file, move.on, uow.policy)
+    after = responsible_division_on(PersonFile.build(file.person, [*file.records, move]), move.on, uow.policy)
+    return after if after != before else None
 
 
 def change_activity(
