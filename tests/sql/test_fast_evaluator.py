@@ -444,3 +444,22 @@ def test_a_store_evaluates_through_the_fast_evaluator(stores: Stores) -> None:
         answered = fast(store, request)
         with store.unit_of_work(Actor.local_administrator()) as uow:
             assert evaluate_in_store(uow, request) == answered == reference(dataset, request)
+
+
+@pytest.mark.parametrize(
+    ("relapse", "managed"),
+    [
+        ({"type": "test_done", "on": "2023-02-10", "kind": "urine", "result": "positive"}, 1),
+        ({"type": "relapse_found", "on": "2022-03-01"}, 1),
+        ({"type": "test_done", "on": "2023-02-10", "kind": "urine", "result": "negative"}, 0),
+        ({"type": "relapse_found", "on": "2023-07-01"}, 0),
+        ({"type": "relapse_found", "on": "2022-02-28"}, 0),
+    ],
+)
+def test_a_relapse_on_or_after_abstinence_makes_the_person_managed_again(
+    stores: Stores, relapse: dict[str, Any], managed: int
+) -> None:
+    dataset = document({"type": "status_changed", "on": "2022-03-01", "status": "abstinent_3y"}, relapse)
+    results = check(stores, dataset, EvaluationRequest(period=H1))
+    assert figures(results, "managed")[A][0] == managed
+    assert figures(results, "abstinent_3y")[A][0] == 1 - managed

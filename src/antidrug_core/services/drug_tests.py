@@ -15,7 +15,7 @@ from antidrug_core.model import (
     TestKind,
     TestResult,
 )
-from antidrug_core.services._notices import notify_about
+from antidrug_core.services._notices import notify_about, notify_if_abstinence_ended
 from antidrug_core.services.unit_of_work import UnitOfWork
 from antidrug_core.state import DueStatus, DueTest, PersonFile, due_tests, responsible_division_on
 
@@ -71,8 +71,14 @@ def record_test_result(
     result: TestResult,
     due: RecordId | None = None,
 ) -> TestDone:
-    """A test taken. A positive result is a relapse: the three-year count restarts from ``on``."""
-    return uow.add(TestDone, person=person, on=on, kind=kind, result=result, due=due)
+    """A test taken. A positive result is a relapse: the three-year count restarts from ``on``.
+
+    After ``abstinent_3y`` a positive result also ends the abstinence: the
+    divisions are told to decide a measure.
+    """
+    done = uow.add(TestDone, person=person, on=on, kind=kind, result=result, due=due)
+    notify_if_abstinence_ended(uow, done)
+    return done
 
 
 def excuse_test(uow: UnitOfWork, person: PersonId, due: RecordId, on: dt.date, reason: str) -> TestExcused:

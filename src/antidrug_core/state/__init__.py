@@ -29,6 +29,7 @@ from antidrug_core.state.status import (
     abstinence,
     is_managed_on,
     measure_start,
+    relapse_ending,
     relapses,
     status_on,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "overdue_measures",
     "places_on",
     "reassessment_reasons",
+    "relapse_ending",
     "relapses",
     "responsible_division_on",
     "status_on",
