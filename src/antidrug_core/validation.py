@@ -24,6 +24,7 @@ import attrs
 
 from antidrug_core.converter import plain_field_name
 from antidrug_core.model import (
+    AppLogin,
     ContactRestored,
     LostContact,
     PersonRegistered,
@@ -42,6 +43,7 @@ from antidrug_core.model.base import is_division
 from antidrug_core.rules.policy import Policy
 from antidrug_core.state import (
     PersonFile,
+    app_installed_on,
     fulfilment,
     in_lost_contact_on,
     responsible_division_on,
@@ -184,6 +186,8 @@ def state_problems(record: Record, file: PersonFile, policy: Policy, today: dt.d
         problem("on", f"the person is already in lost contact on {record.on}")
     if isinstance(record, ContactRestored) and not in_lost_contact_on(file, record.on):
         problem("on", f"the person is not in lost contact on {record.on}")
+    if isinstance(record, AppLogin) and not app_installed_on(file, record.on):
+        problem("on", f"the app is not installed on {record.on}; record its installation first")
     if record.on > today and not isinstance(record, TestDue):
         problem(
             "on",

@@ -231,6 +231,21 @@ def test_a_contact_restored_without_being_lost_is_refused(store: Store, officer:
     assert error.problems[0].reason == "the person is not in lost contact on 2023-03-01"
 
 
+def test_a_login_to_an_app_never_installed_is_refused(store: Store, officer: Actor) -> None:
+    person = register(store, officer)
+    error = failing(store, officer, lambda uow: services.record_app_login(uow, person, D("2023-03-01")))
+    assert (error.problems[0].field, error.problems[0].reason) == (
+        "on",
+        "the app is not installed on 2023-03-01; record its installation first",
+    )
+    with store.unit_of_work(officer) as uow:
+        services.record_app_installed(uow, person, D("2023-03-01"))
+        services.record_app_login(uow, person, D("2023-03-01"))
+        uow.commit()
+    with store.unit_of_work(officer) as uow:
+        assert len(uow.file(person)) == 4
+
+
 # --- transfers ---------------------------------------------------------------------------------
 
 

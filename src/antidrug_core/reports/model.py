@@ -191,6 +191,8 @@ class Report:
     appendix: tuple[AppendixEntry, ...]
     notes: tuple[str, ...] = ()
     """Things a reader must know (e.g. charts labelled by code for want of a Chinese font)."""
+    template_name_zh: str = ""
+    """The template's Chinese name, shown to readers ("" when it has none: the name is shown)."""
 
     def figures(self) -> Iterator[Figure]:
         """Every figure in the text, in reading order."""
