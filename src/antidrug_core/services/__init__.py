@@ -22,8 +22,11 @@ from antidrug_core.services.daily_work import (
     restore_contact,
 )
 from antidrug_core.services.drug_tests import (
+    OUTSTANDING,
+    OutstandingTest,
     excuse_test,
     notify_overdue_tests,
+    outstanding_tests,
     overdue_tests,
     record_test_result,
     schedule_tests,
@@ -50,6 +53,8 @@ from antidrug_core.services.risk import (
 from antidrug_core.services.unit_of_work import UnitOfWork
 
 __all__ = [
+    "OUTSTANDING",
+    "OutstandingTest",
     "PendingAssessment",
     "UnitOfWork",
     "accept_transfer",
@@ -61,6 +66,7 @@ __all__ = [
     "confirm_risk_assessment",
     "excuse_test",
     "notify_overdue_tests",
+    "outstanding_tests",
     "overdue_tests",
     "people_reaching_abstinence",
     "propose_risk_level",
