@@ -1,7 +1,8 @@
 """Tests due, done and excused. urine_test_rate: D = managed people with a urine test due in the
 period; N = a urine test done in the period; DE = people in D, not in N, whose every urine test
-due in the period was excused (by the period end). test_adherence: items = tests due in the
-period; N = fulfilled by a test taken within due date ± 7 days (and by the period end).
+due in the period was excused (by the period end). test_adherence (version 2): items = tests due
+in the period; N = fulfilled by a test taken within due date ± 7 days (and by the period end);
+DE = items not in N excused by the period end. Version 1 had no exception.
 Everyone registered in 甲乡. Period 2023H1, window 7 days.
 
 | person | due | done | excused |
@@ -60,11 +61,13 @@ def test_due_done_and_excused_tests(case) -> None:
         ("urine_test_rate", TOWN): case.rate(8, 2, "0.4", "40.00%", d=6, de=1),
         # Hair: D = P7; a hair test done 04-20 is in the period (lateness does not matter here). 1/1.
         ("hair_test_rate", TOWN): case.rate(8, 1, "1", "100.00%", d=1),
-        # Items: u1, u2, u3a, u3b, u4, u6, h7, u8 = 8 (IP = D; no exception is defined).
+        # Items: u1, u2, u3a, u3b, u4, u6, h7, u8 = 8 (IP = D).
         # N: u1 (an unnamed urine test 2 days after), u4 (its named test 1 day after) = 2.
         # Not: u2, u3a (excused, never done), u3b, u6 (not done), h7 (10 days > 7),
-        # u8 (in the window, but after the period end). 2/8.
-        ("test_adherence", TOWN): case.rate(8, 2, "0.25", "25.00%"),
+        # u8 (in the window, but after the period end).
+        # DE (not in N, excused by the end): u2, u3a = 2. Not u4 (in N), not u6 (excused after
+        # the end). 2 / (8 − 0 − 2) = 1/3.
+        ("test_adherence", TOWN): case.rate(8, 2, "0.333333333333", "33.33%", de=2),
         # Person-times: urine due u1, u2, u3a, u3b, u4, u6, u8 = 7; done in the period P1, P4,
         # P5 = 3 (P8's is after the end); hair due 1, done 1; nothing positive.
         ("urine_tests_due", TOWN): case.count(7),
@@ -80,6 +83,18 @@ def test_the_window_is_the_datasets_policy(case) -> None:
     document = build(case)
     document["policy"]["test_window_days"] = 10
     output = case.rates(document, "--period", "2023H1", "--indicator", "test_adherence")
-    # With ±10 days, h7's test 10 days late is within the window: N = u1, u4, h7 = 3 of 8.
-    case.check(output, {("test_adherence", TOWN): case.rate(8, 3, "0.375", "37.50%")})
+    # With ±10 days, h7's test 10 days late is within the window: N = u1, u4, h7 = 3 of 8 − 2.
+    case.check(output, {("test_adherence", TOWN): case.rate(8, 3, "0.5", "50.00%", de=2)})
     assert output["policy"]["test_window_days"] == 10
+
+
+def test_version_1_of_test_adherence_reproduces_the_figures_reported_under_it(case) -> None:
+    output = case.rates(build(case), "--period", "2023H1", "--indicator", "test_adherence@1")
+    # Version 1 had no exception: the excused u2 and u3a count against the division. 2/8.
+    case.check(output, {("test_adherence", TOWN): case.rate(8, 2, "0.25", "25.00%")})
+    [result] = [r for r in output["results"] if r["division"] == TOWN]
+    assert result["version"] == 1
+    current = case.rates(build(case), "--period", "2023H1", "--indicator", "test_adherence")
+    [now] = [r for r in current["results"] if r["division"] == TOWN]
+    assert now["version"] == 2
+    assert now["digest"] != result["digest"]

@@ -36,6 +36,7 @@ from antidrug_core.indicators import (
     View,
     evaluate_dataset,
     evaluate_in_store,
+    select_definitions,
     standard_catalogue,
 )
 from antidrug_core.interchange import Dataset, read_dataset
@@ -411,9 +412,17 @@ def test_a_due_test_taken_late_or_outside_its_window_is_not_on_time(stores: Stor
     )
     results = check(stores, dataset, EvaluationRequest(period=H1))
     # due1: its named test is 15 days late (the unnamed one does not count then); due2: an unnamed
-    # test within 7 days; due3: excused, which test_adherence does not forgive.
-    assert figures(results, "test_adherence")[A] == (1, 3, "33.33%")
+    # test within 7 days; due3: excused, an exception in version 2 of test_adherence.
+    assert figures(results, "test_adherence")[A] == (1, 2, "50.00%")
     assert figures(results, "hair_test_rate")[A] == (0, 0, "—")
+    # Version 1, asked for by id and version, did not forgive it.
+    request = EvaluationRequest(period=H1)
+    version_1 = select_definitions(standard_catalogue(), ["test_adherence@1"])
+    with stores.loaded(dataset) as store:
+        first = fast(store, request, definitions=version_1)
+    assert differences(first, reference(dataset, request, definitions=version_1)) == []
+    assert figures(first, "test_adherence")[A] == (1, 3, "33.33%")
+    assert {r.version for r in first or []} == {1}
 
 
 class Unknown(Criterion):

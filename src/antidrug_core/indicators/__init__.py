@@ -3,7 +3,7 @@
 * ``IndicatorDefinition`` and the criteria in ``indicators.criteria``: what a
   figure counts, as data with a canonical form and a digest.
 * ``standard_catalogue()`` / ``indicator_definitions(plugins)``: the
-  catalogue of INDICATORS.md (version 1), plus local indicators plugins add
+  catalogue of INDICATORS.md (every version), plus local indicators plugins add
   through ``antidrug_register_indicators``.
 * ``evaluate_dataset`` / ``evaluate_in_store``: every indicator for every
   division, as ``IndicatorResult`` values.
@@ -22,7 +22,9 @@ from antidrug_core.indicators.canonical import (
 )
 from antidrug_core.indicators.catalogue import (
     CATALOGUE_VERSION,
+    CATALOGUE_VERSIONS,
     MANAGED,
+    earlier_definitions,
     indicator_definitions,
     indicator_registry,
     select_definitions,
@@ -69,6 +71,7 @@ from antidrug_core.indicators.writers import RATES_FORMAT, rates_csv, rates_docu
 
 __all__ = [
     "CATALOGUE_VERSION",
+    "CATALOGUE_VERSIONS",
     "MANAGED",
     "NO_VALUE",
     "POPULATIONS",
@@ -107,6 +110,7 @@ __all__ = [
     "definition_to_data",
     "digest",
     "display",
+    "earlier_definitions",
     "evaluate_dataset",
     "evaluate_files",
     "evaluate_in_store",
