@@ -402,9 +402,14 @@ def test_a_reviewer_may_override_the_proposal_and_the_override_is_kept(store: St
     person = register(store, officer)
     with store.unit_of_work(officer) as uow:
         pending = services.propose_risk_level(uow, person, D("2023-03-01"), ANSWERS)
-        assessed = services.confirm_risk_assessment(uow, pending, level=RiskLevel.MEDIUM)
+        with pytest.raises(InvalidInput, match="reason: the rules proposed high; confirming medium"):
+            services.confirm_risk_assessment(uow, pending, level=RiskLevel.MEDIUM)
+        assessed = services.confirm_risk_assessment(
+            uow, pending, level=RiskLevel.MEDIUM, reason="已稳定就业半年，家庭支持好转"
+        )
         uow.commit()
     assert (assessed.level, assessed.proposed_level) == (RiskLevel.MEDIUM, RiskLevel.HIGH)
+    assert assessed.reason == "已稳定就业半年，家庭支持好转"
 
 
 def test_a_social_worker_cannot_confirm_an_assessment(

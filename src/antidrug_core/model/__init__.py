@@ -54,7 +54,7 @@ from antidrug_core.model.people import (
     StatusChanged,
     registration_id,
 )
-from antidrug_core.model.risk import ControlLevelSet, FactorValue, RiskAssessed, RiskLevel
+from antidrug_core.model.risk import ControlLevelSet, FactorValue, LevelMark, RiskAssessed, RiskLevel
 
 RECORD_TYPES: Mapping[str, type[Record]] = {
     cls.type_tag: cls
@@ -112,6 +112,7 @@ __all__ = [
     "FollowUpMethod",
     "HouseholdChanged",
     "InvalidInput",
+    "LevelMark",
     "LicenceFound",
     "LicenceNotified",
     "LostContact",

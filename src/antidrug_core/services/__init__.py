@@ -47,6 +47,8 @@ from antidrug_core.services.people import (
 from antidrug_core.services.risk import (
     PendingAssessment,
     confirm_risk_assessment,
+    control_level_as,
+    explain_risk_assessment,
     propose_risk_level,
     set_control_level,
 )
@@ -64,7 +66,9 @@ __all__ = [
     "change_status",
     "conclude_abstinence",
     "confirm_risk_assessment",
+    "control_level_as",
     "excuse_test",
+    "explain_risk_assessment",
     "notify_overdue_tests",
     "outstanding_tests",
     "overdue_tests",

@@ -19,6 +19,7 @@ from antidrug_core.model import (
     FaceCheckMethod,
     FactorValue,
     FollowUpMethod,
+    LevelMark,
     Record,
     RiskLevel,
     SeriousBreachKind,
@@ -51,6 +52,9 @@ instants = st.builds(
     offsets,
 )
 short_text = st.text(min_size=1, max_size=20).filter(lambda s: s.strip() != "")
+marks = st.none() | st.builds(
+    LevelMark, st.sampled_from(["letters", "colours"]), st.sampled_from(["C2", "红"])
+)
 
 
 def _content(tag: str) -> dict[str, st.SearchStrategy[Any]]:
@@ -75,8 +79,15 @@ def _content(tag: str) -> dict[str, st.SearchStrategy[Any]]:
             "rule_set": st.none() | st.just("national@1"),
             "proposed_level": st.none() | st.sampled_from(RiskLevel),
             "confirmed_by": st.none() | ids,
+            "reason": st.none() | short_text,
+            "explanation": st.lists(short_text, max_size=2).map(tuple),
+            "mark": marks,
         },
-        "control_level_set": {"level": st.sampled_from(RiskLevel), "reason": st.none() | short_text},
+        "control_level_set": {
+            "level": st.sampled_from(RiskLevel),
+            "reason": st.none() | short_text,
+            "mark": marks,
+        },
         "care_provided": {"measure": st.sampled_from(CareMeasure), "note": st.none() | short_text},
         "test_due": {"kind": st.sampled_from(TestKind), "division": st.none() | division_codes},
         "test_done": {
