@@ -21,7 +21,7 @@ import json
 import sys
 import time
 import zoneinfo
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ from antidrug_core.model import (
     InvalidInput,
     Permission,
     Problem,
+    Record,
     StoreUnavailable,
 )
 from antidrug_core.plugins import make_plugin_manager
@@ -269,13 +270,39 @@ def load_dataset(
         return LoadResult(len(people), records)
     with store.unit_of_work(actor) as uow:
         for append in dataset_appends(dataset):
-            for record in append.records:
+            for record in _references_first(append.records):
                 uow.add_record(record, live=False)
         if dataset.divisions:
             uow.add_divisions(dataset.divisions)
         written = sum(len(records) for records in uow.staged().values())
         uow.commit()
     return LoadResult(len(people), written)
+
+
+def _references_first(records: Sequence[Record]) -> list[Record]:
+    """``records`` in their order, except that a record comes after every record it names.
+
+    A dataset is order-independent, and a void may even be recorded before the
+    record it voids; a unit of work checks each record against those before
+    it, so it must be given what a record names first.
+    """
+    ids = {r.id for r in records}
+    placed: set[str] = set()
+    ordered: list[Record] = []
+    waiting = list(records)
+    while waiting:
+        ready = [r for r in waiting if all(ref in placed or ref not in ids for ref in _named(r))]
+        if not ready:  # a cycle: the unit of work names it
+            ready = waiting[:1]
+        ordered.extend(ready)
+        placed.update(r.id for r in ready)
+        waiting = [r for r in waiting if r.id not in placed]
+    return ordered
+
+
+def _named(record: Record) -> list[str]:
+    found = [getattr(record, field, None) for field in ("voids", "due", "request")]
+    return [ref for ref in found if isinstance(ref, str)]
 
 
 def run_load(args: argparse.Namespace) -> int:

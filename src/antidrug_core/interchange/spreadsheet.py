@@ -61,7 +61,9 @@ class Column:
     header: str
     field: str
     kind: str = "text"
-    """``text``, ``date`` (YYYY-MM-DD), ``timestamp`` (with offset) or ``code`` (ids and division codes)."""
+    """``text``, ``date`` (YYYY-MM-DD), ``timestamp`` (with offset), ``code`` (ids and division codes),
+    or one of the structured kinds written as text in one cell: ``factors`` (``因素=答案；…``),
+    ``lines`` (one entry per line) and ``mark`` (``方案:等级``, e.g. ``letters:C2``)."""
     labels: Mapping[str, str] = attrs.field(factory=dict)
     """The Chinese word for each allowed value, e.g. 上门走访 → ``home_visit``."""
     required: bool = False
@@ -181,6 +183,8 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("现居住地", "residence", "code"),
             Column("实际活动地", "activity", "code"),
             Column("登记日期", "registered_on", "date"),
+            Column("录入时间", "recorded_at", "timestamp"),
+            Column("录入人", "recorded_by"),
         ),
     ),
     _record_sheet(
@@ -210,13 +214,23 @@ SHEETS: tuple[SheetSpec, ...] = (
     ),
     _record_sheet("帮教谈话", "follow_up", Column("方式", "method", labels=FOLLOW_UP_LABELS, required=True)),
     _record_sheet(
-        "风险评估", "risk_assessed", Column("风险等级", "level", labels=LEVEL_LABELS, required=True)
+        "风险评估",
+        "risk_assessed",
+        Column("风险等级", "level", labels=LEVEL_LABELS, required=True),
+        Column("评估因素", "factors", "factors"),
+        Column("规则版本", "rule_set"),
+        Column("建议等级", "proposed_level", labels=LEVEL_LABELS),
+        Column("确认人", "confirmed_by"),
+        Column("调整理由", "reason"),
+        Column("建议说明", "explanation", "lines"),
+        Column("本地等级", "mark", "mark"),
     ),
     _record_sheet(
         "管控等级",
         "control_level_set",
         Column("管控等级", "level", labels=LEVEL_LABELS, required=True),
         Column("原因", "reason"),
+        Column("本地等级", "mark", "mark"),
     ),
     _record_sheet(
         "关爱帮扶",
@@ -447,9 +461,62 @@ def _item(
             item[field] = instant.isoformat() if instant else None
         elif column.kind == "code":
             item[field] = _code(cell)
+        elif column.kind in _STRUCTURED:
+            value = _STRUCTURED[column.kind][0](str(cell))
+            if value is None:
+                problems.append(Problem(column.header, f"{cell!r} {_STRUCTURED_FORMS[column.kind]}", where))
+            item[field] = value
         else:
             item[field] = str(cell).strip() if isinstance(cell, str) else _code(cell)
     return item if len(problems) == found else None
+
+
+def _read_factors(text: str) -> list[dict[str, str]] | None:
+    factors: list[dict[str, str]] = []
+    for part in re.split(r"[；;]", text):
+        if not part.strip():
+            continue
+        factor, equals, value = part.partition("=")
+        if not equals or not factor.strip() or not value.strip():
+            return None
+        factors.append({"factor": factor.strip(), "value": value.strip()})
+    return factors
+
+
+def _write_factors(value: Any) -> str:
+    return "；".join(f"{f['factor']}={f['value']}" for f in value)
+
+
+def _read_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _write_lines(value: Any) -> str:
+    return "\n".join(value)
+
+
+def _read_mark(text: str) -> dict[str, str] | None:
+    scheme, colon, mark = text.strip().partition(":")
+    if not colon or not scheme.strip() or not mark.strip():
+        return None
+    return {"scheme": scheme.strip(), "mark": mark.strip()}
+
+
+def _write_mark(value: Any) -> str:
+    return f"{value['scheme']}:{value['mark']}"
+
+
+_STRUCTURED: Mapping[str, tuple[Any, Any]] = {
+    "factors": (_read_factors, _write_factors),
+    "lines": (_read_lines, _write_lines),
+    "mark": (_read_mark, _write_mark),
+}
+"""Each structured kind: how its one cell of text is read into the dataset's form, and written back."""
+_STRUCTURED_FORMS = {
+    "factors": "is not factors and answers (write drug_type=synthetic；work=stable)",
+    "lines": "is not text",
+    "mark": "is not a scheme and its level (write letters:C2)",
+}
 
 
 def _translate(problem: Problem, origins: Mapping[str, list[_Origin]]) -> Problem:
@@ -584,4 +651,6 @@ def _label(column: Column, value: Any) -> str:
 def _cell(column: Column, value: Any) -> Cell:
     if value is None:
         return None
+    if column.kind in _STRUCTURED:
+        return _STRUCTURED[column.kind][1](value) or None
     return _label(column, value) if column.labels else value
