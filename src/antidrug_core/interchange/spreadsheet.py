@@ -22,12 +22,14 @@ from typing import Any, TypeAlias
 import attrs
 
 from antidrug_core.clock import DEFAULT_TIME_ZONE, zone
+from antidrug_core.identity import Identity, resident_id_problem
 from antidrug_core.interchange.dataset import DATASET_FORMAT, Dataset, read_dataset
 from antidrug_core.model import (
     CareMeasure,
     FaceCheckMethod,
     FollowUpMethod,
     InvalidInput,
+    PersonId,
     Problem,
     RiskLevel,
     SeriousBreachKind,
@@ -38,6 +40,7 @@ from antidrug_core.model import (
 from antidrug_core.rules.policy import Responsibility
 
 __all__ = [
+    "IDENTITY_HEADERS",
     "SHEETS",
     "Cell",
     "Column",
@@ -45,6 +48,7 @@ __all__ = [
     "Workbook",
     "dataset_to_workbook",
     "read_workbook",
+    "read_workbook_with_identities",
     "workbook_template",
 ]
 
@@ -185,6 +189,8 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("登记日期", "registered_on", "date"),
             Column("录入时间", "recorded_at", "timestamp"),
             Column("录入人", "recorded_by"),
+            Column("姓名", "name", "identity"),
+            Column("身份证号", "resident_id", "identity"),
         ),
     ),
     _record_sheet(
@@ -308,14 +314,37 @@ class _Origin:
 
 
 def read_workbook(workbook: Workbook) -> Dataset:
-    """Turn a filled-in workbook into a validated dataset.
+    """Turn a filled-in workbook into a validated dataset (identities checked, then left out).
+
+    A dataset carries pseudonymous ids only; names and identity numbers in
+    the 人员 sheet are checked like every other cell, and kept only by
+    ``read_workbook_with_identities``.
 
     Raises:
         InvalidInput: every problem, each naming the sheet and row
             (``见面核查!7``, the spreadsheet's own row number) and the column's
             header; nothing is used if there is any.
     """
+    return read_workbook_with_identities(workbook)[0]
+
+
+IDENTITY_HEADERS = ("姓名", "身份证号")
+"""The 人员 sheet's identity columns: never written to a dataset file or any output unmasked."""
+
+
+def read_workbook_with_identities(workbook: Workbook) -> tuple[Dataset, dict[PersonId, Identity]]:
+    """A filled-in workbook as a validated dataset and the identities of its 人员 sheet.
+
+    Each person with a 姓名 needs a 身份证号 and the other way round; a number
+    is checked (18 characters, its birth date, its GB 11643 check digit) and
+    may belong to one person only. No problem repeats a number.
+
+    Raises:
+        InvalidInput: every problem, named by sheet, row and column.
+    """
     problems: list[Problem] = []
+    identities: dict[PersonId, Identity] = {}
+    numbers: dict[str, str] = {}
     document: dict[str, Any] = {"format": DATASET_FORMAT, "divisions": [], "people": [], "records": []}
     origins: dict[str, list[_Origin]] = {"divisions": [], "people": [], "records": []}
     time_zone = _time_zone(workbook)
@@ -339,6 +368,15 @@ def read_workbook(workbook: Workbook) -> Dataset:
             item = _item(sheet_name, row_number, spec, values, time_zone, problems)
             if item is None:
                 continue
+            if target == "people":
+                where = _Origin(sheet_name, row_number, headers)
+                identity = _identity(where, item.pop("name", None), item.pop("resident_id", None), problems)
+                if identity is not None and isinstance(item.get("id"), str):
+                    here = f"{sheet_name}!{row_number}"
+                    earlier = numbers.setdefault(identity.resident_id, here)
+                    if earlier != here:
+                        problems.append(where.problem("resident_id", f"the same number as {earlier}"))
+                    identities[PersonId(item["id"])] = identity
             document[target].append(item)
             origins[target].append(_Origin(sheet_name, row_number, headers))
     try:
@@ -347,7 +385,27 @@ def read_workbook(workbook: Workbook) -> Dataset:
         problems.extend(_translate(problem, origins) for problem in error.problems)
     if problems:
         raise InvalidInput(problems)
-    return dataset
+    return dataset, identities
+
+
+def _identity(where: _Origin, name: Cell, number: Cell, problems: list[Problem]) -> Identity | None:
+    """The identity of one 人员 row, or None (a problem is added when half of one is given)."""
+    if name is None and number is None:
+        return None
+    if name is None or number is None:
+        missing = "name" if name is None else "resident_id"
+        other = "姓名" if name is not None else "身份证号"
+        problems.append(where.problem(missing, f"is needed with {other} (give both or neither)"))
+        return None
+    reason = resident_id_problem(number)
+    if reason is not None:
+        problems.append(where.problem("resident_id", f"not a valid resident identity number: {reason}"))
+        return None
+    try:
+        return Identity(str(name), str(number))
+    except InvalidInput as error:
+        problems.extend(where.problem(p.field, p.reason) for p in error.problems)
+        return None
 
 
 def _time_zone(workbook: Workbook) -> str:
@@ -459,6 +517,8 @@ def _item(
             if instant is None:
                 problems.append(Problem(column.header, f"{cell!r} is not a date and time", where))
             item[field] = instant.isoformat() if instant else None
+        elif column.kind == "identity":
+            item[field] = cell.strip() if isinstance(cell, str) else cell  # checked, never echoed
         elif column.kind == "code":
             item[field] = _code(cell)
         elif column.kind in _STRUCTURED:
