@@ -25,7 +25,14 @@ def test_a_relapse_after_three_years_counts_the_person_as_managed_again(case) ->
             s(f"P{i}", "abstinent_3y", on="2022-03-01"),
         ]
     records += [
-        r("test_done", "P1", "2023-02-10", kind="urine", result="positive"),
+        r(
+            "test_done",
+            "P1",
+            "2023-02-10",
+            kind="urine",
+            result="positive",
+            recorded_at="2023-07-03T10:00:00+08:00",  # the laboratory's result came in after the period
+        ),
         r("relapse_found", "P2", "2023-07-05"),
         r("test_done", "P3", "2023-02-10", kind="urine", result="negative"),
         r("relapse_found", "P4", "2023-02-01"),
@@ -46,6 +53,10 @@ def test_a_relapse_after_three_years_counts_the_person_as_managed_again(case) ->
     # As of 2023-03-31 P4 is managed too (registered from 02-01, isolated only from 04-01).
     march = case.rates(document, "--period", "2023-01-01/2023-03-31")
     case.check(march, {("managed", TOWN): case.count(2), ("abstinent_3y", TOWN): case.count(3)})
+    # As known on 2023-07-01, P1's positive test was not yet recorded: the figure reported then
+    # counted P1 as abstinent, and --known-at reproduces it.
+    then = case.rates(document, "--period", "2023H1", "--known-at", "2023-07-01")
+    case.check(then, {("managed", TOWN): case.count(0), ("abstinent_3y", TOWN): case.count(4)})
     # As of 2022-12-31 nobody had relapsed yet: all five abstinent.
     before = case.rates(document, "--period", "2022-07-01/2022-12-31")
     case.check(before, {("managed", TOWN): case.count(0), ("abstinent_3y", TOWN): case.count(5)})

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from antidrug_core.commands.store import export_document, load_dataset
 from antidrug_core.interchange import read_dataset, write_dataset
 from antidrug_core.interchange.spreadsheet import dataset_to_workbook, read_workbook
+from antidrug_core.model import InvalidInput, LevelMark
 from antidrug_core.testing import open_memory_store
 from antidrug_core.testing.datasets import dataset_documents
 
@@ -101,3 +103,24 @@ def test_the_fields_users_lost_are_in_the_file_and_the_workbook() -> None:
     people = dict(zip(book["人员"][0], book["人员"][1], strict=True))
     assert (people["录入时间"], people["录入人"]) == ("2023-01-06T09:00:00+08:00", "王专干")
     assert written(document)["records"] == write_dataset(read_workbook(book).records)["records"]
+
+
+def test_a_level_written_in_a_schemes_marks_keeps_its_mark() -> None:
+    book = dataset_to_workbook(written({"format": "antidrug-dataset/1", "divisions": [], "people": []}))
+    book["区划"].append(["522631101", "甲乡"])
+    book["人员"].append(["P1", "522631101"])
+    book["管控等级"] += [
+        ["c1", "P1", "2023-03-01", None, None, None, "C2"],
+        ["c2", "P1", "2023-04-01", None, None, None, "红"],
+    ]
+    dataset = read_workbook(book)
+    marks = {r.id: (r.level.value, r.mark) for r in dataset.records if r.type_tag == "control_level_set"}  # type: ignore[attr-defined]
+    assert marks == {
+        "c1": ("low", LevelMark("letters", "C2")),
+        "c2": ("high", LevelMark("colours", "红")),
+    }
+    again = dataset_to_workbook(write_dataset(dataset.records, divisions=dataset.divisions))
+    assert [row[-2:] for row in again["管控等级"][1:]] == [[None, "letters:C2"], [None, "colours:红"]]
+    book["管控等级"].append(["c3", "P1", "2023-05-01", None, None, None, "紫"])
+    with pytest.raises(InvalidInput, match="'紫' is not one of: 高、中、低, nor a mark of a level scheme"):
+        read_workbook(book)

@@ -37,6 +37,7 @@ from antidrug_core.model import (
     TestKind,
     TestResult,
 )
+from antidrug_core.rules.levels import COLOUR_SCHEME, LETTER_SCHEME, read_level
 from antidrug_core.rules.policy import Responsibility
 
 __all__ = [
@@ -504,7 +505,11 @@ def _item(
         where = f"{sheet}!{row}"
         if column.labels:
             word = _choice(column, cell)
-            if word is None:
+            mark = _level_mark(str(cell)) if word is None and field == "level" else None
+            if mark is not None:  # a level in a scheme's marks (C2, 红): its level, and the mark kept
+                word = mark[0]
+                item.setdefault("mark", mark[1])
+            elif word is None:
                 problems.append(Problem(column.header, _not_allowed(column, cell), where))
             item[field] = word
         elif column.kind == "date":
@@ -619,7 +624,25 @@ def _choice(column: Column, cell: Cell) -> str | None:
 
 
 def _not_allowed(column: Column, cell: Cell) -> str:
+    if column.field == "level":
+        marks = "、".join(m for s in (LETTER_SCHEME, COLOUR_SCHEME) for m in s.marks)
+        return f"{cell!r} is not one of: {'、'.join(column.labels)}, nor a mark of a level scheme ({marks})"
     return f"{cell!r} is not one of: {'、'.join(column.labels)}"
+
+
+def _level_mark(text: str) -> tuple[str, dict[str, str]] | None:
+    """A level written in one of the library's schemes' marks (A/B/C1/C2, 红/黄/蓝/绿), if it is one.
+
+    A workbook is read without a store, so a host's own schemes are not known
+    here; a host's marks go in the 本地等级 column (``scheme:mark``) instead.
+    """
+    try:
+        level, mark = read_level({s.id: s for s in (LETTER_SCHEME, COLOUR_SCHEME)}, text.strip())
+    except InvalidInput:
+        return None
+    if mark is None:
+        return None
+    return level.value, {"scheme": mark.scheme, "mark": mark.mark}
 
 
 def _date(cell: Cell) -> dt.date | None:
