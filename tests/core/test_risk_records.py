@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import attrs
 import pytest
 
 from antidrug_core import services
+from antidrug_core.converter import structure, unstructure
 from antidrug_core.model import (
     Actor,
     FactorValue,
@@ -231,3 +233,18 @@ def test_unknown_and_ambiguous_marks_are_refused_naming_the_schemes(officer: Act
         with store.unit_of_work(officer) as uow:
             assert services.control_level_as(uow, person, D("2023-03-01"), "county") == "C2"
             assert services.control_level_as(uow, person, D("2023-03-01"), "letters") == "B"
+
+
+def test_a_level_scheme_is_plain_data_through_the_one_converter() -> None:
+    text = '{"id": "zj", "marks": {"A": "high", "B": "medium", "C1": "low", "C2": "low"},'
+    text += ' "shown": {"high": "A", "medium": "B", "low": "C1"}}'
+    scheme = structure(json.loads(text), LevelScheme)
+    assert unstructure(scheme) == json.loads(text)
+    assert (scheme.level_of("C2"), scheme.mark_for(RiskLevel.LOW, LevelMark("zj", "C2"))) == (
+        RiskLevel.LOW,
+        "C2",
+    )
+    with pytest.raises(InvalidInput, match="marks: 'urgent' is not one of: high, medium, low"):
+        structure({"id": "x", "marks": {"A": "urgent"}, "shown": {}}, LevelScheme)
+    with pytest.raises(InvalidInput, match="mark 'B' shown for high must map back to it"):
+        structure({"id": "x", "marks": {"A": "high", "B": "medium"}, "shown": {"high": "B"}}, LevelScheme)
