@@ -135,6 +135,7 @@ def half_year_template() -> ReportTemplate:
     """``half_year``: a township's or street office's half-year summary, with the next half's plan."""
     return ReportTemplate(
         name="half_year",
+        name_zh="半年工作总结",
         title="{division}{period}禁毒工作总结及{next}工作计划",
         description="乡镇（街道）半年禁毒工作总结，附下半年（下一期）工作计划",
         sections=[
@@ -161,6 +162,7 @@ def annual_template() -> ReportTemplate:
     """``annual``: a township's or street office's annual summary, with next year's plans."""
     return ReportTemplate(
         name="annual",
+        name_zh="年度工作总结",
         title="{division}{period}禁毒工作总结",
         description="乡镇（街道）年度禁毒工作总结，附下一年工作打算",
         sections=[

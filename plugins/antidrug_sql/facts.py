@@ -305,6 +305,7 @@ class FactsQuery:
         columns: list[sa.ColumnElement[Any]] = [
             self._latest(row.c.type == _REGISTERED, registration, first=True).label("registration"),
             self._latest(sa.and_(row.c.type == "status_changed", dated), status).label("status_key"),
+            self._over(sa.func.max, DateText(row.c.on), sa.and_(_relapse(row), dated)).label("relapse_on"),
         ]
         for type_, column in (
             ("household_changed", row.c.household),
@@ -475,7 +476,7 @@ class FactsQuery:
         by_policy = sa.func.coalesce(residence, household) if question.residence_first else household
         columns: list[sa.ColumnElement[Any]] = [
             *(grouped.c[name] for name in extra),
-            self._value(grouped.c.status_key, _STATUS_WIDTH, _STATUS_WIDTH).label("status"),
+            self._status(grouped).label("status"),
             sa.func.coalesce(grouped.c.moved_to, by_policy).label("responsible"),
             _flag(self._value(grouped.c.lost_before_key, 1, 1) == "L").label("lost_before"),
             _flag(self._value(grouped.c.lost_end_key, 1, 1) == "L").label("lost_at_end"),
@@ -493,6 +494,16 @@ class FactsQuery:
                 activity.label("activity"),
             ]
         return sa.select(*columns).where(registration.is_not(None))
+
+    def _status(self, grouped: sa.Subquery) -> sa.ColumnElement[Any]:
+        """The status at the period end (``state.status_on``): the latest change's, except that
+        ``abstinent_3y`` followed by a relapse dated on or after it (by the end) is ``registered``."""
+        status = self._value(grouped.c.status_key, _STATUS_WIDTH, _STATUS_WIDTH)
+        changed_on = sa.func.substr(grouped.c.status_key, 1, 10)  # the key begins with the date
+        return sa.case(
+            (sa.and_(status == "abstinent_3y", grouped.c.relapse_on >= changed_on), sa.literal("registered")),
+            else_=status,
+        )
 
     def people(self, *, shared: bool = False) -> sa.FromClause:
         """One row per registered person in scope: ``person`` and the facts (``shared``: read by
@@ -524,7 +535,10 @@ class FactsQuery:
         in_period = sa.and_(row.c.on >= question.start, kind.not_in(OTHER_RECORD_TYPES))
         return sa.or_(
             kind == _REGISTERED,
-            sa.and_(row.c.on <= question.end, sa.or_(in_period, kind.in_(sorted(history)))),
+            sa.and_(
+                row.c.on <= question.end,
+                sa.or_(in_period, kind.in_(sorted(history)), _relapse(row)),
+            ),
         )
 
     def transfers(self) -> sa.FromClause:
@@ -580,6 +594,14 @@ class FactsQuery:
 def _of_type(row: Row, types: Sequence[str]) -> Condition:
     condition: Condition = row.c.type == types[0] if len(types) == 1 else row.c.type.in_(types)
     return condition
+
+
+def _relapse(row: Row) -> Condition:
+    """``row`` is evidence of renewed use (``state.relapses``): a positive test or a relapse found."""
+    return sa.or_(
+        Unindexed(row.c.type) == "relapse_found",
+        sa.and_(Unindexed(row.c.type) == "test_done", row.c.result == "positive"),
+    )
 
 
 def _before(first: Row, second: Row) -> Condition:

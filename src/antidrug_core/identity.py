@@ -9,13 +9,40 @@ history of what was done.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import attrs
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
 from antidrug_core.model.errors import InvalidInput
 
-__all__ = ["Identity", "mask_name", "mask_resident_id", "validate_resident_id"]
+__all__ = ["Identity", "mask_name", "mask_resident_id", "resident_id_problem", "validate_resident_id"]
+
+
+def resident_id_problem(value: object) -> str | None:
+    """Why ``value`` is not a resident identity number (GB 11643), in words a clerk can act on,
+    or None when it is one. The reason never repeats the number.
+    """
+    if not isinstance(value, str):
+        return "must be text (write it as text, not a number: a spreadsheet rounds 18 digits)"
+    number = "".join(value.split()).upper()
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        return f"must be 18 characters, 17 digits then a digit or X (it has {len(number)})"
+    try:
+        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return "the birth date in it (characters 7 to 14) is not a date"
+    if born > dt.date.today() or born.year < 1900:
+        return "the birth date in it (characters 7 to 14) is not a possible birth date"
+    if ric.calc_check_digit(number) != number[17]:  # it reads the first 17 of the 18
+        return "the check digit (the last character) is wrong: a character was mistyped"
+    try:
+        ric.validate(number)
+    except ValidationError as error:
+        return str(error)
+    return None
 
 
 def validate_resident_id(value: str, field: str = "resident_id") -> str:
@@ -25,10 +52,10 @@ def validate_resident_id(value: str, field: str = "resident_id") -> str:
         InvalidInput: naming ``field``, with the reason (length, birth date,
             check digit), when the number is not valid.
     """
-    try:
-        return str(ric.validate(value))
-    except ValidationError as error:
-        raise InvalidInput.of(field, f"not a valid resident identity number: {error}") from None
+    problem = resident_id_problem(value)
+    if problem is not None:
+        raise InvalidInput.of(field, f"not a valid resident identity number: {problem}")
+    return "".join(value.split()).upper()
 
 
 def _resident_id(value: str) -> str:

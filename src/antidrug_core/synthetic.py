@@ -507,6 +507,7 @@ class _PersonStory:
         self.responsible_after: list[tuple[dt.date, DivisionCode]] = []
         self.registered_on = spec.start
         self.installed: dt.date | None = None
+        self.install: AppInstalled | None = None
         self.licensed = False
 
     def records(self) -> list[Record]:
@@ -812,7 +813,8 @@ class _PersonStory:
                 login_lo = max(half_lo, self.installed)
                 if login_lo <= half_hi:
                     for _ in range(self.randint(1, 4)):
-                        self.add(AppLogin, self.day(login_lo, half_hi))
+                        # entered after the installation was, as live work requires
+                        self.add(AppLogin, self.day(login_lo, half_hi), after=self.install)
         self.tests(window)
         self.licence(lo, hi)
         self.voids(checks, cares, hi)
@@ -832,10 +834,10 @@ class _PersonStory:
             return
         if spell.start < self.start and lo == self.start and self.chance(0.85):
             on = self.day(max(spell.start, _add_years(self.start, -2)), self.start - _ONE_DAY)
-            self.add(AppInstalled, on, live=False)
+            self.install = self.add(AppInstalled, on, live=False)
         else:
             on = self.day(lo, min(hi, lo + _days(45)))
-            self.add(AppInstalled, on)
+            self.install = self.add(AppInstalled, on)
         self.installed = on
 
     def lost_contact(self, lo: dt.date, hi: dt.date) -> tuple[dt.date, dt.date] | None:

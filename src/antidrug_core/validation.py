@@ -26,6 +26,7 @@ from stdnum.cn import uscc
 from antidrug_core.converter import plain_field_name
 from antidrug_core.model import (
     REGISTRATIONS,
+    AppLogin,
     ContactRestored,
     LostContact,
     Problem,
@@ -46,6 +47,7 @@ from antidrug_core.rules.policy import Policy
 from antidrug_core.state import (
     PersonFile,
     SubjectFile,
+    app_installed_on,
     fulfilment,
     in_lost_contact_on,
     responsible_division_on,
@@ -256,4 +258,6 @@ def _person_state_problems(record: Record, file: PersonFile, policy: Policy) -> 
         problem("on", f"the person is already in lost contact on {record.on}")
     if isinstance(record, ContactRestored) and not in_lost_contact_on(file, record.on):
         problem("on", f"the person is not in lost contact on {record.on}")
+    if isinstance(record, AppLogin) and not app_installed_on(file, record.on):
+        problem("on", f"the app is not installed on {record.on}; record its installation first")
     return problems

@@ -231,6 +231,21 @@ def test_a_contact_restored_without_being_lost_is_refused(store: Store, officer:
     assert error.problems[0].reason == "the person is not in lost contact on 2023-03-01"
 
 
+def test_a_login_to_an_app_never_installed_is_refused(store: Store, officer: Actor) -> None:
+    person = register(store, officer)
+    error = failing(store, officer, lambda uow: services.record_app_login(uow, person, D("2023-03-01")))
+    assert (error.problems[0].field, error.problems[0].reason) == (
+        "on",
+        "the app is not installed on 2023-03-01; record its installation first",
+    )
+    with store.unit_of_work(officer) as uow:
+        services.record_app_installed(uow, person, D("2023-03-01"))
+        services.record_app_login(uow, person, D("2023-03-01"))
+        uow.commit()
+    with store.unit_of_work(officer) as uow:
+        assert len(uow.file(person)) == 4
+
+
 # --- transfers ---------------------------------------------------------------------------------
 
 
@@ -387,9 +402,14 @@ def test_a_reviewer_may_override_the_proposal_and_the_override_is_kept(store: St
     person = register(store, officer)
     with store.unit_of_work(officer) as uow:
         pending = services.propose_risk_level(uow, person, D("2023-03-01"), ANSWERS)
-        assessed = services.confirm_risk_assessment(uow, pending, level=RiskLevel.MEDIUM)
+        with pytest.raises(InvalidInput, match="reason: the rules proposed high; confirming medium"):
+            services.confirm_risk_assessment(uow, pending, level=RiskLevel.MEDIUM)
+        assessed = services.confirm_risk_assessment(
+            uow, pending, level=RiskLevel.MEDIUM, reason="已稳定就业半年，家庭支持好转"
+        )
         uow.commit()
     assert (assessed.level, assessed.proposed_level) == (RiskLevel.MEDIUM, RiskLevel.HIGH)
+    assert assessed.reason == "已稳定就业半年，家庭支持好转"
 
 
 def test_a_social_worker_cannot_confirm_an_assessment(

@@ -11,9 +11,12 @@ import pytest
 from hypothesis import given
 
 from antidrug_core.indicators import (
+    CATALOGUE_VERSION,
+    CATALOGUE_VERSIONS,
     AcceptedTransfers,
     Basis,
     Direction,
+    DueExcused,
     DueTests,
     FulfilledInWindow,
     HasRecord,
@@ -27,12 +30,16 @@ from antidrug_core.indicators import (
     definition_from_data,
     definition_to_data,
     digest,
+    earlier_definitions,
+    select_definitions,
     standard_catalogue,
 )
 from antidrug_core.model import InvalidInput, Status, SubjectKind
 from antidrug_core.testing.datasets import definitions
 
-PINNED = Path(__file__).with_name("catalogue-v1.json")
+PINNED_FILES = {
+    version: Path(__file__).with_name(f"catalogue-v{version}.json") for version in CATALOGUE_VERSIONS
+}
 
 
 def local(**overrides: Any) -> IndicatorDefinition:
@@ -53,11 +60,35 @@ def problem_fields(error: pytest.ExceptionInfo[InvalidInput]) -> set[str]:
     return {p.field for p in error.value.problems}
 
 
-def test_the_catalogue_of_version_1_is_pinned_byte_for_byte() -> None:
-    pinned = json.loads(PINNED.read_text(encoding="utf-8"))
-    assert pinned["catalogue_version"] == 1
-    current = [{"digest": digest(d), "definition": definition_to_data(d)} for d in standard_catalogue()]
-    assert current == pinned["definitions"], "a catalogue change needs a new version and a new pinned file"
+@pytest.mark.parametrize("version", CATALOGUE_VERSIONS)
+def test_every_catalogue_version_is_pinned_byte_for_byte(version: int) -> None:
+    pinned = json.loads(PINNED_FILES[version].read_text(encoding="utf-8"))
+    assert pinned["catalogue_version"] == version
+    made = [{"digest": digest(d), "definition": definition_to_data(d)} for d in standard_catalogue(version)]
+    assert made == pinned["definitions"], "a catalogue change needs a new version and a new pinned file"
+
+
+def test_the_catalogue_in_force_is_version_2_where_only_test_adherence_changed() -> None:
+    assert standard_catalogue() == standard_catalogue(CATALOGUE_VERSION)
+    assert CATALOGUE_VERSION == 2
+    first = {d.id: d for d in standard_catalogue(1)}
+    second = {d.id: d for d in standard_catalogue(2)}
+    changed = {id for id in first if digest(first[id]) != digest(second[id])}
+    assert changed == {"test_adherence"}
+    assert (first["test_adherence"].version, second["test_adherence"].version) == (1, 2)
+    assert second["test_adherence"].denominator_exception == DueExcused()
+    assert earlier_definitions() == [first["test_adherence"]]
+
+
+def test_an_earlier_version_is_chosen_by_id_and_version() -> None:
+    [old] = select_definitions(standard_catalogue(), ["test_adherence@1"])
+    assert (old.id, old.version, old.denominator_exception) == ("test_adherence", 1, None)
+    [current] = select_definitions(standard_catalogue(), ["test_adherence@2"])
+    assert current == select_definitions(standard_catalogue(), ["test_adherence"])[0]
+    with pytest.raises(InvalidInput, match=r"'test_adherence@3': no such version \(known: 1, 2\)"):
+        select_definitions(standard_catalogue(), ["test_adherence@3"])
+    with pytest.raises(InvalidInput, match="no catalogue version 9"):
+        standard_catalogue(9)
 
 
 def test_the_catalogue_holds_every_rate_of_the_specification_table_and_the_counts_under_it() -> None:
@@ -96,7 +127,7 @@ def test_the_catalogue_holds_every_rate_of_the_specification_table_and_the_count
     } == counts
     assert [d.id for d in standard_catalogue() if d.subject is not SubjectKind.PERSON] == ["precursor_units"]
     assert len(ids) == len(set(ids))
-    assert all(d.version == 1 for d in standard_catalogue())
+    assert all(d.version == (2 if d.id == "test_adherence" else 1) for d in standard_catalogue())
 
 
 @given(definitions())

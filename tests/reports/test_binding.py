@@ -259,3 +259,18 @@ def test_markdown_shows_fields_to_fill_charts_as_tables_and_the_appendix() -> No
     assert "| 甲镇 | 100% |" in text
     assert "## 附录：数据说明" in text
     assert "`antidrug rates --db sqlite:///x.db" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("应做尿检{urine_test_rate.denominator}人。", "应做尿检5人。"),
+        ("应做尿检{urine_test_rate.denominator}。", "应做尿检5人。"),
+        ("在册{managed}人，转入{transfers_in}人次。", "在册12人，转入3人次。"),
+        ("在册{managed}名。", "在册12名。"),
+        ("在册人数较上期{managed.change}人。", "在册人数较上期增加2人。"),
+        ("见面核查率{face_check_rate}人人关注。", "见面核查率91.67%人人关注。"),
+    ],
+)
+def test_a_unit_written_after_a_counts_braces_is_printed_once(text: str, plain: str) -> None:
+    assert paragraph(template(text)).plain == plain

@@ -223,3 +223,28 @@ def test_without_an_appendix_the_summary_cites_nothing(small_demo: Path, tmp_pat
     assert superscripts(output) == []
     assert "附件：数据说明" not in outputs_text(output)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.docx"]
+
+
+@pytest.mark.parametrize("known_at", ["2026-01-05", "2026-01-05T00:00:00", "2026-01-05T00:00:00+08:00"])
+def test_report_takes_known_at_in_the_forms_rates_takes(
+    small_demo: Path, tmp_path: Path, known_at: str
+) -> None:
+    output = tmp_path / "then.md"
+    assert report(small_demo, "--period", "2025H2", "--known-at", known_at, "-o", str(output)) == 0
+    assert "数据截止：2026-01-05T00:00:00+08:00" in output.read_text(encoding="utf-8")
+
+
+def test_report_names_a_known_at_it_cannot_read(
+    small_demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert report(small_demo, "--period", "2025H2", "--known-at", "5 Jan", "-o", str(tmp_path / "x.md")) == 2
+    assert "--known-at" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_summary_header_names_the_template_in_chinese(small_demo: Path, tmp_path: Path) -> None:
+    output = tmp_path / "summary.md"
+    assert report(small_demo, "--period", "2025H2", "-o", str(output)) == 0
+    text = output.read_text(encoding="utf-8")
+    assert "模板：半年工作总结" in text
+    assert "half_year" not in text.split("\n\n")[1]

@@ -41,6 +41,7 @@ from antidrug_core.indicators import (
     When,
     evaluate_dataset,
     evaluate_in_store,
+    select_definitions,
     standard_catalogue,
 )
 from antidrug_core.interchange import Dataset, read_dataset
@@ -445,9 +446,17 @@ def test_a_due_test_taken_late_or_outside_its_window_is_not_on_time(stores: Stor
     )
     results = check(stores, dataset, EvaluationRequest(period=H1))
     # due1: its named test is 15 days late (the unnamed one does not count then); due2: an unnamed
-    # test within 7 days; due3: excused, which test_adherence does not forgive.
-    assert figures(results, "test_adherence")[A] == (1, 3, "33.33%")
+    # test within 7 days; due3: excused, an exception in version 2 of test_adherence.
+    assert figures(results, "test_adherence")[A] == (1, 2, "50.00%")
     assert figures(results, "hair_test_rate")[A] == (0, 0, "—")
+    # Version 1, asked for by id and version, did not forgive it.
+    request = EvaluationRequest(period=H1)
+    version_1 = select_definitions(standard_catalogue(), ["test_adherence@1"])
+    with stores.loaded(dataset) as store:
+        first = fast(store, request, definitions=version_1)
+    assert differences(first, reference(dataset, request, definitions=version_1)) == []
+    assert figures(first, "test_adherence")[A] == (1, 3, "33.33%")
+    assert {r.version for r in first or []} == {1}
 
 
 class Unknown(Criterion):
@@ -531,3 +540,22 @@ def test_a_definition_with_a_field_it_was_not_written_for_is_left_to_the_referen
         described = IndicatorDefinition(id="described", description="说明", **plain)
         assert fast(store, request, definitions=[described]) is None
         assert fast(store, request, definitions=[IndicatorDefinition(id="plain", **plain)]) is not None
+
+
+@pytest.mark.parametrize(
+    ("relapse", "managed"),
+    [
+        ({"type": "test_done", "on": "2023-02-10", "kind": "urine", "result": "positive"}, 1),
+        ({"type": "relapse_found", "on": "2022-03-01"}, 1),
+        ({"type": "test_done", "on": "2023-02-10", "kind": "urine", "result": "negative"}, 0),
+        ({"type": "relapse_found", "on": "2023-07-01"}, 0),
+        ({"type": "relapse_found", "on": "2022-02-28"}, 0),
+    ],
+)
+def test_a_relapse_on_or_after_abstinence_makes_the_person_managed_again(
+    stores: Stores, relapse: dict[str, Any], managed: int
+) -> None:
+    dataset = document({"type": "status_changed", "on": "2022-03-01", "status": "abstinent_3y"}, relapse)
+    results = check(stores, dataset, EvaluationRequest(period=H1))
+    assert figures(results, "managed")[A][0] == managed
+    assert figures(results, "abstinent_3y")[A][0] == 1 - managed

@@ -24,13 +24,13 @@ from antidrug_core.interchange.spreadsheet import (
     Cell,
     Workbook,
     dataset_to_workbook,
-    read_workbook,
+    read_workbook_with_identities,
     workbook_template,
 )
 from antidrug_core.model import InvalidInput
 from antidrug_core.plugins import make_plugin_manager
 
-__all__ = ["read_csv_sheet", "register"]
+__all__ = ["read_csv_sheet", "read_inputs", "register"]
 
 
 def register(subparsers: Any) -> None:
@@ -65,11 +65,17 @@ def run(args: argparse.Namespace) -> int:
     if not args.inputs:
         raise InvalidInput.of("FILE", "name a workbook, CSV sheets or a dataset file to convert")
     if output.suffix.lower() == ".json":
-        workbook = _read_inputs(plugins, args.inputs)
-        dataset = read_workbook(workbook)
+        workbook = read_inputs(plugins, args.inputs)
+        dataset, identities = read_workbook_with_identities(workbook)
         document = write_dataset(dataset.records, divisions=dataset.divisions, policy=dataset.policy)
         write_file(output, (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
         progress(f"wrote {output}: {len(dataset.people())} people, {len(dataset.records)} records")
+        if identities:
+            progress(
+                f"the names and identity numbers of {len(identities)} people were checked but not written: "
+                "a dataset file carries pseudonymous ids only; to keep them, load the workbook itself "
+                "(antidrug load --workbook FILE, with the identity key), where they are stored encrypted"
+            )
         return 0
     if len(args.inputs) != 1 or Path(args.inputs[0]).suffix.lower() != ".json":
         raise InvalidInput.of("FILE", "a workbook is written from one .json dataset file")
@@ -80,7 +86,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_inputs(plugins: Any, paths: Sequence[str]) -> Workbook:
+def read_inputs(plugins: Any, paths: Sequence[str]) -> Workbook:
+    """One workbook file, or any number of CSV sheets (each named for its sheet), as a workbook.
+
+    Raises:
+        InvalidInput: a mixture, a missing file, or a format no plugin reads.
+    """
     csvs = [p for p in paths if Path(p).suffix.lower() == ".csv"]
     others = [p for p in paths if p not in csvs]
     if others and (csvs or len(others) > 1):

@@ -1,13 +1,16 @@
-"""``antidrug people``: the person files an actor may see, pseudonymised."""
+"""``antidrug people``: the person files an actor may see, pseudonymised; ``people find`` by number."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 from typing import Any
 
 from antidrug_core.commands.common import add_db_option, local_actor, open_cli_store
 from antidrug_core.commands.terminal import printable
+from antidrug_core.identity import mask_name, mask_resident_id, validate_resident_id
+from antidrug_core.model import NotFound
 from antidrug_core.state import (
     control_level_on,
     in_lost_contact_on,
@@ -26,6 +29,51 @@ def register(subparsers: Any) -> None:
     add_db_option(parser)
     parser.add_argument("--on", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD")
     parser.set_defaults(run=run)
+    commands = parser.add_subparsers(dest="people_command", metavar="COMMAND")
+    find = commands.add_parser(
+        "find",
+        help="find a person by resident identity number (roles that may see identities; output masked)",
+        description="Find the person registered with a resident identity number, through the store's "
+        "keyed blind index (the number is never stored in the clear). Shows the pseudonymous id, the "
+        "masked name and number, and the person's status and responsible division. A SQL store needs "
+        "the identity key (ANTIDRUG_IDENTITY_KEY or the host's antidrug_identity_key hook).",
+    )
+    add_db_option(find)
+    find.add_argument(
+        "--id-number", required=True, metavar="N", help="the 18-character resident identity number"
+    )
+    find.add_argument("--on", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD")
+    find.add_argument("--format", choices=["table", "json"], default="table")
+    find.set_defaults(run=run_find)
+
+
+def run_find(args: argparse.Namespace) -> int:
+    number = validate_resident_id(args.id_number, "--id-number")
+    with open_cli_store(args, create=False) as store, store.unit_of_work(local_actor()) as uow:
+        person = uow.find_person(number)
+        if person is None:
+            raise NotFound(f"no person registered with the identity number {mask_resident_id(number)}")
+        identity = uow.identity(person)
+        file = uow.file(person)
+        day = args.on or uow.today()
+        found = {
+            "person": person,
+            "name": mask_name(identity.name) if identity else None,
+            "resident_id": mask_resident_id(identity.resident_id) if identity else None,
+            "status": status_on(file, day),
+            "responsible": responsible_division_on(file, day, store.policy),
+            "on": day.isoformat(),
+        }
+    if args.format == "json":
+        print(json.dumps(found, ensure_ascii=False))
+    else:
+        print("人员编号\t姓名\t身份证号\t状态\t责任区划\t日期")
+        print(
+            "\t".join(
+                str(found[k] or "-") for k in ("person", "name", "resident_id", "status", "responsible", "on")
+            )
+        )
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:

@@ -94,7 +94,8 @@ def register(subparsers: Any) -> None:
         metavar="ID",
         action="append",
         default=None,
-        help="report only this indicator (repeatable)",
+        help="report only this indicator (repeatable); ID@VERSION computes an earlier version of a "
+        "standard definition (test_adherence@1) to reproduce a figure reported under it",
     )
     parser.add_argument(
         "--organisation",

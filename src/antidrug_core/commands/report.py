@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from antidrug_core.bootstrap import mask_url
 from antidrug_core.commands.common import add_db_option, local_actor, open_cli_store, progress, write_file
+from antidrug_core.commands.rates import parse_known_at
 from antidrug_core.indicators.period import Period
 from antidrug_core.model import InvalidInput
 from antidrug_core.reports import (
@@ -20,16 +20,6 @@ from antidrug_core.reports import (
 )
 
 __all__ = ["register"]
-
-
-def _timestamp(text: str) -> dt.datetime:
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 timestamp") from None
-    if value.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} has no UTC offset (write e.g. +08:00)")
-    return value
 
 
 def register(subparsers: Any) -> None:
@@ -49,7 +39,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--format", default=None, help="md, html or docx (default: the extension of -o)")
     parser.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write the document")
     parser.add_argument(
-        "--known-at", type=_timestamp, default=None, metavar="T", help="use records recorded by T"
+        "--known-at",
+        metavar="T",
+        default=None,
+        help="use only records recorded by T (as for `antidrug rates`: ISO 8601, e.g. "
+        "2023-07-05T12:00:00+08:00; without an offset, or a bare date, in the store's time zone)",
     )
     parser.add_argument(
         "--appendix",
@@ -71,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     output = Path(args.output)
     period = Period.parse(args.period)
     with open_cli_store(args, create=False) as store:
+        known_at = parse_known_at(args.known_at, store.policy.time_zone)
         renderers = report_renderers(store.plugins)
         format = args.format or output.suffix.lstrip(".").lower()
         if format not in renderers:
@@ -86,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
                 args.template,
                 period,
                 args.division,
-                known_at=args.known_at,
+                known_at=known_at,
                 named_lists=args.named_lists,
                 source=f"--db {mask_url(args.db)}",
             )

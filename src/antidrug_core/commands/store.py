@@ -22,7 +22,7 @@ import os
 import sys
 import time
 import zoneinfo
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +40,19 @@ from antidrug_core.commands.common import (
     progress,
     write_file,
 )
+from antidrug_core.commands.convert import read_inputs
 from antidrug_core.converter import structure
+from antidrug_core.identity import Identity
 from antidrug_core.interchange import Dataset, write_dataset
+from antidrug_core.interchange.spreadsheet import read_workbook_with_identities
 from antidrug_core.model import (
     ConcurrencyConflict,
     InvalidInput,
     Permission,
+    PersonId,
     Problem,
     RatingAssessed,
+    Record,
     StoreUnavailable,
     SubjectKind,
 )
@@ -117,9 +122,21 @@ def register(subparsers: Any) -> None:
     init.set_defaults(run=run_init)
 
     load: argparse.ArgumentParser = subparsers.add_parser(
-        "load", help="load a dataset file (antidrug-dataset/1) into a store, all or nothing"
+        "load",
+        help="load a dataset file (antidrug-dataset/1) or a workbook into a store, all or nothing",
+        description="Load a dataset file, or a workbook (.xlsx, or .csv sheets) whose 人员 sheet may hold "
+        "姓名 and 身份证号: those are stored only encrypted, so loading them needs the identity key "
+        f"({KEY_VARIABLE}: 32 bytes as 64 hex digits or 44 base64 characters, or the host's "
+        "antidrug_identity_key hook).",
     )
-    load.add_argument("--dataset", required=True, metavar="FILE", help="the dataset file to load")
+    source = load.add_mutually_exclusive_group(required=True)
+    source.add_argument("--dataset", metavar="FILE", help="the dataset file to load")
+    source.add_argument(
+        "--workbook",
+        metavar="FILE",
+        nargs="+",
+        help="a workbook (.xlsx) or CSV sheets (人员.csv …) to load, identities included",
+    )
     add_db_option(load)
     load.set_defaults(run=run_load)
 
@@ -270,8 +287,16 @@ def dataset_appends(dataset: Dataset) -> Iterator[StreamAppend]:
         yield new_stream(subject, records, dataset.policy)
 
 
+KEY_VARIABLE = "ANTIDRUG_IDENTITY_KEY"
+"""The environment variable through which a script gives the SQL store its identity key."""
+
+
 def load_dataset(
-    store: Store, dataset: Dataset, *, report: Callable[[int, int], None] | None = None
+    store: Store,
+    dataset: Dataset,
+    *,
+    report: Callable[[int, int], None] | None = None,
+    identities: Mapping[PersonId, Identity] | None = None,
 ) -> LoadResult:
     """Load a validated dataset into ``store`` as the local administrator, all or nothing.
 
@@ -281,14 +306,27 @@ def load_dataset(
     dataset. Stores that can (``BulkRecorder``) load with set-based inserts
     in one transaction; others go through one unit of work.
 
+    ``identities`` (names and identity numbers, from a workbook) are stored
+    encrypted in the same unit of work as the records, so a load with them
+    goes through one unit of work, not the bulk path.
+
     Raises:
         InvalidInput: the dataset's policy is not the store's (naming
-            both), a person of the dataset is already in the store, or a
-            record id is already used; nothing was loaded.
+            both), a person of the dataset is already in the store, a
+            record id is already used, or an identity number is already
+            registered; nothing was loaded.
+        StoreUnavailable: identities were given and the store has no
+            identity key (or another one).
     """
     actor = local_actor()
     with store.unit_of_work(actor) as uow:
         uow.require(Permission.MANAGE)
+        taken = [p for p, i in (identities or {}).items() if uow.find_person(i.resident_id) is not None]
+        if taken:
+            raise InvalidInput.of(
+                "身份证号",
+                f"already registered in the store, so not loaded: the number given for {', '.join(taken)}",
+            )
     now = store.clock.now()
     late = future_problems(dataset.records, local_date(now, dataset.policy.time_zone), now)
     if late:
@@ -297,7 +335,7 @@ def load_dataset(
     people = dataset.people()
     units, organisations = dataset.subjects(SubjectKind.UNIT), dataset.subjects(SubjectKind.ORGANISATION)
     recorder = store.recorder
-    if isinstance(recorder, BulkRecorder):
+    if isinstance(recorder, BulkRecorder) and not identities:
         try:
             records = recorder.bulk_append(
                 dataset_appends(dataset), divisions=dataset.divisions, progress=report
@@ -310,18 +348,72 @@ def load_dataset(
         return LoadResult(len(people), records, len(units), len(organisations))
     with store.unit_of_work(actor) as uow:
         for append in dataset_appends(dataset):
-            for record in append.records:
+            for record in _references_first(append.records):
                 uow.add_record(record, live=False)
         if dataset.divisions:
             uow.add_divisions(dataset.divisions)
+        for person, identity in (identities or {}).items():
+            uow.set_identity(person, identity)
         written = sum(len(records) for records in uow.staged().values())
         uow.commit()
     return LoadResult(len(people), written, len(units), len(organisations))
 
 
+def _references_first(records: Sequence[Record]) -> list[Record]:
+    """``records`` in their order, except that a record waits until every record it names is placed.
+
+    A dataset is order-independent, and a void may even be recorded before the
+    record it voids; a unit of work checks each record against those before
+    it, so it must be given what a record names first. An order that already
+    does so is kept as it is.
+    """
+    ids = {r.id for r in records}
+    placed: set[str] = set()
+    ordered: list[Record] = []
+    waiting: list[Record] = []
+
+    def ready(record: Record) -> bool:
+        return all(ref in placed or ref not in ids for ref in _named(record))
+
+    for record in records:
+        if not ready(record):
+            waiting.append(record)
+            continue
+        ordered.append(record)
+        placed.add(record.id)
+        while any(ready(w) for w in waiting):
+            for held in [w for w in waiting if ready(w)]:
+                waiting.remove(held)
+                ordered.append(held)
+                placed.add(held.id)
+    return ordered + waiting  # what is still waiting names what is not there: the unit of work says so
+
+
+def _named(record: Record) -> list[str]:
+    found = [getattr(record, field, None) for field in ("voids", "due", "request")]
+    return [ref for ref in found if isinstance(ref, str)]
+
+
 def run_load(args: argparse.Namespace) -> int:
-    dataset = load_dataset_file(args.dataset)
+    identities: dict[PersonId, Identity] = {}
+    if args.workbook:
+        dataset, identities = read_workbook_with_identities(read_inputs(make_plugin_manager(), args.workbook))
+    else:
+        dataset = load_dataset_file(args.dataset)
     with open_cli_store(args) as store:
+        if identities:
+            try:
+                with store.unit_of_work(local_actor()) as uow:
+                    uow.find_person(next(iter(identities.values())).resident_id)  # needs the key
+            except StoreUnavailable as error:
+                raise StoreUnavailable(
+                    f"the workbook holds names and identity numbers of {len(identities)} people, which "
+                    f"are stored only encrypted, so loading it needs the identity key: set {KEY_VARIABLE} "
+                    "to 32 bytes written as 64 hex digits or 44 base64 characters (make one with: "
+                    'python -c "import secrets; print(secrets.token_hex(32))", and keep it: without it '
+                    f"the identities cannot be read), or let the host give it through the "
+                    f"antidrug_identity_key hook. ({error})"
+                ) from None
         shown = time.monotonic()
 
         def report(people: int, records: int) -> None:
@@ -330,8 +422,10 @@ def run_load(args: argparse.Namespace) -> int:
                 shown = time.monotonic()
                 progress(f"… {people} people, {records} records")
 
-        result = load_dataset(store, dataset, report=report)
+        result = load_dataset(store, dataset, report=report, identities=identities)
         print(f"{store.url}: loaded {result.summary()}")
+        if identities:
+            print(f"identities of {len(identities)} people stored encrypted (masked wherever shown)")
         print(kept_policy_line(store.recorder))
     return 0
 

@@ -3,7 +3,7 @@
 * ``IndicatorDefinition`` and the criteria in ``indicators.criteria``: what a
   figure counts, as data with a canonical form and a digest.
 * ``standard_catalogue()`` / ``indicator_definitions(plugins)``: the
-  standard catalogue (version 1, docs/reference/catalogue.md), plus local indicators plugins add
+  standard catalogue (every version, docs/reference/catalogue.md), plus local indicators plugins add
   through ``antidrug_register_indicators``.
 * ``evaluate_dataset`` / ``evaluate_in_store``: every indicator for every
   division, as ``IndicatorResult`` values.
@@ -22,7 +22,9 @@ from antidrug_core.indicators.canonical import (
 )
 from antidrug_core.indicators.catalogue import (
     CATALOGUE_VERSION,
+    CATALOGUE_VERSIONS,
     MANAGED,
+    earlier_definitions,
     indicator_definitions,
     indicator_registry,
     select_definitions,
@@ -84,6 +86,7 @@ from antidrug_core.indicators.writers import RATES_FORMAT, rates_csv, rates_docu
 
 __all__ = [
     "CATALOGUE_VERSION",
+    "CATALOGUE_VERSIONS",
     "FLAG_TEXT",
     "MANAGED",
     "NO_VALUE",
@@ -131,6 +134,7 @@ __all__ = [
     "definition_to_data",
     "digest",
     "display",
+    "earlier_definitions",
     "evaluate_dataset",
     "evaluate_files",
     "evaluate_in_store",

@@ -1,9 +1,14 @@
-"""The standard catalogue (version 1), as data, and how hosts add to it.
+"""The standard catalogue, as data, every version of it, and how hosts add to it.
 
 docs/reference/catalogue.md is generated from it (one row per definition, the rates
 first, then the counts); docs/reference/indicators.md says what the criteria mean.
 The catalogue reaches the library through the same hook as any host's local
 indicators (``antidrug_register_indicators``): this module is a built-in plugin.
+
+A change of meaning is a new version of a definition, and the catalogue that
+holds it is a new catalogue version; earlier versions stay here as data, so a
+figure reported under them can be reproduced (``standard_catalogue(1)``,
+``antidrug rates --indicator test_adherence@1``).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import pluggy
 
 from antidrug_core.indicators.criteria import (
     Criterion,
+    DueExcused,
     EveryDueExcused,
     FulfilledInWindow,
     HasRecord,
@@ -40,16 +46,25 @@ from antidrug_core.registry import Registry
 
 __all__ = [
     "CATALOGUE_VERSION",
+    "CATALOGUE_VERSIONS",
     "MANAGED",
     "antidrug_register_indicators",
+    "earlier_definitions",
     "indicator_definitions",
     "indicator_registry",
     "select_definitions",
     "standard_catalogue",
 ]
 
-CATALOGUE_VERSION = 1
-"""The version of the standard catalogue shipped here (docs/reference/catalogue.md)."""
+CATALOGUE_VERSION = 2
+"""The version of the standard catalogue in force (docs/reference/catalogue.md).
+
+1: as first published. 2: ``test_adherence`` version 2 (an excused due test
+is a denominator exception); every other definition is unchanged.
+"""
+
+CATALOGUE_VERSIONS = (1, 2)
+"""Every catalogue version this library can still give (``standard_catalogue(version)``)."""
 
 MANAGED = StatusIn(ACTIVE_STATUSES)
 """The managed population: status at the period end is community_detox,
@@ -69,7 +84,7 @@ def _rate(
     """A person-based percentage; IP is the managed population unless ``initial`` says otherwise."""
     return IndicatorDefinition(
         id=id,
-        version=CATALOGUE_VERSION,
+        version=1,
         name_zh=name_zh,
         name_en=name_en,
         unit=Unit.PERCENT,
@@ -84,7 +99,7 @@ def _people(id: str, name_zh: str, name_en: str, initial: Criterion) -> Indicato
     """A count of the people attributed to the division who meet ``initial``."""
     return IndicatorDefinition(
         id=id,
-        version=CATALOGUE_VERSION,
+        version=1,
         name_zh=name_zh,
         name_en=name_en,
         unit=Unit.COUNT,
@@ -98,7 +113,7 @@ def _items(id: str, name_zh: str, name_en: str, items: ItemSource) -> IndicatorD
     """A count of items (person-times, 人次) of the people attributed to the division."""
     return IndicatorDefinition(
         id=id,
-        version=CATALOGUE_VERSION,
+        version=1,
         name_zh=name_zh,
         name_en=name_en,
         unit=Unit.COUNT,
@@ -128,8 +143,41 @@ def _test_rate(kind: TestKind, id: str, name_zh: str, name_en: str) -> Indicator
     )
 
 
-def standard_catalogue() -> list[IndicatorDefinition]:
-    """Every definition of the standard catalogue, in the order results list them."""
+def _test_adherence(version: int) -> IndicatorDefinition:
+    """检测按期完成率: due tests fulfilled within their window.
+
+    Version 1 left excused tests in the denominator, so a person in hospital
+    counted against the division; version 2 makes an excused due test (not
+    fulfilled) a denominator exception, as ``urine_test_rate`` does for people.
+    """
+    return IndicatorDefinition(
+        id="test_adherence",
+        version=version,
+        name_zh="检测按期完成率",
+        name_en="Test adherence",
+        unit=Unit.PERCENT,
+        basis=Basis.EVENT,
+        items=DueTests(),
+        initial=MANAGED,
+        numerator=FulfilledInWindow(),
+        denominator_exception=DueExcused() if version >= 2 else None,
+    )
+
+
+def standard_catalogue(version: int = CATALOGUE_VERSION) -> list[IndicatorDefinition]:
+    """Every definition of the standard catalogue, in the order results list them.
+
+    Args:
+        version: The catalogue version (``CATALOGUE_VERSIONS``); by default the one in
+            force. Earlier ones reproduce figures reported under them.
+
+    Raises:
+        InvalidInput: no such catalogue version.
+    """
+    if version not in CATALOGUE_VERSIONS:
+        raise InvalidInput.of(
+            "catalogue", f"no catalogue version {version} (known: {', '.join(map(str, CATALOGUE_VERSIONS))})"
+        )
     return [
         # --- the rates (one row each of docs/reference/catalogue.md) ------------------------------
         _rate(
@@ -155,17 +203,7 @@ def standard_catalogue() -> list[IndicatorDefinition]:
         _rate("care_rate", "关爱帮扶率", "Care rate", numerator=_in_period("care_provided")),
         _test_rate(TestKind.URINE, "urine_test_rate", "尿检率", "Urine-test rate"),
         _test_rate(TestKind.HAIR, "hair_test_rate", "毛发检测率", "Hair-test rate"),
-        IndicatorDefinition(
-            id="test_adherence",
-            version=CATALOGUE_VERSION,
-            name_zh="检测按期完成率",
-            name_en="Test adherence",
-            unit=Unit.PERCENT,
-            basis=Basis.EVENT,
-            items=DueTests(),
-            initial=MANAGED,
-            numerator=FulfilledInWindow(),
-        ),
+        _test_adherence(2 if version >= 2 else 1),
         _rate("app_install_rate", "APP安装率", "App install rate", numerator=_by_end("app_installed")),
         _rate(
             "app_login_rate",
@@ -287,23 +325,68 @@ def indicator_definitions(plugins: pluggy.PluginManager | None = None) -> list[I
     return list(registry)
 
 
+def earlier_definitions() -> list[IndicatorDefinition]:
+    """Definitions of earlier catalogue versions that a later version replaced, oldest first."""
+    current = {(d.id, d.version) for d in standard_catalogue()}
+    found: dict[tuple[str, int], IndicatorDefinition] = {}
+    for version in CATALOGUE_VERSIONS:
+        for definition in standard_catalogue(version):
+            key = (definition.id, definition.version)
+            if key not in current:
+                found.setdefault(key, definition)
+    return list(found.values())
+
+
+def _named(text: str) -> tuple[str, int | None]:
+    """``id`` or ``id@version``."""
+    id, at, version = text.partition("@")
+    if not at:
+        return id, None
+    if not version.isdigit():
+        raise InvalidInput.of("indicator", f"{text!r}: the version after @ is not a number")
+    return id, int(version)
+
+
 def select_definitions(
     definitions: Iterable[IndicatorDefinition], ids: Sequence[str] | None
 ) -> list[IndicatorDefinition]:
     """The definitions named by ``ids`` (all when None), in catalogue order.
 
+    An id may name a version, ``test_adherence@1``: the version in force, or
+    an earlier version of the standard catalogue kept to reproduce old figures
+    (it takes the place of the one in force in the order).
+
     Raises:
-        InvalidInput: an id names no definition.
+        InvalidInput: an id names no definition, or no such version of one.
     """
     available = list(definitions)
     if ids is None:
         return available
     known = {d.id for d in available}
-    unknown = [i for i in ids if i not in known]
+    named = [_named(i) for i in ids]
+    unknown = [i for i, (id, _) in zip(ids, named, strict=True) if id not in known]
     if unknown:
         raise InvalidInput.of(
             "indicator",
             f"unknown indicator {', '.join(map(repr, unknown))} (known: {', '.join(sorted(known))})",
         )
-    wanted = set(ids)
-    return [d for d in available if d.id in wanted]
+    versions = {(d.id, d.version): d for d in (*earlier_definitions(), *available)}
+    missing = [i for i, key in zip(ids, named, strict=True) if key[1] is not None and key not in versions]
+    if missing:
+        raise InvalidInput.of(
+            "indicator",
+            "; ".join(
+                f"{text!r}: no such version (known: "
+                f"{', '.join(str(v) for (id, v) in sorted(versions) if id == _named(text)[0])})"
+                for text in missing
+            ),
+        )
+    chosen: list[IndicatorDefinition] = []
+    for definition in available:
+        for id, version in dict.fromkeys(named):
+            if id != definition.id:
+                continue
+            picked = definition if version is None else versions[(id, version)]
+            if picked not in chosen:
+                chosen.append(picked)
+    return chosen

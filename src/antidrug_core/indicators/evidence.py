@@ -84,7 +84,16 @@ from antidrug_core.model import (
     UnitRegistered,
 )
 from antidrug_core.rules.policy import Policy, Responsibility
-from antidrug_core.state import UnitState, accepted_transfer_on, build_file, latest_on_or_before, places_on
+from antidrug_core.state import (
+    PersonFile,
+    UnitState,
+    accepted_transfer_on,
+    build_file,
+    latest_on_or_before,
+    places_on,
+    relapse_ending,
+    status_on,
+)
 
 __all__ = [
     "Check",
@@ -361,12 +370,19 @@ def _status_verdict(statuses: frozenset[object], context: _Context) -> Verdict:
     wanted = ", ".join(sorted(str(s) for s in statuses))
     if current is None:
         return Verdict(False, f"no status on or before {facts.end} (wanted one of: {wanted})", tuple(refs))
-    met = current.status in statuses
-    return Verdict(
-        met,
-        f"status on {facts.end} is {current.status} ({'one' if met else 'not one'} of: {wanted})",
-        tuple(refs),
-    )
+    file = facts.file
+    assert isinstance(file, PersonFile)  # a status is a person's
+    status = status_on(file, facts.end)
+    met = status in statuses
+    relapse = relapse_ending(file, current, facts.end) if status is not current.status else None
+    if relapse is not None:  # a relapse after abstinent_3y: managed again (state.status_on)
+        refs.append(_ref(relapse, f"a relapse on or after {current.on}: {current.status} ended"))
+        because = (
+            f"status on {facts.end} is {status}, since the relapse of {relapse.on} ended {current.status}"
+        )
+    else:
+        because = f"status on {facts.end} is {status}"
+    return Verdict(met, f"{because} ({'one' if met else 'not one'} of: {wanted})", tuple(refs))
 
 
 def _record_verdict(

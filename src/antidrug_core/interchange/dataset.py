@@ -48,7 +48,7 @@ from antidrug_core.model.limits import RECORDS_PER_SUBJECT, id_problem, record_l
 from antidrug_core.rules.policy import Policy, Responsibility
 from antidrug_core.rules.prevention import RatingScheme
 from antidrug_core.state import PersonFile, SubjectFile, build_file
-from antidrug_core.validation import reference_problems
+from antidrug_core.validation import division_fields, reference_problems
 
 __all__ = [
     "DATASET_FORMAT",
@@ -228,6 +228,8 @@ def _divisions(raw: Any, problems: list[Problem]) -> list[Division]:
     found: list[Division] = []
     seen: set[str] = set()
     for index, item in enumerate(raw):
+        if isinstance(item, dict) and "name" not in item and isinstance(item.get("code"), str):
+            item = {**item, "name": item["code"]}  # a division known by its code only
         try:
             division = structure(item, Division)
         except InvalidInput as error:
@@ -595,7 +597,7 @@ def write_dataset(
         "format": DATASET_FORMAT,
         "time_zone": policy.time_zone,
         "policy": {"responsible": policy.responsible.value, "test_window_days": policy.test_window_days},
-        "divisions": [_division_data(d) for d in sorted(divisions, key=lambda d: d.code)],
+        "divisions": [_division_data(d) for d in _with_referenced(divisions, by_id.values())],
     }
     for kind, name in _LISTS.items():
         if entries[kind] or kind is SubjectKind.PERSON:
@@ -623,8 +625,26 @@ def _entry_data(registration: Record) -> dict[str, Any]:
     return entry
 
 
+def _with_referenced(divisions: Iterable[Division], records: Iterable[Record]) -> list[Division]:
+    """``divisions``, and every division the records name that is not among them, by code.
+
+    A store filled through the services knows divisions only as codes in its
+    records; without them the file would name codes it does not list and be
+    refused when loaded again. Those are named by their codes, as a store
+    names a division it was never told the name of.
+    """
+    known = {d.code: d for d in divisions}
+    for record in records:
+        for code in division_fields(record).values():
+            if code not in known:
+                known[DivisionCode(code)] = Division(code=DivisionCode(code), name=code)
+    return sorted(known.values(), key=lambda d: d.code)
+
+
 def _division_data(division: Division) -> dict[str, Any]:
-    data: dict[str, Any] = {"code": division.code, "name": division.name}
+    data: dict[str, Any] = {"code": division.code}
+    if division.name != division.code:  # a division known by its code only has no name to write
+        data["name"] = division.name
     if division.parent is not None:
         data["parent"] = division.parent
     return data

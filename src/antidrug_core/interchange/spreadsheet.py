@@ -22,6 +22,7 @@ from typing import Any, TypeAlias
 import attrs
 
 from antidrug_core.clock import DEFAULT_TIME_ZONE, zone
+from antidrug_core.identity import Identity, resident_id_problem
 from antidrug_core.interchange.dataset import DATASET_FORMAT, Dataset, read_dataset
 from antidrug_core.model import (
     CareMeasure,
@@ -29,6 +30,7 @@ from antidrug_core.model import (
     FollowUpMethod,
     InvalidInput,
     OrganisationKind,
+    PersonId,
     Problem,
     RiskLevel,
     SeriousBreachKind,
@@ -38,9 +40,11 @@ from antidrug_core.model import (
     TestResult,
     UnitRole,
 )
+from antidrug_core.rules.levels import COLOUR_SCHEME, LETTER_SCHEME, read_level
 from antidrug_core.rules.policy import Responsibility
 
 __all__ = [
+    "IDENTITY_HEADERS",
     "SHEETS",
     "Cell",
     "Column",
@@ -48,6 +52,7 @@ __all__ = [
     "Workbook",
     "dataset_to_workbook",
     "read_workbook",
+    "read_workbook_with_identities",
     "workbook_template",
 ]
 
@@ -64,8 +69,10 @@ class Column:
     header: str
     field: str
     kind: str = "text"
-    """``text``, ``date`` (YYYY-MM-DD), ``timestamp`` (with offset), ``code`` (ids and division codes)
-    or ``list`` (several choices in one cell, separated by 、 or a comma)."""
+    """``text``, ``date`` (YYYY-MM-DD), ``timestamp`` (with offset), ``code`` (ids and division codes),
+    ``list`` (several choices in one cell, separated by 、 or a comma), or one of the structured
+    kinds written as text in one cell: ``factors`` (``因素=答案；…``), ``lines`` (one entry per line)
+    and ``mark`` (``方案:等级``, e.g. ``letters:C2``)."""
     labels: Mapping[str, str] = attrs.field(factory=dict)
     """The Chinese word for each allowed value, e.g. 上门走访 → ``home_visit``."""
     required: bool = False
@@ -235,6 +242,10 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("现居住地", "residence", "code"),
             Column("实际活动地", "activity", "code"),
             Column("登记日期", "registered_on", "date"),
+            Column("录入时间", "recorded_at", "timestamp"),
+            Column("录入人", "recorded_by"),
+            Column("姓名", "name", "identity"),
+            Column("身份证号", "resident_id", "identity"),
         ),
     ),
     SheetSpec(
@@ -283,13 +294,23 @@ SHEETS: tuple[SheetSpec, ...] = (
     ),
     _record_sheet("帮教谈话", "follow_up", Column("方式", "method", labels=FOLLOW_UP_LABELS, required=True)),
     _record_sheet(
-        "风险评估", "risk_assessed", Column("风险等级", "level", labels=LEVEL_LABELS, required=True)
+        "风险评估",
+        "risk_assessed",
+        Column("风险等级", "level", labels=LEVEL_LABELS, required=True),
+        Column("评估因素", "factors", "factors"),
+        Column("规则版本", "rule_set"),
+        Column("建议等级", "proposed_level", labels=LEVEL_LABELS),
+        Column("确认人", "confirmed_by"),
+        Column("调整理由", "reason"),
+        Column("建议说明", "explanation", "lines"),
+        Column("本地等级", "mark", "mark"),
     ),
     _record_sheet(
         "管控等级",
         "control_level_set",
         Column("管控等级", "level", labels=LEVEL_LABELS, required=True),
         Column("原因", "reason"),
+        Column("本地等级", "mark", "mark"),
     ),
     _record_sheet(
         "关爱帮扶",
@@ -405,14 +426,37 @@ class _Origin:
 
 
 def read_workbook(workbook: Workbook) -> Dataset:
-    """Turn a filled-in workbook into a validated dataset.
+    """Turn a filled-in workbook into a validated dataset (identities checked, then left out).
+
+    A dataset carries pseudonymous ids only; names and identity numbers in
+    the 人员 sheet are checked like every other cell, and kept only by
+    ``read_workbook_with_identities``.
 
     Raises:
         InvalidInput: every problem, each naming the sheet and row
             (``见面核查!7``, the spreadsheet's own row number) and the column's
             header; nothing is used if there is any.
     """
+    return read_workbook_with_identities(workbook)[0]
+
+
+IDENTITY_HEADERS = ("姓名", "身份证号")
+"""The 人员 sheet's identity columns: never written to a dataset file or any output unmasked."""
+
+
+def read_workbook_with_identities(workbook: Workbook) -> tuple[Dataset, dict[PersonId, Identity]]:
+    """A filled-in workbook as a validated dataset and the identities of its 人员 sheet.
+
+    Each person with a 姓名 needs a 身份证号 and the other way round; a number
+    is checked (18 characters, its birth date, its GB 11643 check digit) and
+    may belong to one person only. No problem repeats a number.
+
+    Raises:
+        InvalidInput: every problem, named by sheet, row and column.
+    """
     problems: list[Problem] = []
+    identities: dict[PersonId, Identity] = {}
+    numbers: dict[str, str] = {}
     targets = (*_LIST_SHEETS.values(), "records")
     document: dict[str, Any] = {"format": DATASET_FORMAT, **{target: [] for target in targets}}
     origins: dict[str, list[_Origin]] = {target: [] for target in targets}
@@ -431,6 +475,15 @@ def read_workbook(workbook: Workbook) -> Dataset:
             item = _item(sheet_name, row_number, spec, values, time_zone, problems)
             if item is None:
                 continue
+            if target == "people":
+                where = _Origin(sheet_name, row_number, headers)
+                identity = _identity(where, item.pop("name", None), item.pop("resident_id", None), problems)
+                if identity is not None and isinstance(item.get("id"), str):
+                    here = f"{sheet_name}!{row_number}"
+                    earlier = numbers.setdefault(identity.resident_id, here)
+                    if earlier != here:
+                        problems.append(where.problem("resident_id", f"the same number as {earlier}"))
+                    identities[PersonId(item["id"])] = identity
             document[target].append(item)
             origins[target].append(_Origin(sheet_name, row_number, headers))
     try:
@@ -439,7 +492,27 @@ def read_workbook(workbook: Workbook) -> Dataset:
         problems.extend(_translate(problem, origins) for problem in error.problems)
     if problems:
         raise InvalidInput(problems)
-    return dataset
+    return dataset, identities
+
+
+def _identity(where: _Origin, name: Cell, number: Cell, problems: list[Problem]) -> Identity | None:
+    """The identity of one 人员 row, or None (a problem is added when half of one is given)."""
+    if name is None and number is None:
+        return None
+    if name is None or number is None:
+        missing = "name" if name is None else "resident_id"
+        other = "姓名" if name is not None else "身份证号"
+        problems.append(where.problem(missing, f"is needed with {other} (give both or neither)"))
+        return None
+    reason = resident_id_problem(number)
+    if reason is not None:
+        problems.append(where.problem("resident_id", f"not a valid resident identity number: {reason}"))
+        return None
+    try:
+        return Identity(str(name), str(number))
+    except InvalidInput as error:
+        problems.extend(where.problem(p.field, p.reason) for p in error.problems)
+        return None
 
 
 def _time_zone(workbook: Workbook) -> str:
@@ -544,7 +617,11 @@ def _item(
             item[field] = choices
         elif column.labels:
             word = _choice(column, cell)
-            if word is None:
+            mark = _level_mark(str(cell)) if word is None and field == "level" else None
+            if mark is not None:  # a level in a scheme's marks (C2, 红): its level, and the mark kept
+                word = mark[0]
+                item.setdefault("mark", mark[1])
+            elif word is None:
                 problems.append(Problem(column.header, _not_allowed(column, cell), where))
             item[field] = word
         elif column.kind == "date":
@@ -557,11 +634,66 @@ def _item(
             if instant is None:
                 problems.append(Problem(column.header, f"{cell!r} is not a date and time", where))
             item[field] = instant.isoformat() if instant else None
+        elif column.kind == "identity":
+            item[field] = cell.strip() if isinstance(cell, str) else cell  # checked, never echoed
         elif column.kind == "code":
             item[field] = _code(cell)
+        elif column.kind in _STRUCTURED:
+            value = _STRUCTURED[column.kind][0](str(cell))
+            if value is None:
+                problems.append(Problem(column.header, f"{cell!r} {_STRUCTURED_FORMS[column.kind]}", where))
+            item[field] = value
         else:
             item[field] = str(cell).strip() if isinstance(cell, str) else _code(cell)
     return item if len(problems) == found else None
+
+
+def _read_factors(text: str) -> list[dict[str, str]] | None:
+    factors: list[dict[str, str]] = []
+    for part in re.split(r"[；;]", text):
+        if not part.strip():
+            continue
+        factor, equals, value = part.partition("=")
+        if not equals or not factor.strip() or not value.strip():
+            return None
+        factors.append({"factor": factor.strip(), "value": value.strip()})
+    return factors
+
+
+def _write_factors(value: Any) -> str:
+    return "；".join(f"{f['factor']}={f['value']}" for f in value)
+
+
+def _read_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _write_lines(value: Any) -> str:
+    return "\n".join(value)
+
+
+def _read_mark(text: str) -> dict[str, str] | None:
+    scheme, colon, mark = text.strip().partition(":")
+    if not colon or not scheme.strip() or not mark.strip():
+        return None
+    return {"scheme": scheme.strip(), "mark": mark.strip()}
+
+
+def _write_mark(value: Any) -> str:
+    return f"{value['scheme']}:{value['mark']}"
+
+
+_STRUCTURED: Mapping[str, tuple[Any, Any]] = {
+    "factors": (_read_factors, _write_factors),
+    "lines": (_read_lines, _write_lines),
+    "mark": (_read_mark, _write_mark),
+}
+"""Each structured kind: how its one cell of text is read into the dataset's form, and written back."""
+_STRUCTURED_FORMS = {
+    "factors": "is not factors and answers (write drug_type=synthetic；work=stable)",
+    "lines": "is not text",
+    "mark": "is not a scheme and its level (write letters:C2)",
+}
 
 
 def _translate(problem: Problem, origins: Mapping[str, list[_Origin]]) -> Problem:
@@ -604,7 +736,25 @@ def _choice(column: Column, cell: Cell) -> str | None:
 
 
 def _not_allowed(column: Column, cell: Cell) -> str:
+    if column.field == "level":
+        marks = "、".join(m for s in (LETTER_SCHEME, COLOUR_SCHEME) for m in s.marks)
+        return f"{cell!r} is not one of: {'、'.join(column.labels)}, nor a mark of a level scheme ({marks})"
     return f"{cell!r} is not one of: {'、'.join(column.labels)}"
+
+
+def _level_mark(text: str) -> tuple[str, dict[str, str]] | None:
+    """A level written in one of the library's schemes' marks (A/B/C1/C2, 红/黄/蓝/绿), if it is one.
+
+    A workbook is read without a store, so a host's own schemes are not known
+    here; a host's marks go in the 本地等级 column (``scheme:mark``) instead.
+    """
+    try:
+        level, mark = read_level({s.id: s for s in (LETTER_SCHEME, COLOUR_SCHEME)}, text.strip())
+    except InvalidInput:
+        return None
+    if mark is None:
+        return None
+    return level.value, {"scheme": mark.scheme, "mark": mark.mark}
 
 
 def _date(cell: Cell) -> dt.date | None:
@@ -698,4 +848,6 @@ def _cell(column: Column, value: Any) -> Cell:
         return None
     if column.kind == "list":
         return "、".join(_label(column, v) for v in value)
+    if column.kind in _STRUCTURED:
+        return _STRUCTURED[column.kind][1](value) or None
     return _label(column, value) if column.labels else value

@@ -79,7 +79,7 @@ from antidrug_core.model.prevention import (
     VolunteerJoined,
     VolunteerLeft,
 )
-from antidrug_core.model.risk import ControlLevelSet, FactorValue, RiskAssessed, RiskLevel
+from antidrug_core.model.risk import ControlLevelSet, FactorValue, LevelMark, RiskAssessed, RiskLevel
 from antidrug_core.model.subjects import (
     OrganisationChanged,
     OrganisationClosed,
@@ -180,6 +180,7 @@ __all__ = [
     "LeadingGroupSet",
     "LetterKind",
     "LettersSigned",
+    "LevelMark",
     "LicenceFound",
     "LicenceNotified",
     "LostContact",

@@ -27,6 +27,8 @@ class NoticeKind(enum.StrEnum):
     """The receiving division accepted or rejected a transfer."""
     ABSTINENCE_REACHED = "abstinence_reached"
     """Three years without relapse: the person leaves active management."""
+    ABSTINENCE_ENDED = "abstinence_ended"
+    """A relapse after three years without one: managed again, a measure must be decided."""
     LEDGER_MISMATCH = "ledger_mismatch"
     """Counted stock differs from the ledger balance (易制毒化学品)."""
 

@@ -9,7 +9,7 @@ import attrs
 
 from antidrug_core.model.base import PersonRecord, non_empty, one_of
 
-__all__ = ["ControlLevelSet", "FactorValue", "RiskAssessed", "RiskLevel"]
+__all__ = ["ControlLevelSet", "FactorValue", "LevelMark", "RiskAssessed", "RiskLevel"]
 
 
 class RiskLevel(enum.StrEnum):
@@ -33,6 +33,21 @@ class FactorValue:
     """The answer given."""
 
 
+@attrs.frozen
+class LevelMark:
+    """A level as a local scheme writes it, e.g. ``LevelMark("letters", "C2")`` (see ``rules.levels``).
+
+    Kept beside the national level because a scheme may have two marks for one
+    level (C1 and C2 are both low): the national level alone cannot say which
+    the officer chose, and it must come back as chosen.
+    """
+
+    scheme: str = attrs.field(validator=non_empty)
+    """The scheme's id: ``national``, ``letters``, ``colours`` or a host's."""
+    mark: str = attrs.field(validator=non_empty)
+    """The mark as the scheme writes it: ``C2``, ``红``."""
+
+
 def _risk_level(value: object) -> RiskLevel:
     return one_of(RiskLevel, value, "level")
 
@@ -47,7 +62,9 @@ class RiskAssessed(PersonRecord):
 
     Rules only propose a level; a person confirms it (PIPL art. 24: an
     automated decision with major impact needs a human and an explanation).
-    The answers and the rule set are kept so the proposal can be explained later.
+    The answers and the rule set are kept so the proposal can be explained later,
+    and so is the explanation the officer was shown; a level other than the
+    proposed one carries the officer's reason.
     """
 
     type_tag: ClassVar[str] = "risk_assessed"
@@ -62,6 +79,12 @@ class RiskAssessed(PersonRecord):
     """What the rules proposed, when it differs from ``level`` the reviewer overrode it."""
     confirmed_by: str | None = None
     """Who confirmed the level."""
+    reason: str | None = None
+    """Why the officer chose a level other than the proposed one (required then, PIPL art. 24)."""
+    explanation: tuple[str, ...] = ()
+    """The explanation of the proposal as shown when it was confirmed, sentence by sentence."""
+    mark: LevelMark | None = None
+    """The level as the officer wrote it in a local scheme, if they used one."""
 
 
 @attrs.frozen(kw_only=True)
@@ -74,3 +97,5 @@ class ControlLevelSet(PersonRecord):
     """The control level from ``on``."""
     reason: str | None = None
     """Why it was changed."""
+    mark: LevelMark | None = None
+    """The level as the officer wrote it in a local scheme, if they used one."""

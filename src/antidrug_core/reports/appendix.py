@@ -164,5 +164,5 @@ def report_facts(report: Report) -> list[tuple[str, str]]:
         ("区划", f"{report.division_name}（{report.division}）"),
         ("报告期", f"{period_text(report.period)}（{report.period}）"),
         ("数据截止", known_at),
-        ("模板", report.template),
+        ("模板", report.template_name_zh or report.template),
     ]

@@ -44,6 +44,7 @@ from antidrug_core.reports.model import (
     Table,
 )
 from antidrug_core.reports.templates import (
+    COUNT_UNITS,
     FIELDS,
     ChartKind,
     ChartTemplate,
@@ -52,6 +53,7 @@ from antidrug_core.reports.templates import (
     NamedListTemplate,
     ParagraphTemplate,
     ReportTemplate,
+    Slot,
     TableTemplate,
     VariableSlot,
     check_template,
@@ -272,9 +274,30 @@ class _Binder:
             for piece in parse(text)[0]
         )
 
+    def _counted(self, slot: FigureSlot) -> bool:
+        """Whether ``slot`` prints a count with its unit (not a rate or a change of one)."""
+        definition = self.data.definitions[slot.indicator]
+        if slot.field in (None, "value", "change"):
+            return definition.unit is Unit.COUNT and slot.field != "value"
+        return True
+
+    def _units_once(self, pieces: Sequence[Slot]) -> list[Slot]:
+        """A unit the template wrote after a count's braces becomes the count's own unit, and is
+        taken out of the text after it: ``{x.denominator}人`` prints ``1112人``, not ``1112人人``."""
+        out = list(pieces)
+        for index, piece in enumerate(out[:-1]):
+            after = out[index + 1]
+            if not (isinstance(piece, FigureSlot) and piece.unit is None and isinstance(after, str)):
+                continue
+            unit = next((u for u in COUNT_UNITS if after.startswith(u)), None)
+            if unit is not None and self._counted(piece):
+                out[index] = attrs.evolve(piece, unit=unit)
+                out[index + 1] = after[len(unit) :]
+        return out
+
     def paragraph(self, text: str) -> Paragraph:
         parts: list[Part] = []
-        for piece in parse(text)[0]:
+        for piece in self._units_once(parse(text)[0]):
             if isinstance(piece, str):
                 parts.append(piece)
             elif isinstance(piece, VariableSlot):
@@ -396,6 +419,7 @@ class _Binder:
             sections=tuple(sections),
             appendix=(),
             notes=self.data.notes,
+            template_name_zh=self.template.name_zh,
         )
         if not self.template.appendix:
             return report

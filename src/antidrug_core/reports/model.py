@@ -210,6 +210,8 @@ class Report:
     """Things a reader must know (e.g. charts labelled by code for want of a Chinese font)."""
     part: ReportPart = ReportPart.WHOLE
     """What a document of this report holds: see ``arrange_appendix``."""
+    template_name_zh: str = ""
+    """The template's Chinese name, shown to readers ("" when it has none: the name is shown)."""
 
     def figures(self) -> Iterator[Figure]:
         """Every figure in the text, in reading order."""

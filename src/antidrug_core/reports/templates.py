@@ -4,8 +4,8 @@ A template is sections of paragraphs written the way the summaries are
 written, with placeholders in braces where a figure, a fact about the
 report, or a field for a person goes::
 
-    一是见面核查率{face_check_rate}，共核查{face_check_rate.numerator}人。
-    截至{end}，全{division}应做尿检{urine_test_rate.denominator}人。
+    一是见面核查率{face_check_rate}，共核查{face_check_rate.numerator}。
+    截至{end}，全{division}应做尿检{urine_test_rate.denominator}。
     共开展宣传活动{fill:campaigns 宣传活动场次}。
 
 Placeholders:
@@ -18,7 +18,10 @@ Placeholders:
   period: ``提高1.25个百分点``, ``增加3人``).
 * A unit and an approximation may follow, separated by spaces:
   ``{transfers_in 人次}``, ``{reach 人次 逾}`` (``逾``, ``近`` or ``余``;
-  see ``reports.formatting.approximate``).
+  see ``reports.formatting.approximate``). A count carries its unit, so
+  do not write it again after the braces; where a template does
+  (``{x.denominator}人``), the unit written there is taken as the
+  figure's unit and printed once (``COUNT_UNITS``), never ``1112人人``.
 * ``{fill:KEY LABEL}``: a field a person must fill (problems, plans,
   figures the library holds no records for). It is shown as
   ``【待填写：LABEL】``, never invented.
@@ -45,6 +48,7 @@ from antidrug_core.reports.formatting import Approximation
 from antidrug_core.reports.model import Report
 
 __all__ = [
+    "COUNT_UNITS",
     "FIELDS",
     "POPULATIONS",
     "VARIABLES",
@@ -68,6 +72,23 @@ __all__ = [
     "template_problems",
     "template_registry",
 ]
+
+COUNT_UNITS: tuple[str, ...] = (
+    "人次",
+    "人",
+    "名",
+    "次",
+    "份",
+    "场",
+    "个",
+    "家",
+    "户",
+    "例",
+    "起",
+    "处",
+    "件",
+)
+"""Units a template may write right after a count's braces, longest first; taken as the count's unit."""
 
 FIELDS: Mapping[str, str] = {
     "value": "比率",
@@ -291,6 +312,8 @@ class ReportTemplate:
     sections: tuple[SectionTemplate, ...] = attrs.field(converter=_sections)
     appendix: bool = True
     """Whether the appendix of figures (definitions and how each was computed) follows."""
+    name_zh: str = ""
+    """Its Chinese name (半年工作总结), what a reader of the document is shown; "" shows ``name``."""
 
 
 def referenced_indicators(template: ReportTemplate) -> list[str]:

@@ -14,7 +14,7 @@ import attrs
 from antidrug_core.model import DivisionCode, RiskLevel
 from antidrug_core.registry import Registry
 from antidrug_core.rules.control import DEFAULT_CONTROL_MEASURES, ControlMeasures
-from antidrug_core.rules.levels import COLOUR_SCHEME, LETTER_SCHEME, NATIONAL_SCHEME, LevelScheme
+from antidrug_core.rules.levels import COLOUR_SCHEME, LETTER_SCHEME, NATIONAL_SCHEME, LevelScheme, read_level
 from antidrug_core.rules.policy import Policy, Responsibility
 from antidrug_core.rules.prevention import (
     DEFAULT_CHANNELS,
@@ -61,6 +61,7 @@ __all__ = [
     "StarLevel",
     "TestSchedule",
     "add_months",
+    "read_level",
 ]
 
 
@@ -72,7 +73,11 @@ class Rules:
     risk_rules: Mapping[str, RiskRuleSet] = attrs.field(
         factory=lambda: {NATIONAL_RISK_RULES.id: NATIONAL_RISK_RULES}
     )
-    """Rule sets by id; ``national`` is the default."""
+    """Rule sets in force by id (the latest version of each); ``national`` is the default."""
+    risk_rule_versions: Mapping[str, RiskRuleSet] = attrs.field(
+        factory=lambda: {NATIONAL_RISK_RULES.key: NATIONAL_RISK_RULES}
+    )
+    """Every version registered, by ``id@version``: what re-explains an old assessment."""
     level_schemes: Mapping[str, LevelScheme] = attrs.field(
         factory=lambda: {s.id: s for s in (NATIONAL_SCHEME, LETTER_SCHEME, COLOUR_SCHEME)}
     )
@@ -87,7 +92,9 @@ class RuleRegistry:
     def __init__(self) -> None:
         self.test_schedules: dict[DivisionCode, TestSchedule] = {}
         self.default_schedule: TestSchedule = DEFAULT_TEST_SCHEDULE
-        self.risk_rules: Registry[RiskRuleSet] = Registry("risk rule set", lambda r: r.id)
+        self.risk_rules: Registry[RiskRuleSet] = Registry("risk rule set", lambda r: r.key)
+        """Keyed by ``id@version``: a new version is added beside the old, which keeps
+        explaining the assessments made under it."""
         self.level_schemes: Registry[LevelScheme] = Registry("level scheme", lambda s: s.id)
         self.control_measures: dict[RiskLevel, ControlMeasures] = dict(DEFAULT_CONTROL_MEASURES)
         self.key_dates: Registry[KeyDate] = Registry("key date", lambda d: d.id)
@@ -117,7 +124,8 @@ class RuleRegistry:
         """The rules as registered."""
         return Rules(
             schedules=SchedulePolicies(self.default_schedule, dict(self.test_schedules)),
-            risk_rules={r.id: r for r in self.risk_rules},
+            risk_rules={r.id: r for r in sorted(self.risk_rules, key=lambda r: r.version)},
+            risk_rule_versions={r.key: r for r in self.risk_rules},
             level_schemes={s.id: s for s in self.level_schemes},
             control_measures=dict(self.control_measures),
             prevention=PreventionRules(

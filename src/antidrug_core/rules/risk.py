@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from antidrug_core.model import FactorValue, InvalidInput, Problem, RiskLevel
+from antidrug_core.model import FactorValue, InvalidInput, NotFound, Problem, RiskAssessed, RiskLevel
 
 __all__ = [
     "NATIONAL_RISK_RULES",
@@ -22,6 +22,7 @@ __all__ = [
     "Override",
     "RiskProposal",
     "RiskRuleSet",
+    "explain_assessment",
 ]
 
 _FORBIDDEN = re.compile(
@@ -246,3 +247,39 @@ NATIONAL_RISK_RULES = RiskRuleSet(
     ),
 )
 """A default rule set after the national practice; provinces register their own."""
+
+
+def explain_assessment(assessment: RiskAssessed, versions: Mapping[str, RiskRuleSet]) -> str:
+    """Why an assessment has its level: its proposal explained again by the very rule set version
+    that made it, then the officer's decision.
+
+    The rule set version is looked up by the ``id@version`` the assessment
+    recorded, never the version in force, so an old assessment reads as it
+    did when it was confirmed. When that version is no longer registered, the
+    explanation kept with the assessment is used.
+
+    Args:
+        assessment: The confirmed assessment.
+        versions: Every registered rule set by ``id@version`` (``Rules.risk_rule_versions``).
+
+    Raises:
+        NotFound: the version is not registered and no explanation was kept
+            (an imported assessment without answers).
+    """
+    rules = versions.get(assessment.rule_set or "")
+    if rules is not None and assessment.factors:
+        proposal = rules.propose({f.factor: f.value for f in assessment.factors})
+        text = proposal.explain()
+        proposed = proposal.level
+    elif assessment.explanation:
+        text = "".join(assessment.explanation)
+        proposed = assessment.proposed_level or assessment.level
+    else:
+        raise NotFound(
+            f"assessment {assessment.id!r} cannot be explained: rule set {assessment.rule_set!r} "
+            "is not registered and no explanation was kept with it"
+        )
+    if assessment.level is proposed:
+        return f"{text}（{assessment.rule_set}）确认为{assessment.level}。"
+    reason = assessment.reason or "未记录理由"
+    return f"{text}（{assessment.rule_set}）未采纳建议，确认为{assessment.level}，理由：{reason}。"

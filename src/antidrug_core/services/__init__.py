@@ -22,8 +22,11 @@ from antidrug_core.services.daily_work import (
     restore_contact,
 )
 from antidrug_core.services.drug_tests import (
+    OUTSTANDING,
+    OutstandingTest,
     excuse_test,
     notify_overdue_tests,
+    outstanding_tests,
     overdue_tests,
     record_test_result,
     schedule_tests,
@@ -44,6 +47,8 @@ from antidrug_core.services.people import (
 from antidrug_core.services.risk import (
     PendingAssessment,
     confirm_risk_assessment,
+    control_level_as,
+    explain_risk_assessment,
     propose_risk_level,
     set_control_level,
 )
@@ -59,6 +64,8 @@ from antidrug_core.services.subjects import (
 from antidrug_core.services.unit_of_work import UnitOfWork
 
 __all__ = [
+    "OUTSTANDING",
+    "OutstandingTest",
     "PendingAssessment",
     "UnitOfWork",
     "accept_transfer",
@@ -72,8 +79,11 @@ __all__ = [
     "close_unit",
     "conclude_abstinence",
     "confirm_risk_assessment",
+    "control_level_as",
     "excuse_test",
+    "explain_risk_assessment",
     "notify_overdue_tests",
+    "outstanding_tests",
     "overdue_tests",
     "people_reaching_abstinence",
     "propose_risk_level",

@@ -10,14 +10,25 @@ from antidrug_core.model import (
     NoticeKind,
     OrganisationId,
     PersonId,
+    PersonRecord,
     RecordId,
+    Status,
+    StatusChanged,
     SubjectKind,
     UnitId,
 )
 from antidrug_core.services.unit_of_work import UnitOfWork
-from antidrug_core.state import cooperating_divisions_on, organisation_on, responsible_division_on, unit_on
+from antidrug_core.state import (
+    cooperating_divisions_on,
+    latest_on_or_before,
+    organisation_on,
+    relapse_ending,
+    relapses,
+    responsible_division_on,
+    unit_on,
+)
 
-__all__ = ["notify_about", "notify_about_organisation", "notify_about_unit"]
+__all__ = ["notify_about", "notify_about_organisation", "notify_about_unit", "notify_if_abstinence_ended"]
 
 
 def notify_about(
@@ -93,3 +104,28 @@ def notify_about_organisation(
     )
     uow.notify(notice)
     return notice
+
+
+def notify_if_abstinence_ended(uow: UnitOfWork, record: PersonRecord) -> Notice | None:
+    """Ask the divisions to decide a measure when ``record`` (a relapse) ends an abstinence.
+
+    Only the relapse that ends it is told about: later ones find the person
+    ``registered`` and managed already. A relapse recorded that is not one
+    (a negative test) tells nobody.
+    """
+    file = uow.file(record.person)
+    if record not in relapses(file):
+        return None
+    change = latest_on_or_before(file.of_type(StatusChanged), record.on)
+    if change is None or change.status is not Status.ABSTINENT_3Y:
+        return None
+    if relapse_ending(file, change, record.on) != record:
+        return None
+    return notify_about(
+        uow,
+        NoticeKind.ABSTINENCE_ENDED,
+        record.person,
+        record.on,
+        f"戒断三年未复吸人员于{record.on.isoformat()}复吸，已恢复一般在册管理，请决定管控措施（社区戒毒、强制隔离戒毒等）。",
+        record=record.id,
+    )

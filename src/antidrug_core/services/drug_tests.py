@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
+
+import attrs
 
 from antidrug_core.model import (
+    DivisionCode,
     NoticeKind,
     PersonId,
     RecordId,
@@ -14,18 +18,34 @@ from antidrug_core.model import (
     TestExcused,
     TestKind,
     TestResult,
+    is_within,
 )
-from antidrug_core.services._notices import notify_about
+from antidrug_core.services._notices import notify_about, notify_if_abstinence_ended
 from antidrug_core.services.unit_of_work import UnitOfWork
 from antidrug_core.state import DueStatus, DueTest, PersonFile, due_tests, responsible_division_on
 
 __all__ = [
+    "OUTSTANDING",
+    "OutstandingTest",
     "excuse_test",
     "notify_overdue_tests",
+    "outstanding_tests",
     "overdue_tests",
     "record_test_result",
     "schedule_tests",
 ]
+
+
+@attrs.frozen
+class OutstandingTest:
+    """A due test not taken, with whom it is for and the division responsible for them."""
+
+    person: PersonId
+    """The pseudonymous person."""
+    division: DivisionCode
+    """The person's responsible division on the date asked about."""
+    test: DueTest
+    """The due test and where it stands (due, overdue or missed)."""
 
 
 def _measures(file: PersonFile) -> list[tuple[StatusChanged, dt.date | None]]:
@@ -71,8 +91,14 @@ def record_test_result(
     result: TestResult,
     due: RecordId | None = None,
 ) -> TestDone:
-    """A test taken. A positive result is a relapse: the three-year count restarts from ``on``."""
-    return uow.add(TestDone, person=person, on=on, kind=kind, result=result, due=due)
+    """A test taken. A positive result is a relapse: the three-year count restarts from ``on``.
+
+    After ``abstinent_3y`` a positive result also ends the abstinence: the
+    divisions are told to decide a measure.
+    """
+    done = uow.add(TestDone, person=person, on=on, kind=kind, result=result, due=due)
+    notify_if_abstinence_ended(uow, done)
+    return done
 
 
 def excuse_test(uow: UnitOfWork, person: PersonId, due: RecordId, on: dt.date, reason: str) -> TestExcused:
@@ -80,19 +106,66 @@ def excuse_test(uow: UnitOfWork, person: PersonId, due: RecordId, on: dt.date, r
     return uow.add(TestExcused, person=person, on=on, due=due, reason=reason)
 
 
-def overdue_tests(uow: UnitOfWork, as_of: dt.date) -> list[tuple[PersonId, DueTest]]:
-    """Every due test in the actor's divisions that is overdue on ``as_of``."""
-    found: list[tuple[PersonId, DueTest]] = []
+OUTSTANDING: frozenset[DueStatus] = frozenset({DueStatus.DUE, DueStatus.OVERDUE, DueStatus.MISSED})
+"""Where a due test stands while nobody has taken or excused it and its window has opened."""
+
+
+def outstanding_tests(
+    uow: UnitOfWork,
+    as_of: dt.date,
+    *,
+    statuses: Collection[DueStatus] = OUTSTANDING,
+    division: DivisionCode | None = None,
+) -> list[OutstandingTest]:
+    """The due tests in the actor's divisions that stand in one of ``statuses`` on ``as_of``.
+
+    Args:
+        as_of: The date they are judged on; any date, past or future, gives the same
+            answer from the same records.
+        statuses: Which to list (by default every test whose window opened and that
+            was neither taken nor excused: due, overdue and missed).
+        division: Only people whose responsible division on ``as_of`` is this one or
+            lies below it.
+
+    Returns:
+        One entry per due test, by responsible division, due date and person.
+    """
+    found: list[OutstandingTest] = []
+    wanted = frozenset(statuses)
     for file in uow.files():
-        for state in due_tests(file, as_of, uow.policy):
-            if state.status is DueStatus.OVERDUE:
-                found.append((file.person, state))
-    return found
+        if file.registration is None:
+            continue
+        states = [s for s in due_tests(file, as_of, uow.policy) if s.status in wanted]
+        if not states:
+            continue
+        responsible = responsible_division_on(file, as_of, uow.policy)
+        if division is not None and not is_within(responsible, division):
+            continue
+        found += [OutstandingTest(file.person, responsible, state) for state in states]
+    return sorted(found, key=lambda t: (t.division, t.test.due.on, t.person, t.test.due.id))
+
+
+def overdue_tests(
+    uow: UnitOfWork, as_of: dt.date, *, overdue_only: bool = False
+) -> list[tuple[PersonId, DueTest]]:
+    """Every due test in the actor's divisions not taken in its window by ``as_of``.
+
+    Missed tests (overdue longer than the policy allows, ``DueStatus.MISSED``) are
+    included and marked so, unless ``overdue_only``: a missed test is the more
+    urgent one, and leaving it out hid exactly the people most behind.
+    """
+    statuses = {DueStatus.OVERDUE} if overdue_only else {DueStatus.OVERDUE, DueStatus.MISSED}
+    return [(t.person, t.test) for t in outstanding_tests(uow, as_of, statuses=statuses)]
 
 
 def notify_overdue_tests(uow: UnitOfWork, as_of: dt.date) -> int:
-    """Tell the divisions concerned about every overdue test; returns how many notices."""
-    overdue = overdue_tests(uow, as_of)
+    """Tell the divisions concerned about every overdue test; returns how many notices.
+
+    Only tests overdue on ``as_of`` (not yet missed): each was told about while
+    it was overdue, and telling again every day about a missed one would drown
+    the new ones.
+    """
+    overdue = overdue_tests(uow, as_of, overdue_only=True)
     for person, state in overdue:
         notify_about(
             uow,

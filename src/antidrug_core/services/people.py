@@ -25,7 +25,7 @@ from antidrug_core.model import (
     TransferRequested,
     registration_id,
 )
-from antidrug_core.services._notices import notify_about
+from antidrug_core.services._notices import notify_about, notify_if_abstinence_ended
 from antidrug_core.services.jurisdiction import request_transfer
 from antidrug_core.services.unit_of_work import UnitOfWork
 from antidrug_core.state import PersonFile, abstinence, is_managed_on, responsible_division_on
@@ -174,8 +174,14 @@ def void_record(
 
 
 def record_relapse(uow: UnitOfWork, person: PersonId, on: dt.date) -> RelapseFound:
-    """Renewed use found other than by a test; restarts the three-year count."""
-    return uow.add(RelapseFound, person=person, on=on)
+    """Renewed use found other than by a test; restarts the three-year count.
+
+    After ``abstinent_3y`` it also ends the abstinence (``state.status_on``):
+    the divisions are told to decide a measure.
+    """
+    relapse = uow.add(RelapseFound, person=person, on=on)
+    notify_if_abstinence_ended(uow, relapse)
+    return relapse
 
 
 def record_serious_breach(

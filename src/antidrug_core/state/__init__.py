@@ -36,6 +36,7 @@ from antidrug_core.state.status import (
     abstinence,
     is_managed_on,
     measure_start,
+    relapse_ending,
     relapses,
     status_on,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "plants_not_destroyed_on",
     "rating_on",
     "reassessment_reasons",
+    "relapse_ending",
     "relapses",
     "responsible_division_on",
     "status_on",

@@ -37,6 +37,7 @@ __all__ = [
     "abstinence",
     "is_managed_on",
     "measure_start",
+    "relapse_ending",
     "relapses",
     "status_on",
 ]
@@ -47,9 +48,29 @@ _MEASURES = frozenset({Status.COMMUNITY_DETOX, Status.COMMUNITY_REHAB})
 
 
 def status_on(file: PersonFile, day: dt.date) -> Status | None:
-    """The status in effect on ``day``: the latest status change on or before it."""
+    """The status in effect on ``day``: the latest status change on or before it.
+
+    One derivation overrides the records: a relapse dated after the change to
+    ``abstinent_3y`` (and on or before ``day``) ends the abstinence, and the
+    person is ``registered`` (一般在册, managed again) from the relapse until
+    a later status change says otherwise. Without it a person who used again
+    would stay out of the managed population, and nobody would be told.
+    """
     change = latest_on_or_before(file.of_type(StatusChanged), day)
-    return change.status if change else None
+    if change is None:
+        return None
+    if change.status is Status.ABSTINENT_3Y and relapse_ending(file, change, day) is not None:
+        return Status.REGISTERED
+    return change.status
+
+
+def relapse_ending(file: PersonFile, change: StatusChanged, day: dt.date) -> Record | None:
+    """The first relapse dated on or after ``change`` and on or before ``day``, if any.
+
+    Dates are whole days: a relapse on the day the three years were complete
+    means they were not complete without one, so it ends the abstinence too.
+    """
+    return next((r for r in relapses(file) if change.on <= r.on <= day), None)
 
 
 def is_managed_on(file: PersonFile, day: dt.date) -> bool:

@@ -39,7 +39,9 @@ from antidrug_core.indicators.period import Period
 from antidrug_core.model import (
     CareMeasure,
     FaceCheckMethod,
+    FollowUpMethod,
     RiskLevel,
+    SeriousBreachKind,
     Status,
     TestKind,
     TestResult,
@@ -85,6 +87,45 @@ days = st.one_of(st.sampled_from(_EDGES), st.dates(min_value=_FIRST, max_value=_
 _SIMPLE = ("face_check", "risk_assessed", "control_level_set", "care_provided", "app_installed", "app_login")
 
 
+_WORDS = (
+    st.text(alphabet="家访情况良好已核实本人配合无异常住院外出务工报备 ABCabc0123-", min_size=1, max_size=16)
+    .map(str.strip)
+    .filter(bool)
+)
+"""Text as a person writes it in a cell: one line, no space at either end."""
+_NAMES = st.sampled_from(["王专干", "李社工", "zhang-01", "officer"])
+
+
+def _everything(draw: st.DrawFn, kind: str) -> dict[str, Any]:
+    """The optional fields of a record of ``kind``, drawn so that a round trip has all to lose."""
+    optional = st.none() | _WORDS
+    fields: dict[str, Any] = {}
+    if kind == "risk_assessed":
+        factors = draw(st.lists(st.sampled_from(_FACTORS), max_size=3, unique_by=lambda f: f[0]))
+        fields = {
+            "factors": [{"factor": f, "value": v} for f, v in factors],
+            "rule_set": draw(st.none() | st.sampled_from(["national@1", "national@2"])),
+            "proposed_level": draw(st.none() | st.sampled_from([lv.value for lv in RiskLevel])),
+            "confirmed_by": draw(st.none() | _NAMES),
+            "reason": draw(optional),
+            "explanation": draw(st.lists(_WORDS, max_size=2)),
+            "mark": draw(st.none() | st.sampled_from(_MARKS)),
+        }
+    elif kind == "control_level_set":
+        fields = {"reason": draw(optional), "mark": draw(st.none() | st.sampled_from(_MARKS))}
+    elif kind in ("face_check", "care_provided"):
+        fields = {"note": draw(optional)}
+    elif kind == "test_due":
+        fields = {"division": draw(st.none() | _place)}
+    elif kind == "transfer_rejected":
+        fields = {"reason": draw(optional)}
+    return {k: v for k, v in fields.items() if v not in (None, [])}
+
+
+_FACTORS = (("drug_type", "synthetic"), ("use_degree", "severe"), ("work", "stable"), ("family", "none"))
+_MARKS = ({"scheme": "letters", "mark": "C2"}, {"scheme": "colours", "mark": "红"})
+
+
 def _content(draw: st.DrawFn, kind: str) -> dict[str, Any]:
     if kind == "face_check":
         return {"method": draw(st.sampled_from([m.value for m in FaceCheckMethod]))}
@@ -97,7 +138,7 @@ def _content(draw: st.DrawFn, kind: str) -> dict[str, Any]:
 
 @st.composite
 def _person(
-    draw: st.DrawFn, person: str, void_again: bool, late_registrations: bool
+    draw: st.DrawFn, person: str, void_again: bool, late_registrations: bool, every_field: bool = False
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     household = draw(st.sampled_from(_PLACES))
     entry: dict[str, Any] = {"id": person, "household": household}
@@ -112,6 +153,8 @@ def _person(
         entry["recorded_at"] = draw(
             st.datetimes(_MOMENTS[0], _MOMENTS[1], timezones=st.just(_CST))
         ).isoformat()
+    if every_field and draw(st.booleans()):
+        entry["recorded_by"] = draw(_NAMES)
 
     records: list[dict[str, Any]] = []
 
@@ -124,6 +167,11 @@ def _person(
             "on": on.isoformat(),
             **fields,
         }
+        if every_field:
+            if "voids" not in fields:
+                record.update(_everything(draw, tag))
+            if draw(st.booleans()):
+                record["recorded_by"] = draw(_NAMES)
         delay = draw(st.sampled_from([None, None, 0, 3, 20, 60]))
         if delay is not None:
             recorded = dt.datetime.combine(on, dt.time(9), tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -153,6 +201,14 @@ def _person(
     for _ in range(draw(st.integers(0, 5))):
         kind = draw(st.sampled_from(_SIMPLE))
         add(kind, draw(days), **_content(draw, kind))
+    if every_field:
+        for _ in range(draw(st.integers(0, 2))):
+            kind = draw(st.sampled_from(["follow_up", "relapse_found", "serious_breach"]))
+            extra = {
+                "follow_up": {"method": draw(st.sampled_from([m.value for m in FollowUpMethod]))},
+                "serious_breach": {"kind": draw(st.sampled_from([k.value for k in SeriousBreachKind]))},
+            }.get(kind, {})
+            add(kind, draw(days), **extra)
     dues: list[tuple[str, str, dt.date]] = []
     for _ in range(draw(st.integers(0, 3))):
         test_kind = draw(st.sampled_from([k.value for k in TestKind]))
@@ -225,7 +281,12 @@ def _corrected(draw: st.DrawFn, record: dict[str, Any]) -> dict[str, Any]:
 
 @st.composite
 def dataset_documents(
-    draw: st.DrawFn, max_people: int = 6, *, void_again: bool = False, late_registrations: bool = False
+    draw: st.DrawFn,
+    max_people: int = 6,
+    *,
+    void_again: bool = False,
+    late_registrations: bool = False,
+    every_field: bool = False,
 ) -> dict[str, Any]:
     """A valid ``antidrug-dataset/1`` document (as parsed JSON) with up to ``max_people`` people.
 
@@ -238,11 +299,15 @@ def dataset_documents(
     * ``late_registrations``: people whose registration was entered late
       (``people[].recorded_at``, an extension of the format that not every
       converter carries).
+    * ``every_field``: every optional field a record or person may carry
+      (who recorded it, an assessment's factors, rule set, proposed level,
+      confirmer, reason, explanation and local mark, notes, reasons …), for
+      round trips that must lose nothing.
     """
     people: list[dict[str, Any]] = []
     records: list[dict[str, Any]] = []
     for index in range(draw(st.integers(0, max_people))):
-        entry, own = draw(_person(f"P{index + 1}", void_again, late_registrations))
+        entry, own = draw(_person(f"P{index + 1}", void_again, late_registrations, every_field))
         people.append(entry)
         records.extend(own)
     order = draw(st.permutations(range(len(records)))) if records else []

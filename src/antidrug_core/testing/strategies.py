@@ -21,6 +21,7 @@ from antidrug_core.model import (
     FactorValue,
     FollowUpMethod,
     LetterKind,
+    LevelMark,
     MeetingKind,
     OrganisationKind,
     OrganisationRecord,
@@ -77,6 +78,9 @@ channels = st.sampled_from(
 key_dates = st.sampled_from(["0305", "0308", "0512", "0601", "0603", "0626", "june_month"])
 volunteers = st.sampled_from(["V1", "V2", "V3", "V4"])
 rating_items = st.sampled_from(["organisation", "facilities", "staff", "mechanisms"])
+marks = st.none() | st.builds(
+    LevelMark, st.sampled_from(["letters", "colours"]), st.sampled_from(["C2", "红"])
+)
 
 
 def _content(tag: str) -> dict[str, st.SearchStrategy[Any]]:
@@ -101,8 +105,15 @@ def _content(tag: str) -> dict[str, st.SearchStrategy[Any]]:
             "rule_set": st.none() | st.just("national@1"),
             "proposed_level": st.none() | st.sampled_from(RiskLevel),
             "confirmed_by": st.none() | ids,
+            "reason": st.none() | short_text,
+            "explanation": st.lists(short_text, max_size=2).map(tuple),
+            "mark": marks,
         },
-        "control_level_set": {"level": st.sampled_from(RiskLevel), "reason": st.none() | short_text},
+        "control_level_set": {
+            "level": st.sampled_from(RiskLevel),
+            "reason": st.none() | short_text,
+            "mark": marks,
+        },
         "care_provided": {"measure": st.sampled_from(CareMeasure), "note": st.none() | short_text},
         "test_due": {"kind": st.sampled_from(TestKind), "division": st.none() | division_codes},
         "test_done": {
