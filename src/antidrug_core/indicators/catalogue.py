@@ -284,10 +284,17 @@ def standard_catalogue(version: int = CATALOGUE_VERSION) -> list[IndicatorDefini
             "Positive tests",
             RecordsInPeriod(("test_done",), Where.of(result=["positive"])),
         ),
-        # --- beyond people: units, attributed to their division at the period end ---
+        # --- beyond people (from catalogue version 2): units, in their division at the period end ---
+        *(_beyond_people() if version >= 2 else []),
+    ]
+
+
+def _beyond_people() -> list[IndicatorDefinition]:
+    """The figures over units and organisations: version 1 had none, so they enter with version 2."""
+    return [
         IndicatorDefinition(
             id="precursor_units",
-            version=CATALOGUE_VERSION,
+            version=1,
             name_zh="易制毒化学品单位",
             name_en="Precursor-chemical units",
             unit=Unit.COUNT,
