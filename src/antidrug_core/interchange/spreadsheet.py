@@ -278,6 +278,8 @@ SHEETS: tuple[SheetSpec, ...] = (
         "transfer_requested",
         Column("移出区划", "from", "code", required=True),
         Column("接收区划", "to", "code", required=True),
+        Column("迁入户籍地", "household", "code"),
+        Column("迁入居住地", "residence", "code"),
     ),
     _record_sheet("移交接收", "transfer_accepted", Column("移交申请编号", "request", "code", required=True)),
     _record_sheet(
