@@ -18,13 +18,15 @@ import functools
 import re
 import typing
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from antidrug_core.model import RECORD_TYPES, Division, Record
+from antidrug_core.model import RECORD_TYPES, Division, InspectionItems, Record
+from antidrug_core.model.chemicals import quantity
 from antidrug_core.model.errors import InvalidInput, Problem
 from antidrug_core.model.jurisdiction import TransferRequested
 
@@ -88,6 +90,14 @@ def _structure_str(value: Any, cls: type[str]) -> str:
         raise ValueError(f"{value!r} is not one of: {allowed}") from None
 
 
+def _structure_decimal(value: Any, _: type) -> Decimal:
+    # A quantity is exact: a decimal text or a whole number, never a float (CHEMICALS.md).
+    try:
+        return quantity(value)
+    except InvalidInput as error:
+        raise ValueError(error.problems[0].reason) from None
+
+
 def _configure_record(converter: cattrs.Converter, cls: type[Record]) -> None:
     renames = _RENAMES.get(cls, {})
     overrides: dict[str, Any] = {name: override(rename=new) for name, new in renames.items()}
@@ -132,12 +142,18 @@ def _make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)
     converter.register_structure_hook(dt.datetime, _parse_timestamp)
     converter.register_structure_hook(str, _structure_str)
+    converter.register_structure_hook(Decimal, _structure_decimal)
+    converter.register_unstructure_hook(Decimal, str)
     # Plain data means plain: enum members become their values, sets become sorted lists.
     # StrEnum is registered by name: its MRO puts ``str`` (passed through as is) before ``Enum``.
     converter.register_unstructure_hook(enum.StrEnum, lambda member: member.value)
     converter.register_unstructure_hook(enum.Enum, lambda member: member.value)
     converter.register_unstructure_hook_func(
         _is_frozenset, lambda value: sorted(converter.unstructure(v) for v in value)
+    )
+    # Before the records, whose hooks are made with the hooks of their fields in force.
+    converter.register_unstructure_hook(
+        InspectionItems, make_dict_unstructure_fn(InspectionItems, converter, _cattrs_omit_if_default=True)
     )
     for cls in RECORD_TYPES.values():
         _configure_record(converter, cls)

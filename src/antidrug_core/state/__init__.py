@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from antidrug_core.state.chemical_checks import Finding, FindingKind, check_unit, licences_valid_on
 from antidrug_core.state.control import (
     app_installed_on,
     control_level_on,
@@ -12,6 +13,17 @@ from antidrug_core.state.control import (
     reassessment_reasons,
 )
 from antidrug_core.state.drug_tests import DueStatus, DueTest, due_tests, fulfilment
+from antidrug_core.state.ledger import (
+    ChemicalLedger,
+    CountLine,
+    Ledger,
+    LedgerLine,
+    balance_at_end_of,
+    ledger_as_of,
+    measure_problems,
+    unit_division_on,
+    unit_in_scope_on,
+)
 from antidrug_core.state.person_file import PersonFile, canonical_order, latest_on_or_before
 from antidrug_core.state.places import (
     Places,
@@ -36,8 +48,14 @@ from antidrug_core.state.status import (
 __all__ = [
     "ABSTINENCE_YEARS",
     "Abstinence",
+    "ChemicalLedger",
+    "CountLine",
     "DueStatus",
     "DueTest",
+    "Finding",
+    "FindingKind",
+    "Ledger",
+    "LedgerLine",
     "PersonFile",
     "Places",
     "TransferState",
@@ -45,7 +63,9 @@ __all__ = [
     "accepted_transfer_on",
     "access_divisions",
     "app_installed_on",
+    "balance_at_end_of",
     "canonical_order",
+    "check_unit",
     "control_level_on",
     "cooperating_divisions_on",
     "due_tests",
@@ -53,8 +73,11 @@ __all__ = [
     "in_lost_contact_on",
     "is_managed_on",
     "latest_on_or_before",
+    "ledger_as_of",
     "licence_unnotified_on",
+    "licences_valid_on",
     "lost_contact_spells",
+    "measure_problems",
     "measure_start",
     "overdue_measures",
     "places_on",
@@ -63,4 +86,6 @@ __all__ = [
     "responsible_division_on",
     "status_on",
     "transfers",
+    "unit_division_on",
+    "unit_in_scope_on",
 ]
