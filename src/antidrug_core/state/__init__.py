@@ -24,7 +24,7 @@ from antidrug_core.state.ledger import (
     unit_division_on,
     unit_in_scope_on,
 )
-from antidrug_core.state.person_file import PersonFile, canonical_order, latest_on_or_before
+from antidrug_core.state.person_file import PersonFile, SubjectFile, canonical_order, latest_on_or_before
 from antidrug_core.state.places import (
     Places,
     TransferState,
@@ -44,9 +44,22 @@ from antidrug_core.state.status import (
     relapses,
     status_on,
 )
+from antidrug_core.state.subjects import (
+    FILE_TYPES,
+    OrganisationFile,
+    OrganisationState,
+    UnitFile,
+    UnitState,
+    build_file,
+    organisation_on,
+    subject_access,
+    unit_in_scope_on,
+    unit_on,
+)
 
 __all__ = [
     "ABSTINENCE_YEARS",
+    "FILE_TYPES",
     "Abstinence",
     "ChemicalLedger",
     "CountLine",
@@ -56,14 +69,20 @@ __all__ = [
     "FindingKind",
     "Ledger",
     "LedgerLine",
+    "OrganisationFile",
+    "OrganisationState",
     "PersonFile",
     "Places",
+    "SubjectFile",
     "TransferState",
+    "UnitFile",
+    "UnitState",
     "abstinence",
     "accepted_transfer_on",
     "access_divisions",
     "app_installed_on",
     "balance_at_end_of",
+    "build_file",
     "canonical_order",
     "check_unit",
     "control_level_on",
@@ -79,13 +98,16 @@ __all__ = [
     "lost_contact_spells",
     "measure_problems",
     "measure_start",
+    "organisation_on",
     "overdue_measures",
     "places_on",
     "reassessment_reasons",
     "relapses",
     "responsible_division_on",
     "status_on",
+    "subject_access",
     "transfers",
     "unit_division_on",
     "unit_in_scope_on",
+    "unit_on",
 ]
