@@ -29,7 +29,7 @@ EPHEDRINES = "ephedrines"
 def findings(
     unit: UnitStream, as_of: str, policy: Policy | None = None
 ) -> list[tuple[str, str | None, str, str]]:
-    found = check_unit(unit.unit, unit.effective(), D(as_of), NATIONAL_CATALOGUE, policy)
+    found = check_unit(unit.effective(), D(as_of), NATIONAL_CATALOGUE, policy)
     return [(f.kind.value, f.chemical, f.record, f.on.isoformat()) for f in found]
 
 
@@ -64,7 +64,7 @@ def test_a_count_that_differs_from_the_balance_is_found_with_the_signed_differen
     unit.move("2023-01-01", "opening", "10")
     unit.count("2023-01-31", "10")
     unit.count("2023-02-28", "9.25", id="short")
-    (found,) = check_unit(unit.unit, unit.effective(), D("2023-12-31"), NATIONAL_CATALOGUE)
+    (found,) = check_unit(unit.effective(), D("2023-12-31"), NATIONAL_CATALOGUE)
     assert (found.kind, found.record, found.on) == (FindingKind.COUNT_MISMATCH, "short", D("2023-02-28"))
     assert found.detail == {"counted": "9.25", "balance": "10", "difference": "-0.75", "measure": "kg"}
 

@@ -10,13 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from antidrug_core.model import InvalidInput, LedgerEntry, Measure, Movement, Record, RecordVoided, UnitClosed
-from antidrug_core.state import (
-    balance_at_end_of,
-    ledger_as_of,
-    measure_problems,
-    unit_division_on,
-    unit_in_scope_on,
-)
+from antidrug_core.state import balance_at_end_of, ledger_as_of, measure_problems, unit_in_scope_on, unit_on
 from antidrug_core.testing import at
 from antidrug_core.testing.chemicals import SULFURIC_ACID, UnitStream, effective
 
@@ -33,7 +27,7 @@ def test_the_balance_at_the_end_of_a_day_sums_the_movements_on_or_before_it() ->
     records = unit.effective()
     assert balance_at_end_of(records, SULFURIC_ACID, D("2022-12-31")) == 0
     assert balance_at_end_of(records, SULFURIC_ACID, D("2023-01-05")) == Decimal("2099.5")
-    ledger = ledger_as_of(unit.unit, records, D("2023-12-31"))
+    ledger = ledger_as_of(records, D("2023-12-31"))
     (acid,) = ledger.chemicals
     assert (acid.chemical, acid.measure, acid.balance) == (SULFURIC_ACID, Measure.KG, Decimal(2000))
     assert [line.balance for line in acid.movements] == [Decimal(100), Decimal(2100), Decimal("2099.5"), 2000]
@@ -46,7 +40,7 @@ def test_a_count_matches_when_it_equals_the_balance_at_the_end_of_its_day() -> N
     unit.count("2023-01-01", "10000", measure="g")
     unit.count("2023-01-02", "9.5")
     unit.move("2023-01-02", "used", "1")  # recorded after the count, but the count is at the end of the day
-    ledger = ledger_as_of(unit.unit, unit.effective(), D("2023-01-31"))
+    ledger = ledger_as_of(unit.effective(), D("2023-01-31"))
     first, second = ledger.chemicals[0].counts
     assert first.matched
     assert not second.matched
@@ -58,7 +52,7 @@ def test_the_ledger_as_of_a_date_leaves_out_what_came_after() -> None:
     unit.register()
     unit.move("2023-01-01", "received", "10")
     unit.count("2023-03-01", "10")
-    ledger = ledger_as_of(unit.unit, unit.effective(), D("2023-02-01"))
+    ledger = ledger_as_of(unit.effective(), D("2023-02-01"))
     assert ledger.chemicals[0].counts == ()
     assert ledger.of("67-64-1") is None
 
@@ -75,7 +69,7 @@ def test_mass_and_volume_never_mix_for_one_chemical_and_the_record_is_named() ->
     assert problem.row == "U1-litres"
     assert "keeps 7664-93-9 by mass" in problem.reason
     with pytest.raises(InvalidInput, match="row U1-litres: measure"):
-        ledger_as_of(unit.unit, unit.effective(), D("2023-12-31"))
+        ledger_as_of(unit.effective(), D("2023-12-31"))
 
 
 def test_a_unit_is_in_scope_from_since_until_it_is_closed() -> None:
@@ -87,7 +81,9 @@ def test_a_unit_is_in_scope_from_since_until_it_is_closed() -> None:
     assert unit_in_scope_on(records, D("2023-03-01"))
     assert unit_in_scope_on(records, D("2023-09-29"))
     assert not unit_in_scope_on(records, D("2023-09-30"))
-    assert unit_division_on(records, D("2023-05-01")) == "522631101"
+    state = unit_on(records, D("2023-05-01"))
+    assert state is not None
+    assert state.division == "522631101"
 
 
 def test_a_voided_closure_keeps_the_unit_in_scope() -> None:
@@ -152,7 +148,7 @@ def test_the_balance_is_the_sum_of_the_movements_in_any_order_of_recording(
     shuffled = list(entries)
     order.shuffle(shuffled)  # type: ignore[attr-defined]
     assert balance_at_end_of(effective(shuffled), SULFURIC_ACID, day) == _expected(drawn, day)
-    assert ledger_as_of("U1", shuffled, day) == ledger_as_of("U1", entries, day)
+    assert ledger_as_of(effective(shuffled), day) == ledger_as_of(effective(entries), day)
 
 
 @given(drawn=movements, pick=st.integers(min_value=0), day=st.dates(dt.date(2023, 1, 1), dt.date(2024, 1, 1)))
@@ -169,10 +165,10 @@ def test_voiding_a_movement_restores_the_balance_without_it(
         recorded_by="keeper",
         voids=victim.id,
     )
-    without = [e for e in entries if e is not victim]
+    without = effective([e for e in entries if e is not victim])
     assert balance_at_end_of(effective([*entries, void]), SULFURIC_ACID, day) == balance_at_end_of(
         without, SULFURIC_ACID, day
     )
     assert balance_at_end_of(effective([*entries, void], at("2024-12-31")), SULFURIC_ACID, day) == (
-        balance_at_end_of(entries, SULFURIC_ACID, day)
+        balance_at_end_of(effective(entries), SULFURIC_ACID, day)
     )

@@ -21,8 +21,6 @@ from antidrug_core.state.ledger import (
     balance_at_end_of,
     ledger_as_of,
     measure_problems,
-    unit_division_on,
-    unit_in_scope_on,
 )
 from antidrug_core.state.person_file import PersonFile, SubjectFile, canonical_order, latest_on_or_before
 from antidrug_core.state.places import (
@@ -107,7 +105,6 @@ __all__ = [
     "status_on",
     "subject_access",
     "transfers",
-    "unit_division_on",
     "unit_in_scope_on",
     "unit_on",
 ]

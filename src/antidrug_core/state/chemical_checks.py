@@ -33,8 +33,9 @@ from antidrug_core.model import (
 from antidrug_core.model.chemicals import EXACT, plain_decimal
 from antidrug_core.rules.chemicals import Category, ChemicalCatalogue
 from antidrug_core.rules.policy import Policy
-from antidrug_core.state.ledger import ZERO, ledger_as_of, unit_in_scope_on
+from antidrug_core.state.ledger import ZERO, ledger_as_of
 from antidrug_core.state.person_file import canonical_order
+from antidrug_core.state.subjects import UnitFile, unit_in_scope_on
 
 __all__ = [
     "Finding",
@@ -90,12 +91,13 @@ def _sorted(records: Iterable[Record]) -> list[Record]:
     return sorted(records, key=canonical_order)
 
 
-def negative_balances(unit: UnitId, records: Iterable[Record], as_of: dt.date) -> list[Finding]:
+def negative_balances(file: UnitFile, as_of: dt.date) -> list[Finding]:
     """Each day the balance of a chemical goes from zero or more to below zero at its end.
 
     The record is that day's last subtracting movement (in canonical order).
     """
-    ledger = ledger_as_of(unit, records, as_of)
+    unit = file.unit
+    ledger = ledger_as_of(file, as_of)
     found: list[Finding] = []
     for chemical in ledger.chemicals:
         by_day: dict[dt.date, list[LedgerEntry]] = defaultdict(list)
@@ -122,9 +124,10 @@ def negative_balances(unit: UnitId, records: Iterable[Record], as_of: dt.date) -
     return found
 
 
-def count_mismatches(unit: UnitId, records: Iterable[Record], as_of: dt.date) -> list[Finding]:
+def count_mismatches(file: UnitFile, as_of: dt.date) -> list[Finding]:
     """Each stock count dated on or before ``as_of`` that differs from the balance at the end of its day."""
-    ledger = ledger_as_of(unit, records, as_of)
+    unit = file.unit
+    ledger = ledger_as_of(file, as_of)
     return [
         Finding(
             unit=unit,
@@ -172,7 +175,7 @@ _AUTHORITY: Mapping[Category, frozenset[LicenceKind]] = {
 
 
 def purchases_without_authority(
-    unit: UnitId, records: Iterable[Record], as_of: dt.date, catalogue: ChemicalCatalogue
+    file: UnitFile, as_of: dt.date, catalogue: ChemicalCatalogue
 ) -> list[Finding]:
     """Each ``received`` movement with no purchase permit (category 1), or no permit or filing
     (categories 2 and 3), granted for that chemical and valid on that day.
@@ -180,7 +183,7 @@ def purchases_without_authority(
     A chemical received before its catalogue entry came into force needed no
     authority then and is not a finding.
     """
-    ordered = _sorted(records)
+    unit, ordered = file.unit, _sorted(file)
     found: list[Finding] = []
     for entry in ordered:
         if not isinstance(entry, LedgerEntry) or entry.movement is not Movement.RECEIVED or entry.on > as_of:
@@ -210,16 +213,14 @@ def purchases_without_authority(
     return found
 
 
-def losses_not_reported(
-    unit: UnitId, records: Iterable[Record], as_of: dt.date, report_days: int
-) -> list[Finding]:
+def losses_not_reported(file: UnitFile, as_of: dt.date, report_days: int) -> list[Finding]:
     """Each ``lost`` movement with no ``incident_reported`` of the same chemical dated from its day
     through ``report_days`` days after it.
 
     A loss is a finding once its last day to report has passed by the end of
     ``as_of`` with no report: before then the unit still has time.
     """
-    ordered = _sorted(records)
+    unit, ordered = file.unit, _sorted(file)
     reports: dict[ChemicalId, list[dt.date]] = defaultdict(list)
     for record in ordered:
         if isinstance(record, IncidentReported):
@@ -250,10 +251,10 @@ def losses_not_reported(
     return found
 
 
-def rectifications_overdue(unit: UnitId, records: Iterable[Record], as_of: dt.date) -> list[Finding]:
+def rectifications_overdue(file: UnitFile, as_of: dt.date) -> list[Finding]:
     """Each order dated on or before ``as_of`` whose ``due`` is before ``as_of`` and that is not
     done on or before ``as_of``."""
-    ordered = _sorted(records)
+    unit, ordered = file.unit, _sorted(file)
     done = _done_on(ordered)
     return [
         Finding(
@@ -283,8 +284,7 @@ def _done_on(records: Sequence[Record]) -> dict[RecordId, dt.date]:
 
 
 def check_unit(
-    unit: UnitId,
-    records: Iterable[Record],
+    file: UnitFile,
     as_of: dt.date,
     catalogue: ChemicalCatalogue,
     policy: Policy | None = None,
@@ -292,8 +292,7 @@ def check_unit(
     """Every finding of the five checks for a unit in scope on ``as_of``, dated on or before it, sorted.
 
     Args:
-        unit: The unit.
-        records: Its effective records (voids applied, as known at some moment), any order.
+        file: The unit's file (its effective records as known at some moment).
         as_of: The day of the check.
         catalogue: The chemical catalogue (categories, dates in force).
         policy: Where ``incident_report_days`` comes from (the default policy if None).
@@ -302,15 +301,14 @@ def check_unit(
         InvalidInput: a chemical not in the catalogue, or a mass and a volume mixed for one
             chemical, naming the record.
     """
-    ordered = _sorted(records)
-    if not unit_in_scope_on(ordered, as_of):
+    if not unit_in_scope_on(file, as_of):
         return []
     report_days = (policy or Policy()).incident_report_days
     found = [
-        *negative_balances(unit, ordered, as_of),
-        *count_mismatches(unit, ordered, as_of),
-        *purchases_without_authority(unit, ordered, as_of, catalogue),
-        *losses_not_reported(unit, ordered, as_of, report_days),
-        *rectifications_overdue(unit, ordered, as_of),
+        *negative_balances(file, as_of),
+        *count_mismatches(file, as_of),
+        *purchases_without_authority(file, as_of, catalogue),
+        *losses_not_reported(file, as_of, report_days),
+        *rectifications_overdue(file, as_of),
     ]
     return sorted(found, key=Finding.sort_key)

@@ -4,7 +4,7 @@ Like beancount, the balance is always computed: the sum of the ledger
 movements dated on or before the day, counting only the records in effect.
 A stock count (盘点) is an assertion the balance must meet at the end of its
 day (实物与台账相符). Every function here reads a unit's effective records
-(a unit file), in any order, and sorts them canonically itself.
+(a ``UnitFile``, or any iterable of them) and sorts them canonically itself.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import attrs
 
 from antidrug_core.model import (
     ChemicalId,
-    DivisionCode,
     IncidentReported,
     InvalidInput,
     LedgerEntry,
@@ -26,13 +25,11 @@ from antidrug_core.model import (
     Problem,
     Record,
     StockCounted,
-    UnitChanged,
-    UnitClosed,
     UnitId,
-    UnitRegistered,
 )
 from antidrug_core.model.chemicals import EXACT
 from antidrug_core.state.person_file import canonical_order
+from antidrug_core.state.subjects import UnitFile
 
 __all__ = [
     "ChemicalLedger",
@@ -42,8 +39,6 @@ __all__ = [
     "balance_at_end_of",
     "ledger_as_of",
     "measure_problems",
-    "unit_division_on",
-    "unit_in_scope_on",
 ]
 
 ZERO = Decimal(0)
@@ -53,35 +48,6 @@ _QUANTIFIED = (LedgerEntry, StockCounted, IncidentReported)
 
 def _sorted(records: Iterable[Record]) -> list[Record]:
     return sorted(records, key=canonical_order)
-
-
-def unit_in_scope_on(records: Iterable[Record], day: dt.date) -> bool:
-    """Whether the unit is under supervision on ``day`` (CHEMICALS.md "in scope").
-
-    It is when it is registered, its ``since`` is absent or on or before
-    ``day``, and no ``unit_closed`` in effect is dated on or before ``day``.
-    """
-    registration: UnitRegistered | None = None
-    for record in _sorted(records):
-        if isinstance(record, UnitClosed) and record.on <= day:
-            return False
-        if isinstance(record, UnitRegistered) and registration is None:
-            registration = record
-    if registration is None:
-        return False
-    return registration.since is None or registration.since <= day
-
-
-def unit_division_on(records: Iterable[Record], day: dt.date) -> DivisionCode | None:
-    """The division supervising the unit on ``day``: its registration's, or the last change's
-    on or before ``day``; None for a stream without a registration."""
-    division: DivisionCode | None = None
-    for record in _sorted(records):
-        if (isinstance(record, UnitRegistered) and division is None) or (
-            isinstance(record, UnitChanged) and record.division is not None and record.on <= day
-        ):
-            division = record.division
-    return division
 
 
 def measure_problems(records: Iterable[Record]) -> list[Problem]:
@@ -198,18 +164,17 @@ def balance_at_end_of(records: Iterable[Record], chemical: ChemicalId, day: dt.d
     return total
 
 
-def ledger_as_of(unit: UnitId, records: Iterable[Record], as_of: dt.date) -> Ledger:
+def ledger_as_of(file: UnitFile, as_of: dt.date) -> Ledger:
     """The unit's ledger at the end of ``as_of``: balances, movements, counts and whether each matched.
 
     Args:
-        unit: Whose ledger.
-        records: The unit's effective records (voids applied, as known at some moment), any order.
+        file: The unit's file (its effective records as known at some moment).
         as_of: The day whose end the ledger is drawn up at.
 
     Raises:
         InvalidInput: a mass and a volume are mixed for one chemical, naming the record.
     """
-    ordered = _sorted(records)
+    ordered = _sorted(file)
     _check_measures(ordered)
     movements: dict[ChemicalId, list[LedgerEntry]] = defaultdict(list)
     counts: dict[ChemicalId, list[StockCounted]] = defaultdict(list)
@@ -243,7 +208,7 @@ def ledger_as_of(unit: UnitId, records: Iterable[Record], as_of: dt.date) -> Led
                 counts=tuple(count_lines),
             )
         )
-    return Ledger(unit=unit, as_of=as_of, chemicals=tuple(chemicals))
+    return Ledger(unit=file.unit, as_of=as_of, chemicals=tuple(chemicals))
 
 
 def _end_of_day(lines: Sequence[LedgerLine], day: dt.date) -> Decimal:

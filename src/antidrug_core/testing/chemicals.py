@@ -31,7 +31,7 @@ from antidrug_core.model import (
     UnitRole,
     subject_registration_id,
 )
-from antidrug_core.state import PersonFile
+from antidrug_core.state import UnitFile
 from antidrug_core.testing.fakes import at
 
 __all__ = ["ACETIC_ANHYDRIDE", "SULFURIC_ACID", "UnitStream", "effective", "every_chemical_record_type"]
@@ -42,9 +42,10 @@ ACETIC_ANHYDRIDE = "108-24-7"
 """醋酸酐, category 2."""
 
 
-def effective(records: list[Record], known_at: dt.datetime | None = None) -> tuple[Record, ...]:
-    """The records that count as known at ``known_at``: voids applied, in canonical order."""
-    return PersonFile.build("unit", records, known_at).records
+def effective(records: list[Record], known_at: dt.datetime | None = None) -> UnitFile:
+    """The unit file of ``records`` as known at ``known_at``: voids applied, in canonical order."""
+    units = {r.subject for r in records} or {"U1"}
+    return UnitFile.build(min(units), records, known_at)
 
 
 class UnitStream:
@@ -100,9 +101,9 @@ class UnitStream:
             **fields,
         )
 
-    def effective(self, known_at: dt.datetime | None = None) -> tuple[Record, ...]:
-        """The stream's records that count as known at ``known_at``."""
-        return effective(self.records, known_at)
+    def effective(self, known_at: dt.datetime | None = None) -> UnitFile:
+        """The unit's file as known at ``known_at``."""
+        return UnitFile.build(self.unit, self.records, known_at)
 
     def count(self, day: str, quantity: str, measure: str = "kg", **fields: Any) -> RecordId:
         """A stock count of sulfuric acid unless ``chemical`` says otherwise."""
