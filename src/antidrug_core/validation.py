@@ -27,11 +27,19 @@ from antidrug_core.converter import plain_field_name
 from antidrug_core.model import (
     REGISTRATIONS,
     ContactRestored,
+    IncidentReported,
+    Inspected,
+    LedgerEntry,
+    LicenceGranted,
+    LicenceRevoked,
     LostContact,
     Problem,
     Record,
     RecordId,
     RecordVoided,
+    RectificationDone,
+    RectificationOrdered,
+    StockCounted,
     TestDone,
     TestDue,
     TestExcused,
@@ -42,6 +50,7 @@ from antidrug_core.model import (
     UnitRegistered,
 )
 from antidrug_core.model.base import SubjectKind, is_division
+from antidrug_core.rules.chemicals import ChemicalCatalogue
 from antidrug_core.rules.policy import Policy
 from antidrug_core.state import (
     PersonFile,
@@ -52,7 +61,7 @@ from antidrug_core.state import (
     transfers,
 )
 
-__all__ = ["division_fields", "reference_problems", "state_problems"]
+__all__ = ["chemical_problems", "division_fields", "reference_problems", "state_problems"]
 
 
 def division_fields(record: Record) -> dict[str, str]:
@@ -140,6 +149,7 @@ def reference_problems(
             problem("due", f"{record.due!r} is a {due.kind} test, not {record.kind}")
     if isinstance(record, TestExcused) and not isinstance(history.get(record.due), TestDue):
         problem("due", f"there is no due test {record.due!r} for this person")
+    problems += _chemical_references(record, history)
     code = record.uscc if isinstance(record, UnitRegistered | UnitChanged) else None
     if code is not None and not uscc.is_valid(code):
         problem("uscc", f"{code!r} is not a unified social credit code (its GB 32100 check fails)")
@@ -148,6 +158,62 @@ def reference_problems(
         for field, code in division_fields(record).items():
             if code not in known_divisions:
                 problem(field, f"unknown division code {code!r}")
+    return problems
+
+
+_CHEMICAL_REFERENCES: Mapping[type[Record], tuple[str, type[Record]]] = {
+    LicenceRevoked: ("licence_record", LicenceGranted),
+    RectificationOrdered: ("inspection", Inspected),
+    RectificationDone: ("order", RectificationOrdered),
+}
+"""The unit records that name another record of the unit, by field, and the type it must be."""
+
+
+def _chemical_references(record: Record, history: Mapping[RecordId, Record]) -> list[Problem]:
+    reference = _CHEMICAL_REFERENCES.get(type(record))
+    if reference is None:
+        return []
+    field, target_type = reference
+    target = getattr(record, field)
+    if isinstance(history.get(target), target_type):
+        return []
+    return [Problem(field, f"there is no {target_type.type_tag} record {target!r} for this unit", record.id)]
+
+
+def chemical_problems(record: Record, file: SubjectFile, catalogue: ChemicalCatalogue) -> list[Problem]:
+    """What is wrong with a unit's chemical record against the catalogue and the unit's file.
+
+    A chemical must be in the catalogue (records keep its id; names are
+    resolved before a record is made), and a chemical a unit keeps by mass is
+    never written by volume, or the reverse (CHEMICALS.md, Quantities).
+    """
+    problems: list[Problem] = []
+    named: tuple[str, ...] = ()
+    if isinstance(record, LedgerEntry | StockCounted | IncidentReported):
+        named = (record.chemical,)
+    elif isinstance(record, LicenceGranted):
+        named = tuple(sorted(record.chemicals))
+    field = "chemicals" if isinstance(record, LicenceGranted) else "chemical"
+    for chemical in named:
+        if chemical not in catalogue:
+            problems.append(Problem(field, f"{chemical!r} is not in the chemical catalogue", record.id))
+    if isinstance(record, LedgerEntry | StockCounted | IncidentReported):
+        for other in file:
+            if (
+                isinstance(other, LedgerEntry | StockCounted | IncidentReported)
+                and other.chemical == record.chemical
+                and other.id != record.voids
+                and other.measure.dimension is not record.measure.dimension
+            ):
+                problems.append(
+                    Problem(
+                        "measure",
+                        f"{record.measure} is a {record.measure.dimension.value}, but the unit keeps "
+                        f"{record.chemical} by {other.measure.dimension.value} (record {other.id})",
+                        record.id,
+                    )
+                )
+                break
     return problems
 
 
