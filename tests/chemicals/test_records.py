@@ -129,7 +129,7 @@ def test_kilograms_and_litres_are_the_bases() -> None:
 
 
 def test_a_licence_covers_chemicals_and_ends_no_earlier_than_it_begins() -> None:
-    base = {
+    base: dict[str, Any] = {
         "id": "G1",
         "unit": "U1",
         "on": dt.date(2023, 1, 1),
