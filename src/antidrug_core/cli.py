@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "antidrug_core.commands.report",
     "antidrug_core.commands.demo",
     "antidrug_core.commands.convert",
+    "antidrug_core.commands.chemicals",
 )
 """The modules that each add subcommands; a new command is a new module listed here."""
 
