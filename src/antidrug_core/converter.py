@@ -13,12 +13,12 @@ offset, enums by value, optional fields left out when empty.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import enum
 import functools
 import re
 import typing
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any, TypeVar
 
 import attrs
@@ -26,9 +26,9 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from antidrug_core.model import RECORD_TYPES, Division, InspectionItems, Record
-from antidrug_core.model.chemicals import quantity
 from antidrug_core.model.errors import InvalidInput, Problem
 from antidrug_core.model.jurisdiction import TransferRequested
+from antidrug_core.model.prevention import ItemScore, LettersSigned, decimal_quantity
 
 __all__ = [
     "TYPE_FIELD",
@@ -47,6 +47,8 @@ TYPE_FIELD = "type"
 _RENAMES: Mapping[type[Record], Mapping[str, str]] = {
     # ``from`` is a Python keyword; the format keeps the short words.
     TransferRequested: {"from_division": "from", "to_division": "to"},
+    # ``with`` is a keyword too; PREVENTION.md names the counterparts of letters so.
+    LettersSigned: {"counterparts": "with"},
 }
 
 
@@ -90,12 +92,21 @@ def _structure_str(value: Any, cls: type[str]) -> str:
         raise ValueError(f"{value!r} is not one of: {allowed}") from None
 
 
-def _structure_decimal(value: Any, _: type) -> Decimal:
-    # A quantity is exact: a decimal text or a whole number, never a float (CHEMICALS.md).
-    try:
-        return quantity(value)
-    except InvalidInput as error:
-        raise ValueError(error.problems[0].reason) from None
+def _structure_decimal(value: Any, _: type) -> decimal.Decimal:
+    # Exact quantities (亩, 元) come as decimal strings or whole numbers; a float is refused.
+    return decimal_quantity(value, "")
+
+
+def _unstructure_scores(scores: tuple[ItemScore, ...]) -> dict[str, Any]:
+    # ``item → number``: whole points stay numbers, half points keep their exact decimal text.
+    return {s.item: int(s.score) if s.score == s.score.to_integral_value() else str(s.score) for s in scores}
+
+
+def _structure_scores(value: Any, _: type) -> tuple[ItemScore, ...]:
+    if not isinstance(value, Mapping):
+        raise ValueError("scores must map each item to its score")
+    scores = [ItemScore(item, decimal_quantity(score, str(item))) for item, score in value.items()]
+    return tuple(sorted(scores, key=lambda s: s.item))
 
 
 def _configure_record(converter: cattrs.Converter, cls: type[Record]) -> None:
@@ -142,8 +153,10 @@ def _make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)
     converter.register_structure_hook(dt.datetime, _parse_timestamp)
     converter.register_structure_hook(str, _structure_str)
-    converter.register_structure_hook(Decimal, _structure_decimal)
-    converter.register_unstructure_hook(Decimal, str)
+    converter.register_unstructure_hook(decimal.Decimal, str)
+    converter.register_structure_hook(decimal.Decimal, _structure_decimal)
+    converter.register_unstructure_hook_func(lambda t: t == tuple[ItemScore, ...], _unstructure_scores)
+    converter.register_structure_hook_func(lambda t: t == tuple[ItemScore, ...], _structure_scores)
     # Plain data means plain: enum members become their values, sets become sorted lists.
     # StrEnum is registered by name: its MRO puts ``str`` (passed through as is) before ``Enum``.
     converter.register_unstructure_hook(enum.StrEnum, lambda member: member.value)

@@ -81,7 +81,8 @@ def antidrug_deliver_notice(notice: Notice) -> None:
 @hookspec
 def antidrug_register_rules(registry: RuleRegistry) -> None:
     """Add or replace local rules: test schedules per division, risk rule
-    sets, level schemes, control measures. Called once when a store opens."""
+    sets, level schemes, control measures, key dates and channels of
+    publicity, rating schemes (考核细则). Called once when a store opens."""
 
 
 # --- Indicators ---------------------------------------------------------------------------

@@ -73,14 +73,14 @@ def test_a_quantity_is_kept_exactly_as_written() -> None:
 @pytest.mark.parametrize(
     ("value", "reason"),
     [
-        (12.5, "is not exact"),
-        ("1e3", "is not a decimal number"),
+        (12.5, "must be written exactly"),
         ("十二", "is not a decimal number"),
-        ("-1", "is negative"),
+        ("-1", "must not be negative"),
         ("0", "only an opening may be 0"),
         ("0.0000000001", "more than 9 decimal places"),
-        ("NaN", "is not a decimal number"),
-        (True, "is not exact"),
+        ("1" * 19, "more than 18 digits before the point"),
+        ("NaN", "is not a finite number"),
+        (True, "must be written exactly"),
     ],
 )
 def test_a_quantity_that_is_not_an_exact_decimal_is_refused_naming_the_field(

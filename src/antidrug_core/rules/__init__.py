@@ -23,6 +23,17 @@ from antidrug_core.rules.chemicals import (
 from antidrug_core.rules.control import DEFAULT_CONTROL_MEASURES, ControlMeasures
 from antidrug_core.rules.levels import COLOUR_SCHEME, LETTER_SCHEME, NATIONAL_SCHEME, LevelScheme
 from antidrug_core.rules.policy import Policy, Responsibility
+from antidrug_core.rules.prevention import (
+    DEFAULT_CHANNELS,
+    DEFAULT_KEY_DATES,
+    EXAMPLE_STAR_SCHEME,
+    Channel,
+    KeyDate,
+    PreventionRules,
+    RatingItem,
+    RatingScheme,
+    StarLevel,
+)
 from antidrug_core.rules.risk import NATIONAL_RISK_RULES, RiskProposal, RiskRuleSet
 from antidrug_core.rules.test_schedule import (
     DEFAULT_TEST_SCHEDULE,
@@ -33,16 +44,24 @@ from antidrug_core.rules.test_schedule import (
 )
 
 __all__ = [
+    "DEFAULT_CHANNELS",
     "DEFAULT_CONTROL_MEASURES",
+    "DEFAULT_KEY_DATES",
     "DEFAULT_TEST_SCHEDULE",
+    "EXAMPLE_STAR_SCHEME",
     "NATIONAL_CATALOGUE",
     "NATIONAL_RISK_RULES",
     "Category",
+    "Channel",
     "ChemicalCatalogue",
     "ChemicalEntry",
     "ControlMeasures",
+    "KeyDate",
     "LevelScheme",
     "Policy",
+    "PreventionRules",
+    "RatingItem",
+    "RatingScheme",
     "Responsibility",
     "RiskProposal",
     "RiskRuleSet",
@@ -50,6 +69,7 @@ __all__ = [
     "Rules",
     "SchedulePolicies",
     "ScheduleStep",
+    "StarLevel",
     "TestSchedule",
     "add_months",
     "chemical_from_data",
@@ -71,6 +91,8 @@ class Rules:
     control_measures: Mapping[RiskLevel, ControlMeasures] = DEFAULT_CONTROL_MEASURES
     chemicals: ChemicalCatalogue = NATIONAL_CATALOGUE
     """The precursor chemical catalogue: the national one and any entries a host added."""
+    prevention: PreventionRules = attrs.field(factory=PreventionRules)
+    """Key dates, channels and rating schemes (禁毒宣传, 星级评定)."""
 
 
 class RuleRegistry:
@@ -82,6 +104,14 @@ class RuleRegistry:
         self.risk_rules: Registry[RiskRuleSet] = Registry("risk rule set", lambda r: r.id)
         self.level_schemes: Registry[LevelScheme] = Registry("level scheme", lambda s: s.id)
         self.control_measures: dict[RiskLevel, ControlMeasures] = dict(DEFAULT_CONTROL_MEASURES)
+        self.key_dates: Registry[KeyDate] = Registry("key date", lambda d: d.id)
+        self.channels: Registry[Channel] = Registry("channel", lambda c: c.id)
+        self.rating_schemes: Registry[RatingScheme] = Registry("rating scheme", lambda s: s.id)
+        for key_date in DEFAULT_KEY_DATES:
+            self.key_dates.add(key_date)
+        for channel in DEFAULT_CHANNELS:
+            self.channels.add(channel)
+        self.rating_schemes.add(EXAMPLE_STAR_SCHEME)
         self.risk_rules.add(NATIONAL_RISK_RULES)
         for scheme in (NATIONAL_SCHEME, LETTER_SCHEME, COLOUR_SCHEME):
             self.level_schemes.add(scheme)
@@ -114,4 +144,9 @@ class RuleRegistry:
             level_schemes={s.id: s for s in self.level_schemes},
             control_measures=dict(self.control_measures),
             chemicals=ChemicalCatalogue(self.chemicals),
+            prevention=PreventionRules(
+                key_dates={d.id: d for d in self.key_dates},
+                channels={c.id: c for c in self.channels},
+                rating_schemes={s.id: s for s in self.rating_schemes},
+            ),
         )

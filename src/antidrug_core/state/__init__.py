@@ -33,6 +33,13 @@ from antidrug_core.state.places import (
     responsible_division_on,
     transfers,
 )
+from antidrug_core.state.prevention import (
+    Rating,
+    leading_group_on,
+    plants_not_destroyed_on,
+    rating_on,
+    volunteers_on,
+)
 from antidrug_core.state.status import (
     ABSTINENCE_YEARS,
     Abstinence,
@@ -71,6 +78,7 @@ __all__ = [
     "OrganisationState",
     "PersonFile",
     "Places",
+    "Rating",
     "SubjectFile",
     "TransferState",
     "UnitFile",
@@ -90,6 +98,7 @@ __all__ = [
     "in_lost_contact_on",
     "is_managed_on",
     "latest_on_or_before",
+    "leading_group_on",
     "ledger_as_of",
     "licence_unnotified_on",
     "licences_valid_on",
@@ -99,6 +108,8 @@ __all__ = [
     "organisation_on",
     "overdue_measures",
     "places_on",
+    "plants_not_destroyed_on",
+    "rating_on",
     "reassessment_reasons",
     "relapses",
     "responsible_division_on",
@@ -107,4 +118,5 @@ __all__ = [
     "transfers",
     "unit_in_scope_on",
     "unit_on",
+    "volunteers_on",
 ]

@@ -23,12 +23,15 @@ from antidrug_core.model import (
     IncidentKind,
     InspectionItem,
     ItemResult,
+    LetterKind,
     LicenceKind,
     Measure,
+    MeetingKind,
     Movement,
     OrganisationKind,
     OrganisationRecord,
     PersonRecord,
+    PlantSpecies,
     Record,
     RiskLevel,
     SeriousBreachKind,
@@ -78,6 +81,14 @@ later_days = st.dates(min_value=dt.date(2025, 1, 1), max_value=dt.date(2030, 12,
 """Dates after every ``days``: a last valid day or a due date never comes before its record."""
 quantities = st.decimals(min_value=Decimal("0.001"), max_value=Decimal("100000"), places=3)
 """Exact, positive quantities."""
+counts = st.integers(0, 100_000)
+decimals = st.decimals(min_value=0, max_value=Decimal("1e7"), places=2, allow_nan=False, allow_infinity=False)
+channels = st.sampled_from(
+    ["school", "village", "venue", "workplace", "community", "family", "online", "media", "other"]
+)
+key_dates = st.sampled_from(["0305", "0308", "0512", "0601", "0603", "0626", "june_month"])
+volunteers = st.sampled_from(["V1", "V2", "V3", "V4"])
+rating_items = st.sampled_from(["organisation", "facilities", "staff", "mechanisms"])
 
 
 def _content(tag: str) -> dict[str, st.SearchStrategy[Any]]:
@@ -164,6 +175,53 @@ def _content(tag: str) -> dict[str, st.SearchStrategy[Any]]:
             "kind": st.sampled_from(IncidentKind),
             "quantity": quantities,
             "measure": st.sampled_from(Measure),
+        },
+        "activity_held": {
+            "theme": short_text,
+            "channels": st.lists(channels, min_size=1, max_size=3, unique=True).map(tuple),
+            "key_date": st.none() | key_dates,
+            "division": st.none() | division_codes,
+            "sessions": st.integers(1, 50),
+            "reach": counts,
+            "materials": counts,
+            "banners": counts,
+            "posters": counts,
+            "vehicles": counts,
+            "volunteers": counts,
+        },
+        "volunteer_joined": {"volunteer": volunteers},
+        "volunteer_left": {"volunteer": volunteers},
+        "training_held": {"topic": short_text, "participants": counts},
+        "survey_conducted": {
+            "division": division_codes,
+            "area_mu": decimals,
+            "personnel": counts,
+            "days": st.integers(1, 60),
+            "place": st.none() | short_text,
+        },
+        "plants_found": {
+            "division": division_codes,
+            "species": st.sampled_from(PlantSpecies),
+            "plants": st.integers(1, 10_000),
+            "area_mu": st.none() | decimals,
+        },
+        "plants_destroyed": {"found": ids},
+        "leading_group_set": {
+            "leader": short_text,
+            "deputies": st.lists(short_text, max_size=3, unique=True).map(tuple),
+            "members": counts,
+            "office": st.booleans(),
+        },
+        "letters_signed": {
+            "kind": st.sampled_from(LetterKind),
+            "count": st.integers(1, 500),
+            "counterparts": st.lists(short_text, max_size=3, unique=True).map(tuple),
+        },
+        "funding_allocated": {"amount": decimals, "purpose": short_text},
+        "meeting_held": {"kind": st.sampled_from(MeetingKind), "participants": counts},
+        "rating_assessed": {
+            "scheme": st.just("example_star@1"),
+            "scores": st.dictionaries(rating_items, decimals.map(lambda d: d % 30), min_size=1),
         },
         "voided": {"voids": ids, "reason": st.none() | short_text},
     }
