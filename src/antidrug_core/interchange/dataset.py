@@ -413,6 +413,8 @@ def _chemicals_by_id(
             data["chemical"] = catalogue.resolve(data["chemical"])
         except InvalidInput as error:
             problems.append(Problem(f"{where}.chemical", error.problems[0].reason))
+    if isinstance(data.get("chemicals"), str):
+        problems.append(Problem(f"{where}.chemicals", "must be a list of chemical ids or names"))
     if isinstance(data.get("chemicals"), list):
         named: list[Any] = []
         for position, chemical in enumerate(data["chemicals"]):
