@@ -4,6 +4,7 @@ an inspector would make them, and a small builder for hand-made streams."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -34,7 +35,14 @@ from antidrug_core.model import (
 from antidrug_core.state import UnitFile
 from antidrug_core.testing.fakes import at
 
-__all__ = ["ACETIC_ANHYDRIDE", "SULFURIC_ACID", "UnitStream", "effective", "every_chemical_record_type"]
+__all__ = [
+    "ACETIC_ANHYDRIDE",
+    "SULFURIC_ACID",
+    "UnitStream",
+    "add_chemical_records",
+    "effective",
+    "every_chemical_record_type",
+]
 
 SULFURIC_ACID = "7664-93-9"
 """硫酸, category 3."""
@@ -166,3 +174,53 @@ def every_chemical_record_type(unit: str = "U9", division: str = "522631101") ->
     stream.add(LicenceRevoked, "2022-08-01", licence_record=grant)
     stream.add(UnitClosed, "2022-12-31")
     return stream.records
+
+
+def add_chemical_records(add: Callable[..., RecordId], unit: UnitId) -> None:
+    """One record of each chemical type (CHEMICALS.md) for a unit, in 2022, through ``add(cls, day,
+    **fields)`` (a sample stream's), valid together: what a store must give back as written."""
+    grant = add(
+        LicenceGranted,
+        "2022-04-01",
+        licence=LicenceKind.PURCHASE_PERMIT,
+        number="购-2022-7",
+        chemicals=frozenset({ACETIC_ANHYDRIDE}),
+        until=dt.date(2022, 6, 30),
+    )
+    add(
+        LedgerEntry,
+        "2022-04-02",
+        chemical=ACETIC_ANHYDRIDE,
+        movement=Movement.RECEIVED,
+        quantity=Decimal("25.125"),
+        measure=Measure.KG,
+        counterparty="某试剂公司",
+        licence_number="购-2022-7",
+    )
+    add(StockCounted, "2022-04-30", chemical=ACETIC_ANHYDRIDE, quantity=Decimal("25125"), measure=Measure.G)
+    inspection = add(
+        Inspected,
+        "2022-05-10",
+        organisation=f"{unit}-inspector",
+        items={
+            InspectionItem.STOREHOUSE: ItemResult.FAIL,
+            InspectionItem.LABORATORY: ItemResult.NOT_APPLICABLE,
+        },
+    )
+    order = add(
+        RectificationOrdered,
+        "2022-05-10",
+        inspection=inspection,
+        item=InspectionItem.STOREHOUSE,
+        due=dt.date(2022, 6, 10),
+    )
+    add(RectificationDone, "2022-06-01", order=order)
+    add(
+        IncidentReported,
+        "2022-06-02",
+        chemical=ACETIC_ANHYDRIDE,
+        kind=IncidentKind.DIVERTED,
+        quantity=Decimal("0.5"),
+        measure=Measure.KG,
+    )
+    add(LicenceRevoked, "2022-06-15", licence_record=grant)
