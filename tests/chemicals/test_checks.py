@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
 from antidrug_core.model import (
     IncidentKind,
     IncidentReported,
@@ -175,3 +178,29 @@ def test_only_units_in_scope_on_the_date_are_checked_and_voided_records_do_not_c
     unit.add(UnitClosed, "2023-06-30")
     unit.move("2023-06-01", "used", "1")
     assert findings(unit, "2023-06-30") == []
+
+
+@given(
+    amounts=st.lists(
+        st.decimals(min_value=Decimal("0.001"), max_value=Decimal(1000), places=3), min_size=1, max_size=8
+    ),
+    delta=st.decimals(min_value=Decimal(-5), max_value=Decimal(5), places=3),
+)
+def test_a_count_is_a_finding_exactly_when_it_differs_from_the_balance_by_its_signed_difference(
+    amounts: list[Decimal], delta: Decimal
+) -> None:
+    unit = UnitStream("U1")
+    unit.register()
+    for index, amount in enumerate(amounts):
+        unit.move(f"2023-01-{index + 1:02d}", "produced", str(amount))
+    total = sum(amounts, Decimal(0))
+    counted = total + delta
+    assume(counted >= 0)
+    unit.count("2023-01-31", str(counted), id="count")
+    found = check_unit(unit.effective(), D("2023-12-31"), NATIONAL_CATALOGUE)
+    if delta == 0:
+        assert found == []
+    else:
+        (finding,) = found
+        assert (finding.kind, finding.record) == (FindingKind.COUNT_MISMATCH, "count")
+        assert Decimal(finding.detail["difference"]) == delta
