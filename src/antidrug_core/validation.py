@@ -191,9 +191,18 @@ def _chemical_references(record: Record, history: Mapping[RecordId, Record]) -> 
         return []
     field, target_type = reference
     target = getattr(record, field)
-    if isinstance(history.get(target), target_type):
-        return []
-    return [Problem(field, f"there is no {target_type.type_tag} record {target!r} for this unit", record.id)]
+    found = history.get(target)
+    if not isinstance(found, target_type):
+        return [
+            Problem(field, f"there is no {target_type.type_tag} record {target!r} for this unit", record.id)
+        ]
+    if (
+        isinstance(record, RectificationOrdered)
+        and isinstance(found, Inspected)
+        and record.item not in found.items.failed()
+    ):
+        return [Problem("item", f"inspection {target!r} did not find {record.item} failing", record.id)]
+    return []
 
 
 def chemical_problems(record: Record, file: SubjectFile, catalogue: ChemicalCatalogue) -> list[Problem]:

@@ -69,7 +69,8 @@ def test_a_count_that_differs_from_the_balance_is_found_with_the_signed_differen
     unit.count("2023-02-28", "9.25", id="short")
     (found,) = check_unit(unit.effective(), D("2023-12-31"), NATIONAL_CATALOGUE)
     assert (found.kind, found.record, found.on) == (FindingKind.COUNT_MISMATCH, "short", D("2023-02-28"))
-    assert found.detail == {"counted": "9.25", "balance": "10", "difference": "-0.75", "measure": "kg"}
+    assert found.figures["difference"] == "-0.75"
+    assert found.detail == "counted 9.25 kg, ledger balance 10 kg: -0.75 kg"
 
 
 def test_a_purchase_needs_a_permit_for_category_one_and_a_permit_or_filing_for_two_and_three() -> None:
@@ -203,4 +204,4 @@ def test_a_count_is_a_finding_exactly_when_it_differs_from_the_balance_by_its_si
     else:
         (finding,) = found
         assert (finding.kind, finding.record) == (FindingKind.COUNT_MISMATCH, "count")
-        assert Decimal(finding.detail["difference"]) == delta
+        assert Decimal(finding.figures["difference"]) == delta

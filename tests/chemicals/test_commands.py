@@ -128,12 +128,11 @@ def test_check_prints_every_finding_as_antidrug_chemical_checks(
         ("U2", "67-64-1", "no_purchase_authority", "L4", "2023-04-01"),
         ("U2", None, "rectification_overdue", "R1", "2023-05-01"),
     ]
-    assert document["findings"][0]["detail"] == {
-        "counted": "479",
-        "balance": "480",
-        "difference": "-1",
-        "measure": "kg",
-    }
+    assert document["findings"][0]["detail"] == "counted 479 kg, ledger balance 480 kg: -1 kg"
+    assert document["findings"][1]["detail"] == (
+        "category 3: no purchase_permit or purchase_filing valid on 2023-04-01"
+    )
+    assert document["findings"][2]["detail"] == "ledger: due 2023-05-31, not done"
 
 
 def test_check_prints_a_table_in_chinese_by_default(
@@ -269,3 +268,33 @@ def test_the_ledger_document_and_table_carry_balances_movements_and_counts() -> 
     assert "丙酮（67-64-1）  结存 2 L" in table
     assert "期初结存" in table
     assert "相符" in table
+
+
+def test_a_quantity_in_a_dataset_is_a_decimal_string_and_an_order_names_a_failed_item() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        read_dataset(
+            dataset(
+                entry("A", "U1", "2023-01-01", "硫酸", "opening", 100, "kg"),
+                {
+                    "type": "inspected",
+                    "id": "I",
+                    "unit": "U1",
+                    "on": "2023-02-01",
+                    "organisation": "O1",
+                    "items": {"ledger": "pass", "storage": "fail"},
+                },
+                {
+                    "type": "rectification_ordered",
+                    "id": "R",
+                    "unit": "U1",
+                    "on": "2023-02-01",
+                    "inspection": "I",
+                    "item": "ledger",
+                    "due": "2023-03-01",
+                },
+            )
+        )
+    assert [(p.field, p.reason) for p in caught.value.problems] == [
+        ("records[0].quantity", '100 must be a decimal string, like "100"'),
+        ("records[2].item", "inspection 'I' did not find ledger failing"),
+    ]

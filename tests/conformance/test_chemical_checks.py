@@ -174,7 +174,14 @@ def test_every_finding_at_the_year_end(check: Any) -> None:
         # U1, 硫酸 by day: 01-01 200; 02-01 +1000 = 1200; 03-01 −1150 = 50 (the 03-31 count of 50
         # matches); 04-10 −60 = −10: from 50 (≥ 0) to below zero, the day's last subtracting
         # movement is U1-neg.
-        ("U1", "2023-04-10", "negative_balance", ACID, "U1-neg", {"balance": "-10", "measure": "kg"}),
+        (
+            "U1",
+            "2023-04-10",
+            "negative_balance",
+            ACID,
+            "U1-neg",
+            "ledger balance -10 kg at the end of the day",
+        ),
         # 04-20 +10 = 0; the 05-01 use of 100 is voided and never counts; 06-30 count 0.5 against
         # a balance of 0: count − balance = +0.5.
         (
@@ -183,7 +190,7 @@ def test_every_finding_at_the_year_end(check: Any) -> None:
             "count_mismatch",
             ACID,
             "U1-c2",
-            {"counted": "0.5", "balance": "0", "difference": "0.5", "measure": "kg"},
+            "counted 0.5 kg, ledger balance 0 kg: +0.5 kg",
         ),
         # U1-lost1 (07-02) was reported 07-03, within the one day of the policy: no finding.
         # U1-lost2 (08-01) was reported 08-03, two days after: the report was due by 08-02.
@@ -193,7 +200,7 @@ def test_every_finding_at_the_year_end(check: Any) -> None:
             "loss_not_reported",
             ACID,
             "U1-lost2",
-            {"quantity": "1", "measure": "kg", "report_by": "2023-08-02"},
+            "lost 1 kg: no incident_reported by 2023-08-02",
         ),
         # U2 is in scope at the year end (since 06-01); its findings dated before 06-01 count too.
         # 醋酸酐 is category 2: a permit or a filing was needed; it had neither.
@@ -203,7 +210,7 @@ def test_every_finding_at_the_year_end(check: Any) -> None:
             "no_purchase_authority",
             ANHYDRIDE,
             "U2-anhydride",
-            {"category": 2, "needs": ["purchase_filing", "purchase_permit"]},
+            "category 2: no purchase_permit or purchase_filing valid on 2023-05-01",
         ),
         # 麻黄素类 is category 1: a purchase permit was needed; G2 is only a filing.
         (
@@ -212,7 +219,7 @@ def test_every_finding_at_the_year_end(check: Any) -> None:
             "no_purchase_authority",
             "ephedrines",
             "U2-ephedrine",
-            {"category": 1, "needs": ["purchase_permit"]},
+            "category 1: no purchase_permit valid on 2023-09-01",
         ),
         # R1 done before its due date; R2 done late but before the as-of date; R3 done 12-15
         # (recorded later, but everything recorded counts here): no overdue rectification.
@@ -233,7 +240,7 @@ def test_findings_as_known_before_a_late_record(check: Any) -> None:
         ("U2", "2023-11-01", "rectification_overdue", "R3"),
     ]
     assert found[-1][3] is None  # a rectification is about no chemical
-    assert found[-1][5] == {"inspection": "I2", "item": "storehouse", "due": "2023-12-01"}
+    assert found[-1][5] == "storehouse: due 2023-12-01, not done"
 
 
 def test_findings_in_the_spring(check: Any) -> None:

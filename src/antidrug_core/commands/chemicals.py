@@ -205,7 +205,7 @@ def checks_document(
                 "kind": f.kind.value,
                 "record": f.record,
                 "on": f.on.isoformat(),
-                "detail": dict(f.detail),
+                "detail": f.detail,
             }
             for f in sorted(findings, key=Finding.sort_key)
         ],
@@ -219,13 +219,13 @@ def _chemical_name(catalogue: ChemicalCatalogue, chemical: str | None) -> str:
 
 
 def _detail_text(finding: Finding) -> str:
-    d = finding.detail
+    d = finding.figures
     if finding.kind is FindingKind.NEGATIVE_BALANCE:
         return f"当日结存 {d['balance']} {d['measure']}"
     if finding.kind is FindingKind.COUNT_MISMATCH:
         return f"盘点 {d['counted']}，账面 {d['balance']}，差额 {d['difference']} {d['measure']}"
     if finding.kind is FindingKind.NO_PURCHASE_AUTHORITY:
-        needs = "购买许可证" if d["needs"] == ["purchase_permit"] else "购买许可证或备案证明"
+        needs = "购买许可证" if list(d["needs"]) == ["purchase_permit"] else "购买许可证或备案证明"
         return f"第{d['category']}类，无有效{needs}"
     if finding.kind is FindingKind.LOSS_NOT_REPORTED:
         return f"丢失 {d['quantity']} {d['measure']}，应于 {d['report_by']} 前报告公安机关"

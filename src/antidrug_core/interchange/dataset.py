@@ -428,12 +428,21 @@ def _records(
     return parsed, voided_types
 
 
+_QUANTIFIED = {"ledger_entry", "stock_counted", "incident_reported"}
+"""The record types whose ``quantity`` is an exact decimal string with a ``measure``."""
+
+
 def _chemicals_by_id(
     data: dict[str, Any], where: str, catalogue: ChemicalCatalogue, problems: list[Problem]
 ) -> bool:
     """Name every chemical of a record by its catalogue id (CHEMICALS.md: input may use the Chinese
     name); False, with a problem per unknown chemical, when one is not in the catalogue."""
     found = len(problems)
+    quantity = data.get("quantity")
+    if data.get(TYPE_FIELD) in _QUANTIFIED and isinstance(quantity, int) and not isinstance(quantity, bool):
+        problems.append(
+            Problem(f"{where}.quantity", f'{quantity!r} must be a decimal string, like "{quantity}"')
+        )
     if isinstance(data.get("chemical"), str) and data.get(TYPE_FIELD) != RecordVoided.type_tag:
         try:
             data["chemical"] = catalogue.resolve(data["chemical"])

@@ -346,7 +346,7 @@ def _notify(uow: UnitOfWork, as_of: dt.date, kind: FindingKind) -> int:
 
 
 def _message(uow: UnitOfWork, finding: Finding) -> str:
-    detail = finding.detail
+    detail = finding.figures
     if finding.kind is FindingKind.RECTIFICATION_OVERDUE:
         item = _ITEMS[InspectionItem(detail["item"])]
         return f"{finding.on} 责令整改的问题（{item}）限 {detail['due']} 前整改，逾期未完成。"

@@ -79,8 +79,26 @@ class Finding:
     """The record that shows it: the movement, the count, the lost movement, the order."""
     on: dt.date
     """The date of that record."""
-    detail: Mapping[str, Any] = attrs.field(factory=dict, eq=False, hash=False)
+    figures: Mapping[str, Any] = attrs.field(factory=dict, eq=False, hash=False)
     """The figures behind it, as plain data (quantities as exact decimal text, in kg or L)."""
+
+    @property
+    def detail(self) -> str:
+        """The finding in words, as ``antidrug-chemical-checks/1`` gives it (a difference is signed:
+        count − balance)."""
+        f = self.figures
+        if self.kind is FindingKind.NEGATIVE_BALANCE:
+            return f"ledger balance {f['balance']} {f['measure']} at the end of the day"
+        if self.kind is FindingKind.COUNT_MISMATCH:
+            unit = f["measure"]
+            return (
+                f"counted {f['counted']} {unit}, ledger balance {f['balance']} {unit}: {f['signed']} {unit}"
+            )
+        if self.kind is FindingKind.NO_PURCHASE_AUTHORITY:
+            return f"category {f['category']}: no {' or '.join(f['needs'])} valid on {self.on}"
+        if self.kind is FindingKind.LOSS_NOT_REPORTED:
+            return f"lost {f['quantity']} {f['measure']}: no incident_reported by {f['report_by']}"
+        return f"{f['item']}: due {f['due']}, not done"
 
     def sort_key(self) -> tuple[str, dt.date, str, str, str]:
         """Unit, date, kind (the order of ``antidrug-chemical-checks/1``), then chemical and record."""
@@ -117,7 +135,7 @@ def negative_balances(file: UnitFile, as_of: dt.date) -> list[Finding]:
                         kind=FindingKind.NEGATIVE_BALANCE,
                         record=last.id,
                         on=day,
-                        detail={"balance": plain_decimal(after), "measure": str(chemical.measure)},
+                        figures={"balance": plain_decimal(after), "measure": str(chemical.measure)},
                     )
                 )
             before = after
@@ -135,10 +153,11 @@ def count_mismatches(file: UnitFile, as_of: dt.date) -> list[Finding]:
             kind=FindingKind.COUNT_MISMATCH,
             record=line.record.id,
             on=line.record.on,
-            detail={
+            figures={
                 "counted": plain_decimal(line.counted),
                 "balance": plain_decimal(line.balance),
                 "difference": plain_decimal(line.difference),
+                "signed": ("+" if line.difference > 0 else "") + plain_decimal(line.difference),
                 "measure": str(chemical.measure),
             },
         )
@@ -207,7 +226,10 @@ def purchases_without_authority(
                 kind=FindingKind.NO_PURCHASE_AUTHORITY,
                 record=entry.id,
                 on=entry.on,
-                detail={"category": int(chemical.category), "needs": sorted(str(k) for k in needed)},
+                figures={
+                    "category": int(chemical.category),
+                    "needs": [str(k) for k in LicenceKind if k in needed],
+                },
             )
         )
     return found
@@ -241,7 +263,7 @@ def losses_not_reported(file: UnitFile, as_of: dt.date, report_days: int) -> lis
                 kind=FindingKind.LOSS_NOT_REPORTED,
                 record=entry.id,
                 on=entry.on,
-                detail={
+                figures={
                     "quantity": plain_decimal(entry.quantity),
                     "measure": str(entry.measure),
                     "report_by": deadline.isoformat(),
@@ -263,7 +285,7 @@ def rectifications_overdue(file: UnitFile, as_of: dt.date) -> list[Finding]:
             kind=FindingKind.RECTIFICATION_OVERDUE,
             record=order.id,
             on=order.on,
-            detail={"inspection": order.inspection, "item": str(order.item), "due": order.due.isoformat()},
+            figures={"inspection": order.inspection, "item": str(order.item), "due": order.due.isoformat()},
         )
         for order in ordered
         if isinstance(order, RectificationOrdered)
