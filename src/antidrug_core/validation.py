@@ -210,7 +210,7 @@ def chemical_problems(record: Record, file: SubjectFile, catalogue: ChemicalCata
 
     A chemical must be in the catalogue (records keep its id; names are
     resolved before a record is made), and a chemical a unit keeps by mass is
-    never written by volume, or the reverse (CHEMICALS.md, Quantities).
+    never written by volume, or the reverse (docs/reference/dataset.md).
     """
     problems: list[Problem] = []
     named: tuple[str, ...] = ()

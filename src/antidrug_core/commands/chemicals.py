@@ -78,7 +78,7 @@ def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "chemicals",
         help="precursor chemicals (易制毒化学品): a unit's ledger, and the inspector's checks",
-        description="Precursor chemicals: a unit's ledger as of a date, and the five checks of CHEMICALS.md.",
+        description="Precursor chemicals: a unit's ledger as of a date, and an inspector's five checks.",
     )
     commands = parser.add_subparsers(dest="chemicals_command", metavar="SUBCOMMAND", required=True)
 

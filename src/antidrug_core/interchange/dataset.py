@@ -435,8 +435,9 @@ _QUANTIFIED = {"ledger_entry", "stock_counted", "incident_reported"}
 def _chemicals_by_id(
     data: dict[str, Any], where: str, catalogue: ChemicalCatalogue, problems: list[Problem]
 ) -> bool:
-    """Name every chemical of a record by its catalogue id (CHEMICALS.md: input may use the Chinese
-    name); False, with a problem per unknown chemical, when one is not in the catalogue."""
+    """Name every chemical of a record by its catalogue id (input may use the Chinese name,
+    docs/reference/dataset.md); False, with a problem per unknown chemical, when one is not in
+    the catalogue."""
     found = len(problems)
     quantity = data.get("quantity")
     if data.get(TYPE_FIELD) in _QUANTIFIED and isinstance(quantity, int) and not isinstance(quantity, bool):

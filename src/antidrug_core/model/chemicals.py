@@ -462,6 +462,11 @@ class Inspected(UnitRecord):
     items: InspectionItems = attrs.field(converter=_items, validator=_some_items)
     """What was looked at and how each was found."""
 
+    @property
+    def findings(self) -> int:
+        """How many items were found failing (问题数): what ``precursor_findings`` adds up."""
+        return len(self.items.failed())
+
 
 @attrs.frozen(kw_only=True)
 class RectificationOrdered(UnitRecord):

@@ -1,4 +1,5 @@
-"""The five checks an inspector makes of a unit's precursor chemical records (CHEMICALS.md).
+"""The five checks an inspector makes of a unit's precursor chemical records
+(docs/reference/results.md, ``antidrug-chemical-checks/1``).
 
 Each check is a pure function of a unit's effective records and an as-of
 date; ``check_unit`` runs all five for a unit in scope on that date and

@@ -2,7 +2,7 @@
 
 Each function reads a ``UnitFile`` (effective records as known at some
 moment) and a period of local dates, both ends included; the indicator
-definitions of CHEMICALS.md ("Indicators") are built on these.
+definitions of docs/reference/indicators.md are built on these.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A unit's precursor chemical records for tests: every record type of CHEMICALS.md, as a keeper and
+"""A unit's precursor chemical records for tests: every record type of a unit, as a keeper and
 an inspector would make them, and a small builder for hand-made streams."""
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ class UnitStream:
 
 
 def every_chemical_record_type(unit: str = "U9", division: str = "522631101") -> list[Record]:
-    """Records of one unit covering every record type of CHEMICALS.md, in the order they happened."""
+    """Records of one unit covering every chemical record type, in the order they happened."""
     stream = UnitStream(unit, division)
     stream.register("2022-01-03", uscc="91350100M000100Y43", since=dt.date(2022, 1, 1))
     grant = stream.add(
@@ -177,7 +177,7 @@ def every_chemical_record_type(unit: str = "U9", division: str = "522631101") ->
 
 
 def add_chemical_records(add: Callable[..., RecordId], unit: UnitId) -> None:
-    """One record of each chemical type (CHEMICALS.md) for a unit, in 2022, through ``add(cls, day,
+    """One record of each chemical type for a unit, in 2022, through ``add(cls, day,
     **fields)`` (a sample stream's), valid together: what a store must give back as written."""
     grant = add(
         LicenceGranted,
