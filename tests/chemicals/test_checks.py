@@ -156,10 +156,10 @@ def test_a_rectification_is_overdue_after_its_due_date_until_it_is_done() -> Non
         Inspected, "2023-03-01", organisation="O1", items={"ledger": "fail", "storage": "fail"}
     )
     order = unit.add(
-        RectificationOrdered, "2023-03-01", inspection=inspection, item="ledger", due=D("2023-03-31")
+        RectificationOrdered, "2023-03-01", inspection=inspection, item="ledger", due_on=D("2023-03-31")
     )
     late = unit.add(
-        RectificationOrdered, "2023-03-01", inspection=inspection, item="storage", due=D("2023-03-31")
+        RectificationOrdered, "2023-03-01", inspection=inspection, item="storage", due_on=D("2023-03-31")
     )
     unit.add(RectificationDone, "2023-03-31", order=order)
     unit.add(RectificationDone, "2023-04-10", order=late)

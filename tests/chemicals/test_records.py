@@ -145,4 +145,4 @@ def test_a_licence_covers_chemicals_and_ends_no_earlier_than_it_begins() -> None
     with pytest.raises(InvalidInput, match="licence: 'driving' is not one of"):
         LicenceGranted(**base, licence="driving", number="1", chemicals=["x"])
     with pytest.raises(InvalidInput, match="due: 2022-12-01 is before"):
-        RectificationOrdered(**base, inspection="I1", item="ledger", due=dt.date(2022, 12, 1))
+        RectificationOrdered(**base, inspection="I1", item="ledger", due_on=dt.date(2022, 12, 1))

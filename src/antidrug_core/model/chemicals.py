@@ -314,6 +314,13 @@ def _not_before_on(instance: Any, attribute: attrs.Attribute[Any], value: dt.dat
         raise InvalidInput.of(attribute.name, f"{value} is before the record's date {instance.on}")
 
 
+def _due_not_before_on(instance: Any, attribute: attrs.Attribute[Any], value: dt.date) -> None:
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise InvalidInput.of("due", "must be a calendar date (YYYY-MM-DD)")
+    if value < instance.on:
+        raise InvalidInput.of("due", f"{value} is before the record's date {instance.on}")
+
+
 @attrs.frozen(kw_only=True)
 class LicenceGranted(UnitRecord):
     """许可/备案: a licence, permit or filing granted to the unit, valid from ``on`` through ``until``.
@@ -478,8 +485,9 @@ class RectificationOrdered(UnitRecord):
     """The id of the ``inspected`` record whose finding this is."""
     item: InspectionItem = attrs.field(converter=_item)
     """The item found failing."""
-    due: dt.date = attrs.field(validator=_not_before_on)
-    """The last day to put it right."""
+    due_on: dt.date = attrs.field(validator=_due_not_before_on)
+    """The last day to put it right: ``due`` in the dataset format and every plain form (the
+    attribute has its own name because ``due`` is a test's record id elsewhere, a typed column)."""
 
 
 @attrs.frozen(kw_only=True)

@@ -239,7 +239,7 @@ def order_rectification(
     wanted = InspectionItem(item)
     if wanted not in found.items.failed():
         raise InvalidInput.of("item", f"{wanted} was not found failing by inspection {inspection!r}")
-    return uow.add(RectificationOrdered, unit=unit, on=on, inspection=inspection, item=wanted, due=due)
+    return uow.add(RectificationOrdered, unit=unit, on=on, inspection=inspection, item=wanted, due_on=due)
 
 
 def complete_rectification(

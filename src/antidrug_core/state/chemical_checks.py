@@ -286,12 +286,16 @@ def rectifications_overdue(file: UnitFile, as_of: dt.date) -> list[Finding]:
             kind=FindingKind.RECTIFICATION_OVERDUE,
             record=order.id,
             on=order.on,
-            figures={"inspection": order.inspection, "item": str(order.item), "due": order.due.isoformat()},
+            figures={
+                "inspection": order.inspection,
+                "item": str(order.item),
+                "due": order.due_on.isoformat(),
+            },
         )
         for order in ordered
         if isinstance(order, RectificationOrdered)
         and order.on <= as_of
-        and order.due < as_of
+        and order.due_on < as_of
         and not (order.id in done and done[order.id] <= as_of)
     ]
 

@@ -57,14 +57,14 @@ def done_on(file: UnitFile, order: RecordId) -> dt.date | None:
 
 def orders_due_in(file: UnitFile, start: dt.date, end: dt.date) -> tuple[RectificationOrdered, ...]:
     """The rectification orders whose ``due`` falls in the period."""
-    return tuple(r for r in file.of_type(RectificationOrdered) if start <= r.due <= end)
+    return tuple(r for r in file.of_type(RectificationOrdered) if start <= r.due_on <= end)
 
 
 def orders_overdue_at(file: UnitFile, day: dt.date) -> tuple[RectificationOrdered, ...]:
     """The orders dated on or before ``day`` with ``due`` on or before it, not done by then."""
     found = []
     for order in file.of_type(RectificationOrdered):
-        if order.on > day or order.due > day:
+        if order.on > day or order.due_on > day:
             continue
         done = done_on(file, order.id)
         if done is None or done > day:

@@ -158,7 +158,7 @@ def every_chemical_record_type(unit: str = "U9", division: str = "522631101") ->
         "2022-04-08",
         inspection=inspection,
         item=InspectionItem.LEDGER,
-        due=dt.date(2022, 5, 8),
+        due_on=dt.date(2022, 5, 8),
     )
     stream.add(RectificationDone, "2022-05-06", order=order)
     stream.move("2022-06-01", "lost", "1.5")
@@ -212,7 +212,7 @@ def add_chemical_records(add: Callable[..., RecordId], unit: UnitId) -> None:
         "2022-05-10",
         inspection=inspection,
         item=InspectionItem.STOREHOUSE,
-        due=dt.date(2022, 6, 10),
+        due_on=dt.date(2022, 6, 10),
     )
     add(RectificationDone, "2022-06-01", order=order)
     add(
