@@ -298,3 +298,30 @@ def test_a_quantity_in_a_dataset_is_a_decimal_string_and_an_order_names_a_failed
         ("records[0].quantity", '100 must be a decimal string, like "100"'),
         ("records[2].item", "inspection 'I' did not find ledger failing"),
     ]
+
+
+def test_a_store_gives_the_ledger_and_the_checks_of_its_units(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "dataset.json"
+    path.write_text(json.dumps(SAMPLE, ensure_ascii=False), encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    assert main(["load", "--db", url, "--dataset", str(path)]) == 0
+    capsys.readouterr()
+    assert (
+        main(
+            ["chemicals", "ledger", "--db", url, "--unit", "U1", "--as-of", "2023-12-31", "--format", "json"]
+        )
+        == 0
+    )
+    ledger = json.loads(capsys.readouterr().out)
+    (acid,) = ledger["chemicals"]
+    assert (acid["chemical"], acid["balance"], acid["measure"]) == ("7664-93-9", "480", "kg")
+    assert [c["matched"] for c in acid["counts"]] == [False]
+    assert main(["chemicals", "ledger", "--db", url, "--unit", "U1", "--as-of", "2023-12-31"]) == 0
+    assert "硫酸（7664-93-9）  结存 480 kg" in capsys.readouterr().out
+    assert main(["chemicals", "check", "--db", url, "--as-of", "2023-12-31", "--format", "json"]) == 0
+    from_store = json.loads(capsys.readouterr().out)
+    _, out, _ = run(tmp_path, capsys, SAMPLE, "--as-of", "2023-12-31", "--format", "json")
+    assert from_store == json.loads(out)
+    assert main(["chemicals", "ledger", "--db", url, "--unit", "U9", "--as-of", "2023-12-31"]) == 1
