@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
 from antidrug_core.audit import CHAIN_FORMAT, canonical_json
-from antidrug_core.model import Record
+from antidrug_core.model import OrganisationRecord, PersonRecord, Record, UnitRecord
 from antidrug_sql.canonical import FieldPlan, field_plans, member_texts, payload_source, type_check
 from antidrug_sql.rows import KEY_FIELDS, record_values, sqlite_date, sqlite_timestamp
 from antidrug_sql.tables import KEY_LENGTH, RECORDS, SUBJECT_FIELDS, columns_of
@@ -72,11 +72,16 @@ def utc_text(local: str, value: dt.datetime) -> str:
     return sqlite_timestamp(value)
 
 
-def _subject_source(plans: dict[str, FieldPlan]) -> str:
+def _subject_source(cls: type[Record], plans: dict[str, FieldPlan]) -> str:
     """Python source of the record's subject, from the field of its kind that it fills.
 
-    A record type of one kind has that kind's field; a void has all three, one of them filled.
+    A record type of one kind has that kind's field (and may have another subject's id as
+    content: an inspection names the organisation that inspected); a void has all three, one
+    of them filled.
     """
+    for base, field in ((PersonRecord, "person"), (UnitRecord, "unit"), (OrganisationRecord, "organisation")):
+        if issubclass(cls, base):
+            return f"v_{field}"
     fields = [name for name in plans if name in SUBJECT_FIELDS]
     required = [name for name in fields if not plans[name].omittable]
     if len(required) == 1:
@@ -123,7 +128,7 @@ class _TypeRows:
             "G": self.groups,
         }
         lines = [f"v_{name} = r.{name}" for name in plans]
-        lines.append(f"v_subject = {_subject_source(plans)}")
+        lines.append(f"v_subject = {_subject_source(self.cls, plans)}")
         checks: list[str] = []
         for name, plan in plans.items():
             if plan.kind == "other":

@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "antidrug_core.commands.report",
     "antidrug_core.commands.demo",
     "antidrug_core.commands.convert",
+    "antidrug_core.commands.chemicals",
     "antidrug_core.commands.conformance",
     "antidrug_core.commands.catalogue",
 )

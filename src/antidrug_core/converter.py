@@ -25,7 +25,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from antidrug_core.model import RECORD_TYPES, Division, Record
+from antidrug_core.model import RECORD_TYPES, Division, InspectionItems, Record, RectificationOrdered
 from antidrug_core.model.errors import InvalidInput, Problem
 from antidrug_core.model.jurisdiction import TransferRequested
 from antidrug_core.model.prevention import ItemScore, LettersSigned, decimal_quantity
@@ -45,6 +45,8 @@ TYPE_FIELD = "type"
 """The key that carries a record's stable tag in plain data."""
 
 _RENAMES: Mapping[type[Record], Mapping[str, str]] = {
+    # ``due`` is a test's record id in ``test_done``; an order's due date has its own attribute.
+    RectificationOrdered: {"due_on": "due"},
     # ``from`` is a Python keyword; the format keeps the short words.
     TransferRequested: {"from_division": "from", "to_division": "to"},
     # ``with`` is a keyword too; the format names the counterparts of letters so (docs/reference/dataset.md).
@@ -163,6 +165,10 @@ def _make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(enum.Enum, lambda member: member.value)
     converter.register_unstructure_hook_func(
         _is_frozenset, lambda value: sorted(converter.unstructure(v) for v in value)
+    )
+    # Before the records, whose hooks are made with the hooks of their fields in force.
+    converter.register_unstructure_hook(
+        InspectionItems, make_dict_unstructure_fn(InspectionItems, converter, _cattrs_omit_if_default=True)
     )
     for cls in RECORD_TYPES.values():
         _configure_record(converter, cls)

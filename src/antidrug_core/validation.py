@@ -28,11 +28,19 @@ from antidrug_core.model import (
     REGISTRATIONS,
     AppLogin,
     ContactRestored,
+    IncidentReported,
+    Inspected,
+    LedgerEntry,
+    LicenceGranted,
+    LicenceRevoked,
     LostContact,
     Problem,
     Record,
     RecordId,
     RecordVoided,
+    RectificationDone,
+    RectificationOrdered,
+    StockCounted,
     TestDone,
     TestDue,
     TestExcused,
@@ -43,6 +51,7 @@ from antidrug_core.model import (
     UnitRegistered,
 )
 from antidrug_core.model.base import SubjectKind, is_division
+from antidrug_core.rules.chemicals import ChemicalCatalogue
 from antidrug_core.rules.policy import Policy
 from antidrug_core.state import (
     PersonFile,
@@ -57,6 +66,7 @@ from antidrug_core.state import (
 __all__ = [
     "FUTURE_PLANNING_DAYS",
     "RECORDING_SKEW",
+    "chemical_problems",
     "division_fields",
     "future_problems",
     "reference_problems",
@@ -157,6 +167,7 @@ def reference_problems(
             problem("due", f"{record.due!r} is a {due.kind} test, not {record.kind}")
     if isinstance(record, TestExcused) and not isinstance(history.get(record.due), TestDue):
         problem("due", f"there is no due test {record.due!r} for this person")
+    problems += _chemical_references(record, history)
     code = record.uscc if isinstance(record, UnitRegistered | UnitChanged) else None
     if code is not None and not uscc.is_valid(code):
         problem("uscc", f"{code!r} is not a unified social credit code (its GB 32100 check fails)")
@@ -165,6 +176,71 @@ def reference_problems(
         for field, code in division_fields(record).items():
             if code not in known_divisions:
                 problem(field, f"unknown division code {code!r}")
+    return problems
+
+
+_CHEMICAL_REFERENCES: Mapping[type[Record], tuple[str, type[Record]]] = {
+    LicenceRevoked: ("licence_record", LicenceGranted),
+    RectificationOrdered: ("inspection", Inspected),
+    RectificationDone: ("order", RectificationOrdered),
+}
+"""The unit records that name another record of the unit, by field, and the type it must be."""
+
+
+def _chemical_references(record: Record, history: Mapping[RecordId, Record]) -> list[Problem]:
+    reference = _CHEMICAL_REFERENCES.get(type(record))
+    if reference is None:
+        return []
+    field, target_type = reference
+    target = getattr(record, field)
+    found = history.get(target)
+    if not isinstance(found, target_type):
+        return [
+            Problem(field, f"there is no {target_type.type_tag} record {target!r} for this unit", record.id)
+        ]
+    if (
+        isinstance(record, RectificationOrdered)
+        and isinstance(found, Inspected)
+        and record.item not in found.items.failed()
+    ):
+        return [Problem("item", f"inspection {target!r} did not find {record.item} failing", record.id)]
+    return []
+
+
+def chemical_problems(record: Record, file: SubjectFile, catalogue: ChemicalCatalogue) -> list[Problem]:
+    """What is wrong with a unit's chemical record against the catalogue and the unit's file.
+
+    A chemical must be in the catalogue (records keep its id; names are
+    resolved before a record is made), and a chemical a unit keeps by mass is
+    never written by volume, or the reverse (docs/reference/dataset.md).
+    """
+    problems: list[Problem] = []
+    named: tuple[str, ...] = ()
+    if isinstance(record, LedgerEntry | StockCounted | IncidentReported):
+        named = (record.chemical,)
+    elif isinstance(record, LicenceGranted):
+        named = tuple(sorted(record.chemicals))
+    field = "chemicals" if isinstance(record, LicenceGranted) else "chemical"
+    for chemical in named:
+        if chemical not in catalogue:
+            problems.append(Problem(field, f"{chemical!r} is not in the chemical catalogue", record.id))
+    if isinstance(record, LedgerEntry | StockCounted | IncidentReported):
+        for other in file:
+            if (
+                isinstance(other, LedgerEntry | StockCounted | IncidentReported)
+                and other.chemical == record.chemical
+                and other.id != record.voids
+                and other.measure.dimension is not record.measure.dimension
+            ):
+                problems.append(
+                    Problem(
+                        "measure",
+                        f"{record.measure} is a {record.measure.dimension.value}, but the unit keeps "
+                        f"{record.chemical} by {other.measure.dimension.value} (record {other.id})",
+                        record.id,
+                    )
+                )
+                break
     return problems
 
 

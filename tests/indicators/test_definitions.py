@@ -125,7 +125,17 @@ def test_the_catalogue_holds_every_rate_of_the_specification_table_and_the_count
         "hair_tests_done",
         "positive_tests",
     } == counts
-    assert [d.id for d in standard_catalogue() if d.subject is not SubjectKind.PERSON] == ["precursor_units"]
+    assert [d.id for d in standard_catalogue() if d.subject is not SubjectKind.PERSON] == [
+        "precursor_units",
+        "precursor_inspection_rate",
+        "ledger_match_rate",
+        "rectification_rate",
+        "precursor_inspections",
+        "precursor_findings",
+        "precursor_incidents",
+        "rectifications_overdue",
+        "licences_in_force",
+    ]
     assert len(ids) == len(set(ids))
     assert all(d.version == (2 if d.id == "test_adherence" else 1) for d in standard_catalogue())
 

@@ -59,6 +59,10 @@ def test_every_rate_lies_between_0_and_1_and_is_none_only_without_a_denominator(
         if result.unit is Unit.COUNT:
             assert result.value == result.net_numerator
             continue
+        if result.unit is Unit.SUM:  # a sum (precursor_findings) always has a value, never below 0
+            assert result.value is not None
+            assert result.value >= 0
+            continue
         if result.net_denominator == 0:
             assert result.value is None
             assert result.display == "—"

@@ -14,10 +14,14 @@ figure reported under them can be reproduced (``standard_catalogue(1)``,
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import pluggy
 
 from antidrug_core.indicators.criteria import (
+    AllOf,
+    AnyOf,
+    CountsMatch,
     Criterion,
     DueExcused,
     EveryDueExcused,
@@ -25,7 +29,9 @@ from antidrug_core.indicators.criteria import (
     HasRecord,
     InLostContact,
     InScope,
+    ItemField,
     Not,
+    ReferencedBy,
     StatusIn,
     When,
     Where,
@@ -37,6 +43,7 @@ from antidrug_core.indicators.definitions import (
     DueTests,
     IndicatorDefinition,
     ItemSource,
+    Records,
     RecordsInPeriod,
     Unit,
 )
@@ -302,6 +309,112 @@ def _beyond_people() -> list[IndicatorDefinition]:
             initial=InScope(),
             decimals=0,
             higher_is_better=None,
+        ),
+        *precursor_definitions(),
+    ]
+
+
+def _unit_figure(id: str, name_zh: str, name_en: str, unit: Unit, **fields: Any) -> IndicatorDefinition:
+    """A figure about units (docs/reference/indicators.md), attributed to the unit's division at the end."""
+    if unit in (Unit.COUNT, Unit.SUM):
+        fields.setdefault("decimals", 0)
+        fields.setdefault("higher_is_better", None)
+    return IndicatorDefinition(
+        id=id,
+        version=1,  # a definition's own version; it entered with catalogue version 2
+        name_zh=name_zh,
+        name_en=name_en,
+        unit=unit,
+        subject=SubjectKind.UNIT,
+        **fields,
+    )
+
+
+def precursor_definitions() -> list[IndicatorDefinition]:
+    """The precursor-chemical figures beside ``precursor_units``: three rates and six counts.
+
+    Rates and the counts of what stands at the period end are about the
+    units in scope then; the work done in the period (inspections, their
+    findings, incidents) counts for every unit, also one closed since.
+    """
+    rectified = ReferencedBy(("rectification_done",), field="order")
+    return [
+        _unit_figure(
+            "precursor_inspection_rate",
+            "易制毒化学品单位检查率",
+            "Precursor-unit inspection rate",
+            Unit.PERCENT,
+            initial=InScope(),
+            numerator=HasRecord(("inspected",), When.PERIOD),
+        ),
+        _unit_figure(
+            "ledger_match_rate",
+            "账物相符率",
+            "Stock matches the ledger",
+            Unit.PERCENT,
+            initial=InScope(),
+            denominator=HasRecord(("stock_counted",), When.PERIOD),
+            numerator=CountsMatch(),
+        ),
+        _unit_figure(
+            "rectification_rate",
+            "整改按期完成率",
+            "Rectified on time",
+            Unit.PERCENT,
+            basis=Basis.EVENT,
+            items=Records(("rectification_ordered",), When.PERIOD, date="due"),
+            initial=InScope(),
+            numerator=ReferencedBy(("rectification_done",), field="order", by="due"),
+        ),
+        _unit_figure(
+            "precursor_inspections",
+            "易制毒化学品检查次数",
+            "Precursor-unit inspections",
+            Unit.COUNT,
+            basis=Basis.EVENT,
+            items=Records(("inspected",), When.PERIOD),
+        ),
+        _unit_figure(
+            "precursor_findings",
+            "检查发现问题",
+            "Findings of precursor inspections",
+            Unit.SUM,
+            basis=Basis.EVENT,
+            items=Records(("inspected",), When.PERIOD),
+            sum_of="findings",
+        ),
+        _unit_figure(
+            "precursor_incidents",
+            "易制毒化学品案件报告",
+            "Precursor incidents reported",
+            Unit.COUNT,
+            basis=Basis.EVENT,
+            items=Records(("incident_reported",), When.PERIOD),
+        ),
+        _unit_figure(
+            "rectifications_overdue",
+            "逾期未整改",
+            "Rectifications overdue",
+            Unit.COUNT,
+            basis=Basis.EVENT,
+            items=Records(("rectification_ordered",), When.BY_PERIOD_END, date="due"),
+            initial=InScope(),
+            numerator=Not(rectified),
+        ),
+        _unit_figure(
+            "licences_in_force",
+            "有效许可备案",
+            "Licences and filings in force",
+            Unit.COUNT,
+            basis=Basis.EVENT,
+            items=Records(("licence_granted",), When.BY_PERIOD_END),
+            initial=InScope(),
+            numerator=AllOf(
+                (
+                    Not(ReferencedBy(("licence_revoked",), field="licence_record")),
+                    AnyOf((Not(ItemField("until")), ItemField("until", when=When.FROM_PERIOD_END))),
+                )
+            ),
         ),
     ]
 

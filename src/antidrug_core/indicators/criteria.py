@@ -35,6 +35,12 @@ general enough for every figure of the reference (docs/reference/indicators.md):
 * ``FollowedBy`` — a later record with the same values in some fields
   follows the item by the period end (a volunteer who joined, then left).
 
+Precursor chemicals add one of their own, a computation over the ledger like
+``FulfilledInWindow`` is over due tests:
+
+* ``CountsMatch`` — every stock count of the unit dated in the period equals
+  the ledger balance at the end of its day (实物与台账相符).
+
 Each criterion says which kinds of subject it can be asked of
 (``subjects``); a definition is refused when it asks one of another kind.
 """
@@ -53,6 +59,7 @@ __all__ = [
     "CRITERION_TYPES",
     "AllOf",
     "AnyOf",
+    "CountsMatch",
     "Criterion",
     "DueExcused",
     "EveryDueExcused",
@@ -132,6 +139,7 @@ class Criterion:
 
 _PEOPLE = frozenset({SubjectKind.PERSON})
 _UNITS_AND_ORGANISATIONS = frozenset({SubjectKind.UNIT, SubjectKind.ORGANISATION})
+_UNITS = frozenset({SubjectKind.UNIT})
 
 
 def _statuses(value: Iterable[Status | str]) -> frozenset[Status]:
@@ -361,6 +369,17 @@ class FollowedBy(Criterion):
     """Fields whose values must be the item's (``volunteer``); empty for any such record."""
 
 
+@attrs.frozen
+class CountsMatch(Criterion):
+    """Every ``stock_counted`` of the unit dated in the period equals the ledger balance at the end
+    of its day (实物与台账相符; ``state.ledger``): the balance is the sum of the effective ledger
+    movements dated on or before that day, in kg or L. A unit with no count in the period meets
+    it; ``ledger_match_rate`` asks it only of units that have one (its denominator)."""
+
+    op: ClassVar[str] = "counts_match"
+    subjects: ClassVar[frozenset[SubjectKind]] = _UNITS
+
+
 CRITERION_TYPES: Mapping[str, type[Criterion]] = {
     cls.op: cls
     for cls in (
@@ -378,6 +397,7 @@ CRITERION_TYPES: Mapping[str, type[Criterion]] = {
         ItemField,
         ReferencedBy,
         FollowedBy,
+        CountsMatch,
     )
 }
 """Every criterion type by its stable tag."""

@@ -29,6 +29,7 @@ from antidrug_core.indicators._fields import field_texts, matches
 from antidrug_core.indicators.criteria import (
     AllOf,
     AnyOf,
+    CountsMatch,
     Criterion,
     DueExcused,
     EveryDueExcused,
@@ -59,6 +60,7 @@ from antidrug_core.indicators.reference import (
     holds,
     items_of,
     membership,
+    period_counts,
     population_labels,
     referencing,
     result_from_counts,
@@ -83,6 +85,7 @@ from antidrug_core.model import (
     UnitClosed,
     UnitRegistered,
 )
+from antidrug_core.model.chemicals import plain_decimal
 from antidrug_core.rules.policy import Policy, Responsibility
 from antidrug_core.state import (
     PersonFile,
@@ -312,6 +315,8 @@ def verdict(criterion: Criterion, context: _Context, item: Record | None = None)
             if later:
                 return Verdict(True, f"{found.id} followed by {what} by {facts.end}", tuple(later))
             return Verdict(False, f"{found.id} not followed by {what} by {facts.end}")
+        case CountsMatch():
+            return _counts_verdict(context)
     raise TypeError(f"no rule for criterion {criterion!r}")
 
 
@@ -351,6 +356,27 @@ def _state_verdict(criterion: InScope | SubjectIn, context: _Context) -> Verdict
     if state.closed_on is not None:
         return Verdict(False, f"closed on {state.closed_on}, on or before {facts.end}", tuple(refs))
     return Verdict(False, f"under supervision only since {since}, after {facts.end}", tuple(refs))
+
+
+def _counts_verdict(context: _Context) -> Verdict:
+    """``counts_match``: each count of the period beside the ledger balance at the end of its day."""
+    facts = context.facts
+    lines = period_counts(facts)
+    refs = [
+        _ref(
+            line.record,
+            f"counted {plain_decimal(line.counted)}, ledger balance {plain_decimal(line.balance)}: "
+            + ("matches" if line.matched else f"differs by {plain_decimal(line.difference)}"),
+        )
+        for line in lines
+    ]
+    refs += context.missing(lambda r: r.type_tag in ("stock_counted", "ledger_entry"))
+    differing = [line for line in lines if not line.matched]
+    if not lines:
+        return Verdict(True, f"no stock count in {_period(facts)}", tuple(refs))
+    if differing:
+        return Verdict(False, f"{len(differing)} of {len(lines)} counts differ from the ledger", tuple(refs))
+    return Verdict(True, f"all {len(lines)} counts in {_period(facts)} equal the ledger balance", tuple(refs))
 
 
 def _combine(met: bool, parts: list[Verdict], word: str) -> Verdict:

@@ -48,6 +48,7 @@ from antidrug_core.indicators.canonical import digest
 from antidrug_core.indicators.criteria import (
     AllOf,
     AnyOf,
+    CountsMatch,
     Criterion,
     DueExcused,
     EveryDueExcused,
@@ -81,7 +82,9 @@ from antidrug_core.indicators.numbers import display
 from antidrug_core.indicators.results import EvaluationRequest, IndicatorResult, View
 from antidrug_core.model import DivisionCode, DivisionTree, Record, SubjectKind, TestDue
 from antidrug_core.rules.policy import Policy
-from antidrug_core.state import SubjectFile, canonical_order
+from antidrug_core.state import SubjectFile, UnitFile, canonical_order
+from antidrug_core.state.chemical_facts import counts_in as counts_dated_in
+from antidrug_core.state.ledger import CountLine
 
 __all__ = [
     "Counts",
@@ -143,7 +146,16 @@ def holds(criterion: Criterion, facts: SubjectFacts, item: Record | None = None)
             return any(True for _ in referencing(facts, _item(criterion, item), types, field, by))
         case FollowedBy(types=types, same=same):
             return any(True for _ in followers(facts, _item(criterion, item), types, same))
+        case CountsMatch():
+            return all(line.matched for line in period_counts(facts))
     raise TypeError(f"no rule for criterion {criterion!r}")
+
+
+def period_counts(facts: SubjectFacts) -> tuple[CountLine, ...]:
+    """The unit's stock counts dated in the period, each held against the ledger balance."""
+    file = _unit_or_organisation(facts).file
+    assert isinstance(file, UnitFile)
+    return counts_dated_in(file, facts.start, facts.end)
 
 
 def _person(facts: SubjectFacts) -> PersonFacts:

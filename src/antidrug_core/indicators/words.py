@@ -22,6 +22,7 @@ from antidrug_core.indicators.canonical import digest
 from antidrug_core.indicators.criteria import (
     AllOf,
     AnyOf,
+    CountsMatch,
     Criterion,
     DueExcused,
     EveryDueExcused,
@@ -109,6 +110,8 @@ def criterion_words(criterion: Criterion) -> str:
             )
         case DueExcused():
             return "the due test was excused, with a reason, on or before the period end"
+        case CountsMatch():
+            return "every `stock_counted` dated in the period equals the ledger balance at the end of its day"
     return _raw(criterion)
 
 

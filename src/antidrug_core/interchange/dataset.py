@@ -45,9 +45,10 @@ from antidrug_core.model import (
     subject_registration_id,
 )
 from antidrug_core.model.limits import RECORDS_PER_SUBJECT, id_problem, record_limit_problems
+from antidrug_core.rules.chemicals import NATIONAL_CATALOGUE, ChemicalCatalogue
 from antidrug_core.rules.policy import Policy, Responsibility
 from antidrug_core.rules.prevention import RatingScheme
-from antidrug_core.state import PersonFile, SubjectFile, build_file
+from antidrug_core.state import PersonFile, SubjectFile, build_file, measure_problems
 from antidrug_core.validation import division_fields, reference_problems
 
 __all__ = [
@@ -77,7 +78,7 @@ _ENTRY_FIELDS: Mapping[SubjectKind, set[str]] = {
 """The spec's fields of each list entry, and (our extension, for lossless round trips)
 ``registered_on``, ``recorded_at`` and ``recorded_by`` of the registration."""
 _RECORDING = {"recorded_at", "recorded_by"}
-_POLICY_FIELDS = {"responsible", "test_window_days"}
+_POLICY_FIELDS = {"responsible", "test_window_days", "incident_report_days"}
 _SUBJECT_FIELDS = {kind.value for kind in SubjectKind}
 _BASE_FIELDS = {TYPE_FIELD, "id", *_SUBJECT_FIELDS, "on", "recorded_at", "recorded_by", "voids"}
 _VOID_FIELDS = {*_BASE_FIELDS, "reason"}
@@ -134,8 +135,11 @@ class Dataset:
             yield PersonFile.build(person, records, known_at)
 
 
-def read_dataset(data: Any) -> Dataset:
+def read_dataset(data: Any, *, catalogue: ChemicalCatalogue = NATIONAL_CATALOGUE) -> Dataset:
     """Validate parsed JSON as an ``antidrug-dataset/1`` document.
+
+    Chemicals may be named by catalogue id or Chinese name (``catalogue``,
+    the national one by default); the records keep the id.
 
     Raises:
         InvalidInput: with every problem found, each naming where and why.
@@ -164,7 +168,7 @@ def read_dataset(data: Any) -> Dataset:
         problems.append(Problem("records", "must be a list"))
         raw_records = []
     entries = _entries(data, codes, problems)
-    parsed, voided_types = _records(raw_records, zone_name, problems)
+    parsed, voided_types = _records(raw_records, zone_name, problems, catalogue)
     registrations = _registrations(entries, parsed, zone_name, problems)
     schemes = _rating_schemes(data.get("rating_schemes", []), problems)
 
@@ -210,12 +214,22 @@ def _policy(raw: Any, time_zone: Any, problems: list[Problem]) -> Policy | None:
     window = raw.get("test_window_days", 7)
     if not isinstance(window, int) or isinstance(window, bool) or window < 0:
         problems.append(Problem("policy.test_window_days", f"{window!r} is not a whole number of days"))
+    report_days = raw.get("incident_report_days", 1)
+    if not isinstance(report_days, int) or isinstance(report_days, bool) or report_days < 0:
+        problems.append(
+            Problem("policy.incident_report_days", f"{report_days!r} is not a whole number of days")
+        )
     if not isinstance(time_zone, str):
         problems.append(Problem("time_zone", f"{time_zone!r} is not a time zone name"))
     if len(problems) > found:
         return None
     try:
-        return Policy(responsible=Responsibility(responsible), test_window_days=window, time_zone=time_zone)
+        return Policy(
+            responsible=Responsibility(responsible),
+            test_window_days=window,
+            time_zone=time_zone,
+            incident_report_days=report_days,
+        )
     except Exception:
         problems.append(Problem("time_zone", f"{time_zone!r} is not a known time zone"))
         return None
@@ -369,7 +383,7 @@ def _stream_lengths(parsed: Mapping[int, Record], entries: Mapping[SubjectId, _E
 
 
 def _records(
-    raw: Sequence[Any], time_zone: str, problems: list[Problem]
+    raw: Sequence[Any], time_zone: str, problems: list[Problem], catalogue: ChemicalCatalogue
 ) -> tuple[dict[int, Record], dict[int, str]]:
     """The records that parse, by index, and the type each pure void was written as."""
     parsed: dict[int, Record] = {}
@@ -391,6 +405,8 @@ def _records(
         ):
             data[TYPE_FIELD] = RecordVoided.type_tag  # "voids instead of content": a pure void
             voided_type = tag
+        if not _chemicals_by_id(data, where, catalogue, problems):
+            continue
         data.setdefault("id", where)
         data.setdefault("recorded_by", IMPORTED_BY)
         derived_recorded_at = "recorded_at" not in data
@@ -412,6 +428,44 @@ def _records(
         if voided_type is not None:
             voided_types[index] = voided_type
     return parsed, voided_types
+
+
+_QUANTIFIED = {"ledger_entry", "stock_counted", "incident_reported"}
+"""The record types whose ``quantity`` is an exact decimal string with a ``measure``."""
+
+
+def _chemicals_by_id(
+    data: dict[str, Any], where: str, catalogue: ChemicalCatalogue, problems: list[Problem]
+) -> bool:
+    """Name every chemical of a record by its catalogue id (input may use the Chinese name,
+    docs/reference/dataset.md); False, with a problem per unknown chemical, when one is not in
+    the catalogue."""
+    found = len(problems)
+    quantity = data.get("quantity")
+    tag = data.get(TYPE_FIELD)
+    quantified = isinstance(tag, str) and tag in _QUANTIFIED  # a hostile file may put a list here
+    if quantified and isinstance(quantity, int) and not isinstance(quantity, bool):
+        problems.append(
+            Problem(f"{where}.quantity", f'{quantity!r} must be a decimal string, like "{quantity}"')
+        )
+    if isinstance(data.get("chemical"), str) and data.get(TYPE_FIELD) != RecordVoided.type_tag:
+        try:
+            data["chemical"] = catalogue.resolve(data["chemical"])
+        except InvalidInput as error:
+            problems.append(Problem(f"{where}.chemical", error.problems[0].reason))
+    if isinstance(data.get("chemicals"), str):
+        problems.append(Problem(f"{where}.chemicals", "must be a list of chemical ids or names"))
+    if isinstance(data.get("chemicals"), list):
+        named: list[Any] = []
+        for position, chemical in enumerate(data["chemicals"]):
+            try:
+                named.append(
+                    catalogue.resolve(chemical, "chemicals") if isinstance(chemical, str) else chemical
+                )
+            except InvalidInput as error:
+                problems.append(Problem(f"{where}.chemicals[{position}]", error.problems[0].reason))
+        data["chemicals"] = named
+    return len(problems) == found
 
 
 def _start_of(on: Any, time_zone: str) -> str | None:
@@ -504,6 +558,10 @@ def _reference_problems(
         history: dict[RecordId, Record] = {registration.id: registration}
         history.update((record.id, record) for _, record in items)
         file = build_file(registration.subject_kind, subject, history.values())
+        index_of = {record.id: index for index, record in items}
+        for problem in measure_problems(file):
+            where = f"records[{index_of[problem.row]}]" if problem.row in index_of else str(problem.row)
+            problems.append(Problem(f"{where}.{problem.field}", problem.reason))
         for index, record in items:
             for problem in reference_problems(record, history, file, known_divisions=codes):
                 if problem.field == "id":
@@ -596,7 +654,16 @@ def write_dataset(
     document: dict[str, Any] = {
         "format": DATASET_FORMAT,
         "time_zone": policy.time_zone,
-        "policy": {"responsible": policy.responsible.value, "test_window_days": policy.test_window_days},
+        "policy": {
+            "responsible": policy.responsible.value,
+            "test_window_days": policy.test_window_days,
+            # Written only when it differs from the default, so files without chemicals stay as they were.
+            **(
+                {"incident_report_days": policy.incident_report_days}
+                if policy.incident_report_days != 1
+                else {}
+            ),
+        },
         "divisions": [_division_data(d) for d in _with_referenced(divisions, by_id.values())],
     }
     for kind, name in _LISTS.items():

@@ -28,7 +28,13 @@ from antidrug_core.model import (
     CareMeasure,
     FaceCheckMethod,
     FollowUpMethod,
+    IncidentKind,
+    InspectionItem,
     InvalidInput,
+    ItemResult,
+    LicenceKind,
+    Measure,
+    Movement,
     OrganisationKind,
     PersonId,
     Problem,
@@ -70,7 +76,8 @@ class Column:
     field: str
     kind: str = "text"
     """``text``, ``date`` (YYYY-MM-DD), ``timestamp`` (with offset), ``code`` (ids and division codes),
-    ``list`` (several choices in one cell, separated by 、 or a comma), or one of the structured
+    ``list`` (several choices in one cell, separated by 、 or a comma), ``names`` (several free
+    names in one cell, the same way), ``decimal`` (an exact quantity), or one of the structured
     kinds written as text in one cell: ``factors`` (``因素=答案；…``), ``lines`` (one entry per line)
     and ``mark`` (``方案:等级``, e.g. ``letters:C2``)."""
     labels: Mapping[str, str] = attrs.field(factory=dict)
@@ -160,6 +167,72 @@ ORGANISATION_KIND_LABELS = _labels(
         ("其他", OrganisationKind.OTHER),
     ]
 )
+LICENCE_LABELS = _labels(
+    [
+        ("生产许可证", LicenceKind.PRODUCTION_LICENCE),
+        ("经营许可证", LicenceKind.TRADE_LICENCE),
+        ("生产备案证明", LicenceKind.PRODUCTION_FILING),
+        ("经营备案证明", LicenceKind.TRADE_FILING),
+        ("购买许可证", LicenceKind.PURCHASE_PERMIT),
+        ("购买备案证明", LicenceKind.PURCHASE_FILING),
+        ("运输许可证", LicenceKind.TRANSPORT_PERMIT),
+        ("运输备案证明", LicenceKind.TRANSPORT_FILING),
+    ]
+)
+MOVEMENT_LABELS = _labels(
+    [
+        ("期初结存", Movement.OPENING),
+        ("购进入库", Movement.RECEIVED),
+        ("生产入库", Movement.PRODUCED),
+        ("销售出库", Movement.ISSUED),
+        ("领用", Movement.USED),
+        ("丢失", Movement.LOST),
+        ("销毁", Movement.DESTROYED),
+        ("期初", Movement.OPENING),
+        ("购进", Movement.RECEIVED),
+        ("入库", Movement.RECEIVED),
+        ("生产", Movement.PRODUCED),
+        ("销售", Movement.ISSUED),
+        ("出库", Movement.ISSUED),
+        ("使用", Movement.USED),
+        ("被盗", Movement.LOST),
+    ]
+)
+"""A keeper's words for a movement; the first for each is what a written workbook uses."""
+MEASURE_LABELS = _labels(
+    [
+        ("千克", Measure.KG),
+        ("克", Measure.G),
+        ("吨", Measure.T),
+        ("升", Measure.L),
+        ("毫升", Measure.ML),
+        ("公斤", Measure.KG),
+        ("KG", Measure.KG),
+        ("ml", Measure.ML),
+        ("l", Measure.L),
+    ]
+)
+ITEM_RESULT_LABELS = _labels(
+    [("合格", ItemResult.PASS), ("不合格", ItemResult.FAIL), ("不适用", ItemResult.NOT_APPLICABLE)]
+)
+INSPECTION_ITEM_LABELS = _labels(
+    [
+        ("库房", InspectionItem.STOREHOUSE),
+        ("台账", InspectionItem.LEDGER),
+        ("制度", InspectionItem.RULES),
+        ("实验室", InspectionItem.LABORATORY),
+        ("储存", InspectionItem.STORAGE),
+        ("人员", InspectionItem.PEOPLE),
+    ]
+)
+INCIDENT_LABELS = _labels(
+    [
+        ("丢失", IncidentKind.LOST),
+        ("被盗", IncidentKind.STOLEN),
+        ("被抢", IncidentKind.ROBBED),
+        ("流入非法渠道", IncidentKind.DIVERTED),
+    ]
+)
 RESPONSIBILITY_LABELS = _labels(
     [("户籍地为主", Responsibility.HOUSEHOLD_FIRST), ("居住地为主", Responsibility.RESIDENCE_FIRST)]
 )
@@ -208,6 +281,12 @@ _UNIT_COLUMNS = (
     Column("所在区划", "division", "code"),
     Column("涉及环节", "roles", "list", labels=ROLE_LABELS),
 )
+_QUANTITY_COLUMNS = (
+    Column("数量", "quantity", "decimal", required=True),
+    Column("计量单位", "measure", labels=MEASURE_LABELS, required=True),
+)
+_CHEMICAL_COLUMN = Column("化学品", "chemical", required=True)
+"""A chemical by its catalogue id (CAS number) or its Chinese name (硫酸)."""
 _ORGANISATION_COLUMNS = (
     Column("名称", "name"),
     Column("类别", "kind", labels=ORGANISATION_KIND_LABELS),
@@ -379,6 +458,64 @@ SHEETS: tuple[SheetSpec, ...] = (
         subject=SubjectKind.UNIT,
     ),
     _record_sheet(
+        "许可备案",
+        "licence_granted",
+        Column("证照类别", "licence", labels=LICENCE_LABELS, required=True),
+        Column("证号", "number", required=True),
+        Column("品种", "chemicals", "names", required=True),
+        Column("有效期至", "until", "date"),
+        subject=SubjectKind.UNIT,
+    ),
+    _record_sheet(
+        "许可注销",
+        "licence_revoked",
+        Column("许可记录编号", "licence_record", "code", required=True),
+        subject=SubjectKind.UNIT,
+    ),
+    _record_sheet(
+        "台账",
+        "ledger_entry",
+        _CHEMICAL_COLUMN,
+        Column("摘要", "movement", labels=MOVEMENT_LABELS, required=True),
+        *_QUANTITY_COLUMNS,
+        Column("往来单位", "counterparty"),
+        Column("许可证号", "licence_number"),
+        subject=SubjectKind.UNIT,
+    ),
+    _record_sheet("盘点", "stock_counted", _CHEMICAL_COLUMN, *_QUANTITY_COLUMNS, subject=SubjectKind.UNIT),
+    _record_sheet(
+        "检查",
+        "inspected",
+        Column("检查单位", "organisation", "code", required=True),
+        *(
+            Column(label, f"items.{item}", labels=ITEM_RESULT_LABELS)
+            for label, item in INSPECTION_ITEM_LABELS.items()
+        ),
+        subject=SubjectKind.UNIT,
+    ),
+    _record_sheet(
+        "整改",
+        "rectification_ordered",
+        Column("检查记录编号", "inspection", "code", required=True),
+        Column("问题项目", "item", labels=INSPECTION_ITEM_LABELS, required=True),
+        Column("整改期限", "due", "date", required=True),
+        subject=SubjectKind.UNIT,
+    ),
+    _record_sheet(
+        "整改完成",
+        "rectification_done",
+        Column("整改记录编号", "order", "code", required=True),
+        subject=SubjectKind.UNIT,
+    ),
+    _record_sheet(
+        "案件报告",
+        "incident_reported",
+        _CHEMICAL_COLUMN,
+        Column("情形", "kind", labels=INCIDENT_LABELS, required=True),
+        *_QUANTITY_COLUMNS,
+        subject=SubjectKind.UNIT,
+    ),
+    _record_sheet(
         "组织变更", "organisation_changed", *_ORGANISATION_COLUMNS, subject=SubjectKind.ORGANISATION
     ),
     _record_sheet("组织撤销", "organisation_closed", subject=SubjectKind.ORGANISATION),
@@ -424,7 +561,9 @@ class _Origin:
     """Dataset field → the header it was read from."""
 
     def problem(self, field: str, reason: str) -> Problem:
-        return Problem(self.headers.get(field, field), reason, f"{self.sheet}!{self.row}")
+        # ``chemicals[1]`` is the second name in the 品种 cell: the cell is what a person fixes.
+        header = self.headers.get(field) or self.headers.get(field.split("[", 1)[0], field)
+        return Problem(header, reason, f"{self.sheet}!{self.row}")
 
 
 def read_workbook(workbook: Workbook) -> Dataset:
@@ -611,7 +750,14 @@ def _item(
         column = spec.column(field)
         assert column is not None  # values only hold fields of known columns
         where = f"{sheet}!{row}"
-        if column.kind == "list":
+        if column.kind == "names":
+            names = [w.strip() for w in re.split(r"[、,，;；]", str(cell)) if w.strip()]
+            if not names:
+                problems.append(Problem(column.header, "names nothing", where))
+            item[field] = names
+        elif column.kind == "decimal":
+            item[field] = _decimal_text(cell)
+        elif column.kind == "list":
             words = [w.strip() for w in re.split(r"[、,，;；]", str(cell)) if w.strip()]
             choices = [_choice(column, w) for w in words]
             if not words or None in choices:
@@ -647,6 +793,9 @@ def _item(
             item[field] = value
         else:
             item[field] = str(cell).strip() if isinstance(cell, str) else _code(cell)
+    for field in [f for f in item if "." in f]:  # ``items.ledger`` → ``{"items": {"ledger": …}}``
+        outer, inner = field.split(".", 1)
+        item.setdefault(outer, {})[inner] = item.pop(field)
     return item if len(problems) == found else None
 
 
@@ -696,6 +845,23 @@ _STRUCTURED_FORMS = {
     "lines": "is not text",
     "mark": "is not a scheme and its level (write letters:C2)",
 }
+
+
+def _decimal_text(cell: Cell) -> Any:
+    """An exact quantity from a cell: text as written; a number as the spreadsheet shows it.
+
+    A spreadsheet keeps numbers as binary floats; the fifteen significant
+    digits it displays are what the keeper typed, so that text is the
+    quantity (``0.1`` stays one tenth). Anything else is passed on to be
+    refused by the dataset reader, naming the cell.
+    """
+    if isinstance(cell, bool):
+        return cell
+    if isinstance(cell, float):
+        return format(cell, ".15g") if cell == cell and abs(cell) != float("inf") else str(cell)
+    if isinstance(cell, int):
+        return str(cell)
+    return str(cell).strip() if isinstance(cell, str) else cell
 
 
 def _translate(problem: Problem, origins: Mapping[str, list[_Origin]]) -> Problem:
@@ -833,12 +999,21 @@ def dataset_to_workbook(document: Mapping[str, Any]) -> dict[str, list[list[Cell
     for sheet, target in _LIST_SHEETS.items():
         spec = _BY_NAME[sheet]
         for item in document.get(target, []):
-            book[sheet].append([_cell(c, item.get(c.field)) for c in spec.columns])
+            book[sheet].append([_cell(c, _value(item, c.field)) for c in spec.columns])
     for item in document.get("records", []):
         pure_void = "voids" in item and set(item) <= _VOID_KEYS
         spec = _BY_NAME["voided"] if pure_void else _BY_NAME[item["type"]]
-        book[spec.name].append([_cell(c, item.get(c.field)) for c in spec.columns])
+        book[spec.name].append([_cell(c, _value(item, c.field)) for c in spec.columns])
     return book
+
+
+def _value(item: Mapping[str, Any], field: str) -> Any:
+    """A dataset field's value; ``items.ledger`` reads inside ``items``."""
+    if "." in field:
+        outer, inner = field.split(".", 1)
+        nested = item.get(outer)
+        return nested.get(inner) if isinstance(nested, Mapping) else None
+    return item.get(field)
 
 
 def _label(column: Column, value: Any) -> str:
@@ -848,7 +1023,7 @@ def _label(column: Column, value: Any) -> str:
 def _cell(column: Column, value: Any) -> Cell:
     if value is None:
         return None
-    if column.kind == "list":
+    if column.kind in ("list", "names"):
         return "、".join(_label(column, v) for v in value)
     if column.kind in _STRUCTURED:
         return _STRUCTURED[column.kind][1](value) or None

@@ -31,6 +31,10 @@ class NoticeKind(enum.StrEnum):
     """A relapse after three years without one: managed again, a measure must be decided."""
     LEDGER_MISMATCH = "ledger_mismatch"
     """Counted stock differs from the ledger balance (易制毒化学品)."""
+    RECTIFICATION_OVERDUE = "rectification_overdue"
+    """A unit did not put a finding right by its due date (逾期未整改)."""
+    LOSS_NOT_REPORTED = "loss_not_reported"
+    """Precursor chemicals were lost and not reported to the police in time (art. 35)."""
 
 
 @attrs.frozen(kw_only=True)

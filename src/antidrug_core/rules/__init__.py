@@ -13,6 +13,13 @@ import attrs
 
 from antidrug_core.model import DivisionCode, RiskLevel
 from antidrug_core.registry import Registry
+from antidrug_core.rules.chemicals import (
+    NATIONAL_CATALOGUE,
+    Category,
+    ChemicalCatalogue,
+    ChemicalEntry,
+    chemical_from_data,
+)
 from antidrug_core.rules.control import DEFAULT_CONTROL_MEASURES, ControlMeasures
 from antidrug_core.rules.levels import COLOUR_SCHEME, LETTER_SCHEME, NATIONAL_SCHEME, LevelScheme, read_level
 from antidrug_core.rules.policy import Policy, Responsibility
@@ -42,8 +49,12 @@ __all__ = [
     "DEFAULT_KEY_DATES",
     "DEFAULT_TEST_SCHEDULE",
     "EXAMPLE_STAR_SCHEME",
+    "NATIONAL_CATALOGUE",
     "NATIONAL_RISK_RULES",
+    "Category",
     "Channel",
+    "ChemicalCatalogue",
+    "ChemicalEntry",
     "ControlMeasures",
     "KeyDate",
     "LevelScheme",
@@ -61,6 +72,7 @@ __all__ = [
     "StarLevel",
     "TestSchedule",
     "add_months",
+    "chemical_from_data",
     "read_level",
 ]
 
@@ -82,6 +94,8 @@ class Rules:
         factory=lambda: {s.id: s for s in (NATIONAL_SCHEME, LETTER_SCHEME, COLOUR_SCHEME)}
     )
     control_measures: Mapping[RiskLevel, ControlMeasures] = DEFAULT_CONTROL_MEASURES
+    chemicals: ChemicalCatalogue = NATIONAL_CATALOGUE
+    """The precursor chemical catalogue: the national one and any entries a host added."""
     prevention: PreventionRules = attrs.field(factory=PreventionRules)
     """Key dates, channels and rating schemes (禁毒宣传, 星级评定)."""
 
@@ -108,6 +122,15 @@ class RuleRegistry:
         self.risk_rules.add(NATIONAL_RISK_RULES)
         for scheme in (NATIONAL_SCHEME, LETTER_SCHEME, COLOUR_SCHEME):
             self.level_schemes.add(scheme)
+        self.chemicals: Registry[ChemicalEntry] = Registry("chemical", lambda c: c.id)
+        for entry in NATIONAL_CATALOGUE:
+            self.chemicals.add(entry)
+
+    def add_chemical(self, entry: ChemicalEntry | Mapping[str, object], *, replace: bool = False) -> None:
+        """Add a catalogue entry, given as an entry or as plain data (a new addition to the
+        catalogue is a data change); ``replace=True`` corrects an entry on purpose."""
+        made = entry if isinstance(entry, ChemicalEntry) else chemical_from_data(entry)
+        self.chemicals.add(made, replace=replace)
 
     def add_test_schedule(self, division: DivisionCode | None, schedule: TestSchedule) -> None:
         """Use ``schedule`` for everyone managed in ``division`` (None: the default everywhere)."""
@@ -128,6 +151,7 @@ class RuleRegistry:
             risk_rule_versions={r.key: r for r in self.risk_rules},
             level_schemes={s.id: s for s in self.level_schemes},
             control_measures=dict(self.control_measures),
+            chemicals=ChemicalCatalogue(self.chemicals),
             prevention=PreventionRules(
                 key_dates={d.id: d for d in self.key_dates},
                 channels={c.id: c for c in self.channels},

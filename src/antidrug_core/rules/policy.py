@@ -49,3 +49,6 @@ class Policy:
     """After the window closes, a test not taken is overdue for this many days, then missed."""
     time_zone: str = attrs.field(default=DEFAULT_TIME_ZONE, validator=_known_zone)
     """The jurisdiction's time zone; every date is a local date in it."""
+    incident_report_days: int = attrs.field(default=1, validator=_non_negative)
+    """A loss of precursor chemicals must be reported to the police within this many days
+    after the ledger records it (易制毒化学品管理条例 art. 35: at once; the next day at the latest)."""

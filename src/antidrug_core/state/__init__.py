@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from antidrug_core.state.chemical_checks import Finding, FindingKind, check_unit, licences_valid_on
 from antidrug_core.state.control import (
     app_installed_on,
     control_level_on,
@@ -12,6 +13,15 @@ from antidrug_core.state.control import (
     reassessment_reasons,
 )
 from antidrug_core.state.drug_tests import DueStatus, DueTest, due_tests, fulfilment
+from antidrug_core.state.ledger import (
+    ChemicalLedger,
+    CountLine,
+    Ledger,
+    LedgerLine,
+    balance_at_end_of,
+    ledger_as_of,
+    measure_problems,
+)
 from antidrug_core.state.person_file import PersonFile, SubjectFile, canonical_order, latest_on_or_before
 from antidrug_core.state.places import (
     Places,
@@ -57,8 +67,14 @@ __all__ = [
     "ABSTINENCE_YEARS",
     "FILE_TYPES",
     "Abstinence",
+    "ChemicalLedger",
+    "CountLine",
     "DueStatus",
     "DueTest",
+    "Finding",
+    "FindingKind",
+    "Ledger",
+    "LedgerLine",
     "OrganisationFile",
     "OrganisationState",
     "PersonFile",
@@ -72,8 +88,10 @@ __all__ = [
     "accepted_transfer_on",
     "access_divisions",
     "app_installed_on",
+    "balance_at_end_of",
     "build_file",
     "canonical_order",
+    "check_unit",
     "control_level_on",
     "cooperating_divisions_on",
     "due_tests",
@@ -82,8 +100,11 @@ __all__ = [
     "is_managed_on",
     "latest_on_or_before",
     "leading_group_on",
+    "ledger_as_of",
     "licence_unnotified_on",
+    "licences_valid_on",
     "lost_contact_spells",
+    "measure_problems",
     "measure_start",
     "organisation_on",
     "overdue_measures",

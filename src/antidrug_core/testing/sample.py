@@ -77,6 +77,7 @@ from antidrug_core.model.prevention import (
     VolunteerJoined,
     VolunteerLeft,
 )
+from antidrug_core.testing.chemicals import add_chemical_records
 from antidrug_core.testing.fakes import at
 
 __all__ = ["SampleStream", "every_person_record_type", "every_record_type", "every_subject_record_type"]
@@ -126,6 +127,7 @@ def every_subject_record_type(
     units.add(UnitChanged, "2022-02-01", name="某化工科技有限公司", voids=renamed)
     moved = units.add(UnitChanged, "2022-03-01", division=other_code)
     units.add(RecordVoided, "2022-03-02", voids=moved, reason="录入错误")
+    add_chemical_records(units.add, unit)
     units.add(UnitClosed, "2022-12-31")
     organisations = SampleStream(SubjectKind.ORGANISATION, organisation)
     organisations.add(

@@ -20,9 +20,15 @@ from antidrug_core.model import (
     FaceCheckMethod,
     FactorValue,
     FollowUpMethod,
+    IncidentKind,
+    InspectionItem,
+    ItemResult,
     LetterKind,
     LevelMark,
+    LicenceKind,
+    Measure,
     MeetingKind,
+    Movement,
     OrganisationKind,
     OrganisationRecord,
     PersonRecord,
@@ -70,6 +76,12 @@ instants = st.builds(
     offsets,
 )
 short_text = st.text(min_size=1, max_size=20).filter(lambda s: s.strip() != "")
+chemicals = st.sampled_from(["7664-93-9", "67-64-1", "108-24-7", "103-79-7", "ephedrines"])
+"""A few catalogue ids: one per category, and one without a CAS number."""
+later_days = st.dates(min_value=dt.date(2025, 1, 1), max_value=dt.date(2030, 12, 31))
+"""Dates after every ``days``: a last valid day or a due date never comes before its record."""
+quantities = st.decimals(min_value=Decimal("0.001"), max_value=Decimal("100000"), places=3)
+"""Exact, positive quantities."""
 counts = st.integers(0, 100_000)
 decimals = st.decimals(min_value=0, max_value=Decimal("1e7"), places=2, allow_nan=False, allow_infinity=False)
 channels = st.sampled_from(
@@ -141,6 +153,40 @@ def _content(tag: str) -> dict[str, st.SearchStrategy[Any]]:
             "division": division_codes,
         },
         "organisation_changed": {"name": short_text, "division": st.none() | division_codes},
+        "licence_granted": {
+            "licence": st.sampled_from(LicenceKind),
+            "number": ids,
+            "chemicals": st.frozensets(chemicals, min_size=1),
+            "until": st.none() | later_days,
+        },
+        "licence_revoked": {"licence_record": ids},
+        "ledger_entry": {
+            "chemical": chemicals,
+            "movement": st.sampled_from(Movement),
+            "quantity": quantities,
+            "measure": st.sampled_from(Measure),
+            "counterparty": st.none() | short_text,
+            "licence_number": st.none() | ids,
+        },
+        "stock_counted": {"chemical": chemicals, "quantity": quantities, "measure": st.sampled_from(Measure)},
+        "inspected": {
+            "organisation": organisations,
+            "items": st.dictionaries(
+                st.sampled_from(InspectionItem), st.sampled_from(ItemResult), min_size=1
+            ),
+        },
+        "rectification_ordered": {
+            "inspection": ids,
+            "item": st.sampled_from(InspectionItem),
+            "due": later_days,
+        },
+        "rectification_done": {"order": ids},
+        "incident_reported": {
+            "chemical": chemicals,
+            "kind": st.sampled_from(IncidentKind),
+            "quantity": quantities,
+            "measure": st.sampled_from(Measure),
+        },
         "activity_held": {
             "theme": short_text,
             "channels": st.lists(channels, min_size=1, max_size=3, unique=True).map(tuple),
