@@ -1,4 +1,4 @@
-"""A recorder that keeps streams and the policy they were written under in memory, behind one lock."""
+"""A recorder that keeps streams of every subject, and their policy, in memory, behind one lock."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from antidrug_core.model import (
     Problem,
     Record,
     RecordId,
+    SubjectId,
+    SubjectKind,
 )
 from antidrug_core.ports import Scope, StoredStream, StreamAppend
 from antidrug_core.rules import Policy
@@ -28,8 +30,9 @@ __all__ = ["MemoryRecorder", "MemorySession"]
 
 @attrs.define
 class _State:
-    streams: dict[PersonId, tuple[Record, ...]] = attrs.field(factory=dict)
-    access: dict[PersonId, frozenset[DivisionCode]] = attrs.field(factory=dict)
+    streams: dict[SubjectId, tuple[Record, ...]] = attrs.field(factory=dict)
+    kinds: dict[SubjectId, SubjectKind] = attrs.field(factory=dict)
+    access: dict[SubjectId, frozenset[DivisionCode]] = attrs.field(factory=dict)
     record_ids: set[RecordId] = attrs.field(factory=set)
     identities: dict[PersonId, Identity] = attrs.field(factory=dict)
     divisions: dict[DivisionCode, Division] = attrs.field(factory=dict)
@@ -82,8 +85,8 @@ class MemoryRecorder:
         with self._lock:
             return self._state.head
 
-    def _visible(self, person: PersonId, scope: Scope) -> bool:
-        return scope is None or bool(self._state.access.get(person, frozenset()) & scope)
+    def _visible(self, subject: SubjectId, scope: Scope) -> bool:
+        return scope is None or bool(self._state.access.get(subject, frozenset()) & scope)
 
 
 class MemorySession:
@@ -99,22 +102,26 @@ class MemorySession:
     def _state(self) -> _State:
         return self._recorder._state
 
-    def read_stream(self, person: PersonId, scope: Scope) -> StoredStream | None:
+    def read_stream(self, subject: SubjectId, scope: Scope) -> StoredStream | None:
         with self._recorder._lock:
-            records = self._state.streams.get(person)
-            if records is None or not self._recorder._visible(person, scope):
+            records = self._state.streams.get(subject)
+            if records is None or not self._recorder._visible(subject, scope):
                 return None
-            return StoredStream(person, len(records), records)
+            return StoredStream(subject, self._state.kinds[subject], len(records), records)
 
     def read_streams(
-        self, scope: Scope, people: Collection[PersonId] | None = None
+        self,
+        scope: Scope,
+        subjects: Collection[SubjectId] | None = None,
+        kind: SubjectKind = SubjectKind.PERSON,
     ) -> Iterator[StoredStream]:
         with self._recorder._lock:
-            chosen = sorted(self._state.streams if people is None else set(people) & set(self._state.streams))
+            streams = self._state.streams
+            chosen = sorted(streams if subjects is None else set(subjects) & set(streams))
             snapshot = [
-                StoredStream(p, len(self._state.streams[p]), self._state.streams[p])
-                for p in chosen
-                if self._recorder._visible(p, scope)
+                StoredStream(s, kind, len(streams[s]), streams[s])
+                for s in chosen
+                if self._state.kinds[s] is kind and self._recorder._visible(s, scope)
             ]
         yield from snapshot
 
@@ -128,10 +135,10 @@ class MemorySession:
         seen: set[RecordId] = set()
         problems: list[Problem] = []
         for append in appends:
-            current = len(state.streams.get(append.person, ()))
+            current = len(state.streams.get(append.subject, ()))
             if current != append.expected_version:
                 raise ConcurrencyConflict(
-                    f"person {append.person!r} changed since it was read "
+                    f"{append.kind.value} {append.subject!r} changed since it was read "
                     f"(version {current}, expected {append.expected_version}); read again and retry"
                 )
             for record in append.records:
@@ -173,16 +180,17 @@ class MemorySession:
                 state.keep(self._recorder._writing, "the policy these records were written under")
             sequence, last = state.head.sequence, state.head.hash
             for append in self._appends:
-                version = len(state.streams.get(append.person, ()))
+                version = len(state.streams.get(append.subject, ()))
                 for record in append.records:
                     sequence, version = sequence + 1, version + 1
                     last = chain_hash(last, sequence, canonical_bytes(record))
                     state.chain.append(ChainRow(sequence=sequence, version=version, record=record, hash=last))
-                state.streams[append.person] = (
-                    *state.streams.get(append.person, ()),
+                state.streams[append.subject] = (
+                    *state.streams.get(append.subject, ()),
                     *append.records,
                 )
-                state.access[append.person] = append.access
+                state.kinds.setdefault(append.subject, append.kind)
+                state.access[append.subject] = append.access
                 state.record_ids.update(r.id for r in append.records)
             state.head = ChainHead(sequence=sequence, hash=last)
             state.identities.update(self._identities)

@@ -154,14 +154,14 @@ def verify_chain(rows: Iterable[ChainRow], head: ChainHead) -> ChainReport:
         digest = chain_hash(previous, row.sequence, canonical_bytes(row.record))
         if digest != row.hash:
             return broken(row.sequence, "the hash does not match: the record or its place was changed")
-        person = row.record.person
-        version = versions.get(person, 0) + 1
+        subject = row.record.subject
+        version = versions.get(subject, 0) + 1
         if row.version != version:
             return broken(
                 row.sequence,
-                f"it is stored as record {row.version} of its person, but it is record {version}",
+                f"it is stored as record {row.version} of its subject, but it is record {version}",
             )
-        versions[person] = version
+        versions[subject] = version
         previous = digest
         expected += 1
     count = expected - 1

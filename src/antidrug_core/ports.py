@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
 
-from antidrug_core.model import Division, DivisionCode, PersonId, Record
+from antidrug_core.model import Division, DivisionCode, PersonId, Record, SubjectId, SubjectKind
 
 if TYPE_CHECKING:
     from antidrug_core.audit import ChainHead, ChainRow
@@ -34,16 +34,18 @@ __all__ = [
 ]
 
 Scope = frozenset[DivisionCode] | None
-"""The divisions an actor may see, or None for every division. A person is
-in scope when any of their access divisions (``state.access_divisions``,
-which include every division above their places) is in the set."""
+"""The divisions an actor may see, or None for every division. A subject is
+in scope when any of its access divisions (``state.subject_access``, which
+include every division above its places) is in the set."""
 
 
 @attrs.frozen
 class StoredStream:
-    """One person's records as stored, with the version they were read at."""
+    """One subject's records as stored, with the version they were read at."""
 
-    person: PersonId
+    subject: SubjectId
+    kind: SubjectKind
+    """What kind of subject the stream is about (a person, a unit, an organisation)."""
     version: int
     """How many records the stream holds; the next append expects this."""
     records: tuple[Record, ...]
@@ -52,28 +54,33 @@ class StoredStream:
 
 @attrs.frozen
 class StreamAppend:
-    """Records to append to one person's stream, guarded by the version read."""
+    """Records to append to one subject's stream, guarded by the version read."""
 
-    person: PersonId
+    subject: SubjectId
+    kind: SubjectKind
+    """The kind of subject; a stream keeps the kind its first append gave it."""
     expected_version: int
-    """The version the writer read (0 for a new person). If the stream has
+    """The version the writer read (0 for a new subject). If the stream has
     moved on, the append is a ``ConcurrencyConflict`` and nothing is written."""
     records: tuple[Record, ...]
     access: frozenset[DivisionCode]
-    """The person's access divisions after these records, every ancestor included."""
+    """The subject's access divisions after these records, every ancestor included."""
 
 
 class RecorderSession(Protocol):
     """One transaction against a store. Nothing is visible to others before ``commit``."""
 
-    def read_stream(self, person: PersonId, scope: Scope) -> StoredStream | None:
-        """The person's stream, or None when there is none or it is out of ``scope``."""
+    def read_stream(self, subject: SubjectId, scope: Scope) -> StoredStream | None:
+        """The subject's stream, of whatever kind, or None when there is none or it is out of ``scope``."""
         ...
 
     def read_streams(
-        self, scope: Scope, people: Collection[PersonId] | None = None
+        self,
+        scope: Scope,
+        subjects: Collection[SubjectId] | None = None,
+        kind: SubjectKind = SubjectKind.PERSON,
     ) -> Iterator[StoredStream]:
-        """Every stream in ``scope`` (or just ``people``), ordered by person id, streamed."""
+        """Every stream of ``kind`` in ``scope`` (or just ``subjects``), ordered by id, streamed."""
         ...
 
     def append(self, appends: Sequence[StreamAppend]) -> None:

@@ -20,11 +20,11 @@ from types import TracebackType
 import pluggy
 
 from antidrug_core.clock import Clock
-from antidrug_core.model import Actor, InvalidInput, PersonId, Record
+from antidrug_core.model import Actor, InvalidInput, Record, SubjectId
 from antidrug_core.ports import Recorder, StreamAppend
 from antidrug_core.rules import Policy, Rules
 from antidrug_core.services.unit_of_work import UnitOfWork
-from antidrug_core.state import PersonFile, access_divisions
+from antidrug_core.state import build_file, subject_access
 
 __all__ = ["Store", "describe_policy", "new_stream", "policy_conflict"]
 
@@ -37,14 +37,19 @@ def describe_policy(policy: Policy) -> str:
     )
 
 
-def new_stream(person: PersonId, records: Sequence[Record], policy: Policy) -> StreamAppend:
-    """``records`` as the whole history of a person new to the store, with the access set they
-    give under ``policy``: what every bulk load (a dataset, the demo, the benchmarks) appends."""
+def new_stream(subject: SubjectId, records: Sequence[Record], policy: Policy) -> StreamAppend:
+    """``records`` as the whole history of a subject new to the store, with the access set they
+    give under ``policy``: what every bulk load (a dataset, the demo, the benchmarks) appends.
+
+    The kind of subject is the records' (they are all about ``subject``).
+    """
+    kind = records[0].subject_kind
     return StreamAppend(
-        person=person,
+        subject=subject,
+        kind=kind,
         expected_version=0,
         records=tuple(records),
-        access=access_divisions(PersonFile.build(person, records), policy),
+        access=subject_access(build_file(kind, subject, records), policy),
     )
 
 

@@ -60,6 +60,7 @@ from antidrug_core.model import (
     LicenceNotified,
     LostContact,
     PersonId,
+    PersonRecord,
     PersonRegistered,
     Problem,
     Record,
@@ -582,7 +583,7 @@ class _PersonStory:
 
     def add(
         self,
-        cls: type[Record],
+        cls: type[PersonRecord | RecordVoided],
         on: dt.date,
         *,
         live: bool = True,

@@ -1,4 +1,4 @@
-"""The rules a new record must meet against the person file it joins.
+"""The rules a new record must meet against the file it joins (a person's, a unit's, an organisation's).
 
 Two tiers, because datasets and live work differ:
 
@@ -21,12 +21,13 @@ import datetime as dt
 from collections.abc import Collection, Mapping
 
 import attrs
+from stdnum.cn import uscc
 
 from antidrug_core.converter import plain_field_name
 from antidrug_core.model import (
+    REGISTRATIONS,
     ContactRestored,
     LostContact,
-    PersonRegistered,
     Problem,
     Record,
     RecordId,
@@ -37,11 +38,14 @@ from antidrug_core.model import (
     TransferAccepted,
     TransferRejected,
     TransferRequested,
+    UnitChanged,
+    UnitRegistered,
 )
-from antidrug_core.model.base import is_division
+from antidrug_core.model.base import SubjectKind, is_division
 from antidrug_core.rules.policy import Policy
 from antidrug_core.state import (
     PersonFile,
+    SubjectFile,
     fulfilment,
     in_lost_contact_on,
     responsible_division_on,
@@ -62,45 +66,58 @@ def division_fields(record: Record) -> dict[str, str]:
     return found
 
 
+_CALLED: Mapping[SubjectKind, str] = {
+    SubjectKind.PERSON: "person",
+    SubjectKind.UNIT: "unit",
+    SubjectKind.ORGANISATION: "organisation",
+}
+
+
 def reference_problems(
     record: Record,
     history: Mapping[RecordId, Record],
-    file: PersonFile,
+    file: SubjectFile,
     *,
     known_divisions: Collection[str] | None = None,
 ) -> list[Problem]:
-    """What is wrong with ``record`` joining a person whose records are ``history``.
+    """What is wrong with ``record`` joining a subject whose records are ``history``.
 
     Args:
         record: The new record.
-        history: Every record of the person so far, voided ones included, by id.
-        file: The person file of ``history`` (every record known).
+        history: Every record of the subject so far, voided ones included, by id.
+        file: The file of ``history`` (every record known), of the subject's kind.
         known_divisions: When given, division codes must be among them.
     """
     problems: list[Problem] = []
     row = record.id
+    kind = record.subject_kind
+    field_name, called = kind.value, _CALLED[kind]
 
     def problem(field: str, reason: str) -> None:
         problems.append(Problem(field, reason, row))
 
+    if file.kind is not None and file.kind is not kind:
+        problem(field_name, f"{record.subject!r} is a {_CALLED[file.kind]}, not a {called}")
+        return problems
     if record.id in history:
-        problem("id", f"{record.id!r} is already used by another record of this person")
-    registered = file.registration is not None
-    if isinstance(record, PersonRegistered):
+        problem("id", f"{record.id!r} is already used by another record of this {called}")
+    registration = REGISTRATIONS[kind]
+    registered = file.opening() is not None
+    if isinstance(record, registration):
         if registered and record.voids is None:
-            problem("person", f"{record.person!r} is already registered")
+            problem(field_name, f"{record.subject!r} is already registered")
     elif not registered:
-        problem("person", f"{record.person!r} is not registered")
+        problem(field_name, f"{record.subject!r} is not registered")
 
     if record.voids is not None:
         target = history.get(record.voids)
         voider = file.voided_by.get(record.voids)
         if target is None:
-            problem("voids", f"there is no record {record.voids!r} of this person to void")
+            problem("voids", f"there is no record {record.voids!r} of this {called} to void")
         elif voider is not None and voider.id != record.id and record.id not in file.voided_by:
             # A void that is itself voided counts for nothing, so it cannot clash with the one in effect.
             problem("voids", f"{record.voids!r} is already voided by {voider.id!r}")
-        elif isinstance(record, RecordVoided) and isinstance(target, PersonRegistered):
+        elif isinstance(record, RecordVoided) and isinstance(target, registration):
             problem("voids", "a registration can be corrected by a new registration, not voided")
         elif not isinstance(record, RecordVoided) and type(target) is not type(record):
             problem(
@@ -123,6 +140,9 @@ def reference_problems(
             problem("due", f"{record.due!r} is a {due.kind} test, not {record.kind}")
     if isinstance(record, TestExcused) and not isinstance(history.get(record.due), TestDue):
         problem("due", f"there is no due test {record.due!r} for this person")
+    code = record.uscc if isinstance(record, UnitRegistered | UnitChanged) else None
+    if code is not None and not uscc.is_valid(code):
+        problem("uscc", f"{code!r} is not a unified social credit code (its GB 32100 check fails)")
 
     if known_divisions is not None:
         for field, code in division_fields(record).items():
@@ -139,8 +159,21 @@ def _references(record: Record) -> dict[str, RecordId | None]:
     return {}
 
 
-def state_problems(record: Record, file: PersonFile, policy: Policy, today: dt.date) -> list[Problem]:
+def state_problems(record: Record, file: SubjectFile, policy: Policy, today: dt.date) -> list[Problem]:
     """What is wrong with ``record`` as a change made now to the state in ``file``."""
+    problems = _person_state_problems(record, file, policy) if isinstance(file, PersonFile) else []
+    if record.on > today and not isinstance(record, TestDue):
+        problems.append(
+            Problem(
+                "on",
+                f"{record.on} is in the future (today is {today}); only due tests are planned ahead",
+                record.id,
+            )
+        )
+    return problems
+
+
+def _person_state_problems(record: Record, file: PersonFile, policy: Policy) -> list[Problem]:
     problems: list[Problem] = []
     row = record.id
 
@@ -184,9 +217,4 @@ def state_problems(record: Record, file: PersonFile, policy: Policy, today: dt.d
         problem("on", f"the person is already in lost contact on {record.on}")
     if isinstance(record, ContactRestored) and not in_lost_contact_on(file, record.on):
         problem("on", f"the person is not in lost contact on {record.on}")
-    if record.on > today and not isinstance(record, TestDue):
-        problem(
-            "on",
-            f"{record.on} is in the future (today is {today}); only due tests are planned ahead",
-        )
     return problems

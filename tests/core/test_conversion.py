@@ -24,7 +24,7 @@ from antidrug_core.model import (
     Role,
 )
 from antidrug_core.rules import Policy, Responsibility
-from antidrug_core.testing import every_record_type
+from antidrug_core.testing import every_person_record_type
 from antidrug_core.testing.strategies import days, division_codes, record_strategies, records
 
 PINNED = Path(__file__).resolve().parents[1] / "data" / "records-v1.json"
@@ -53,7 +53,7 @@ def test_a_division_survives_a_round_trip(division: Division) -> None:
 notices = st.builds(
     Notice,
     kind=st.sampled_from(NoticeKind),
-    person=st.none() | st.sampled_from(["P1", "P2"]),
+    subject=st.none() | st.sampled_from(["P1", "P2"]),
     divisions=st.frozensets(division_codes, max_size=3),
     on=days,
     message=st.text(max_size=30),
@@ -86,7 +86,7 @@ def test_a_value_object_survives_a_round_trip_as_plain_json_data(
 
 
 def test_the_serialised_form_of_every_record_type_is_pinned() -> None:
-    sample = every_record_type("P9", "522631101", "522631102")
+    sample = every_person_record_type("P9", "522631101", "522631102")
     written = [record_to_data(r) for r in sample]
     if os.environ.get("ANTIDRUG_UPDATE_PINS") == "1":  # a deliberate format change rewrites the pin
         PINNED.write_text(json.dumps(written, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -96,7 +96,7 @@ def test_the_serialised_form_of_every_record_type_is_pinned() -> None:
 
 def test_a_transfer_uses_the_short_words_of_the_dataset_format() -> None:
     transfer = next(
-        r for r in every_record_type("P9", "522631101", "522631102") if r.type_tag == "transfer_requested"
+        r for r in every_person_record_type("P9", "522631101", "522631102") if r.type_tag == "transfer_requested"
     )
     data = record_to_data(transfer)
     assert (data["from"], data["to"]) == ("522631101", "522631102")

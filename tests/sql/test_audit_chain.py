@@ -29,14 +29,14 @@ from antidrug_core.bootstrap import open_store
 from antidrug_core.model import Actor, PersonId, Record, Role
 from antidrug_core.ports import AuditableRecorder
 from antidrug_core.store import Store
-from antidrug_core.testing import every_record_type
+from antidrug_core.testing import every_person_record_type
 from antidrug_sql.rows import record_row
 from antidrug_sql.tables import RECORDS
 
 TOWNSHIP = "522631101"
 OTHER = "522631102"
 OFFICER = Actor(id="officer-1", role=Role.OFFICER, divisions={TOWNSHIP})
-SAMPLE = every_record_type(PersonId("P1"), TOWNSHIP, OTHER) + every_record_type(
+SAMPLE = every_person_record_type(PersonId("P1"), TOWNSHIP, OTHER) + every_person_record_type(
     PersonId("P2"), TOWNSHIP, OTHER
 )
 

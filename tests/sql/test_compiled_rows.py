@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from antidrug_core.audit import GENESIS, canonical_json, chain_hash
 from antidrug_core.model import RECORD_TYPES, FaceCheck, Record
-from antidrug_core.testing import every_record_type
+from antidrug_core.testing import every_person_record_type
 from antidrug_core.testing.strategies import record_strategies, records
 from antidrug_sql import canonical
 from antidrug_sql.canonical import payload_of
@@ -24,7 +24,7 @@ from antidrug_sql.rows import record_row, sqlite_timestamp
 from antidrug_sql.sqlite_rows import SqliteRecordRows, utc_text
 from antidrug_sql.tables import METADATA, PEOPLE, RECORDS
 
-SAMPLE = every_record_type("P1", "522631101", "522631102")
+SAMPLE = every_person_record_type("P1", "522631101", "522631102")
 
 offsets = st.sampled_from(
     [

@@ -18,7 +18,7 @@ from antidrug_core.model import Actor, InvalidInput, PersonId, Role, Status, Sto
 from antidrug_core.ports import AuditableRecorder
 from antidrug_core.services import register_person
 from antidrug_core.store import Store
-from antidrug_core.testing import every_record_type
+from antidrug_core.testing import every_person_record_type
 from antidrug_sql import schema
 from antidrug_sql.engines import create_store_engine
 from antidrug_sql.rows import record_row
@@ -173,7 +173,7 @@ def test_a_store_written_at_the_first_revision_keeps_every_row_and_its_uniquenes
     engine, _backend = create_store_engine(url)
     with engine.connect() as connection, connection.begin():
         command.upgrade(alembic_config(connection), "0001")
-    sample = every_record_type(PersonId("P1"), TOWNSHIP, "522631102")
+    sample = every_person_record_type(PersonId("P1"), TOWNSHIP, "522631102")
     last, rows = GENESIS, []
     for sequence, record in enumerate(sample, start=1):
         last = chain_hash(last, sequence, canonical_bytes(record))

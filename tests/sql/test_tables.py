@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy.dialects import sqlite
 
 from antidrug_core.model import RECORD_TYPES
-from antidrug_core.testing import every_record_type
+from antidrug_core.testing import every_person_record_type
 from antidrug_sql.rows import record_values, sqlite_date, sqlite_timestamp
 from antidrug_sql.tables import BASE_COLUMNS, RECORDS, columns_of
 
@@ -39,7 +39,7 @@ def test_the_columns_the_evaluator_filters_on_are_there() -> None:
 
 
 def test_typed_values_come_from_the_record() -> None:
-    sample = every_record_type("P1", "522631101", "522631102")
+    sample = every_person_record_type("P1", "522631101", "522631102")
     values = [record_values(record) for record in sample]
     by_type: dict[str, dict[str, object]] = {v["type"]: v for v in values}  # type: ignore[misc]
     assert by_type["status_changed"]["status"] == "community_detox"

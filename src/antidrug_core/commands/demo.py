@@ -84,12 +84,12 @@ def _appends(spec: SyntheticSpec, store: Store) -> Iterator[StreamAppend]:
         history: dict[RecordId, Record] = {}
         for record in person:
             problems = reference_problems(
-                record, history, PersonFile.build(record.person, history.values()), known_divisions=codes
+                record, history, PersonFile.build(record.subject, history.values()), known_divisions=codes
             )
             if problems:
                 raise InvalidInput(problems)
             history[record.id] = record
-        yield new_stream(person[0].person, person, store.policy)
+        yield new_stream(person[0].subject, person, store.policy)
 
 
 def load_synthetic(

@@ -216,7 +216,7 @@ def explain_in_store(uow: UnitOfWork, request: EvaluationRequest, indicator: str
     (definition,) = select_definitions(indicator_definitions(uow.store.plugins), [indicator])
     tree = _store_tree(uow, request)
     divisions = sorted(set(request.divisions)) if request.divisions is not None else None
-    histories = ((stream.person, stream.records) for stream in uow.session.read_streams(uow.scope))
+    histories = ((stream.subject, stream.records) for stream in uow.session.read_streams(uow.scope))
     explanations = explain_histories(
         histories,
         definition,

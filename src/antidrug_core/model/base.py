@@ -268,4 +268,5 @@ class RecordVoided(Record):
     @classmethod
     def of(cls, subject_kind: SubjectKind, subject: SubjectId, **fields: Any) -> RecordVoided:
         """A void in the stream of ``subject``, a subject of ``subject_kind``."""
-        return cls(**{subject_kind.value: subject}, **fields)
+        named: dict[str, Any] = {subject_kind.value: subject, **fields}
+        return cls(**named)

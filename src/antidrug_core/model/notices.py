@@ -7,7 +7,7 @@ import enum
 
 import attrs
 
-from antidrug_core.model.base import DivisionCode, PersonId, RecordId
+from antidrug_core.model.base import DivisionCode, PersonId, RecordId, SubjectId, SubjectKind
 
 __all__ = ["Notice", "NoticeKind"]
 
@@ -37,8 +37,8 @@ class Notice:
 
     kind: NoticeKind
     """Why it goes out."""
-    person: PersonId | None
-    """The pseudonymous person concerned, if any."""
+    subject: SubjectId | None
+    """The subject concerned, if any: a pseudonymous person id, a unit's or an organisation's id."""
     divisions: frozenset[DivisionCode]
     """Who must hear: the divisions whose staff act on it."""
     on: dt.date
@@ -47,3 +47,14 @@ class Notice:
     """A short text for people, in Chinese."""
     record: RecordId | None = None
     """The record that caused it."""
+    subject_kind: SubjectKind | None = attrs.field(default=None)
+    """What kind of subject ``subject`` is (a person unless said otherwise)."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.subject is not None and self.subject_kind is None:
+            object.__setattr__(self, "subject_kind", SubjectKind.PERSON)
+
+    @property
+    def person(self) -> PersonId | None:
+        """The pseudonymous person concerned, when the notice is about a person."""
+        return self.subject if self.subject_kind is SubjectKind.PERSON else None

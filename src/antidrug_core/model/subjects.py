@@ -112,6 +112,14 @@ def _some_roles(_instance: Any, attribute: attrs.Attribute[Any], value: frozense
         raise InvalidInput.of(attribute.name, "a unit has at least one role")
 
 
+def _kind(value: Any) -> OrganisationKind:
+    return one_of(OrganisationKind, value, "kind")
+
+
+def _optional_kind(value: Any) -> OrganisationKind | None:
+    return None if value is None else _kind(value)
+
+
 def _uscc_form(_instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
     # The check digit (GB 32100) is checked by ``antidrug_core.validation`` with python-stdnum;
     # the model only refuses what cannot be a code at all.
@@ -183,7 +191,7 @@ class OrganisationRegistered(OrganisationRecord):
 
     name: str = attrs.field(validator=_name)
     """The organisation's name (某县应急管理局)."""
-    kind: OrganisationKind = attrs.field(converter=lambda v: one_of(OrganisationKind, v, "kind"))
+    kind: OrganisationKind = attrs.field(converter=_kind)
     """What kind of body it is."""
     division: DivisionCode = attrs.field(validator=is_division)
     """The division it serves: its figures are attributed here unless a record says where."""
@@ -197,9 +205,7 @@ class OrganisationChanged(OrganisationRecord):
 
     name: str | None = attrs.field(default=None, validator=_name)
     """The new name."""
-    kind: OrganisationKind | None = attrs.field(
-        default=None, converter=lambda v: None if v is None else one_of(OrganisationKind, v, "kind")
-    )
+    kind: OrganisationKind | None = attrs.field(default=None, converter=_optional_kind)
     """The new kind."""
     division: DivisionCode | None = attrs.field(default=None, validator=is_division)
     """The new division."""

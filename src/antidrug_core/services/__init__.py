@@ -47,6 +47,15 @@ from antidrug_core.services.risk import (
     propose_risk_level,
     set_control_level,
 )
+from antidrug_core.services.subjects import (
+    change_organisation,
+    change_unit,
+    close_organisation,
+    close_unit,
+    register_organisation,
+    register_unit,
+    void_subject_record,
+)
 from antidrug_core.services.unit_of_work import UnitOfWork
 
 __all__ = [
@@ -55,8 +64,12 @@ __all__ = [
     "accept_transfer",
     "change_activity",
     "change_household",
+    "change_organisation",
     "change_residence",
     "change_status",
+    "change_unit",
+    "close_organisation",
+    "close_unit",
     "conclude_abstinence",
     "confirm_risk_assessment",
     "excuse_test",
@@ -74,7 +87,9 @@ __all__ = [
     "record_relapse",
     "record_serious_breach",
     "record_test_result",
+    "register_organisation",
     "register_person",
+    "register_unit",
     "reject_transfer",
     "report_lost_contact",
     "request_transfer",
@@ -82,4 +97,5 @@ __all__ = [
     "schedule_tests",
     "set_control_level",
     "void_record",
+    "void_subject_record",
 ]

@@ -1,9 +1,12 @@
 """The unit of work: one actor's changes, checked, scoped and committed together.
 
 ``with store.unit_of_work(actor) as uow: … uow.commit()``. Records added are
-checked against the person file they join and staged; ``commit`` appends
-them all or none, then delivers the notices they caused. Leaving the block
-without ``commit`` changes nothing.
+checked against the file they join (a person's, a unit's, an
+organisation's) and staged; ``commit`` appends them all or none, then
+delivers the notices they caused. Leaving the block without ``commit``
+changes nothing. Every kind of subject goes through the same stream
+mechanism; only the file class and who may see it differ by kind
+(``state.subjects``).
 """
 
 from __future__ import annotations
@@ -19,21 +22,32 @@ import attrs
 from antidrug_core.clock import Clock, local_date
 from antidrug_core.identity import Identity
 from antidrug_core.model import (
+    REGISTRATIONS,
     Actor,
     Division,
     InvalidInput,
     NotFound,
     Notice,
+    OrganisationId,
     Permission,
     PermissionDenied,
     PersonId,
-    PersonRegistered,
     Record,
     RecordId,
+    SubjectId,
+    SubjectKind,
+    UnitId,
 )
 from antidrug_core.ports import RecorderSession, Scope, StreamAppend
 from antidrug_core.rules import Policy, Rules
-from antidrug_core.state import PersonFile, access_divisions
+from antidrug_core.state import (
+    OrganisationFile,
+    PersonFile,
+    SubjectFile,
+    UnitFile,
+    build_file,
+    subject_access,
+)
 from antidrug_core.validation import reference_problems, state_problems
 
 if TYPE_CHECKING:
@@ -42,20 +56,24 @@ if TYPE_CHECKING:
 __all__ = ["UnitOfWork"]
 
 R = TypeVar("R", bound=Record)
+F = TypeVar("F", bound=SubjectFile)
+
+_CALLED = {SubjectKind.PERSON: "person", SubjectKind.UNIT: "unit", SubjectKind.ORGANISATION: "organisation"}
 
 log = logging.getLogger("antidrug_core")
 
 
 @attrs.define
 class _Stream:
+    kind: SubjectKind
     version: int
     stored: list[Record]
     staged: list[Record] = attrs.field(factory=list)
-    _file: PersonFile | None = None
+    _file: SubjectFile | None = None
 
-    def file(self, person: PersonId) -> PersonFile:
+    def file(self, subject: SubjectId) -> SubjectFile:
         if self._file is None:
-            self._file = PersonFile.build(person, [*self.stored, *self.staged])
+            self._file = build_file(self.kind, subject, [*self.stored, *self.staged])
         return self._file
 
     def history(self) -> dict[RecordId, Record]:
@@ -73,7 +91,7 @@ class UnitOfWork:
         self.store = store
         self.actor = actor
         self._session: RecorderSession | None = None
-        self._streams: dict[PersonId, _Stream] = {}
+        self._streams: dict[SubjectId, _Stream] = {}
         self._identities: dict[PersonId, Identity] = {}
         self._divisions: list[Division] = []
         self._notices: list[Notice] = []
@@ -144,15 +162,24 @@ class UnitOfWork:
 
     # --- reading -------------------------------------------------------------------------
 
-    def _stream(self, person: PersonId) -> _Stream:
-        stream = self._streams.get(person)
+    def _stream(self, subject: SubjectId, kind: SubjectKind) -> _Stream:
+        stream = self._streams.get(subject)
         if stream is None:
-            stored = self.session.read_stream(person, self.scope)
-            if stored is None:
-                raise NotFound(f"no person {person!r}")
-            stream = _Stream(stored.version, list(stored.records))
-            self._streams[person] = stream
+            stored = self.session.read_stream(subject, self.scope)
+            if stored is None or stored.kind is not kind:
+                # A subject of another kind under this id is, for this question, not there.
+                raise NotFound(f"no {_CALLED[kind]} {subject!r}")
+            stream = _Stream(stored.kind, stored.version, list(stored.records))
+            self._streams[subject] = stream
+        elif stream.kind is not kind:
+            raise NotFound(f"no {_CALLED[kind]} {subject!r}")
         return stream
+
+    def _file(self, kind: SubjectKind, subject: SubjectId, cls: type[F]) -> F:
+        self.require(Permission.READ)
+        file = self._stream(subject, kind).file(subject)
+        assert isinstance(file, cls)
+        return file
 
     def file(self, person: PersonId) -> PersonFile:
         """The person file with everything known, staged records included.
@@ -160,16 +187,45 @@ class UnitOfWork:
         Raises:
             NotFound: no such person, or not in the actor's divisions.
         """
-        self.require(Permission.READ)
-        return self._stream(person).file(person)
+        return self._file(SubjectKind.PERSON, person, PersonFile)
 
-    def exists(self, person: PersonId) -> bool:
-        """Whether the person exists for this actor."""
+    def unit_file(self, unit: UnitId) -> UnitFile:
+        """The unit's file with everything known, staged records included.
+
+        Raises:
+            NotFound: no such unit, or not in the actor's divisions.
+        """
+        return self._file(SubjectKind.UNIT, unit, UnitFile)
+
+    def organisation_file(self, organisation: OrganisationId) -> OrganisationFile:
+        """The organisation's file with everything known, staged records included.
+
+        Raises:
+            NotFound: no such organisation, or not in the actor's divisions.
+        """
+        return self._file(SubjectKind.ORGANISATION, organisation, OrganisationFile)
+
+    def exists(self, subject: SubjectId, kind: SubjectKind = SubjectKind.PERSON) -> bool:
+        """Whether a subject of ``kind`` with this id exists for this actor."""
         try:
-            self._stream(person)
+            self._stream(subject, kind)
         except NotFound:
             return False
         return True
+
+    def subject_files(
+        self,
+        kind: SubjectKind,
+        known_at: dt.datetime | None = None,
+        subjects: Collection[SubjectId] | None = None,
+    ) -> Iterator[SubjectFile]:
+        """Every file of ``kind`` in the actor's scope, streamed, as known at ``known_at``.
+
+        Records staged in this unit of work are not included; read files after commit.
+        """
+        self.require(Permission.READ)
+        for stream in self.session.read_streams(self.scope, subjects, kind):
+            yield build_file(kind, stream.subject, stream.records, known_at)
 
     def files(
         self, known_at: dt.datetime | None = None, people: Collection[PersonId] | None = None
@@ -178,9 +234,9 @@ class UnitOfWork:
 
         Records staged in this unit of work are not included; read files after commit.
         """
-        self.require(Permission.READ)
-        for stream in self.session.read_streams(self.scope, people):
-            yield PersonFile.build(stream.person, stream.records, known_at)
+        for file in self.subject_files(SubjectKind.PERSON, known_at, people):
+            assert isinstance(file, PersonFile)
+            yield file
 
     def people(self) -> list[PersonId]:
         """The ids of every person in the actor's scope."""
@@ -194,7 +250,7 @@ class UnitOfWork:
             NotFound: no such person in scope.
         """
         self.require(Permission.SEE_IDENTITY)
-        self._stream(person)
+        self._stream(person, SubjectKind.PERSON)
         if person in self._identities:
             return self._identities[person]
         return self.session.get_identity(person, self.scope)
@@ -213,26 +269,23 @@ class UnitOfWork:
 
     # --- writing -------------------------------------------------------------------------
 
-    def add(
-        self, cls: type[R], *, person: PersonId, on: dt.date, id: RecordId | None = None, **fields: Any
-    ) -> R:
+    def add(self, cls: type[R], *, on: dt.date, id: RecordId | None = None, **fields: Any) -> R:
         """Make a record of type ``cls`` by this actor, now, check it and stage it.
 
         Args:
             cls: The record type.
-            person: Whom it is about.
             on: The date it took effect.
             id: A given id (a registration's is fixed); a new one by default.
-            fields: The record's own fields.
+            fields: The record's own fields, with the one naming its subject
+                (``person=``, ``unit=`` or ``organisation=``).
 
         Raises:
             InvalidInput: every problem with the record, by field.
-            NotFound: the person does not exist for this actor.
+            NotFound: the subject does not exist for this actor.
         """
         try:
             record = cls(
                 id=id or self.new_id(),
-                person=person,
                 on=on,
                 recorded_at=self.store.recording_time(),
                 recorded_by=self.actor.id,
@@ -252,34 +305,37 @@ class UnitOfWork:
                 Imports of history already accepted elsewhere pass False.
         """
         self.require(Permission.WRITE)
-        if isinstance(record, PersonRegistered) and record.voids is None:
+        subject, kind = record.subject, record.subject_kind
+        opens = isinstance(record, REGISTRATIONS[kind]) and record.voids is None
+        if opens:
             self.require(Permission.MANAGE)
-            if self.exists(record.person) or record.person in self._streams:
-                raise InvalidInput.of("person", f"{record.person!r} is already registered", record.id)
-            stream = _Stream(0, [])
+            if subject in self._streams or self.session.read_stream(subject, None) is not None:
+                # Ids are one namespace: an id taken by any subject, seen or not, is taken.
+                raise InvalidInput.of(kind.value, f"{subject!r} is already registered", record.id)
+            stream = _Stream(kind, 0, [])
         else:
-            stream = self._stream(record.person)
-        file = stream.file(record.person)
+            stream = self._stream(subject, kind)
+        file = stream.file(subject)
         problems = reference_problems(record, stream.history(), file)
         if live:
             problems += state_problems(record, file, self.policy, self.today())
         if problems:
             raise InvalidInput(problems)
-        if isinstance(record, PersonRegistered) and record.voids is None:
-            staged_file = PersonFile.build(record.person, [record])
-            if self.scope is not None and not (access_divisions(staged_file, self.policy) & self.scope):
+        if opens:
+            staged_file = build_file(kind, subject, [record])
+            if self.scope is not None and not (subject_access(staged_file, self.policy) & self.scope):
                 raise PermissionDenied(
-                    f"actor {self.actor.id!r} may not register a person outside its divisions "
-                    f"(household {record.household})"
+                    f"actor {self.actor.id!r} may not register a {_CALLED[kind]} outside its divisions "
+                    f"({_where(record)})"
                 )
-            self._streams[record.person] = stream
+            self._streams[subject] = stream
         stream.stage(record)
 
     def set_identity(self, person: PersonId, identity: Identity) -> None:
         """Record who the person is; kept apart from records and encrypted by the store."""
         self.require(Permission.MANAGE)
         if person not in self._streams:
-            self._stream(person)
+            self._stream(person, SubjectKind.PERSON)
         self._identities[person] = identity
 
     def add_divisions(self, divisions: Collection[Division]) -> None:
@@ -291,8 +347,8 @@ class UnitOfWork:
         """Queue a notice; it goes out after commit, never before."""
         self._notices.append(notice)
 
-    def staged(self) -> Mapping[PersonId, tuple[Record, ...]]:
-        """What this unit of work will append, by person."""
+    def staged(self) -> Mapping[SubjectId, tuple[Record, ...]]:
+        """What this unit of work will append, by subject."""
         return {p: tuple(s.staged) for p, s in self._streams.items() if s.staged}
 
     def commit(self) -> None:
@@ -306,12 +362,13 @@ class UnitOfWork:
             raise RuntimeError("a unit of work commits once")
         appends = [
             StreamAppend(
-                person=person,
+                subject=subject,
+                kind=stream.kind,
                 expected_version=stream.version,
                 records=tuple(stream.staged),
-                access=access_divisions(stream.file(person), self.policy),
+                access=subject_access(stream.file(subject), self.policy),
             )
-            for person, stream in self._streams.items()
+            for subject, stream in self._streams.items()
             if stream.staged
         ]
         session = self.session
@@ -332,4 +389,12 @@ class UnitOfWork:
             except Exception:
                 # The facts are committed; a failing channel must not make the caller
                 # believe they were not. The host sees the failure in its logs.
-                log.exception("delivering notice %s about %s failed", notice.kind, notice.person)
+                log.exception("delivering notice %s about %s failed", notice.kind, notice.subject)
+
+
+def _where(registration: Record) -> str:
+    """The place a registration puts its subject, for the message refusing it."""
+    household = getattr(registration, "household", None)
+    if household is not None:
+        return f"household {household}"
+    return f"division {getattr(registration, 'division', '?')}"

@@ -12,7 +12,7 @@ from antidrug_core.state.control import (
     reassessment_reasons,
 )
 from antidrug_core.state.drug_tests import DueStatus, DueTest, due_tests, fulfilment
-from antidrug_core.state.person_file import PersonFile, canonical_order, latest_on_or_before
+from antidrug_core.state.person_file import PersonFile, SubjectFile, canonical_order, latest_on_or_before
 from antidrug_core.state.places import (
     Places,
     TransferState,
@@ -39,20 +39,39 @@ from antidrug_core.state.status import (
     relapses,
     status_on,
 )
+from antidrug_core.state.subjects import (
+    FILE_TYPES,
+    OrganisationFile,
+    OrganisationState,
+    UnitFile,
+    UnitState,
+    build_file,
+    organisation_on,
+    subject_access,
+    unit_in_scope_on,
+    unit_on,
+)
 
 __all__ = [
     "ABSTINENCE_YEARS",
+    "FILE_TYPES",
     "Abstinence",
     "DueStatus",
     "DueTest",
+    "OrganisationFile",
+    "OrganisationState",
     "PersonFile",
     "Places",
     "Rating",
+    "SubjectFile",
     "TransferState",
+    "UnitFile",
+    "UnitState",
     "abstinence",
     "accepted_transfer_on",
     "access_divisions",
     "app_installed_on",
+    "build_file",
     "canonical_order",
     "control_level_on",
     "cooperating_divisions_on",
@@ -65,6 +84,7 @@ __all__ = [
     "licence_unnotified_on",
     "lost_contact_spells",
     "measure_start",
+    "organisation_on",
     "overdue_measures",
     "places_on",
     "plants_not_destroyed_on",
@@ -73,6 +93,9 @@ __all__ = [
     "relapses",
     "responsible_division_on",
     "status_on",
+    "subject_access",
     "transfers",
+    "unit_in_scope_on",
+    "unit_on",
     "volunteers_on",
 ]

@@ -1,10 +1,11 @@
-"""The person file (一人一档): one person's records as known at some moment.
+"""A subject's file: one subject's records as known at some moment.
 
-A ``PersonFile`` holds the records that count — those recorded by
+A ``SubjectFile`` holds the records that count — those recorded by
 ``known_at`` and not voided by a void known by then — in one canonical
 order, so that everything derived from it is independent of the order in
-which records arrived. Every other function in ``state`` reads a
-``PersonFile``.
+which records arrived. The person file (一人一档, ``PersonFile``) is the
+case every person derivation in ``state`` reads; units and organisations
+have theirs in ``state.subjects``.
 """
 
 from __future__ import annotations
@@ -12,11 +13,20 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
-from antidrug_core.model import PersonId, PersonRegistered, Record, RecordId, RecordVoided
+from antidrug_core.model import (
+    REGISTRATIONS,
+    PersonId,
+    PersonRegistered,
+    Record,
+    RecordId,
+    RecordVoided,
+    SubjectId,
+    SubjectKind,
+)
 
-__all__ = ["PersonFile", "canonical_order", "latest_on_or_before"]
+__all__ = ["PersonFile", "SubjectFile", "canonical_order", "latest_on_or_before"]
 
 R = TypeVar("R", bound=Record)
 
@@ -36,15 +46,20 @@ def latest_on_or_before(records: Iterable[R], day: dt.date) -> R | None:
     return found
 
 
-class PersonFile:
-    """One person's effective records, in canonical order, indexed by type.
+class SubjectFile:
+    """One subject's effective records, in canonical order, indexed by type.
 
-    Build it with :meth:`build`. It is read-only; a new fact means a new file.
+    The same fold serves every kind of subject: a person file (一人一档), a
+    unit's stream, an organisation's work log. Build one with :meth:`build`
+    (or ``build_file``, which picks the class for the kind). It is
+    read-only; a new fact means a new file.
     """
 
-    __slots__ = ("_by_id", "_by_type", "known_at", "person", "records", "voided_by")
+    __slots__ = ("_by_id", "_by_type", "known_at", "records", "subject", "voided_by")
 
-    person: PersonId
+    kind: ClassVar[SubjectKind | None] = None
+    """The kind of subject the class folds; None for the plain, kind-agnostic file."""
+    subject: SubjectId
     records: tuple[Record, ...]
     known_at: dt.datetime | None
     voided_by: Mapping[RecordId, Record]
@@ -53,12 +68,12 @@ class PersonFile:
 
     def __init__(
         self,
-        person: PersonId,
+        subject: SubjectId,
         records: tuple[Record, ...],
         known_at: dt.datetime | None,
         voided_by: Mapping[RecordId, Record],
     ) -> None:
-        self.person = person
+        self.subject = subject
         self.records = records
         self.known_at = known_at
         self.voided_by = voided_by
@@ -70,16 +85,16 @@ class PersonFile:
 
     @classmethod
     def build(
-        cls,
-        person: PersonId,
+        cls: type[F],
+        subject: SubjectId,
         records: Iterable[Record],
         known_at: dt.datetime | None = None,
-    ) -> PersonFile:
-        """The file of ``person`` from all their records, as known at ``known_at``.
+    ) -> F:
+        """The file of ``subject`` from all its records, as known at ``known_at``.
 
         Args:
-            person: Whose file.
-            records: Every record of the person, in any order.
+            subject: Whose file.
+            records: Every record of the subject, in any order.
             known_at: Use only records recorded at or before this instant
                 (and only voids known by then); None uses everything.
         """
@@ -91,7 +106,7 @@ class PersonFile:
                 key=canonical_order,
             )
         )
-        return cls(person, counting, known_at, voided_by)
+        return cls(subject, counting, known_at, voided_by)
 
     def of_type(self, cls: type[R]) -> tuple[R, ...]:
         """The effective records of exactly type ``cls``, in canonical order."""
@@ -101,10 +116,12 @@ class PersonFile:
         """The effective record with this id, or None (unknown, or voided)."""
         return self._by_id.get(record_id)
 
-    @property
-    def registration(self) -> PersonRegistered | None:
-        """The record that opened the file (the first, should there be corrections)."""
-        found = self.of_type(PersonRegistered)
+    def opening(self) -> Record | None:
+        """The record that opened the stream (its kind's registration; the first, should there be
+        corrections), or None for a plain file."""
+        if self.kind is None:
+            return None
+        found = self.of_type(REGISTRATIONS[self.kind])
         return found[0] if found else None
 
     def __iter__(self) -> Iterator[Record]:
@@ -114,7 +131,30 @@ class PersonFile:
         return len(self.records)
 
     def __repr__(self) -> str:
-        return f"PersonFile({self.person!r}, {len(self.records)} records, known_at={self.known_at})"
+        return (
+            f"{type(self).__name__}({self.subject!r}, {len(self.records)} records, known_at={self.known_at})"
+        )
+
+
+F = TypeVar("F", bound=SubjectFile)
+
+
+class PersonFile(SubjectFile):
+    """One person's effective records (一人一档). Every person derivation in ``state`` reads one."""
+
+    __slots__ = ()
+    kind = SubjectKind.PERSON
+
+    @property
+    def person(self) -> PersonId:
+        """The pseudonymous person id."""
+        return self.subject
+
+    @property
+    def registration(self) -> PersonRegistered | None:
+        """The record that opened the file (the first, should there be corrections)."""
+        found = self.of_type(PersonRegistered)
+        return found[0] if found else None
 
 
 def _voided(known: list[Record]) -> dict[RecordId, Record]:

@@ -15,7 +15,7 @@ from antidrug_core.testing.contract import (
 )
 from antidrug_core.testing.fakes import FixedClock, RecordingNotifier, SequentialIds, at
 from antidrug_core.testing.history import History
-from antidrug_core.testing.sample import every_record_type
+from antidrug_core.testing.sample import every_person_record_type, every_record_type
 
 __all__ = [
     "AuditChainContract",
@@ -27,6 +27,7 @@ __all__ = [
     "SequentialIds",
     "StoreContract",
     "at",
+    "every_person_record_type",
     "every_record_type",
     "open_memory_store",
 ]

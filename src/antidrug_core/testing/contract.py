@@ -37,20 +37,32 @@ from antidrug_core.model import (
     InvalidInput,
     NotFound,
     NoticeKind,
+    OrganisationId,
+    OrganisationKind,
+    PermissionDenied,
     PersonId,
     PersonRegistered,
     Record,
     Role,
     Status,
+    SubjectKind,
+    UnitId,
+    UnitRole,
 )
 from antidrug_core.plugins import make_plugin_manager
 from antidrug_core.ports import AuditableRecorder, BulkRecorder, StreamAppend
 from antidrug_core.rules import Policy, Responsibility
 from antidrug_core.services import (
+    change_unit,
+    close_organisation,
+    close_unit,
     record_face_check,
+    register_organisation,
     register_person,
+    register_unit,
     report_lost_contact,
     request_transfer,
+    void_subject_record,
 )
 from antidrug_core.store import Store, describe_policy, new_stream
 from antidrug_core.testing.fakes import RecordingNotifier, SequentialIds, at
@@ -136,17 +148,139 @@ class StoreContract(abc.ABC):
         assert records[0].recorded_by == "officer-1"
 
     def test_records_of_every_type_come_back_equal(self, store: Store, officer: Actor) -> None:
-        sample = every_record_type(PersonId("P9"), TOWNSHIP, OTHER_TOWNSHIP)
-        assert {type(r) for r in sample} == set(RECORD_TYPES.values())
-        with store.unit_of_work(officer) as uow:
-            for record in sample:
-                uow.add_record(record, live=False)
+        streams = every_record_type(TOWNSHIP, OTHER_TOWNSHIP)
+        assert {type(r) for records in streams.values() for r in records} == set(RECORD_TYPES.values())
+        with store.unit_of_work(Actor.local_administrator()) as uow:
+            for records in streams.values():
+                for record in records:
+                    uow.add_record(record, live=False)
             uow.commit()
         with store.unit_of_work(Actor.local_administrator()) as uow:
-            stream = uow.session.read_stream(PersonId("P9"), None)
-        assert stream is not None
-        assert list(stream.records) == sample
-        assert stream.version == len(sample)
+            for subject, records in streams.items():
+                stream = uow.session.read_stream(subject, None)
+                assert stream is not None
+                assert (stream.kind, list(stream.records)) == (records[0].subject_kind, records)
+                assert stream.version == len(records)
+
+    # --- units and organisations: the same streams ---------------------------------------
+
+    def register_unit(self, store: Store, actor: Actor, unit: str = "U1", **fields: Any) -> UnitId:
+        with store.unit_of_work(actor) as uow:
+            made = register_unit(
+                uow,
+                unit=UnitId(unit),
+                name=fields.pop("name", "某化工有限公司"),
+                division=fields.pop("division", TOWNSHIP),
+                roles=fields.pop("roles", [UnitRole.USE]),
+                on=fields.pop("on", dt.date(2023, 1, 5)),
+                **fields,
+            )
+            uow.commit()
+        return made
+
+    def register_organisation(
+        self, store: Store, actor: Actor, organisation: str = "O1", **fields: Any
+    ) -> OrganisationId:
+        with store.unit_of_work(actor) as uow:
+            made = register_organisation(
+                uow,
+                organisation=OrganisationId(organisation),
+                name=fields.pop("name", "某乡人民政府"),
+                kind=fields.pop("kind", OrganisationKind.GOVERNMENT),
+                division=fields.pop("division", TOWNSHIP),
+                on=fields.pop("on", dt.date(2023, 1, 5)),
+            )
+            uow.commit()
+        return made
+
+    def test_a_unit_and_an_organisation_are_streams_like_a_person_file(
+        self, store: Store, officer: Actor
+    ) -> None:
+        self.register(store, officer)
+        self.register_unit(store, officer)
+        self.register_organisation(store, officer)
+        with store.unit_of_work(officer) as uow:
+            change_unit(uow, UnitId("U1"), dt.date(2023, 2, 1), name="某化工科技有限公司")
+            close_organisation(uow, OrganisationId("O1"), dt.date(2023, 6, 30))
+            uow.commit()
+        with store.unit_of_work(officer) as uow:
+            unit = uow.unit_file(UnitId("U1"))
+            assert [r.type_tag for r in unit] == ["unit_registered", "unit_changed"]
+            assert [r.type_tag for r in uow.organisation_file(OrganisationId("O1"))] == [
+                "organisation_registered",
+                "organisation_closed",
+            ]
+            assert uow.people() == ["P1"]
+            assert [f.subject for f in uow.subject_files(SubjectKind.UNIT)] == ["U1"]
+            assert [f.subject for f in uow.subject_files(SubjectKind.ORGANISATION)] == ["O1"]
+            stream = uow.session.read_stream(UnitId("U1"), uow.scope)
+            assert stream is not None
+            assert (stream.kind, stream.version) == (SubjectKind.UNIT, 2)
+
+    def test_one_id_names_one_subject_whatever_its_kind(self, store: Store, officer: Actor) -> None:
+        self.register(store, officer, "X1")
+        with pytest.raises(InvalidInput, match="already registered"):
+            self.register_unit(store, officer, "X1")
+        with store.unit_of_work(officer) as uow:
+            assert not uow.exists(PersonId("X1"), SubjectKind.UNIT)
+            with pytest.raises(NotFound, match="no unit"):
+                uow.unit_file(UnitId("X1"))
+        assert len(self.stored(store, officer, "X1")) == 2
+
+    def test_units_and_organisations_outside_the_actors_divisions_do_not_exist(
+        self, store: Store, officer: Actor, neighbour: Actor
+    ) -> None:
+        self.register_unit(store, officer)
+        self.register_organisation(store, officer)
+        county = Actor(id="county", role=Role.AUDITOR, divisions={"522631"})
+        with store.unit_of_work(neighbour) as uow:
+            assert list(uow.subject_files(SubjectKind.UNIT)) == []
+            assert list(uow.subject_files(SubjectKind.ORGANISATION)) == []
+            with pytest.raises(NotFound):
+                uow.unit_file(UnitId("U1"))
+            with pytest.raises(NotFound):
+                close_unit(uow, UnitId("U1"), dt.date(2023, 3, 1))
+        with store.unit_of_work(county) as uow:
+            assert [f.subject for f in uow.subject_files(SubjectKind.UNIT)] == ["U1"]
+        with store.unit_of_work(neighbour) as uow, pytest.raises(PermissionDenied):
+            register_unit(
+                uow,
+                unit=UnitId("U2"),
+                name="某公司",
+                division=TOWNSHIP,
+                roles=["trade"],
+                on=dt.date(2023, 1, 5),
+            )
+
+    def test_a_unit_that_moves_leaves_the_division_it_left(self, store: Store, officer: Actor) -> None:
+        self.register_unit(store, officer)
+        with store.unit_of_work(Actor.local_administrator()) as uow:
+            change_unit(uow, UnitId("U1"), dt.date(2023, 3, 1), division=OTHER_TOWNSHIP)
+            uow.commit()
+        other = Actor(id="officer-3", role=Role.OFFICER, divisions={OTHER_TOWNSHIP})
+        with store.unit_of_work(officer) as uow:
+            assert not uow.exists(UnitId("U1"), SubjectKind.UNIT)
+        with store.unit_of_work(other) as uow:
+            assert uow.exists(UnitId("U1"), SubjectKind.UNIT)
+
+    def test_a_unit_record_is_voided_in_its_own_stream(self, store: Store, officer: Actor) -> None:
+        self.register_unit(store, officer)
+        with store.unit_of_work(officer) as uow:
+            change = change_unit(uow, UnitId("U1"), dt.date(2023, 2, 1), name="错误名称")
+            uow.commit()
+        with store.unit_of_work(officer) as uow:
+            void_subject_record(uow, SubjectKind.UNIT, UnitId("U1"), change.id, dt.date(2023, 2, 2))
+            uow.commit()
+        with store.unit_of_work(officer) as uow:
+            file = uow.unit_file(UnitId("U1"))
+            assert [r.type_tag for r in file] == ["unit_registered"]
+            assert change.id in file.voided_by
+
+    def test_a_bad_unified_social_credit_code_is_refused(self, store: Store, officer: Actor) -> None:
+        with pytest.raises(InvalidInput, match="uscc"):
+            self.register_unit(store, officer, uscc="91350100M000100Y44")
+        with store.unit_of_work(officer) as uow:
+            assert list(uow.subject_files(SubjectKind.UNIT)) == []
 
     def test_leaving_without_commit_changes_nothing(self, store: Store, officer: Actor) -> None:
         self.register(store, officer)
@@ -510,7 +644,7 @@ class AuditChainContract(StoreContract):
         report = verify_chain(rows, recorder.chain_head())
         assert (report.intact, report.records) == (True, 5)
         assert [row.sequence for row in rows] == [1, 2, 3, 4, 5]
-        assert [(row.record.person, row.version) for row in rows if row.record is not None] == [
+        assert [(row.record.subject, row.version) for row in rows if row.record is not None] == [
             ("P1", 1),
             ("P1", 2),
             ("P2", 1),

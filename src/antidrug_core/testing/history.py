@@ -5,13 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, TypeVar
 
-from antidrug_core.model import PersonId, PersonRegistered, Record, registration_id
+from antidrug_core.model import (
+    PersonId,
+    PersonRecord,
+    PersonRegistered,
+    Record,
+    RecordVoided,
+    registration_id,
+)
 from antidrug_core.state import PersonFile
 from antidrug_core.testing.fakes import at
 
 __all__ = ["History"]
 
-R = TypeVar("R", bound=Record)
+R = TypeVar("R", bound=PersonRecord | RecordVoided)
 
 
 class History:

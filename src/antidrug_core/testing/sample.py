@@ -1,4 +1,4 @@
-"""A person file that holds one record of every type, valid together."""
+"""Streams that hold one record of every type, valid together: a person's, a unit's, an organisation's."""
 
 from __future__ import annotations
 
@@ -23,6 +23,11 @@ from antidrug_core.model import (
     LicenceFound,
     LicenceNotified,
     LostContact,
+    OrganisationChanged,
+    OrganisationClosed,
+    OrganisationId,
+    OrganisationKind,
+    OrganisationRegistered,
     PersonId,
     PersonRegistered,
     Record,
@@ -44,31 +49,85 @@ from antidrug_core.model import (
     TransferAccepted,
     TransferRejected,
     TransferRequested,
+    UnitChanged,
+    UnitClosed,
+    UnitId,
+    UnitRegistered,
+    UnitRole,
     registration_id,
+    subject_registration_id,
 )
+from antidrug_core.model.base import SubjectId, SubjectKind
 from antidrug_core.testing.fakes import at
 
-__all__ = ["every_record_type"]
+__all__ = ["SampleStream", "every_person_record_type", "every_record_type", "every_subject_record_type"]
 
 
-def every_record_type(person: PersonId, home: str, elsewhere: str) -> list[Record]:
-    """Records of ``person`` covering every record type, in the order they happened."""
-    home_code, other_code = DivisionCode(home), DivisionCode(elsewhere)
-    made: list[Record] = []
+class SampleStream:
+    """Builds one subject's records in the order they happened, each recorded on its own day."""
 
-    def add(cls: type[Record], day: str, **fields: Any) -> RecordId:
-        record_id = RecordId(fields.pop("id", f"{person}-{len(made) + 1}"))
-        made.append(
-            cls(
+    def __init__(self, kind: SubjectKind, subject: SubjectId) -> None:
+        self.kind, self.subject = kind, subject
+        self.records: list[Record] = []
+
+    def add(self, cls: type[Record], day: str, **fields: Any) -> RecordId:
+        """Append a ``cls`` record dated ``day`` and return its id."""
+        record_id = RecordId(fields.pop("id", f"{self.subject}-{len(self.records) + 1}"))
+        build: Any = cls
+        self.records.append(
+            build(
                 id=record_id,
-                person=person,
                 on=dt.date.fromisoformat(day),
-                recorded_at=at(day, 10 + len(made) % 8),
+                recorded_at=at(day, 10 + len(self.records) % 8),
                 recorded_by="sample",
+                **{self.kind.value: self.subject},
                 **fields,
             )
         )
         return record_id
+
+
+def every_subject_record_type(
+    unit: UnitId, organisation: OrganisationId, home: str, elsewhere: str
+) -> tuple[list[Record], list[Record]]:
+    """A unit's and an organisation's records covering every record type of theirs."""
+    home_code, other_code = DivisionCode(home), DivisionCode(elsewhere)
+    units = SampleStream(SubjectKind.UNIT, unit)
+    units.add(
+        UnitRegistered,
+        "2022-01-03",
+        id=subject_registration_id(unit),
+        name="某化工有限公司",
+        division=home_code,
+        roles=frozenset({UnitRole.USE}),
+        uscc="91350100M000100Y43",
+        since=dt.date(2020, 3, 1),
+    )
+    renamed = units.add(UnitChanged, "2022-02-01", name="某化工股份有限公司")
+    units.add(UnitChanged, "2022-02-01", name="某化工科技有限公司", voids=renamed)
+    moved = units.add(UnitChanged, "2022-03-01", division=other_code)
+    units.add(RecordVoided, "2022-03-02", voids=moved, reason="录入错误")
+    units.add(UnitClosed, "2022-12-31")
+    organisations = SampleStream(SubjectKind.ORGANISATION, organisation)
+    organisations.add(
+        OrganisationRegistered,
+        "2022-01-03",
+        id=subject_registration_id(organisation),
+        name="某县应急管理局",
+        kind=OrganisationKind.DEPARTMENT,
+        division=DivisionCode(home[:6]),
+    )
+    organisations.add(OrganisationChanged, "2022-06-01", name="某县应急管理局（合署）")
+    organisations.add(OrganisationClosed, "2022-12-31")
+    return units.records, organisations.records
+
+
+def every_person_record_type(person: PersonId, home: str, elsewhere: str) -> list[Record]:
+    """Records of ``person`` covering every person record type, in the order they happened."""
+    home_code, other_code = DivisionCode(home), DivisionCode(elsewhere)
+    stream = SampleStream(SubjectKind.PERSON, person)
+    made = stream.records
+    add = stream.add
 
     add(PersonRegistered, "2022-01-03", id=registration_id(person), household=home_code, residence=home_code)
     add(StatusChanged, "2022-01-03", status=Status.COMMUNITY_DETOX)
@@ -99,3 +158,20 @@ def every_record_type(person: PersonId, home: str, elsewhere: str) -> list[Recor
     accepted = add(TransferRequested, "2022-10-02", from_division=home_code, to_division=other_code)
     add(TransferAccepted, "2022-10-05", request=accepted)
     return made
+
+
+def every_record_type(
+    home: str,
+    elsewhere: str,
+    *,
+    person: PersonId = "P9",
+    unit: UnitId = "U9",
+    organisation: OrganisationId = "O9",
+) -> dict[SubjectId, list[Record]]:
+    """Three streams, a person's, a unit's and an organisation's, that together hold every record type."""
+    units, organisations = every_subject_record_type(unit, organisation, home, elsewhere)
+    return {
+        person: every_person_record_type(person, home, elsewhere),
+        unit: units,
+        organisation: organisations,
+    }

@@ -190,13 +190,13 @@ def _subject_field(cls: type[Record]) -> st.SearchStrategy[dict[str, str]]:
         (OrganisationRecord, SubjectKind.ORGANISATION),
     ):
         if issubclass(cls, base):
-            return SUBJECTS[kind].map(lambda subject, kind=kind: {kind.value: subject})
-    return st.one_of(
-        *(
-            strategy.map(lambda subject, kind=kind: {kind.value: subject})
-            for kind, strategy in SUBJECTS.items()
-        )
-    )
+            return _naming(kind)
+    return st.one_of(*(_naming(kind) for kind in SUBJECTS))
+
+
+def _naming(kind: SubjectKind) -> st.SearchStrategy[dict[str, str]]:
+    """``{"unit": "U1"}`` and the like: the subject field of ``kind`` with one of its ids."""
+    return SUBJECTS[kind].map(lambda subject: {kind.value: subject})
 
 
 def _record_strategy(cls: type[Record]) -> st.SearchStrategy[Record]:
