@@ -29,6 +29,8 @@ class NoticeKind(enum.StrEnum):
     """Three years without relapse: the person leaves active management."""
     LEDGER_MISMATCH = "ledger_mismatch"
     """Counted stock differs from the ledger balance (易制毒化学品)."""
+    PLANTS_NOT_DESTROYED = "plants_not_destroyed"
+    """Drug plants found and not yet destroyed (发现非法种植，尚未铲除): eradicate them."""
 
 
 @attrs.frozen(kw_only=True)
