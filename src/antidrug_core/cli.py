@@ -20,6 +20,7 @@ __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 COMMAND_MODULES: tuple[str, ...] = (
     "antidrug_core.commands.people",
     "antidrug_core.commands.rates",
+    "antidrug_core.commands.ratings",
     "antidrug_core.commands.store",
     "antidrug_core.commands.report",
     "antidrug_core.commands.demo",

@@ -24,10 +24,12 @@ from antidrug_core.state.places import (
     transfers,
 )
 from antidrug_core.state.prevention import (
+    RatedOrganisation,
     Rating,
     leading_group_on,
     plants_not_destroyed_on,
     rating_on,
+    ratings_on,
     volunteers_on,
 )
 from antidrug_core.state.status import (
@@ -62,6 +64,7 @@ __all__ = [
     "OrganisationState",
     "PersonFile",
     "Places",
+    "RatedOrganisation",
     "Rating",
     "SubjectFile",
     "TransferState",
@@ -89,6 +92,7 @@ __all__ = [
     "places_on",
     "plants_not_destroyed_on",
     "rating_on",
+    "ratings_on",
     "reassessment_reasons",
     "relapses",
     "responsible_division_on",

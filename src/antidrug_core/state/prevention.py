@@ -15,6 +15,7 @@ from decimal import Decimal
 import attrs
 
 from antidrug_core.model import (
+    DivisionCode,
     LeadingGroupSet,
     OrganisationId,
     PlantsDestroyed,
@@ -26,12 +27,15 @@ from antidrug_core.model import (
 )
 from antidrug_core.rules.prevention import RatingScheme
 from antidrug_core.state.person_file import canonical_order
+from antidrug_core.state.subjects import OrganisationFile, organisation_on
 
 __all__ = [
+    "RatedOrganisation",
     "Rating",
     "leading_group_on",
     "plants_not_destroyed_on",
     "rating_on",
+    "ratings_on",
     "volunteers_on",
 ]
 
@@ -105,3 +109,30 @@ def rating_on(records: Iterable[Record], day: dt.date, schemes: Mapping[str, Rat
         total=total,
         stars=None if scheme is None else scheme.stars_for(total),
     )
+
+
+@attrs.frozen
+class RatedOrganisation:
+    """One line of ``antidrug ratings``: an organisation and the rating in force on a date."""
+
+    organisation: OrganisationId
+    """Its id."""
+    name: str
+    """Its name on the date."""
+    division: DivisionCode
+    """Its division on the date."""
+    rating: Rating
+    """The rating in force."""
+
+
+def ratings_on(
+    files: Iterable[OrganisationFile], day: dt.date, schemes: Mapping[str, RatingScheme]
+) -> list[RatedOrganisation]:
+    """Every organisation of ``files`` with a rating in force on ``day``, by division then id."""
+    found: list[RatedOrganisation] = []
+    for file in files:
+        state = organisation_on(file, day)
+        rating = rating_on(file, day, schemes)
+        if state is not None and rating is not None:
+            found.append(RatedOrganisation(file.organisation, state.name, state.division, rating))
+    return sorted(found, key=lambda r: (r.division, r.organisation))
