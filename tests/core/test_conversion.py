@@ -96,7 +96,9 @@ def test_the_serialised_form_of_every_record_type_is_pinned() -> None:
 
 def test_a_transfer_uses_the_short_words_of_the_dataset_format() -> None:
     transfer = next(
-        r for r in every_person_record_type("P9", "522631101", "522631102") if r.type_tag == "transfer_requested"
+        r
+        for r in every_person_record_type("P9", "522631101", "522631102")
+        if r.type_tag == "transfer_requested"
     )
     data = record_to_data(transfer)
     assert (data["from"], data["to"]) == ("522631101", "522631102")

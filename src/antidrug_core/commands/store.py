@@ -44,7 +44,9 @@ from antidrug_core.model import (
     InvalidInput,
     Permission,
     Problem,
+    RatingAssessed,
     StoreUnavailable,
+    SubjectKind,
 )
 from antidrug_core.plugins import make_plugin_manager
 from antidrug_core.ports import (
@@ -222,16 +224,27 @@ class LoadResult:
 
     people: int
     records: int
+    units: int = 0
+    organisations: int = 0
+
+    def summary(self) -> str:
+        """``3 people and 41 records``, naming units and organisations when there are any."""
+        counted = [f"{self.people} people"]
+        if self.units:
+            counted.append(f"{self.units} units")
+        if self.organisations:
+            counted.append(f"{self.organisations} organisations")
+        return f"{', '.join(counted)} and {self.records} records"
 
 
 def dataset_appends(dataset: Dataset) -> Iterator[StreamAppend]:
-    """Each person of ``dataset`` as a new stream, in person order, with their access set.
+    """Each subject of ``dataset`` (people, units, organisations) as a new stream, in id order.
 
     The access set is computed under the dataset's own policy, the one its
     records were made under.
     """
-    for person, records in sorted(dataset.by_person().items()):
-        yield new_stream(person, records, dataset.policy)
+    for subject, records in sorted(dataset.by_subject().items()):
+        yield new_stream(subject, records, dataset.policy)
 
 
 def load_dataset(
@@ -255,6 +268,7 @@ def load_dataset(
         uow.require(Permission.MANAGE)
     store.use_policy(dataset.policy, what="the dataset's policy")
     people = dataset.people()
+    units, organisations = dataset.subjects(SubjectKind.UNIT), dataset.subjects(SubjectKind.ORGANISATION)
     recorder = store.recorder
     if isinstance(recorder, BulkRecorder):
         try:
@@ -262,11 +276,11 @@ def load_dataset(
                 dataset_appends(dataset), divisions=dataset.divisions, progress=report
             )
         except ConcurrencyConflict as error:
-            # The load expects every person to be new; one that is not is an input problem.
+            # The load expects every subject to be new; one that is not is an input problem.
             raise InvalidInput.of(
-                "people", f"{error}; a dataset loads only people new to the store"
+                "people", f"{error}; a dataset loads only people, units and organisations new to the store"
             ) from error
-        return LoadResult(len(people), records)
+        return LoadResult(len(people), records, len(units), len(organisations))
     with store.unit_of_work(actor) as uow:
         for append in dataset_appends(dataset):
             for record in append.records:
@@ -275,7 +289,7 @@ def load_dataset(
             uow.add_divisions(dataset.divisions)
         written = sum(len(records) for records in uow.staged().values())
         uow.commit()
-    return LoadResult(len(people), written)
+    return LoadResult(len(people), written, len(units), len(organisations))
 
 
 def run_load(args: argparse.Namespace) -> int:
@@ -290,7 +304,7 @@ def run_load(args: argparse.Namespace) -> int:
                 progress(f"… {people} people, {records} records")
 
         result = load_dataset(store, dataset, report=report)
-        print(f"{store.url}: loaded {result.people} people and {result.records} records")
+        print(f"{store.url}: loaded {result.summary()}")
         print(kept_policy_line(store.recorder))
     return 0
 
@@ -299,12 +313,24 @@ def run_load(args: argparse.Namespace) -> int:
 
 
 def export_document(store: Store) -> dict[str, Any]:
-    """Every person, record and division of ``store`` as a dataset document (no identities)."""
+    """Every subject, record and division of ``store`` as a dataset document (no identities).
+
+    The rating schemes the store's ratings use are written with them, from
+    the rules the store runs under, so the file can be evaluated anywhere.
+    """
     with store.unit_of_work(local_actor()) as uow:
         uow.require(Permission.READ)
-        records = [record for stream in uow.session.read_streams(uow.scope) for record in stream.records]
+        records = [
+            record
+            for kind in SubjectKind
+            for stream in uow.session.read_streams(uow.scope, kind=kind)
+            for record in stream.records
+        ]
         divisions = uow.divisions()
-    return write_dataset(records, divisions=divisions, policy=store.policy)
+    known = store.rules.prevention.rating_schemes
+    used = {r.scheme for r in records if isinstance(r, RatingAssessed)}
+    schemes = [known[scheme] for scheme in sorted(used) if scheme in known]
+    return write_dataset(records, divisions=divisions, policy=store.policy, rating_schemes=schemes)
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -318,9 +344,13 @@ def run_export(args: argparse.Namespace) -> int:
             Path(args.output).write_text(text, encoding="utf-8")
         except OSError as error:
             raise InvalidInput.of("--output", f"{args.output}: {error.strerror}") from None
-        progress(
-            f"wrote {len(document['people'])} people and {len(document['records'])} records to {args.output}"
+        written = LoadResult(
+            len(document["people"]),
+            len(document["records"]),
+            len(document.get("units", [])),
+            len(document.get("organisations", [])),
         )
+        progress(f"wrote {written.summary()} to {args.output}")
     return 0
 
 

@@ -1,7 +1,12 @@
 """The dataset format ``antidrug-dataset/1`` (``shared/spec/DATASET.md``).
 
-A self-contained JSON document of divisions, people and records, carrying
-pseudonymous ids only. This module turns parsed JSON into a validated
+A self-contained JSON document of divisions, the subjects records are about
+(people, units, organisations), their records and the rating schemes those
+records use, carrying pseudonymous person ids only. Every kind of subject is
+read the same way: its entry in ``people``, ``units`` or ``organisations``
+becomes the registration record that opens its stream, and each record names
+its subject in the field of its kind (``person``, ``unit``,
+``organisation``). This module turns parsed JSON into a validated
 ``Dataset`` and back; reading files is the caller's business (the CLI), so
 the core stays free of I/O.
 
@@ -20,23 +25,28 @@ from typing import Any
 import attrs
 
 from antidrug_core.clock import DEFAULT_TIME_ZONE, start_of_day
-from antidrug_core.converter import TYPE_FIELD, record_from_data, record_to_data, structure
+from antidrug_core.converter import TYPE_FIELD, record_from_data, record_to_data, structure, unstructure
 from antidrug_core.model import (
     RECORD_TYPES,
+    REGISTRATIONS,
     Division,
     DivisionCode,
     DivisionTree,
     InvalidInput,
     PersonId,
-    PersonRegistered,
     Problem,
     Record,
     RecordId,
     RecordVoided,
+    SubjectId,
+    SubjectKind,
+    UnitRegistered,
     registration_id,
+    subject_registration_id,
 )
 from antidrug_core.rules.policy import Policy, Responsibility
-from antidrug_core.state import PersonFile
+from antidrug_core.rules.prevention import RatingScheme
+from antidrug_core.state import PersonFile, SubjectFile, build_file
 from antidrug_core.validation import reference_problems
 
 __all__ = [
@@ -51,39 +61,71 @@ DATASET_FORMAT = "antidrug-dataset/1"
 IMPORTED_BY = "dataset"
 """``recorded_by`` of records whose dataset entry does not say who recorded them."""
 
-_TOP_LEVEL = {"format", "time_zone", "policy", "divisions", "people", "records"}
-_PERSON_FIELDS = {"id", "household", "residence", "activity", "registered_on", "recorded_at", "recorded_by"}
-"""The spec's fields, and (our extension, for lossless round trips) when and by whom
-the registration was recorded."""
+_LISTS: Mapping[SubjectKind, str] = {
+    SubjectKind.PERSON: "people",
+    SubjectKind.UNIT: "units",
+    SubjectKind.ORGANISATION: "organisations",
+}
+"""Where each kind of subject is listed."""
+_TOP_LEVEL = {"format", "time_zone", "policy", "divisions", "records", "rating_schemes", *_LISTS.values()}
+_ENTRY_FIELDS: Mapping[SubjectKind, set[str]] = {
+    SubjectKind.PERSON: {"id", "household", "residence", "activity", "registered_on"},
+    SubjectKind.UNIT: {"id", "name", "uscc", "division", "roles", "since", "registered_on"},
+    SubjectKind.ORGANISATION: {"id", "name", "kind", "division", "registered_on"},
+}
+"""The spec's fields of each list entry, and (our extension, for lossless round trips)
+``registered_on``, ``recorded_at`` and ``recorded_by`` of the registration."""
+_RECORDING = {"recorded_at", "recorded_by"}
 _POLICY_FIELDS = {"responsible", "test_window_days"}
-_BASE_FIELDS = {TYPE_FIELD, "id", "person", "on", "recorded_at", "recorded_by", "voids"}
+_SUBJECT_FIELDS = {kind.value for kind in SubjectKind}
+_BASE_FIELDS = {TYPE_FIELD, "id", *_SUBJECT_FIELDS, "on", "recorded_at", "recorded_by", "voids"}
 _VOID_FIELDS = {*_BASE_FIELDS, "reason"}
 
 
 @attrs.frozen
 class Dataset:
-    """A validated dataset: policy, divisions and every record (registrations included)."""
+    """A validated dataset: policy, divisions, every record (registrations included), rating schemes."""
 
     policy: Policy
     divisions: tuple[Division, ...]
     records: tuple[Record, ...]
-    """Every record, each person's registration first, then in the file's order."""
+    """Every record, each subject's registration first, then in the file's order."""
+    rating_schemes: tuple[RatingScheme, ...] = ()
+    """The rating checklists the dataset's ratings use, besides those a host's rules give."""
 
     @property
     def tree(self) -> DivisionTree:
         """The divisions as a tree."""
         return DivisionTree(self.divisions)
 
+    def subjects(self, kind: SubjectKind) -> list[SubjectId]:
+        """Every subject id of ``kind``, sorted."""
+        return sorted({r.subject for r in self.records if r.subject_kind is kind})
+
     def people(self) -> list[PersonId]:
         """Every person id, sorted."""
-        return sorted({r.person for r in self.records})
+        return self.subjects(SubjectKind.PERSON)
+
+    def by_subject(self) -> dict[SubjectId, list[Record]]:
+        """Each subject's records (its stream), whatever its kind."""
+        grouped: dict[SubjectId, list[Record]] = defaultdict(list)
+        for record in self.records:
+            grouped[record.subject].append(record)
+        return dict(grouped)
 
     def by_person(self) -> dict[PersonId, list[Record]]:
         """Each person's records."""
-        grouped: dict[PersonId, list[Record]] = defaultdict(list)
-        for record in self.records:
-            grouped[record.person].append(record)
-        return dict(grouped)
+        return {
+            s: records
+            for s, records in self.by_subject().items()
+            if records[0].subject_kind is SubjectKind.PERSON
+        }
+
+    def subject_files(self, kind: SubjectKind, known_at: dt.datetime | None = None) -> Iterator[SubjectFile]:
+        """Every file of ``kind`` as known at ``known_at``, by id."""
+        for subject, records in sorted(self.by_subject().items()):
+            if records[0].subject_kind is kind:
+                yield build_file(kind, subject, records, known_at)
 
     def files(self, known_at: dt.datetime | None = None) -> Iterator[PersonFile]:
         """Every person file as known at ``known_at``, by person id."""
@@ -120,15 +162,19 @@ def read_dataset(data: Any) -> Dataset:
     if not isinstance(raw_records, list):
         problems.append(Problem("records", "must be a list"))
         raw_records = []
-    people = _people(data.get("people", []), codes, problems)
+    entries = _entries(data, codes, problems)
     parsed, voided_types = _records(raw_records, zone_name, problems)
-    registrations = _registrations(people, parsed, zone_name)
+    registrations = _registrations(entries, parsed, zone_name, problems)
+    schemes = _rating_schemes(data.get("rating_schemes", []), problems)
 
-    listed = set(people)
     seen: dict[str, int] = {}
     for index, record in parsed.items():
-        if record.person not in listed:
-            problems.append(Problem(f"records[{index}].person", f"unknown person {record.person!r}"))
+        entry = entries.get(record.subject)
+        kind = record.subject_kind
+        if entry is None or entry.kind is not kind:
+            problems.append(
+                Problem(f"records[{index}].{kind.value}", f"unknown {kind.value} {record.subject!r}")
+            )
         if record.id in seen:
             problems.append(
                 Problem(
@@ -143,7 +189,9 @@ def read_dataset(data: Any) -> Dataset:
         raise InvalidInput(problems)
     assert policy is not None  # a policy problem would have been raised above
     ordered = [*registrations.values(), *parsed.values()]
-    return Dataset(policy=policy, divisions=tuple(divisions), records=tuple(ordered))
+    return Dataset(
+        policy=policy, divisions=tuple(divisions), records=tuple(ordered), rating_schemes=tuple(schemes)
+    )
 
 
 def _policy(raw: Any, time_zone: Any, problems: list[Problem]) -> Policy | None:
@@ -191,76 +239,110 @@ def _divisions(raw: Any, problems: list[Problem]) -> list[Division]:
 
 
 @attrs.frozen
-class _Person:
-    id: PersonId
-    household: DivisionCode
-    residence: DivisionCode | None
-    activity: DivisionCode | None
+class _Entry:
+    """A subject's entry in ``people``, ``units`` or ``organisations``: its registration's fields."""
+
+    kind: SubjectKind
+    id: SubjectId
+    where: str
+    """Its place in the file (``units[3]``), for messages."""
+    fields: Mapping[str, Any]
+    """The registration's content fields as written (checked when the record is made)."""
     registered_on: dt.date | None
     recorded_at: dt.datetime | None
     recorded_by: str | None
 
 
-def _people(raw: Any, codes: set[DivisionCode], problems: list[Problem]) -> dict[PersonId, _Person]:
+def _entries(
+    data: Mapping[str, Any], codes: set[DivisionCode], problems: list[Problem]
+) -> dict[SubjectId, _Entry]:
+    """Every listed subject by id: one namespace for the three lists."""
+    entries: dict[SubjectId, _Entry] = {}
+    for kind, name in _LISTS.items():
+        raw = data.get(name, [])
+        if not isinstance(raw, list):
+            problems.append(Problem(name, "must be a list"))
+            continue
+        for index, item in enumerate(raw):
+            entry = _entry(kind, f"{name}[{index}]", item, codes, problems)
+            if entry is None:
+                continue
+            known = entries.get(entry.id)
+            if known is not None:
+                problems.append(
+                    Problem(f"{entry.where}.id", f"{entry.id!r} is already listed as {known.where}")
+                )
+                continue
+            entries[entry.id] = entry
+    return entries
+
+
+def _entry(
+    kind: SubjectKind, where: str, item: Any, codes: set[DivisionCode], problems: list[Problem]
+) -> _Entry | None:
+    if not isinstance(item, Mapping):
+        problems.append(Problem(where, "must be an object"))
+        return None
+    for key in sorted(set(item) - _ENTRY_FIELDS[kind] - _RECORDING):
+        problems.append(Problem(f"{where}.{key}", "unknown field"))
+    subject = item.get("id")
+    if not isinstance(subject, str) or not subject:
+        problems.append(Problem(f"{where}.id", "is required"))
+        return None
+    found = len(problems)
+    for field in ("household", "residence", "activity", "division"):
+        value = item.get(field)
+        if field not in _ENTRY_FIELDS[kind]:
+            continue
+        if value is None:
+            if field in {"household", "division"}:
+                problems.append(Problem(f"{where}.{field}", "is required"))
+        elif value not in codes:
+            problems.append(Problem(f"{where}.{field}", f"unknown division code {value!r}"))
+    registered_on: dt.date | None = None
+    if item.get("registered_on") is not None:
+        try:
+            registered_on = structure(item["registered_on"], dt.date)
+        except InvalidInput as error:
+            problems.append(Problem(f"{where}.registered_on", error.problems[0].reason))
+    recorded_at: dt.datetime | None = None
+    if item.get("recorded_at") is not None:
+        try:
+            recorded_at = structure(item["recorded_at"], dt.datetime)
+        except InvalidInput as error:
+            problems.append(Problem(f"{where}.recorded_at", error.problems[0].reason))
+    recorded_by = item.get("recorded_by")
+    if recorded_by is not None and (not isinstance(recorded_by, str) or not recorded_by.strip()):
+        problems.append(Problem(f"{where}.recorded_by", "must be a non-empty text"))
+        recorded_by = None
+    if len(problems) > found:
+        return None
+    # Unknown fields are reported above; the registration is made of the known ones.
+    fields = {k: v for k, v in item.items() if k in _ENTRY_FIELDS[kind] and k not in {"id", "registered_on"}}
+    return _Entry(kind, SubjectId(subject), where, fields, registered_on, recorded_at, recorded_by)
+
+
+def _rating_schemes(raw: Any, problems: list[Problem]) -> list[RatingScheme]:
     if not isinstance(raw, list):
-        problems.append(Problem("people", "must be a list"))
-        return {}
-    people: dict[PersonId, _Person] = {}
+        problems.append(Problem("rating_schemes", "must be a list"))
+        return []
+    schemes: list[RatingScheme] = []
+    seen: set[str] = set()
     for index, item in enumerate(raw):
-        where = f"people[{index}]"
-        if not isinstance(item, Mapping):
-            problems.append(Problem(where, "must be an object"))
+        where = f"rating_schemes[{index}]"
+        try:
+            scheme = structure(item, RatingScheme)
+        except InvalidInput as error:
+            for p in error.problems:
+                field = p.field if p.field and p.field != "rating_schemes" else ""
+                problems.append(Problem(f"{where}.{field}" if field else where, p.reason))
             continue
-        for key in sorted(set(item) - _PERSON_FIELDS):
-            problems.append(Problem(f"{where}.{key}", "unknown field"))
-        person_id = item.get("id")
-        if not isinstance(person_id, str) or not person_id:
-            problems.append(Problem(f"{where}.id", "is required"))
+        if scheme.id in seen:
+            problems.append(Problem(f"{where}.id", f"{scheme.id!r} is listed twice"))
             continue
-        if person_id in people:
-            problems.append(Problem(f"{where}.id", f"{person_id!r} is listed twice"))
-            continue
-        places: dict[str, DivisionCode | None] = {}
-        for field in ("household", "residence", "activity"):
-            value = item.get(field)
-            if value is None:
-                if field == "household":
-                    problems.append(Problem(f"{where}.household", "is required"))
-                places[field] = None
-            elif value not in codes:
-                problems.append(Problem(f"{where}.{field}", f"unknown division code {value!r}"))
-                places[field] = None
-            else:
-                places[field] = DivisionCode(value)
-        registered_on: dt.date | None = None
-        if item.get("registered_on") is not None:
-            try:
-                registered_on = structure(item["registered_on"], dt.date)
-            except InvalidInput as error:
-                problems.append(Problem(f"{where}.registered_on", error.problems[0].reason))
-        recorded_at: dt.datetime | None = None
-        if item.get("recorded_at") is not None:
-            try:
-                recorded_at = structure(item["recorded_at"], dt.datetime)
-            except InvalidInput as error:
-                problems.append(Problem(f"{where}.recorded_at", error.problems[0].reason))
-        recorded_by = item.get("recorded_by")
-        if recorded_by is not None and (not isinstance(recorded_by, str) or not recorded_by.strip()):
-            problems.append(Problem(f"{where}.recorded_by", "must be a non-empty text"))
-            recorded_by = None
-        household = places["household"]
-        if household is None:
-            continue
-        people[PersonId(person_id)] = _Person(
-            PersonId(person_id),
-            household,
-            places["residence"],
-            places["activity"],
-            registered_on,
-            recorded_at,
-            recorded_by,
-        )
-    return people
+        seen.add(scheme.id)
+        schemes.append(scheme)
+    return schemes
 
 
 def _records(
@@ -313,55 +395,82 @@ def _start_of(on: Any, time_zone: str) -> str | None:
 
 
 def _registrations(
-    people: Mapping[PersonId, _Person], parsed: Mapping[int, Record], time_zone: str
-) -> dict[PersonId, PersonRegistered]:
-    """A registration record per person, known whenever any of their records is.
+    entries: Mapping[SubjectId, _Entry], parsed: Mapping[int, Record], time_zone: str, problems: list[Problem]
+) -> dict[SubjectId, Record]:
+    """A registration record per listed subject, known whenever any of its records is.
 
-    Its date is ``registered_on``, or the person's earliest record date when
-    the file does not say (places hold from the start of the file either way).
+    Its date is ``registered_on``, or, when the file does not say, the
+    subject's earliest record date (or a unit's ``since``, if earlier):
+    places hold from the start of the stream either way.
     """
-    earliest_on: dict[PersonId, dt.date] = {}
-    earliest_at: dict[PersonId, dt.datetime] = {}
+    earliest_on: dict[SubjectId, dt.date] = {}
+    earliest_at: dict[SubjectId, dt.datetime] = {}
     for record in parsed.values():
-        person = record.person
-        earliest_on[person] = min(earliest_on.get(person, record.on), record.on)
-        earliest_at[person] = min(earliest_at.get(person, record.recorded_at), record.recorded_at)
-    registrations: dict[PersonId, PersonRegistered] = {}
-    for person, entry in people.items():
-        on = entry.registered_on or earliest_on.get(person) or dt.date(1970, 1, 1)
+        subject = record.subject
+        earliest_on[subject] = min(earliest_on.get(subject, record.on), record.on)
+        earliest_at[subject] = min(earliest_at.get(subject, record.recorded_at), record.recorded_at)
+    registrations: dict[SubjectId, Record] = {}
+    for subject, entry in entries.items():
+        since = _date_or_none(entry.fields.get("since")) if entry.kind is SubjectKind.UNIT else None
+        candidates = [d for d in (earliest_on.get(subject), since) if d is not None]
+        on = entry.registered_on or (min(candidates) if candidates else dt.date(1970, 1, 1))
         recorded_at = entry.recorded_at or start_of_day(on, time_zone)
-        if entry.recorded_at is None and person in earliest_at:
-            recorded_at = min(recorded_at, earliest_at[person])
-        registrations[person] = PersonRegistered(
-            id=registration_id(person),
-            person=person,
-            on=on,
-            recorded_at=recorded_at,
-            recorded_by=entry.recorded_by or IMPORTED_BY,
-            household=entry.household,
-            residence=entry.residence,
-            activity=entry.activity,
-        )
+        if entry.recorded_at is None and subject in earliest_at:
+            recorded_at = min(recorded_at, earliest_at[subject])
+        opening = REGISTRATIONS[entry.kind]
+        data = {
+            TYPE_FIELD: opening.type_tag,
+            "id": registration_id(subject)
+            if entry.kind is SubjectKind.PERSON
+            else subject_registration_id(subject),
+            entry.kind.value: subject,
+            "on": on.isoformat(),
+            "recorded_at": recorded_at.isoformat(),
+            "recorded_by": entry.recorded_by or IMPORTED_BY,
+            **entry.fields,
+        }
+        try:
+            registrations[subject] = record_from_data(data)
+        except InvalidInput as error:
+            problems.extend(Problem(f"{entry.where}.{p.field}", p.reason) for p in error.problems)
+            continue
+        registration = registrations[subject]
+        if isinstance(registration, UnitRegistered) and registration.uscc is not None:
+            problems.extend(
+                Problem(f"{entry.where}.{p.field}", p.reason)
+                for p in reference_problems(registration, {}, build_file(entry.kind, subject, ()))
+            )
     return registrations
+
+
+def _date_or_none(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None  # reported when the registration is made
 
 
 def _reference_problems(
     parsed: Mapping[int, Record],
     voided_types: Mapping[int, str],
-    registrations: Mapping[PersonId, PersonRegistered],
+    registrations: Mapping[SubjectId, Record],
     codes: set[DivisionCode],
 ) -> list[Problem]:
     problems: list[Problem] = []
-    by_person: dict[PersonId, list[tuple[int, Record]]] = defaultdict(list)
+    by_subject: dict[SubjectId, list[tuple[int, Record]]] = defaultdict(list)
     for index, record in parsed.items():
-        by_person[record.person].append((index, record))
-    for person, items in by_person.items():
-        registration = registrations.get(person)
+        by_subject[record.subject].append((index, record))
+    for subject, items in by_subject.items():
+        registration = registrations.get(subject)
         if registration is None:
-            continue  # reported as an unknown person
+            continue  # reported as an unknown subject
+        # A record naming the subject in another kind's field is reported as naming an unknown one.
+        items = [
+            (index, record) for index, record in items if record.subject_kind is registration.subject_kind
+        ]
         history: dict[RecordId, Record] = {registration.id: registration}
         history.update((record.id, record) for _, record in items)
-        file = PersonFile.build(person, history.values())
+        file = build_file(registration.subject_kind, subject, history.values())
         for index, record in items:
             others = {k: v for k, v in history.items() if k != record.id}
             for problem in reference_problems(record, others, file, known_divisions=codes):
@@ -420,30 +529,27 @@ def write_dataset(
     *,
     divisions: Iterable[Division] = (),
     policy: Policy | None = None,
+    rating_schemes: Iterable[RatingScheme] = (),
 ) -> dict[str, Any]:
     """A dataset document of ``records``, ready for ``json.dump``.
 
-    Each person's first registration becomes their ``people`` entry; every
-    other record is written in the dataset's record form (with ``id``,
-    ``recorded_at`` and ``recorded_by``, so a round trip loses nothing).
+    Each subject's first registration becomes its entry in ``people``,
+    ``units`` or ``organisations``; every other record is written in the
+    dataset's record form (with ``id``, ``recorded_at`` and ``recorded_by``,
+    so a round trip loses nothing). ``units``, ``organisations`` and
+    ``rating_schemes`` are written only when there are any, so a dataset of
+    people reads as it always did.
     """
     policy = policy or Policy()
     by_id: dict[RecordId, Record] = {}
-    people: dict[PersonId, dict[str, Any]] = {}
+    entries: dict[SubjectKind, dict[SubjectId, dict[str, Any]]] = {kind: {} for kind in SubjectKind}
     rest: list[Record] = []
     for record in records:
         by_id[record.id] = record
-        if isinstance(record, PersonRegistered) and record.voids is None and record.person not in people:
-            entry: dict[str, Any] = {"id": record.person, "household": record.household}
-            if record.residence:
-                entry["residence"] = record.residence
-            if record.activity:
-                entry["activity"] = record.activity
-            entry["registered_on"] = record.on.isoformat()
-            entry["recorded_at"] = record.recorded_at.isoformat()
-            if record.recorded_by != IMPORTED_BY:
-                entry["recorded_by"] = record.recorded_by
-            people[record.person] = entry
+        kind = record.subject_kind
+        listed = entries[kind]
+        if isinstance(record, REGISTRATIONS[kind]) and record.voids is None and record.subject not in listed:
+            listed[record.subject] = _entry_data(record)
         else:
             rest.append(record)
     out_records: list[dict[str, Any]] = []
@@ -453,14 +559,36 @@ def write_dataset(
             target = by_id.get(record.voids) if record.voids else None
             data[TYPE_FIELD] = target.type_tag if target is not None else record.type_tag
         out_records.append(data)
-    return {
+    document: dict[str, Any] = {
         "format": DATASET_FORMAT,
         "time_zone": policy.time_zone,
         "policy": {"responsible": policy.responsible.value, "test_window_days": policy.test_window_days},
         "divisions": [_division_data(d) for d in sorted(divisions, key=lambda d: d.code)],
-        "people": [people[p] for p in sorted(people)],
-        "records": out_records,
     }
+    for kind, name in _LISTS.items():
+        if entries[kind] or kind is SubjectKind.PERSON:
+            document[name] = [entries[kind][s] for s in sorted(entries[kind])]
+    schemes = sorted(rating_schemes, key=lambda scheme: scheme.id)
+    if schemes:
+        document["rating_schemes"] = [unstructure(scheme) for scheme in schemes]
+    document["records"] = out_records
+    return document
+
+
+def _entry_data(registration: Record) -> dict[str, Any]:
+    """A registration as its subject's list entry: the id, the content, and when it was recorded."""
+    data = record_to_data(registration)
+    entry: dict[str, Any] = {"id": registration.subject}
+    entry.update(
+        (key, value)
+        for key, value in data.items()
+        if key not in {TYPE_FIELD, "id", "on", "voids", *_SUBJECT_FIELDS, *_RECORDING}
+    )
+    entry["registered_on"] = registration.on.isoformat()
+    entry["recorded_at"] = registration.recorded_at.isoformat()
+    if registration.recorded_by != IMPORTED_BY:
+        entry["recorded_by"] = registration.recorded_by
+    return entry
 
 
 def _division_data(division: Division) -> dict[str, Any]:

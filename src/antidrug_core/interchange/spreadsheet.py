@@ -28,12 +28,15 @@ from antidrug_core.model import (
     FaceCheckMethod,
     FollowUpMethod,
     InvalidInput,
+    OrganisationKind,
     Problem,
     RiskLevel,
     SeriousBreachKind,
     Status,
+    SubjectKind,
     TestKind,
     TestResult,
+    UnitRole,
 )
 from antidrug_core.rules.policy import Responsibility
 
@@ -61,7 +64,8 @@ class Column:
     header: str
     field: str
     kind: str = "text"
-    """``text``, ``date`` (YYYY-MM-DD), ``timestamp`` (with offset) or ``code`` (ids and division codes)."""
+    """``text``, ``date`` (YYYY-MM-DD), ``timestamp`` (with offset), ``code`` (ids and division codes)
+    or ``list`` (several choices in one cell, separated by 、 or a comma)."""
     labels: Mapping[str, str] = attrs.field(factory=dict)
     """The Chinese word for each allowed value, e.g. 上门走访 → ``home_visit``."""
     required: bool = False
@@ -131,27 +135,77 @@ BREACH_LABELS = _labels(
         ("离开累计三十日以上", SeriousBreachKind.AWAY_30_DAYS),
     ]
 )
+ROLE_LABELS = _labels(
+    [
+        ("生产", UnitRole.PRODUCTION),
+        ("经营", UnitRole.TRADE),
+        ("使用", UnitRole.USE),
+        ("储存", UnitRole.STORAGE),
+        ("运输", UnitRole.TRANSPORT),
+    ]
+)
+ORGANISATION_KIND_LABELS = _labels(
+    [
+        ("乡镇（街道）", OrganisationKind.GOVERNMENT),
+        ("部门", OrganisationKind.DEPARTMENT),
+        ("村（社区）", OrganisationKind.VILLAGE),
+        ("社区戒毒康复工作中心", OrganisationKind.REHAB_CENTRE),
+        ("其他", OrganisationKind.OTHER),
+    ]
+)
 RESPONSIBILITY_LABELS = _labels(
     [("户籍地为主", Responsibility.HOUSEHOLD_FIRST), ("居住地为主", Responsibility.RESIDENCE_FIRST)]
 )
 
-_RECORD_COLUMNS = (
-    Column("记录编号", "id", "code"),
-    Column("人员编号", "person", "code", required=True),
-    Column("日期", "on", "date", required=True),
-    Column("录入时间", "recorded_at", "timestamp"),
-    Column("录入人", "recorded_by"),
-    Column("作废记录编号", "voids", "code"),
-)
+SUBJECT_HEADERS: Mapping[SubjectKind, str] = {
+    SubjectKind.PERSON: "人员编号",
+    SubjectKind.UNIT: "单位编号",
+    SubjectKind.ORGANISATION: "组织编号",
+}
+"""The column naming a record's subject, by the kind of subject its sheet's records are about."""
 
 
-def _record_sheet(name: str, type: str, *content: Column) -> SheetSpec:
-    return SheetSpec(name, type, (*_RECORD_COLUMNS, *content))
+def _record_columns(subject: SubjectKind, required: bool = True) -> tuple[Column, ...]:
+    return (
+        Column("记录编号", "id", "code"),
+        Column(SUBJECT_HEADERS[subject], subject.value, "code", required=required),
+        Column("日期", "on", "date", required=True),
+        Column("录入时间", "recorded_at", "timestamp"),
+        Column("录入人", "recorded_by"),
+        Column("作废记录编号", "voids", "code"),
+    )
+
+
+def _record_sheet(
+    name: str, type: str, *content: Column, subject: SubjectKind = SubjectKind.PERSON
+) -> SheetSpec:
+    return SheetSpec(name, type, (*_record_columns(subject), *content))
 
 
 SETTINGS_SHEET = "设置"
 PEOPLE_SHEET = "人员"
+UNITS_SHEET = "单位"
+ORGANISATIONS_SHEET = "组织"
 DIVISIONS_SHEET = "区划"
+_LIST_SHEETS = {
+    DIVISIONS_SHEET: "divisions",
+    PEOPLE_SHEET: "people",
+    UNITS_SHEET: "units",
+    ORGANISATIONS_SHEET: "organisations",
+}
+"""The sheets that fill a list of the dataset other than ``records``."""
+
+_UNIT_COLUMNS = (
+    Column("名称", "name"),
+    Column("统一社会信用代码", "uscc", "code"),
+    Column("所在区划", "division", "code"),
+    Column("涉及环节", "roles", "list", labels=ROLE_LABELS),
+)
+_ORGANISATION_COLUMNS = (
+    Column("名称", "name"),
+    Column("类别", "kind", labels=ORGANISATION_KIND_LABELS),
+    Column("所在区划", "division", "code"),
+)
 
 SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec(
@@ -180,6 +234,25 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("户籍地", "household", "code", required=True),
             Column("现居住地", "residence", "code"),
             Column("实际活动地", "activity", "code"),
+            Column("登记日期", "registered_on", "date"),
+        ),
+    ),
+    SheetSpec(
+        UNITS_SHEET,
+        None,
+        (
+            Column("单位编号", "id", "code", required=True),
+            *(attrs.evolve(c, required=c.field != "uscc") for c in _UNIT_COLUMNS),
+            Column("纳入监管日期", "since", "date"),
+            Column("登记日期", "registered_on", "date"),
+        ),
+    ),
+    SheetSpec(
+        ORGANISATIONS_SHEET,
+        None,
+        (
+            Column("组织编号", "id", "code", required=True),
+            *(attrs.evolve(c, required=True) for c in _ORGANISATION_COLUMNS),
             Column("登记日期", "registered_on", "date"),
         ),
     ),
@@ -255,13 +328,42 @@ SHEETS: tuple[SheetSpec, ...] = (
         "serious_breach",
         Column("情形", "kind", labels=BREACH_LABELS, required=True),
     ),
-    _record_sheet("作废", "voided", Column("原因", "reason")),
+    SheetSpec(
+        "作废",
+        "voided",
+        # 单位编号 and 组织编号 come last, so the person workbooks made before them still line up.
+        (
+            *_record_columns(SubjectKind.PERSON, required=False),
+            Column("原因", "reason"),
+            Column(SUBJECT_HEADERS[SubjectKind.UNIT], SubjectKind.UNIT.value, "code"),
+            Column(SUBJECT_HEADERS[SubjectKind.ORGANISATION], SubjectKind.ORGANISATION.value, "code"),
+        ),
+    ),
     _record_sheet(
         "登记更正",
         "person_registered",
         Column("户籍地", "household", "code", required=True),
         Column("现居住地", "residence", "code"),
         Column("实际活动地", "activity", "code"),
+    ),
+    _record_sheet("单位变更", "unit_changed", *_UNIT_COLUMNS, subject=SubjectKind.UNIT),
+    _record_sheet("单位注销", "unit_closed", subject=SubjectKind.UNIT),
+    _record_sheet(
+        "单位登记更正",
+        "unit_registered",
+        *(attrs.evolve(c, required=c.field != "uscc") for c in _UNIT_COLUMNS),
+        Column("纳入监管日期", "since", "date"),
+        subject=SubjectKind.UNIT,
+    ),
+    _record_sheet(
+        "组织变更", "organisation_changed", *_ORGANISATION_COLUMNS, subject=SubjectKind.ORGANISATION
+    ),
+    _record_sheet("组织撤销", "organisation_closed", subject=SubjectKind.ORGANISATION),
+    _record_sheet(
+        "组织登记更正",
+        "organisation_registered",
+        *(attrs.evolve(c, required=True) for c in _ORGANISATION_COLUMNS),
+        subject=SubjectKind.ORGANISATION,
     ),
 )
 """Every sheet a workbook may have, in the order a template lists them."""
@@ -271,7 +373,16 @@ _BY_NAME: dict[str, SheetSpec] = {
     **{spec.type: spec for spec in SHEETS if spec.type is not None},
 }
 
-_VOID_KEYS = {"type", "id", "person", "on", "recorded_at", "recorded_by", "voids", "reason"}
+_VOID_KEYS = {
+    "type",
+    "id",
+    *(k.value for k in SubjectKind),
+    "on",
+    "recorded_at",
+    "recorded_by",
+    "voids",
+    "reason",
+}
 """A dataset record with only these keys and ``voids`` is a pure void (DATASET.md)."""
 
 _DATE_FORMS = (
@@ -302,8 +413,9 @@ def read_workbook(workbook: Workbook) -> Dataset:
             header; nothing is used if there is any.
     """
     problems: list[Problem] = []
-    document: dict[str, Any] = {"format": DATASET_FORMAT, "divisions": [], "people": [], "records": []}
-    origins: dict[str, list[_Origin]] = {"divisions": [], "people": [], "records": []}
+    targets = (*_LIST_SHEETS.values(), "records")
+    document: dict[str, Any] = {"format": DATASET_FORMAT, **{target: [] for target in targets}}
+    origins: dict[str, list[_Origin]] = {target: [] for target in targets}
     time_zone = _time_zone(workbook)
     for sheet_name, rows in workbook.items():
         spec = _BY_NAME.get(sheet_name.strip())
@@ -314,13 +426,7 @@ def read_workbook(workbook: Workbook) -> Dataset:
         if spec.name == SETTINGS_SHEET:
             _settings(sheet_name, rows, document, problems)
             continue
-        target = (
-            "divisions"
-            if spec.name == DIVISIONS_SHEET
-            else "people"
-            if spec.name == PEOPLE_SHEET
-            else "records"
-        )
+        target = _LIST_SHEETS.get(spec.name, "records")
         for row_number, values, headers in _rows(sheet_name, spec, rows, problems):
             item = _item(sheet_name, row_number, spec, values, time_zone, problems)
             if item is None:
@@ -430,7 +536,13 @@ def _item(
         column = spec.column(field)
         assert column is not None  # values only hold fields of known columns
         where = f"{sheet}!{row}"
-        if column.labels:
+        if column.kind == "list":
+            words = [w.strip() for w in re.split(r"[、,，;；]", str(cell)) if w.strip()]
+            choices = [_choice(column, w) for w in words]
+            if not words or None in choices:
+                problems.append(Problem(column.header, _not_allowed(column, cell), where))
+            item[field] = choices
+        elif column.labels:
             word = _choice(column, cell)
             if word is None:
                 problems.append(Problem(column.header, _not_allowed(column, cell), where))
@@ -454,7 +566,7 @@ def _item(
 
 def _translate(problem: Problem, origins: Mapping[str, list[_Origin]]) -> Problem:
     """A dataset problem (``records[12].method``) as the sheet, row and column it came from."""
-    match = re.fullmatch(r"(divisions|people|records)\[(\d+)\]\.?(.*)", problem.field)
+    match = re.fullmatch(r"(divisions|people|units|organisations|records)\[(\d+)\]\.?(.*)", problem.field)
     if match:
         origin = origins[match.group(1)][int(match.group(2))]
         return origin.problem(match.group(3), problem.reason)
@@ -566,7 +678,7 @@ def dataset_to_workbook(document: Mapping[str, Any]) -> dict[str, list[list[Cell
         elif column.field in policy:
             value = policy[column.field]
             row[1] = _label(column, value) if column.labels else value
-    for target, sheet in (("divisions", DIVISIONS_SHEET), ("people", PEOPLE_SHEET)):
+    for sheet, target in _LIST_SHEETS.items():
         spec = _BY_NAME[sheet]
         for item in document.get(target, []):
             book[sheet].append([_cell(c, item.get(c.field)) for c in spec.columns])
@@ -584,4 +696,6 @@ def _label(column: Column, value: Any) -> str:
 def _cell(column: Column, value: Any) -> Cell:
     if value is None:
         return None
+    if column.kind == "list":
+        return "、".join(_label(column, v) for v in value)
     return _label(column, value) if column.labels else value

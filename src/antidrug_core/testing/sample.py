@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from antidrug_core.model import (
@@ -58,6 +59,24 @@ from antidrug_core.model import (
     subject_registration_id,
 )
 from antidrug_core.model.base import SubjectId, SubjectKind
+from antidrug_core.model.prevention import (
+    ActivityHeld,
+    FundingAllocated,
+    ItemScore,
+    LeadingGroupSet,
+    LetterKind,
+    LettersSigned,
+    MeetingHeld,
+    MeetingKind,
+    PlantsDestroyed,
+    PlantsFound,
+    PlantSpecies,
+    RatingAssessed,
+    SurveyConducted,
+    TrainingHeld,
+    VolunteerJoined,
+    VolunteerLeft,
+)
 from antidrug_core.testing.fakes import at
 
 __all__ = ["SampleStream", "every_person_record_type", "every_record_type", "every_subject_record_type"]
@@ -118,6 +137,45 @@ def every_subject_record_type(
         division=DivisionCode(home[:6]),
     )
     organisations.add(OrganisationChanged, "2022-06-01", name="某县应急管理局（合署）")
+    organisations.add(
+        LeadingGroupSet, "2022-01-10", leader="局长", deputies=("副局长",), members=8, office=True
+    )
+    organisations.add(
+        LettersSigned, "2022-01-20", kind=LetterKind.COMMITMENT, count=6, counterparts=("某化工有限公司",)
+    )
+    organisations.add(FundingAllocated, "2022-02-01", amount=Decimal("12000.50"), purpose="禁毒宣传")
+    organisations.add(MeetingHeld, "2022-02-15", kind=MeetingKind.DEPLOYMENT, participants=20)
+    organisations.add(
+        ActivityHeld,
+        "2022-06-26",
+        theme="6·26国际禁毒日宣传",
+        channels=("community", "school"),
+        key_date="0626",
+        division=home_code,
+        sessions=2,
+        reach=1200,
+        materials=3000,
+        banners=10,
+        posters=40,
+        vehicles=2,
+        volunteers=15,
+    )
+    organisations.add(VolunteerJoined, "2022-03-01", volunteer="V1")
+    organisations.add(VolunteerLeft, "2022-09-01", volunteer="V1")
+    organisations.add(TrainingHeld, "2022-04-01", topic="易制毒化学品管理", participants=30)
+    organisations.add(
+        SurveyConducted, "2022-05-10", division=home_code, area_mu=Decimal("350.5"), personnel=12
+    )
+    found = organisations.add(
+        PlantsFound, "2022-05-10", division=other_code, species=PlantSpecies.POPPY, plants=37
+    )
+    organisations.add(PlantsDestroyed, "2022-05-11", found=found)
+    organisations.add(
+        RatingAssessed,
+        "2022-11-30",
+        scheme="example_star@1",
+        scores=(ItemScore("organisation", Decimal(20)),),
+    )
     organisations.add(OrganisationClosed, "2022-12-31")
     return units.records, organisations.records
 
