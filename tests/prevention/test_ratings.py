@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from antidrug_core.cli import main
 from antidrug_core.commands.ratings import ratings_document, ratings_table
 from antidrug_core.model import Actor, SubjectKind
 from antidrug_core.plugins import make_plugin_manager
@@ -82,3 +85,62 @@ def test_the_table_names_the_items_in_chinese(store: Store) -> None:
     assert "组织领导24" in lines[1]
     assert lines[1].endswith("\t87.5\t3星")
     assert lines[2].endswith("\t59\t未达星级")
+
+
+def dataset_file(tmp_path: Path, scores: dict[str, object]) -> Path:
+    document = {
+        "format": "antidrug-dataset/1",
+        "time_zone": "Asia/Shanghai",
+        "divisions": [{"code": "522631", "name": "某县"}, {"code": "522631101", "name": "甲乡"}],
+        "organisations": [
+            {"id": "C1", "name": "甲乡社区戒毒康复工作中心", "kind": "rehab_centre", "division": "522631101"}
+        ],
+        "rating_schemes": [
+            {
+                "id": "province@2023",
+                "name": "某省社区戒毒康复工作中心星级评定细则",
+                "items": [
+                    {"id": "org", "name": "组织领导", "max": 40},
+                    {"id": "work", "name": "工作机制", "max": 60},
+                ],
+                "stars": [{"stars": 1, "min": 60}, {"stars": 2, "min": 75}, {"stars": 3, "min": 90}],
+            }
+        ],
+        "records": [
+            {
+                "type": "rating_assessed",
+                "id": "r1",
+                "organisation": "C1",
+                "on": "2023-05-20",
+                "scheme": "province@2023",
+                "scores": scores,
+            }
+        ],
+    }
+    path = tmp_path / "ratings.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_a_dataset_brings_its_own_scheme_and_the_command_gives_its_stars(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = dataset_file(tmp_path, {"org": 35, "work": "42.5"})
+    assert main(["ratings", "--dataset", str(path), "--as-of", "2023-06-30"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    (row,) = document["ratings"]
+    assert (row["scheme"], row["total"], row["stars"], row["example"]) == ("province@2023", "77.5", 2, False)
+    assert main(["ratings", "--dataset", str(path), "--as-of", "2023-06-30", "--format", "table"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].endswith("\t77.5\t2星")
+
+
+def test_a_dataset_rating_outside_its_scheme_is_an_error_naming_the_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = dataset_file(tmp_path, {"org": 41, "garden": 3})
+    assert main(["ratings", "--dataset", str(path), "--as-of", "2023-06-30"]) != 0
+    error = capsys.readouterr().err
+    assert "r1" in error
+    assert "scores.org: 41 is above the item's maximum 40" in error
+    assert "scores.garden" in error
+    assert "scores.work: is missing" in error

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -21,8 +21,7 @@ from antidrug_core.commands.common import DEFAULT_DB, load_dataset_file, local_a
 from antidrug_core.commands.rates import parse_known_at
 from antidrug_core.model import InvalidInput, SubjectKind, is_within
 from antidrug_core.plugins import make_plugin_manager
-from antidrug_core.rules.prevention import RatingScheme
-from antidrug_core.state import OrganisationFile, RatedOrganisation, SubjectFile, build_file, ratings_on
+from antidrug_core.state import OrganisationFile, RatedOrganisation, SubjectFile, ratings_on
 
 __all__ = ["RATINGS_FORMAT", "ratings_document", "ratings_table", "register"]
 
@@ -124,13 +123,10 @@ def run(args: argparse.Namespace) -> int:
     if args.dataset is not None:
         dataset = load_dataset_file(args.dataset)
         known = parse_known_at(args.known_at, dataset.policy.time_zone)
-        schemes: Mapping[str, RatingScheme] = load_rules(make_plugin_manager()).prevention.rating_schemes
-        by_subject: dict[str, list[Any]] = {}
-        for record in dataset.records:
-            if record.subject_kind is SubjectKind.ORGANISATION:
-                by_subject.setdefault(record.subject, []).append(record)
-        built = [build_file(SubjectKind.ORGANISATION, s, rs, known) for s, rs in by_subject.items()]
-        rows = _within(ratings_on(_organisations(built), as_of, schemes), args.division)
+        rules = load_rules(make_plugin_manager()).prevention.with_schemes(dataset.rating_schemes)
+        rules.check(dataset.records)
+        files = _organisations(dataset.subject_files(SubjectKind.ORGANISATION, known))
+        rows = _within(ratings_on(files, as_of, rules.rating_schemes), args.division)
         return _print(args, rows, as_of, known)
     args.db = args.db or DEFAULT_DB
     with open_cli_store(args, create=False) as store, store.unit_of_work(local_actor()) as uow:

@@ -260,12 +260,16 @@ def load_dataset(
 
     Raises:
         InvalidInput: the dataset's policy is not the store's (naming
-            both), a person of the dataset is already in the store, or a
-            record id is already used; nothing was loaded.
+            both), a person of the dataset is already in the store, a
+            record id is already used, or a record names a key date,
+            channel or rating scheme the rules do not know (or scores
+            outside its scheme); nothing was loaded.
     """
     actor = local_actor()
     with store.unit_of_work(actor) as uow:
         uow.require(Permission.MANAGE)
+    # Key dates, channels and ratings are checked against the store's rules and the dataset's own schemes.
+    store.rules.prevention.with_schemes(dataset.rating_schemes).check(dataset.records)
     store.use_policy(dataset.policy, what="the dataset's policy")
     people = dataset.people()
     units, organisations = dataset.subjects(SubjectKind.UNIT), dataset.subjects(SubjectKind.ORGANISATION)
