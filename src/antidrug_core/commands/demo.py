@@ -27,9 +27,10 @@ from antidrug_core.indicators.results import EvaluationRequest, IndicatorResult
 from antidrug_core.model import DivisionTree, InvalidInput, Permission, Record, RecordId, level_of
 from antidrug_core.ports import BulkRecorder, StreamAppend
 from antidrug_core.reports import make_report, percent_text, report_renderers
-from antidrug_core.state import PersonFile
+from antidrug_core.state import build_file
 from antidrug_core.store import Store, new_stream
 from antidrug_core.synthetic import SyntheticSpec, divisions, person_records
+from antidrug_core.synthetic_organisations import organisation_records
 from antidrug_core.validation import reference_problems
 
 __all__ = ["TABLE_RATES", "load_synthetic", "rates_by_township", "register"]
@@ -77,15 +78,20 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
+def _streams(spec: SyntheticSpec) -> Iterator[list[Record]]:
+    """Every synthetic stream: the people, then the organisations and their work logs."""
+    yield from person_records(spec)
+    yield from organisation_records(spec)
+
+
 def _appends(spec: SyntheticSpec, store: Store) -> Iterator[StreamAppend]:
-    """Each synthetic person as a new stream, checked record by record as a unit of work would."""
+    """Each synthetic person and organisation as a new stream, checked as a unit of work would."""
     codes = {d.code for d in divisions(spec)}
-    for person in person_records(spec):
+    for person in _streams(spec):
         history: dict[RecordId, Record] = {}
         for record in person:
-            problems = reference_problems(
-                record, history, PersonFile.build(record.subject, history.values()), known_divisions=codes
-            )
+            file = build_file(record.subject_kind, record.subject, history.values())
+            problems = reference_problems(record, history, file, known_divisions=codes)
             if problems:
                 raise InvalidInput(problems)
             history[record.id] = record
@@ -115,7 +121,7 @@ def load_synthetic(
     written = 0
     with store.unit_of_work(actor) as uow:
         uow.add_divisions(divisions(spec))
-        for index, person in enumerate(person_records(spec), 1):
+        for index, person in enumerate(_streams(spec), 1):
             for record in person:
                 uow.add_record(record, live=False)
             written += len(person)
