@@ -17,7 +17,7 @@ from matplotlib.font_manager import FontProperties, findSystemFonts, fontManager
 from matplotlib.ft2font import FT2Font
 from matplotlib.ticker import PercentFormatter
 
-from antidrug_core.reports import Chart, percent_text
+from antidrug_core.reports import Chart, chart_value_text
 
 __all__ = ["CODE_LABEL_NOTE", "DrawnChart", "draw_chart", "find_cjk_font"]
 
@@ -92,6 +92,10 @@ def draw_chart(chart: Chart, font_path: str | None) -> DrawnChart:
     FigureCanvasAgg(figure)
     axes = figure.subplots()
     bar = 0.8 / groups
+    # A chart of counts or amounts (场次, 亩) has its own scale; a chart of rates runs to 100%.
+    scale = 1 if chart.unit else 100
+    top = max((float(v) for s in chart.series for v in s.values if v is not None), default=0.0) * scale
+    limit = top * 1.12 or 1.0 if chart.unit else 112
     few = count * groups <= 28
     label_font = font.copy()
     label_font.set_size(7)
@@ -99,7 +103,7 @@ def draw_chart(chart: Chart, font_path: str | None) -> DrawnChart:
         offset = ((groups - 1) / 2 - index if horizontal else index - (groups - 1) / 2) * bar
         positions = [(count - 1 - i if horizontal else i) + offset for i in range(count)]
         # Bar lengths are drawn as floats; the numbers written on the chart come from the exact value.
-        lengths = [float(v) * 100 if v is not None else 0.0 for v in series.values]
+        lengths = [float(v) * scale if v is not None else 0.0 for v in series.values]
         if horizontal:
             bars = axes.barh(positions, lengths, bar, label=labels[index])
         else:
@@ -107,7 +111,7 @@ def draw_chart(chart: Chart, font_path: str | None) -> DrawnChart:
         if few:
             axes.bar_label(
                 bars,
-                labels=[percent_text(v) for v in series.values],
+                labels=[chart_value_text(chart.unit, v) for v in series.values],
                 padding=2,
                 fontproperties=label_font,
             )
@@ -116,19 +120,22 @@ def draw_chart(chart: Chart, font_path: str | None) -> DrawnChart:
     if horizontal:
         axes.set_yticks(ticks)
         axes.set_yticklabels(categories)
-        axes.set_xlim(0, 112)
-        axes.set_xticks(range(0, 101, 20))
+        axes.set_xlim(0, limit)
+        if not chart.unit:
+            axes.set_xticks(range(0, 101, 20))
         tick_labels = axes.get_yticklabels()
     else:
         axes.set_xticks(ticks)
         slanted = count > 4
         axes.set_xticklabels(categories, rotation=30 if slanted else 0, ha="right" if slanted else "center")
-        axes.set_ylim(0, 112)
-        axes.set_yticks(range(0, 101, 20))
+        axes.set_ylim(0, limit)
+        if not chart.unit:
+            axes.set_yticks(range(0, 101, 20))
         tick_labels = axes.get_xticklabels()
     for tick in tick_labels:
         tick.set_fontproperties(font)
-    value_axis.set_major_formatter(PercentFormatter(100))
+    if not chart.unit:
+        value_axis.set_major_formatter(PercentFormatter(100))
     axes.spines[["top", "right"]].set_visible(False)
     legend_font = font.copy()
     legend_font.set_size(9)

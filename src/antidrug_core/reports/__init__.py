@@ -24,8 +24,10 @@ from antidrug_core.reports.appendix import appendix_lines, report_facts
 from antidrug_core.reports.binding import ReportData, bind_report, describe_definition
 from antidrug_core.reports.formatting import (
     Approximation,
+    amount_text,
     approximate,
     change_text,
+    chart_value_text,
     count_text,
     date_text,
     next_period,
@@ -89,10 +91,12 @@ __all__ = [
     "Source",
     "Table",
     "TableTemplate",
+    "amount_text",
     "appendix_lines",
     "approximate",
     "bind_report",
     "change_text",
+    "chart_value_text",
     "check_template",
     "count_text",
     "date_text",
