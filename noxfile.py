@@ -41,6 +41,21 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session
+def catalogue(session: nox.Session) -> None:
+    """Rewrite the generated catalogue page of the reference from the shipped definitions."""
+    session.install("-e", DEV)
+    session.run(
+        "antidrug",
+        "catalogue",
+        "--standard",
+        "--format",
+        "markdown",
+        "--output",
+        "docs/reference/catalogue.md",
+    )
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks (speed goals live here, never in timed unit tests)."""
     session.install("-e", DEV)

@@ -14,14 +14,22 @@ from antidrug_core.reports import (
     NamedList,
     Paragraph,
     Report,
+    ReportPart,
     Table,
     appendix_lines,
     chart_value_text,
+    citations,
+    cited_entries,
     fill_marker,
     report_facts,
 )
-from antidrug_core.reports.appendix import APPENDIX_HEADING, APPENDIX_INTRO, appendix_heading
-from antidrug_reports.charts import CODE_LABEL_NOTE, draw_chart, find_cjk_font
+from antidrug_core.reports.appendix import (
+    APPENDIX_ATTACHED,
+    APPENDIX_HEADING,
+    APPENDIX_INTRO,
+    appendix_heading,
+)
+from antidrug_reports.charts import CODE_LABEL_NOTE, chart_caption, draw_chart, find_cjk_font
 
 __all__ = ["AUTO", "HtmlRenderer"]
 
@@ -40,11 +48,16 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def _part(part: str | Figure | Any) -> dict[str, str]:
+def _part(part: str | Figure | Any) -> dict[str, Any]:
     if isinstance(part, str):
         return {"kind": "text", "text": part}
     if isinstance(part, Figure):
-        return {"kind": "figure", "key": part.key, "text": part.text, "title": f"{part.label}：{part.rule}"}
+        return {
+            "kind": "figure",
+            "key": part.key,
+            "text": part.text,
+            "title": f"{part.label}：{part.rule}",
+        }
     return {"kind": "fill", "key": part.key, "text": fill_marker(part)}
 
 
@@ -73,13 +86,18 @@ class HtmlRenderer:
 
     def render(self, report: Report) -> bytes:
         font = self.font_path
+        numbers = citations(report)
         charts = 0
         sections = []
-        for section in report.sections:
+        for section in report.sections if report.part is not ReportPart.APPENDIX else ():
             blocks: list[dict[str, Any]] = []
             for block in section.blocks:
                 if isinstance(block, Paragraph):
-                    blocks.append({"kind": "paragraph", "parts": [_part(p) for p in block.parts]})
+                    parts = [_part(p) for p in block.parts]
+                    cited = cited_entries(numbers, block)
+                    keys = [(p.key, p.text) for p in block.parts if isinstance(p, Figure)]
+                    first = min((numbers[key] for key in keys if key in numbers), default=None)
+                    blocks.append({"kind": "paragraph", "parts": parts, "cites": cited, "first": first})
                 elif isinstance(block, Chart):
                     charts += 1
                     drawn = draw_chart(block, font)
@@ -88,7 +106,14 @@ class HtmlRenderer:
                             "kind": "chart",
                             "chart": block,
                             "number": charts,
-                            "image": base64.b64encode(drawn.png).decode("ascii"),
+                            "parts": [
+                                {
+                                    "image": base64.b64encode(part.png).decode("ascii"),
+                                    "width_mm": f"{part.width_mm:g}",
+                                    "caption": chart_caption(block, charts, index),
+                                }
+                                for index, part in enumerate(drawn.parts)
+                            ],
                             "by_code": drawn.by_code,
                             "rows": _chart_rows(block, drawn.by_code),
                         }
@@ -108,8 +133,11 @@ class HtmlRenderer:
             .render(
                 report=report,
                 facts=report_facts(report),
+                body=report.part is not ReportPart.APPENDIX,
                 sections=sections,
-                appendix=appendix,
+                appendix=appendix if report.part is not ReportPart.BODY else [],
+                attached=APPENDIX_ATTACHED if report.part is ReportPart.BODY else None,
+                appendix_alone=report.part is ReportPart.APPENDIX,
                 appendix_heading=APPENDIX_HEADING,
                 appendix_intro=APPENDIX_INTRO,
                 code_note=CODE_LABEL_NOTE,

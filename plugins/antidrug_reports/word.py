@@ -19,7 +19,8 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt
+from docx.section import Section as DocxSection
+from docx.shared import Length, Mm, Pt
 from docx.styles.style import ParagraphStyle
 from docx.text.paragraph import Paragraph as DocxParagraph
 from docx.text.run import Run
@@ -30,14 +31,22 @@ from antidrug_core.reports import (
     NamedList,
     Paragraph,
     Report,
+    ReportPart,
     Table,
     appendix_lines,
     chart_value_text,
+    citations,
+    cited_entries,
     fill_marker,
     report_facts,
 )
-from antidrug_core.reports.appendix import APPENDIX_HEADING, APPENDIX_INTRO, appendix_heading
-from antidrug_reports.charts import CODE_LABEL_NOTE, draw_chart, find_cjk_font
+from antidrug_core.reports.appendix import (
+    APPENDIX_ATTACHED,
+    APPENDIX_HEADING,
+    APPENDIX_INTRO,
+    appendix_heading,
+)
+from antidrug_reports.charts import CODE_LABEL_NOTE, ChartFrame, chart_caption, draw_chart, find_cjk_font
 
 __all__ = ["AUTO", "BODY_FONT", "HEADING_FONT", "TITLE_FONT", "WordRenderer"]
 
@@ -108,6 +117,19 @@ def _page_number(paragraph: DocxParagraph) -> None:
     _run(paragraph, " —", SMALL_FONT, Pt(14))
 
 
+_CAPTION_ROOM_MM = 22.0
+"""Room kept under a chart on its page for a caption of two lines, and the picture's line."""
+
+
+def chart_frame(section: DocxSection) -> ChartFrame:
+    """The room a chart has inside ``section``'s margins, leaving room for its caption."""
+    width = (section.page_width or 0) - (section.left_margin or 0) - (section.right_margin or 0)
+    height = (section.page_height or 0) - (section.top_margin or 0) - (section.bottom_margin or 0)
+    return ChartFrame(
+        width_mm=min(150.0, Length(width).mm - 6.0), max_height_mm=Length(height).mm - _CAPTION_ROOM_MM
+    )
+
+
 class WordRenderer:
     """``--format docx``: the summary as a Word document laid out as an official document."""
 
@@ -131,8 +153,21 @@ class WordRenderer:
         _run(title, report.title, TITLE_FONT, _TITLE_SIZE)
         facts = self._small(document, "　".join(f"{label}：{text}" for label, text in report_facts(report)))
         facts.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        if report.part is not ReportPart.APPENDIX:
+            self._body(document, report)
+        if report.appendix and report.part is not ReportPart.BODY:
+            self._appendix(document, report)
+        document.core_properties.title = report.title
+        document.core_properties.author = "antidrug_core"
+        document.core_properties.comments = f"template {report.template}; period {report.period}"
+        buffer = io.BytesIO()
+        document.save(buffer)
+        return buffer.getvalue()
+
+    def _body(self, document: DocumentObject, report: Report) -> None:
         for note in report.notes:
             self._small(document, f"说明：{note}")
+        numbers = citations(report)
         charts = 0
         for section in report.sections:
             if section.heading:
@@ -140,7 +175,7 @@ class WordRenderer:
                 heading.paragraph_format.first_line_indent = Pt(32)
             for block in section.blocks:
                 if isinstance(block, Paragraph):
-                    self._paragraph(document, block)
+                    self._paragraph(document, block, numbers)
                 elif isinstance(block, Chart):
                     charts += 1
                     self._chart(document, block, charts)
@@ -150,14 +185,8 @@ class WordRenderer:
                     self._small(document, f"{block.title}（共{len(block.entries)}人，已脱敏）")
                     for index, entry in enumerate(block.entries, 1):
                         self._small(document, f"{index}. {entry}")
-        if report.appendix:
-            self._appendix(document, report)
-        document.core_properties.title = report.title
-        document.core_properties.author = "antidrug_core"
-        document.core_properties.comments = f"template {report.template}; period {report.period}"
-        buffer = io.BytesIO()
-        document.save(buffer)
-        return buffer.getvalue()
+        if report.part is ReportPart.BODY:
+            self._small(document, APPENDIX_ATTACHED)
 
     def _layout(self, document: DocumentObject, report: Report) -> None:
         section = document.sections[0]
@@ -187,7 +216,9 @@ class WordRenderer:
         heading2.font.color.rgb = None
         _page_number(section.footer.paragraphs[0])
 
-    def _paragraph(self, document: DocumentObject, block: Paragraph) -> None:
+    def _paragraph(
+        self, document: DocumentObject, block: Paragraph, numbers: dict[tuple[str, str], int]
+    ) -> None:
         paragraph = document.add_paragraph()
         paragraph.paragraph_format.first_line_indent = Pt(32)
         paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
@@ -200,6 +231,10 @@ class WordRenderer:
                 run = _run(paragraph, fill_marker(part), BODY_FONT)
                 run.font.highlight_color = WD_COLOR_INDEX.YELLOW
                 run.bold = True
+        cited = cited_entries(numbers, block)
+        if cited is not None:
+            # The appendix entries, as a superscript like a note's: an auditor finds them, a reader reads on.
+            _run(paragraph, cited, BODY_FONT).font.superscript = True
 
     def _small(self, document: DocumentObject, text: str, size: Pt = _SMALL_SIZE) -> DocxParagraph:
         paragraph = document.add_paragraph()
@@ -208,15 +243,26 @@ class WordRenderer:
         return paragraph
 
     def _chart(self, document: DocumentObject, chart: Chart, number: int) -> None:
-        drawn = draw_chart(chart, self.font_path)
-        picture = document.add_paragraph()
-        picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        picture.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-        picture.add_run().add_picture(io.BytesIO(drawn.png), width=Cm(15.5))
-        caption = self._small(
-            document, f"图{number}　{chart.title}" + (f"（{chart.note}）" if chart.note else "")
-        )
-        caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        """The chart as pictures at their printed size, each kept on one page with its caption.
+
+        A chart too long for a page comes in parts of whole rows; every part
+        after the first is captioned ``图1（续）``, so the reader sees where it
+        goes on.
+        """
+        drawn = draw_chart(chart, self.font_path, chart_frame(document.sections[-1]))
+        for index, part in enumerate(drawn.parts):
+            picture = document.add_paragraph()
+            picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            picture.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+            picture.paragraph_format.first_line_indent = Pt(0)
+            picture.paragraph_format.keep_with_next = True
+            picture.add_run().add_picture(
+                io.BytesIO(part.png), width=Mm(part.width_mm), height=Mm(part.height_mm)
+            )
+            caption = self._small(document, chart_caption(chart, number, index))
+            caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            caption.paragraph_format.first_line_indent = Pt(0)
+            caption.paragraph_format.keep_together = True
         if drawn.by_code:
             self._small(document, CODE_LABEL_NOTE, Pt(10.5)).alignment = WD_ALIGN_PARAGRAPH.CENTER
             rows = [
@@ -248,7 +294,8 @@ class WordRenderer:
     def _appendix(self, document: DocumentObject, report: Report) -> None:
         heading = document.add_paragraph(APPENDIX_HEADING, style="Heading 1")
         heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        heading.paragraph_format.page_break_before = True
+        # After the body, the appendix starts a page; as a document of its own it follows the title.
+        heading.paragraph_format.page_break_before = report.part is ReportPart.WHOLE
         self._small(document, APPENDIX_INTRO, Pt(10.5))
         for entry in report.appendix:
             document.add_paragraph(appendix_heading(entry), style="Heading 2")

@@ -61,12 +61,20 @@ def antidrug_write_workbook(path: str, workbook: Workbook) -> bool | None:
         sheet.title = name
         for row in rows:
             sheet.append([_writable(cell) for cell in row])
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_STARTS):
+                    # Text, never a formula: an id like =HYPERLINK(…) must not come alive in Excel.
+                    cell.data_type = "s"
         if rows:
             for column, header in enumerate(rows[0], start=1):
                 sheet.cell(row=1, column=column).font = Font(bold=True)
                 sheet.column_dimensions[column_letter(column)].width = max(10, 2.2 * len(str(header or "")))
     book.save(path)
     return True
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@")
+"""What a spreadsheet program reads as the start of a formula."""
 
 
 def column_letter(index: int) -> str:

@@ -50,11 +50,12 @@ from antidrug_core.indicators import (
     Not,
     RecordsInPeriod,
     StatusIn,
+    Unit,
     When,
     Where,
 )
 from antidrug_core.indicators.criteria import walk
-from antidrug_core.model import RECORD_TYPES, TestKind, division_code
+from antidrug_core.model import RECORD_TYPES, SubjectKind, TestKind, division_code
 from antidrug_sql.facts import DUE_COUNTS, FactsQuery, RecordTest, due_column
 from antidrug_sql.tables import content_columns
 
@@ -113,6 +114,14 @@ def translate(definitions: Sequence[IndicatorDefinition], *, mysql: bool = False
     fulfilment = transfers = False
     for definition in definitions:
         source = definition.items
+        # Only figures about people, as rates or counts of people or items, are translated; units,
+        # organisations, sums, flags and distinct counts are left to the reference evaluator.
+        if (
+            definition.subject is not SubjectKind.PERSON
+            or definition.unit in (Unit.SUM, Unit.FLAG)
+            or definition.distinct is not None
+        ):
+            raise Untranslatable(f"{definition.id}: a {definition.subject} {definition.unit} figure")
         if (definition.basis is Basis.PERSON) != (source is None):
             raise Untranslatable("a definition whose basis and items disagree")
         match source:

@@ -13,6 +13,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from antidrug_core.commands.terminal import printable
 from antidrug_core.model import AntidrugError, InvalidInput
 
 __all__ = ["COMMAND_MODULES", "build_parser", "main"]
@@ -25,6 +26,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "antidrug_core.commands.report",
     "antidrug_core.commands.demo",
     "antidrug_core.commands.convert",
+    "antidrug_core.commands.conformance",
+    "antidrug_core.commands.catalogue",
 )
 """The modules that each add subcommands; a new command is a new module listed here."""
 
@@ -49,10 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = args.run(args)
     except InvalidInput as error:
         for problem in error.problems:
-            print(f"antidrug: {problem}", file=sys.stderr)
+            print(f"antidrug: {printable(str(problem))}", file=sys.stderr)
         return 2
     except AntidrugError as error:
-        print(f"antidrug: {error}", file=sys.stderr)
+        print(f"antidrug: {printable(str(error))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -5,7 +5,7 @@ audit chain all turn records into plain data here and nowhere else, so a
 record has exactly one serialised form. Models never import cattrs; this
 module imports the models and teaches the converter about them.
 
-The plain form is the dataset format's (``shared/spec/DATASET.md``): a
+The plain form is the dataset format's (docs/reference/dataset.md): a
 ``type`` tag, dates as ``YYYY-MM-DD``, timestamps in ISO 8601 with their
 offset, enums by value, optional fields left out when empty.
 """
@@ -47,7 +47,7 @@ TYPE_FIELD = "type"
 _RENAMES: Mapping[type[Record], Mapping[str, str]] = {
     # ``from`` is a Python keyword; the format keeps the short words.
     TransferRequested: {"from_division": "from", "to_division": "to"},
-    # ``with`` is a keyword too; PREVENTION.md names the counterparts of letters so.
+    # ``with`` is a keyword too; the format names the counterparts of letters so (docs/reference/dataset.md).
     LettersSigned: {"counterparts": "with"},
 }
 

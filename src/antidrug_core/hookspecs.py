@@ -61,6 +61,17 @@ def antidrug_identity_key() -> bytes | None:
     """
 
 
+@hookspec(firstresult=True)
+def antidrug_checkpoint_key() -> bytes | None:
+    """Supply the 32-byte Ed25519 private key that signs audit checkpoints.
+
+    First result wins. The key lives in the host's key management, never in
+    the database, so whoever can rewrite the database cannot sign a
+    checkpoint for the rewritten history. Return None to let the command line
+    fall back to ``ANTIDRUG_CHECKPOINT_KEY`` (64 hex digits).
+    """
+
+
 # --- Notices ------------------------------------------------------------------------------
 
 

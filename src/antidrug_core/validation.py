@@ -18,7 +18,7 @@ Both return every problem found rather than stopping at the first.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 import attrs
 from stdnum.cn import uscc
@@ -54,7 +54,19 @@ from antidrug_core.state import (
     transfers,
 )
 
-__all__ = ["division_fields", "reference_problems", "state_problems"]
+__all__ = [
+    "FUTURE_PLANNING_DAYS",
+    "RECORDING_SKEW",
+    "division_fields",
+    "future_problems",
+    "reference_problems",
+    "state_problems",
+]
+
+FUTURE_PLANNING_DAYS = 366
+"""How far ahead a due test may be planned; nothing else may be dated after today."""
+RECORDING_SKEW = dt.timedelta(minutes=10)
+"""How far a recording time may run ahead of the store's clock (clocks of other systems drift)."""
 
 
 def division_fields(record: Record) -> dict[str, str]:
@@ -86,7 +98,8 @@ def reference_problems(
 
     Args:
         record: The new record.
-        history: Every record of the subject so far, voided ones included, by id.
+        history: Every record of the subject, voided ones included, by id (the new record
+            itself may be among them).
         file: The file of ``history`` (every record known), of the subject's kind.
         known_divisions: When given, division codes must be among them.
     """
@@ -101,7 +114,9 @@ def reference_problems(
     if file.kind is not None and file.kind is not kind:
         problem(field_name, f"{record.subject!r} is a {_CALLED[file.kind]}, not a {called}")
         return problems
-    if record.id in history:
+    # ``history`` may hold the record itself (a dataset checks every record against one shared
+    # history, which keeps the check linear); only another record under its id is a clash.
+    if history.get(record.id, record) is not record:
         problem("id", f"{record.id!r} is already used by another record of this {called}")
     registration = REGISTRATIONS[kind]
     registered = file.opening() is not None
@@ -152,6 +167,30 @@ def reference_problems(
         for field, code in division_fields(record).items():
             if code not in known_divisions:
                 problem(field, f"unknown division code {code!r}")
+    return problems
+
+
+def future_problems(records: Iterable[Record], today: dt.date, now: dt.datetime) -> list[Problem]:
+    """Records dated after ``today`` (a due test: more than a year ahead) or recorded after ``now``.
+
+    A load brings history; history does not happen tomorrow. The services refuse a
+    future date for everything but a planned test, and a load must accept no more.
+    """
+    problems: list[Problem] = []
+    for record in records:
+        latest = today + dt.timedelta(days=FUTURE_PLANNING_DAYS) if isinstance(record, TestDue) else today
+        if record.on > latest:
+            problems.append(Problem("on", f"{record.on} is in the future (today is {today})", record.id))
+        # A planned test read from a file without a recording time is stamped at the start of its day.
+        planned = isinstance(record, TestDue) and record.recorded_at.date() <= record.on
+        if record.recorded_at > now + RECORDING_SKEW and not planned:
+            problems.append(
+                Problem(
+                    "recorded_at",
+                    f"{record.recorded_at.isoformat()} is in the future (now is {now.isoformat()})",
+                    record.id,
+                )
+            )
     return problems
 
 

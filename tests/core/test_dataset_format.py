@@ -1,4 +1,4 @@
-"""The dataset format: everything DATASET.md calls an error is one, named by index and field."""
+"""The dataset format: every error docs/reference/dataset.md names is one, named by index and field."""
 
 from __future__ import annotations
 

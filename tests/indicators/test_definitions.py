@@ -29,7 +29,7 @@ from antidrug_core.indicators import (
     digest,
     standard_catalogue,
 )
-from antidrug_core.model import InvalidInput, Status
+from antidrug_core.model import InvalidInput, Status, SubjectKind
 from antidrug_core.testing.datasets import definitions
 
 PINNED = Path(__file__).with_name("catalogue-v1.json")
@@ -76,7 +76,7 @@ def test_the_catalogue_holds_every_rate_of_the_specification_table_and_the_count
         "licence_notified_rate",
     ]
     assert ids[: len(rates)] == rates
-    counts = {d.id for d in standard_catalogue() if d.unit is Unit.COUNT}
+    counts = {d.id for d in standard_catalogue() if d.unit is Unit.COUNT and d.subject is SubjectKind.PERSON}
     assert {
         "managed",
         "managed_registered",
@@ -94,6 +94,7 @@ def test_the_catalogue_holds_every_rate_of_the_specification_table_and_the_count
         "hair_tests_done",
         "positive_tests",
     } == counts
+    assert [d.id for d in standard_catalogue() if d.subject is not SubjectKind.PERSON] == ["precursor_units"]
     assert len(ids) == len(set(ids))
     assert all(d.version == 1 for d in standard_catalogue())
 

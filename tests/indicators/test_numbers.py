@@ -1,4 +1,4 @@
-"""Exact fractions and the strings made from them (INDICATORS.md, Numbers)."""
+"""Exact fractions and the strings made from them (docs/reference/indicators.md, Numbers)."""
 
 from __future__ import annotations
 

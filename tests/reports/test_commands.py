@@ -9,6 +9,7 @@ import pytest
 from docx import Document
 
 from antidrug_core.cli import main
+from antidrug_core.reports.appendix import APPENDIX_HEADING
 
 from .conftest import IDENTITY_NUMBER, outputs_text
 
@@ -74,7 +75,8 @@ def test_the_demos_word_document_has_the_headings_and_figures(small_demo: Path) 
     assert any(text.startswith("一是见面核查率") and "%" in text for text in texts)
     markdown = (small_demo / "summary-2025H2.md").read_text(encoding="utf-8")
     rate_line = next(line for line in markdown.splitlines() if line.startswith("一是见面核查率"))
-    assert rate_line in texts
+    # Markdown marks the citation of appendix entries as <sup>; Word as a superscript run.
+    assert re.sub(r"</?sup>", "", rate_line) in texts
 
 
 def test_the_default_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -159,3 +161,65 @@ def test_report_reproduces_a_past_report_with_known_at(small_demo: Path, tmp_pat
         == 0
     )
     assert "数据截止：2026-01-05T00:00:00+08:00" in output.read_text(encoding="utf-8")
+
+
+# --- the appendix: inline, separate or none ----------------------------------------------------
+
+
+def headings(path: Path) -> list[str]:
+    return [
+        p.text for p in Document(str(path)).paragraphs if p.style is not None and p.style.name == "Heading 1"
+    ]
+
+
+def superscripts(path: Path) -> list[str]:
+    return [run.text for p in Document(str(path)).paragraphs for run in p.runs if run.font.superscript]
+
+
+def test_by_default_the_appendix_follows_the_summary_and_the_summary_cites_it(
+    small_demo: Path, tmp_path: Path
+) -> None:
+    output = tmp_path / "summary.docx"
+    assert report(small_demo, "--period", "2025H2", "-o", str(output)) == 0
+    assert headings(output)[-1] == APPENDIX_HEADING
+    assert superscripts(output)[0] == "[1-6]", "the first paragraph's six counts of people"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.docx"]
+
+
+@pytest.mark.parametrize("suffix", ["docx", "html", "md"])
+def test_a_separate_appendix_is_its_own_document_and_the_summary_still_cites_its_entries(
+    small_demo: Path, tmp_path: Path, suffix: str
+) -> None:
+    output = tmp_path / f"summary.{suffix}"
+    assert report(small_demo, "--period", "2025H2", "--appendix", "separate", "-o", str(output)) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"summary-appendix.{suffix}", f"summary.{suffix}"]
+    body = outputs_text(output)
+    appendix = outputs_text(tmp_path / f"summary-appendix.{suffix}")
+    assert APPENDIX_HEADING not in body
+    assert "附件：数据说明（另册）" in body
+    assert "一、组织领导" not in appendix
+    assert APPENDIX_HEADING in appendix
+    assert "1. 在管人员（managed）" in appendix
+    # The body's paragraphs still carry the numbers of the entries they cite.
+    assert re.search(r"\[1(,2|-\d+)?\]", body)
+
+
+def test_a_separate_appendix_numbers_its_entries_as_the_summary_cites_them(
+    small_demo: Path, tmp_path: Path
+) -> None:
+    output = tmp_path / "summary.docx"
+    assert report(small_demo, "--period", "2025H2", "--appendix", "separate", "-o", str(output)) == 0
+    cited = {int(n) for mark in superscripts(output) for n in re.findall(r"\d+", mark)}
+    appendix = Document(str(tmp_path / "summary-appendix.docx"))
+    entries = [int(p.text.split(".")[0]) for p in appendix.paragraphs if re.match(r"\d+\. ", p.text)]
+    assert entries == list(range(1, len(entries) + 1))
+    assert max(cited) == len(entries)
+
+
+def test_without_an_appendix_the_summary_cites_nothing(small_demo: Path, tmp_path: Path) -> None:
+    output = tmp_path / "summary.docx"
+    assert report(small_demo, "--period", "2025H2", "--appendix", "none", "-o", str(output)) == 0
+    assert APPENDIX_HEADING not in headings(output)
+    assert superscripts(output) == []
+    assert "附件：数据说明" not in outputs_text(output)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.docx"]

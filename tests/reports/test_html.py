@@ -12,13 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from antidrug_core import Actor
+from antidrug_core import Actor, open_store
 from antidrug_core.reports import Report, make_report
 from antidrug_core.store import Store
-from antidrug_reports.charts import CODE_LABEL_NOTE
+from antidrug_reports.charts import CODE_LABEL_NOTE, packaged_cjk_font
 from antidrug_reports.html import HtmlRenderer
 
-from .conftest import COUNTY, H2, IDENTITY_NUMBER
+from .conftest import COUNTY, H2, IDENTITY_NUMBER, load
+from .printing import Margins, ink_outside, pages_as_pixels, placed_images
+from .test_printing import WIDE_SPEC
 
 IMAGE = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 
@@ -132,3 +134,46 @@ def test_the_page_loads_in_headless_chromium_with_every_chart(
     assert probe["images"] == len(list(report.charts())) == 2
     assert probe["drawn"] == probe["images"], "every chart image decoded and drawn"
     assert probe["title"] == report.title
+
+
+# --- printed ------------------------------------------------------------------------------------
+
+
+def test_the_printed_page_keeps_every_chart_whole_inside_the_margins(tmp_path: Path) -> None:
+    """A county of 45 townships, printed by Chromium: charts at page width, split over pages, in Chinese."""
+    store = open_store("memory://")
+    load(store, WIDE_SPEC)
+    with store.unit_of_work(Actor.local_administrator()) as uow:
+        wide = make_report(uow, "half_year", H2, COUNTY)
+    store.close()
+    page = HtmlRenderer(font_path=packaged_cjk_font()).render(wide).decode("utf-8")
+    assert CODE_LABEL_NOTE not in page
+    assert "图1（续）" in page
+    assert re.findall(r'<img [^>]*style="width: ([\d.]+)mm"', page) == ["150"] * len(IMAGE.findall(page))
+    source = tmp_path / "wide.html"
+    source.write_text(page, encoding="utf-8")
+    pdf = tmp_path / "wide.pdf"
+    result = subprocess.run(
+        [
+            chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--print-to-pdf={pdf}",
+            source.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    placed = placed_images(pdf)
+    assert len(placed) == len(IMAGE.findall(page))
+    for number, width, height in placed:
+        assert width <= 156.5, number
+        assert height <= 225.5, number
+    for number, pixels in enumerate(pages_as_pixels(pdf, tmp_path), 1):
+        assert ink_outside(pixels, Margins(folio=False)) == [], f"page {number}"

@@ -12,13 +12,16 @@ from stdnum.cn import ric
 from antidrug_core import Actor, Identity, InvalidInput, PermissionDenied, Role, open_store
 from antidrug_core.indicators import EvaluationRequest, Period, evaluate_in_store
 from antidrug_core.reports import (
+    Figure,
     NamedList,
     ReportTemplate,
     SectionTemplate,
     Table,
+    cited_entries,
     make_report,
     render,
 )
+from antidrug_core.reports import Paragraph as ReportParagraph
 from antidrug_core.store import Store
 from antidrug_core.synthetic import person_id
 
@@ -203,3 +206,20 @@ def test_named_lists_are_masked_in_every_format(named_store: Store) -> None:
         text = render(report, format, named_store.plugins).decode()
         assert named.entries[0] in text
         assert not IDENTITY_NUMBER.search(text)
+
+
+@pytest.mark.parametrize(
+    ("numbers", "mark"),
+    [((3,), "[3]"), ((1, 2), "[1,2]"), ((10, 11, 12, 13), "[10-13]"), ((3, 10, 11, 12), "[3,10-12]")],
+)
+def test_a_paragraph_cites_its_appendix_entries_in_one_compact_mark(
+    numbers: tuple[int, ...], mark: str
+) -> None:
+    figures = [
+        Figure(key=f"k{n}", label="l", text=f"{n}人", number=None, rule="r", sources=()) for n in numbers
+    ]
+    paragraph = ReportParagraph((figures[0], "，", *figures[1:], "。"))
+    assert (
+        cited_entries({(f.key, f.text): n for f, n in zip(figures, numbers, strict=True)}, paragraph) == mark
+    )
+    assert cited_entries({}, paragraph) is None

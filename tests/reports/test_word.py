@@ -11,7 +11,7 @@ from docx.enum.text import WD_COLOR_INDEX
 from docx.oxml.ns import qn
 
 from antidrug_core import Actor
-from antidrug_core.reports import Paragraph, Report, make_report
+from antidrug_core.reports import Paragraph, Report, citations, cited_entries, make_report
 from antidrug_core.store import Store
 from antidrug_reports.word import BODY_FONT, HEADING_FONT, TITLE_FONT, WordRenderer
 
@@ -76,10 +76,11 @@ def test_every_paragraph_and_figure_of_the_report_is_in_the_document(
     document: DocumentObject, report: Report
 ) -> None:
     texts = [p.text for p in document.paragraphs]
+    numbers = citations(report)
     for section in report.sections:
         for block in section.blocks:
             if isinstance(block, Paragraph):
-                assert block.plain in texts
+                assert block.plain + (cited_entries(numbers, block) or "") in texts
     face_checks = next(f for f in report.figures() if f.key == "face_check_rate")
     assert any(text.startswith(f"一是见面核查率{face_checks.text}。") for text in texts)
 

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from antidrug_core.commands.common import add_db_option, local_actor, open_cli_store
+from antidrug_core.commands.terminal import printable
 from antidrug_core.state import (
     control_level_on,
     in_lost_contact_on,
@@ -35,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
             if file.registration is None:
                 continue
             print(
-                f"{file.person}\t{status_on(file, day) or '-'}\t"
+                f"{printable(file.person)}\t{status_on(file, day) or '-'}\t"
                 f"{responsible_division_on(file, day, store.policy)}\t"
                 f"{control_level_on(file, day) or '-'}\t{'yes' if in_lost_contact_on(file, day) else 'no'}"
             )

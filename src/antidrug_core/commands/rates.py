@@ -1,10 +1,13 @@
 """``antidrug rates``: the catalogue's figures for a dataset file or a store, as ``antidrug-rates/1``.
 
 ``antidrug rates --dataset FILE --period 2023-01-01/2023-06-30 [--known-at T]
-[--division CODE] [--indicator ID] [--view cooperating] [--explain ID]
+[--division CODE] [--indicator ID] [--organisation ID] [--view cooperating] [--explain ID]
 --format json|csv|table``, or ``--db URL`` instead of ``--dataset``. A
 dataset with any error prints every error (``records[12].on: …``) and
-evaluates nothing.
+evaluates nothing. The JSON names its input (the dataset file's digest, or
+the store's audit chain head) and each definition's digest, so that
+``antidrug rates verify RESULTS --dataset FILE`` can recompute it
+(docs/reference/results.md).
 """
 
 from __future__ import annotations
@@ -16,7 +19,13 @@ import sys
 from typing import Any
 
 from antidrug_core.clock import zone
-from antidrug_core.commands.common import DEFAULT_DB, load_dataset_file, local_actor, open_cli_store
+from antidrug_core.commands.common import (
+    DEFAULT_DB,
+    load_dataset_file_with_digest,
+    local_actor,
+    open_cli_store,
+)
+from antidrug_core.commands.verify import register_verify
 from antidrug_core.indicators import (
     EvaluationRequest,
     Explanation,
@@ -36,7 +45,9 @@ from antidrug_core.indicators import (
 )
 from antidrug_core.model import DivisionCode, InvalidInput, Problem, division_code
 from antidrug_core.plugins import make_plugin_manager
+from antidrug_core.ports import AuditableRecorder
 from antidrug_core.rules.policy import Policy
+from antidrug_core.store import Store
 
 __all__ = ["parse_known_at", "register"]
 
@@ -61,8 +72,8 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--period",
-        required=True,
-        help="START/END as YYYY-MM-DD/YYYY-MM-DD (both days included), 2023H1, 2023Q3, 2023",
+        default=None,
+        help="required: START/END as YYYY-MM-DD/YYYY-MM-DD (both days included), 2023H1, 2023Q3, 2023",
     )
     parser.add_argument(
         "--known-at",
@@ -86,6 +97,12 @@ def register(subparsers: Any) -> None:
         help="report only this indicator (repeatable)",
     )
     parser.add_argument(
+        "--organisation",
+        metavar="ID",
+        default=None,
+        help="keep only this organisation's records in organisation figures (activities, funding …)",
+    )
+    parser.add_argument(
         "--view",
         choices=[v.value for v in View],
         default=View.RESPONSIBLE.value,
@@ -96,6 +113,15 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--format", choices=["json", "csv", "table"], default="json")
     parser.set_defaults(run=run)
+    # ``antidrug rates verify RESULTS --dataset FILE``: recompute a results document
+    # (commands/verify.py); optional, so ``antidrug rates --period …`` works as before.
+    actions = parser.add_subparsers(
+        dest="rates_command",
+        metavar="[verify RESULTS --dataset FILE]",
+        required=False,
+        help="instead of computing: recompute a results document and confirm it or name each difference",
+    )
+    register_verify(actions)
 
 
 def parse_known_at(text: str | None, time_zone: str) -> dt.datetime | None:
@@ -144,6 +170,7 @@ def _request(args: argparse.Namespace, time_zone: str) -> EvaluationRequest:
         indicators=tuple(args.indicator) if args.indicator else None,
         divisions=tuple(divisions) if args.division else None,
         view=View(args.view),
+        organisation=args.organisation,
     )
 
 
@@ -157,9 +184,21 @@ def _check_explain(args: argparse.Namespace, definitions: list[IndicatorDefiniti
         )
 
 
+def _store_source(store: Store) -> dict[str, Any]:
+    """A store's input: where its audit chain ends (never its URL, which may hold a password)."""
+    recorder = store.recorder
+    if not isinstance(recorder, AuditableRecorder):
+        return {"kind": "store", "chain_head": None}
+    head = recorder.chain_head()
+    return {"kind": "store", "chain_head": {"sequence": head.sequence, "hash": head.hash.hex()}}
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.period is None:
+        raise InvalidInput.of("--period", "is required (START/END, 2023H1, 2023Q3 or 2023)")
     if args.dataset is not None:
-        dataset = load_dataset_file(args.dataset)
+        dataset, input_digest = load_dataset_file_with_digest(args.dataset)
+        source: dict[str, Any] = {"kind": "dataset", "digest": input_digest}
         definitions = indicator_definitions(make_plugin_manager())
         policy = dataset.policy
         request = _request(args, policy.time_zone)
@@ -179,7 +218,8 @@ def run(args: argparse.Namespace) -> int:
             results = evaluate_in_store(uow, request)
             explanations = explain_in_store(uow, request, args.explain) if args.explain else []
             names = {d.code: d.name for d in uow.divisions()}
-    _print(args.format, request, policy, results, definitions, names, explanations)
+            source = _store_source(store)
+    _print(args.format, request, policy, results, definitions, names, explanations, source)
     return 0
 
 
@@ -191,9 +231,18 @@ def _print(
     definitions: list[IndicatorDefinition],
     names: dict[DivisionCode, str],
     explanations: list[Explanation],
+    source: dict[str, Any],
 ) -> None:
     if form == "json":
-        document = rates_document(request.period, request.known_at, policy, results, explanations)
+        document = rates_document(
+            request.period,
+            request.known_at,
+            policy,
+            results,
+            explanations,
+            source,
+            organisation=request.organisation,
+        )
         json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     elif form == "csv":

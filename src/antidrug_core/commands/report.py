@@ -12,7 +12,14 @@ from antidrug_core.commands.common import add_db_option, local_actor, open_cli_s
 from antidrug_core.indicators.period import Period
 from antidrug_core.model import InvalidInput
 from antidrug_core.plugins import make_plugin_manager
-from antidrug_core.reports import ReportTemplate, make_report, report_renderers, report_templates
+from antidrug_core.reports import (
+    APPENDIX_PLACEMENTS,
+    ReportTemplate,
+    arrange_appendix,
+    make_report,
+    report_renderers,
+    report_templates,
+)
 from antidrug_core.reports.places import fill_places, read_places, template_places
 
 __all__ = ["register"]
@@ -52,6 +59,14 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--known-at", type=_timestamp, default=None, metavar="T", help="use records recorded by T"
+    )
+    parser.add_argument(
+        "--appendix",
+        choices=APPENDIX_PLACEMENTS,
+        default="inline",
+        help="the appendix of figures (数据说明): after the summary (inline, the default), as a document "
+        "of its own beside -o (separate: summary.docx and summary-appendix.docx), or none; the summary's "
+        "figures cite its entries by number",
     )
     parser.add_argument(
         "--named-lists",
@@ -108,7 +123,18 @@ def run(args: argparse.Namespace) -> int:
             )
         if texts is not None:
             report = fill_places(report, texts, template)
-        document = renderers.get(format).render(report)
-    write_file(output, document)
-    print(f"{output}: {report.title} ({format}, {len(document)} bytes)")
+        renderer = renderers.get(format)
+        body, appendix = arrange_appendix(report, args.appendix)
+        # Both documents are rendered before either is written, so a failure leaves neither.
+        documents = [(output, renderer.render(body))]
+        if appendix is not None:
+            documents.append((appendix_path(output), renderer.render(appendix)))
+    for path, document in documents:
+        write_file(path, document)
+        print(f"{path}: {report.title} ({format}, {len(document)} bytes)")
     return 0
+
+
+def appendix_path(output: Path) -> Path:
+    """Where ``--appendix separate`` writes the appendix: ``summary.docx`` → ``summary-appendix.docx``."""
+    return output.with_name(f"{output.stem}-appendix{output.suffix}")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import zoneinfo
@@ -29,13 +30,15 @@ import attrs
 
 from antidrug_core.audit import verify_chain
 from antidrug_core.bootstrap import mask_url
-from antidrug_core.clock import DEFAULT_TIME_ZONE, zone
+from antidrug_core.checkpoints import Checkpoint, check_checkpoint, make_checkpoint, public_key_of
+from antidrug_core.clock import DEFAULT_TIME_ZONE, local_date, zone
 from antidrug_core.commands.common import (
     add_db_option,
     load_dataset_file,
     local_actor,
     open_cli_store,
     progress,
+    write_file,
 )
 from antidrug_core.converter import structure
 from antidrug_core.interchange import Dataset, write_dataset
@@ -59,6 +62,7 @@ from antidrug_core.ports import (
 )
 from antidrug_core.rules import Policy, Responsibility
 from antidrug_core.store import Store, describe_policy, new_stream
+from antidrug_core.validation import future_problems
 
 __all__ = [
     "CHAIN_BROKEN",
@@ -134,7 +138,26 @@ def register(subparsers: Any) -> None:
         "verify", help="check every record against the hash chain; name the first bad sequence number"
     )
     add_db_option(verify)
+    verify.add_argument(
+        "--checkpoint",
+        metavar="FILE",
+        help="also prove that the store still extends this signed checkpoint (antidrug audit checkpoint)",
+    )
+    verify.add_argument(
+        "--public-key",
+        metavar="HEX",
+        help="the Ed25519 public key the checkpoint must be signed with "
+        "(default: the one of the key the host or ANTIDRUG_CHECKPOINT_KEY gives)",
+    )
     verify.set_defaults(run=run_verify)
+    checkpoint: argparse.ArgumentParser = audit_commands.add_parser(
+        "checkpoint", help="print a signed statement of the chain's size and Merkle root, to keep elsewhere"
+    )
+    add_db_option(checkpoint)
+    checkpoint.add_argument(
+        "-o", "--output", default="-", metavar="FILE", help="the file to write (default: standard output)"
+    )
+    checkpoint.set_defaults(run=run_checkpoint)
 
 
 # --- init ---------------------------------------------------------------------------------
@@ -270,6 +293,10 @@ def load_dataset(
         uow.require(Permission.MANAGE)
     # Key dates, channels and ratings are checked against the store's rules and the dataset's own schemes.
     store.rules.prevention.with_schemes(dataset.rating_schemes).check(dataset.records)
+    now = store.clock.now()
+    late = future_problems(dataset.records, local_date(now, dataset.policy.time_zone), now)
+    if late:
+        raise InvalidInput(late)
     store.use_policy(dataset.policy, what="the dataset's policy")
     people = dataset.people()
     units, organisations = dataset.subjects(SubjectKind.UNIT), dataset.subjects(SubjectKind.ORGANISATION)
@@ -345,7 +372,8 @@ def run_export(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     else:
         try:
-            Path(args.output).write_text(text, encoding="utf-8")
+            # Owner-only and whole or not at all, like every file the library writes.
+            write_file(Path(args.output), text.encode("utf-8"))
         except OSError as error:
             raise InvalidInput.of("--output", f"{args.output}: {error.strerror}") from None
         written = LoadResult(
@@ -362,16 +390,96 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_verify(args: argparse.Namespace) -> int:
+    checkpoint = _read_checkpoint(args.checkpoint) if args.checkpoint else None
+    trusted = _trusted_key(args) if checkpoint is not None else None
     with open_cli_store(args, create=False) as store:
         recorder = store.recorder
         if not isinstance(recorder, AuditableRecorder):
             raise StoreUnavailable(f"{store.url}: this store keeps no audit chain")
         report = verify_chain(recorder.chain(), recorder.chain_head())
-    if report.intact:
-        print(f"{store.url}: audit chain intact: {report.records} records, head {report.head.hex()}")
+        extended = (
+            check_checkpoint(recorder.chain(), checkpoint, trusted)
+            if checkpoint is not None and trusted is not None and report.intact
+            else None
+        )
+    if not report.intact:
+        print(
+            f"antidrug: {store.url}: audit chain broken at sequence {report.first_bad}: {report.reason}",
+            file=sys.stderr,
+        )
+        return CHAIN_BROKEN
+    print(f"{store.url}: audit chain intact: {report.records} records, head {report.head.hex()}")
+    if extended is None:
         return 0
-    print(
-        f"antidrug: {store.url}: audit chain broken at sequence {report.first_bad}: {report.reason}",
-        file=sys.stderr,
-    )
-    return CHAIN_BROKEN
+    assert checkpoint is not None
+    if not extended.extends:
+        print(f"antidrug: {store.url}: does not extend the checkpoint: {extended.reason}", file=sys.stderr)
+        return CHAIN_BROKEN
+    print(f"{store.url}: extends the checkpoint of {checkpoint.at.isoformat()} ({checkpoint.size} records)")
+    return 0
+
+
+# --- audit checkpoint ---------------------------------------------------------------------
+
+CHECKPOINT_KEY_VARIABLE = "ANTIDRUG_CHECKPOINT_KEY"
+"""Where scripts put the Ed25519 key that signs checkpoints: 64 hex digits."""
+
+
+def _signing_key(args: argparse.Namespace) -> bytes:
+    key = make_plugin_manager().hook.antidrug_checkpoint_key()
+    if key is None:
+        text = os.environ.get(CHECKPOINT_KEY_VARIABLE, "")
+        try:
+            key = bytes.fromhex(text.strip()) if text else None
+        except ValueError:
+            key = None
+        if key is None or len(key) != 32:
+            raise InvalidInput.of(
+                CHECKPOINT_KEY_VARIABLE,
+                "a checkpoint is signed with the host's Ed25519 key: give one through the "
+                "antidrug_checkpoint_key hook, or set ANTIDRUG_CHECKPOINT_KEY to 64 hex digits "
+                '(make one with: python -c "import secrets; print(secrets.token_hex(32))")',
+            )
+    if not isinstance(key, bytes) or len(key) != 32:
+        raise InvalidInput.of("antidrug_checkpoint_key", "must return exactly 32 bytes")
+    return key
+
+
+def _trusted_key(args: argparse.Namespace) -> bytes:
+    if args.public_key:
+        try:
+            key = bytes.fromhex(args.public_key)
+        except ValueError:
+            key = b""
+        if len(key) != 32:
+            raise InvalidInput.of("--public-key", "must be 64 hex digits (an Ed25519 public key)")
+        return key
+    return public_key_of(_signing_key(args))
+
+
+def _read_checkpoint(path: str) -> Checkpoint:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise InvalidInput.of("--checkpoint", f"{path}: {error.strerror}") from None
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        raise InvalidInput.of("--checkpoint", f"{path}: not JSON") from None
+    return Checkpoint.from_data(data)
+
+
+def run_checkpoint(args: argparse.Namespace) -> int:
+    key = _signing_key(args)
+    with open_cli_store(args, create=False) as store:
+        recorder = store.recorder
+        if not isinstance(recorder, AuditableRecorder):
+            raise StoreUnavailable(f"{store.url}: this store keeps no audit chain")
+        made = make_checkpoint(recorder.chain(), recorder.chain_head(), key, store.clock.now())
+    text = json.dumps(made.to_data(), indent=1) + "\n"
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        write_file(Path(args.output), text.encode("utf-8"))
+        progress(f"wrote a checkpoint of {made.size} records to {args.output}")
+    return 0

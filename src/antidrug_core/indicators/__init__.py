@@ -3,7 +3,7 @@
 * ``IndicatorDefinition`` and the criteria in ``indicators.criteria``: what a
   figure counts, as data with a canonical form and a digest.
 * ``standard_catalogue()`` / ``indicator_definitions(plugins)``: the
-  catalogue of INDICATORS.md (version 1), plus local indicators plugins add
+  standard catalogue (version 1, docs/reference/catalogue.md), plus local indicators plugins add
   through ``antidrug_register_indicators``.
 * ``evaluate_dataset`` / ``evaluate_in_store``: every indicator for every
   division, as ``IndicatorResult`` values.
@@ -34,11 +34,16 @@ from antidrug_core.indicators.criteria import (
     Criterion,
     DueExcused,
     EveryDueExcused,
+    FollowedBy,
     FulfilledInWindow,
     HasRecord,
     InLostContact,
+    InScope,
+    ItemField,
     Not,
+    ReferencedBy,
     StatusIn,
+    SubjectIn,
     When,
     Where,
 )
@@ -47,9 +52,12 @@ from antidrug_core.indicators.definitions import (
     AcceptedTransfers,
     Basis,
     Direction,
+    Distinct,
     DueTests,
+    FlagRule,
     IndicatorDefinition,
     ItemSource,
+    Records,
     RecordsInPeriod,
     Rounding,
     Unit,
@@ -61,7 +69,14 @@ from antidrug_core.indicators.evaluate import (
     explain_in_store,
 )
 from antidrug_core.indicators.evidence import Check, Explanation, RecordRef, Subject
-from antidrug_core.indicators.numbers import NO_VALUE, display, round_fraction, value_text
+from antidrug_core.indicators.numbers import (
+    FLAG_TEXT,
+    NO_VALUE,
+    display,
+    exact_text,
+    round_fraction,
+    value_text,
+)
 from antidrug_core.indicators.period import Period
 from antidrug_core.indicators.reference import evaluate_files
 from antidrug_core.indicators.results import EvaluationRequest, IndicatorResult, View
@@ -69,6 +84,7 @@ from antidrug_core.indicators.writers import RATES_FORMAT, rates_csv, rates_docu
 
 __all__ = [
     "CATALOGUE_VERSION",
+    "FLAG_TEXT",
     "MANAGED",
     "NO_VALUE",
     "POPULATIONS",
@@ -80,24 +96,32 @@ __all__ = [
     "Check",
     "Criterion",
     "Direction",
+    "Distinct",
     "DueExcused",
     "DueTests",
     "EvaluationRequest",
     "EveryDueExcused",
     "Explanation",
+    "FlagRule",
+    "FollowedBy",
     "FulfilledInWindow",
     "HasRecord",
     "InLostContact",
+    "InScope",
     "IndicatorDefinition",
     "IndicatorResult",
+    "ItemField",
     "ItemSource",
     "Not",
     "Period",
     "RecordRef",
+    "Records",
     "RecordsInPeriod",
+    "ReferencedBy",
     "Rounding",
     "StatusIn",
     "Subject",
+    "SubjectIn",
     "Unit",
     "View",
     "When",
@@ -110,6 +134,7 @@ __all__ = [
     "evaluate_dataset",
     "evaluate_files",
     "evaluate_in_store",
+    "exact_text",
     "explain_dataset",
     "explain_in_store",
     "indicator_definitions",

@@ -1,9 +1,9 @@
-"""The standard catalogue (version 1) of ``INDICATORS.md``, as data, and how hosts add to it.
+"""The standard catalogue (version 1), as data, and how hosts add to it.
 
-Read it beside the table in INDICATORS.md: one definition per row, then the
-counts listed under the table. The catalogue reaches the library through the
-same hook as any host's local indicators (``antidrug_register_indicators``):
-this module is a built-in plugin.
+docs/reference/catalogue.md is generated from it (one row per definition, the rates
+first, then the counts); docs/reference/indicators.md says what the criteria mean.
+The catalogue reaches the library through the same hook as any host's local
+indicators (``antidrug_register_indicators``): this module is a built-in plugin.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from antidrug_core.indicators.criteria import (
     FulfilledInWindow,
     HasRecord,
     InLostContact,
+    InScope,
     Not,
     StatusIn,
     When,
@@ -33,7 +34,7 @@ from antidrug_core.indicators.definitions import (
     RecordsInPeriod,
     Unit,
 )
-from antidrug_core.model import ACTIVE_STATUSES, FaceCheckMethod, InvalidInput, Status, TestKind
+from antidrug_core.model import ACTIVE_STATUSES, FaceCheckMethod, InvalidInput, Status, SubjectKind, TestKind
 from antidrug_core.plugins import hookimpl
 from antidrug_core.registry import Registry
 
@@ -48,7 +49,7 @@ __all__ = [
 ]
 
 CATALOGUE_VERSION = 1
-"""The version of INDICATORS.md's standard catalogue shipped here."""
+"""The version of the standard catalogue shipped here (docs/reference/catalogue.md)."""
 
 MANAGED = StatusIn(ACTIVE_STATUSES)
 """The managed population: status at the period end is community_detox,
@@ -130,7 +131,7 @@ def _test_rate(kind: TestKind, id: str, name_zh: str, name_en: str) -> Indicator
 def standard_catalogue() -> list[IndicatorDefinition]:
     """Every definition of the standard catalogue, in the order results list them."""
     return [
-        # --- the rates (INDICATORS.md table, one row each) ---------------------------------
+        # --- the rates (one row each of docs/reference/catalogue.md) ------------------------------
         _rate(
             "face_check_rate",
             "见面核查率",
@@ -244,6 +245,18 @@ def standard_catalogue() -> list[IndicatorDefinition]:
             "检测阳性人次",
             "Positive tests",
             RecordsInPeriod(("test_done",), Where.of(result=["positive"])),
+        ),
+        # --- beyond people: units, attributed to their division at the period end ---
+        IndicatorDefinition(
+            id="precursor_units",
+            version=CATALOGUE_VERSION,
+            name_zh="易制毒化学品单位",
+            name_en="Precursor-chemical units",
+            unit=Unit.COUNT,
+            subject=SubjectKind.UNIT,
+            initial=InScope(),
+            decimals=0,
+            higher_is_better=None,
         ),
     ]
 

@@ -16,7 +16,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from antidrug_core.indicators.criteria import CRITERION_TYPES, Criterion, Where
-from antidrug_core.indicators.definitions import ITEM_SOURCE_TYPES, IndicatorDefinition, ItemSource
+from antidrug_core.indicators.definitions import ITEM_SOURCE_TYPES, Distinct, IndicatorDefinition, ItemSource
 
 __all__ = ["TAG_FIELD", "configure_converter"]
 
@@ -79,6 +79,14 @@ def configure_converter(converter: cattrs.Converter) -> None:
     converter.register_structure_hook(Where, _structure_where)
     _tagged(converter, Criterion, CRITERION_TYPES, "criterion")
     _tagged(converter, ItemSource, ITEM_SOURCE_TYPES, "item source")
+    # Like every part of a definition, a distinct count leaves its defaults out, so a field added
+    # later with a default keeps the digests of definitions written before it.
+    converter.register_structure_hook(
+        Distinct, make_dict_structure_fn(Distinct, converter, _cattrs_forbid_extra_keys=True)
+    )
+    converter.register_unstructure_hook(
+        Distinct, make_dict_unstructure_fn(Distinct, converter, _cattrs_omit_if_default=True)
+    )
     converter.register_structure_hook(
         IndicatorDefinition,
         make_dict_structure_fn(IndicatorDefinition, converter, _cattrs_forbid_extra_keys=True),

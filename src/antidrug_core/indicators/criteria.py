@@ -4,8 +4,9 @@ Each criterion is plain data (a frozen attrs class with a stable ``op`` tag in
 its serialised form), so that a definition can be written down, compared,
 digested and handed to another evaluator — the reference evaluator in
 ``indicators.reference`` and any fast evaluator a storage plugin offers read
-the same data. A criterion answers yes or no for one person (or, in an
-event-based indicator, for one item such as a due test) as of a period.
+the same data. A criterion answers yes or no for one subject — a person, a
+unit or an organisation — (or, in an event-based indicator, for one item such
+as a due test or an activity) as of a period.
 
 The set is deliberately small; everything in the standard catalogue is built
 from it:
@@ -18,6 +19,24 @@ from it:
   was excused.
 * ``AllOf`` / ``AnyOf`` / ``Not`` — composition.
 * ``FulfilledInWindow`` / ``DueExcused`` — about one due test (event-based only).
+
+Units and organisations (docs/reference/indicators.md) add five, each
+general enough for every figure of the reference (docs/reference/indicators.md):
+
+* ``InScope`` — the unit (or organisation) is in scope at the period end.
+* ``SubjectIn`` — a field of the unit's or organisation's state at the period
+  end (``kind``, ``roles`` …) has one of these values.
+* ``ItemField`` — the item has a value in a field (one of these values; a
+  date dated as ``when`` says): activities with a ``key_date``, licences
+  valid until after the period end.
+* ``ReferencedBy`` — the item is named by a later record (an order done, a
+  finding destroyed, a licence revoked), by the period end or by a date of
+  the item's own (``due``).
+* ``FollowedBy`` — a later record with the same values in some fields
+  follows the item by the period end (a volunteer who joined, then left).
+
+Each criterion says which kinds of subject it can be asked of
+(``subjects``); a definition is refused when it asks one of another kind.
 """
 
 from __future__ import annotations
@@ -28,7 +47,7 @@ from typing import ClassVar
 
 import attrs
 
-from antidrug_core.model import Status, TestKind
+from antidrug_core.model import Status, SubjectKind, TestKind
 
 __all__ = [
     "CRITERION_TYPES",
@@ -37,11 +56,16 @@ __all__ = [
     "Criterion",
     "DueExcused",
     "EveryDueExcused",
+    "FollowedBy",
     "FulfilledInWindow",
     "HasRecord",
     "InLostContact",
+    "InScope",
+    "ItemField",
     "Not",
+    "ReferencedBy",
     "StatusIn",
+    "SubjectIn",
     "When",
     "Where",
     "walk",
@@ -57,6 +81,8 @@ class When(enum.StrEnum):
     """Dated on or before the period end, however long ago."""
     PERIOD_END = "period_end"
     """On the last day of the period (the state as of the period end)."""
+    FROM_PERIOD_END = "from_period_end"
+    """Dated on or after the period end (a licence valid ``until`` a day still to come)."""
 
 
 def _where_items(
@@ -99,7 +125,13 @@ class Criterion:
 
     op: ClassVar[str]
     about_items: ClassVar[bool] = False
-    """Whether it is about one item (a due test) rather than a person."""
+    """Whether it is about one item (a due test, a record) rather than a person or other subject."""
+    subjects: ClassVar[frozenset[SubjectKind]] = frozenset(SubjectKind)
+    """The kinds of subject it can be asked of."""
+
+
+_PEOPLE = frozenset({SubjectKind.PERSON})
+_UNITS_AND_ORGANISATIONS = frozenset({SubjectKind.UNIT, SubjectKind.ORGANISATION})
 
 
 def _statuses(value: Iterable[Status | str]) -> frozenset[Status]:
@@ -123,6 +155,7 @@ class StatusIn(Criterion):
     """
 
     op: ClassVar[str] = "status_in"
+    subjects: ClassVar[frozenset[SubjectKind]] = _PEOPLE
 
     statuses: frozenset[Status] = attrs.field(converter=_statuses)
     """The statuses that qualify."""
@@ -154,6 +187,7 @@ class InLostContact(Criterion):
     """
 
     op: ClassVar[str] = "in_lost_contact"
+    subjects: ClassVar[frozenset[SubjectKind]] = _PEOPLE
 
     when: When = attrs.field(converter=When)
     """``period`` or ``period_end``."""
@@ -164,6 +198,7 @@ class EveryDueExcused(Criterion):
     """The person had tests due in the period and every one was excused by the period end."""
 
     op: ClassVar[str] = "every_due_excused"
+    subjects: ClassVar[frozenset[SubjectKind]] = _PEOPLE
 
     kind: TestKind | None = attrs.field(default=None, converter=_test_kind)
     """Only due tests of this kind; None for any kind."""
@@ -211,6 +246,7 @@ class FulfilledInWindow(Criterion):
     """
 
     op: ClassVar[str] = "fulfilled_in_window"
+    subjects: ClassVar[frozenset[SubjectKind]] = _PEOPLE
     about_items: ClassVar[bool] = True
 
 
@@ -219,7 +255,110 @@ class DueExcused(Criterion):
     """The due test was excused, with a reason, on or before the period end."""
 
     op: ClassVar[str] = "due_excused"
+    subjects: ClassVar[frozenset[SubjectKind]] = _PEOPLE
     about_items: ClassVar[bool] = True
+
+
+def _values(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({str(v) for v in value}))
+
+
+def _field_names(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(value)))
+
+
+def _optional_when(value: When | str | None) -> When | None:
+    return None if value is None else When(value)
+
+
+@attrs.frozen
+class InScope(Criterion):
+    """The unit or organisation is in scope at the period end.
+
+    A unit (docs/reference/dataset.md): ``since`` absent or on/before the end, and no
+    ``unit_closed`` dated on or before it in effect (``state.unit_in_scope_on``).
+    An organisation: no ``organisation_closed`` dated on or before the end.
+    """
+
+    op: ClassVar[str] = "in_scope"
+    subjects: ClassVar[frozenset[SubjectKind]] = _UNITS_AND_ORGANISATIONS
+
+
+@attrs.frozen
+class SubjectIn(Criterion):
+    """A field of the unit's or organisation's state at the period end has one of ``values``.
+
+    The fields are those of ``state.UnitState`` and ``state.OrganisationState``
+    (``kind``, ``roles``, ``division`` …); a field that holds several values
+    (a unit's ``roles``) meets it when any of them is listed.
+    """
+
+    op: ClassVar[str] = "subject_in"
+    subjects: ClassVar[frozenset[SubjectKind]] = _UNITS_AND_ORGANISATIONS
+
+    field: str
+    """The state's field (``kind`` of an organisation, ``roles`` of a unit)."""
+    values: tuple[str, ...] = attrs.field(converter=_values)
+    """The values that qualify, in the dataset format's words (``rehab_centre``)."""
+
+
+@attrs.frozen
+class ItemField(Criterion):
+    """The item has a value in ``field``: one of ``values`` if given, dated as ``when`` says if given.
+
+    With neither, any value qualifies (an activity with a ``key_date``). A
+    field that holds several values (an activity's ``channels``) meets
+    ``values`` when any of them is listed. A field left empty never meets it.
+    """
+
+    op: ClassVar[str] = "item_field"
+    about_items: ClassVar[bool] = True
+
+    field: str
+    """The item record's field, by its plain (dataset format) name."""
+    values: tuple[str, ...] = attrs.field(default=(), converter=_values)
+    """Values that qualify; empty for any value."""
+    when: When | None = attrs.field(default=None, converter=_optional_when)
+    """For a date field: ``period``, ``by_period_end`` or ``from_period_end``."""
+
+
+@attrs.frozen
+class ReferencedBy(Criterion):
+    """The item is named, in ``field``, by an effective record of ``types`` of the same subject.
+
+    The naming record counts when it is dated on or before the period end
+    and, if ``by`` names a date field of the item (``due``), on or before that
+    date too: an order done by its due date, a finding destroyed by the end,
+    a licence revoked.
+    """
+
+    op: ClassVar[str] = "referenced_by"
+    about_items: ClassVar[bool] = True
+
+    types: tuple[str, ...] = attrs.field(converter=_types)
+    """Record types that may name the item (``rectification_done``)."""
+    field: str
+    """Their field holding the item's id (``order``)."""
+    by: str | None = None
+    """A date field of the item the naming record must not be after; None for the period end alone."""
+
+
+@attrs.frozen
+class FollowedBy(Criterion):
+    """A later effective record of ``types`` of the same subject, with the item's values in ``same``.
+
+    Later means after the item in canonical order (date, recording time, id)
+    and dated on or before the period end: a volunteer who joined and then
+    left, with the same ``volunteer``.
+    """
+
+    op: ClassVar[str] = "followed_by"
+    about_items: ClassVar[bool] = True
+
+    types: tuple[str, ...] = attrs.field(converter=_types)
+    """Record types that end what the item began (``volunteer_left``)."""
+    same: tuple[str, ...] = attrs.field(default=(), converter=_field_names)
+    """Fields whose values must be the item's (``volunteer``); empty for any such record."""
 
 
 CRITERION_TYPES: Mapping[str, type[Criterion]] = {
@@ -234,6 +373,11 @@ CRITERION_TYPES: Mapping[str, type[Criterion]] = {
         Not,
         FulfilledInWindow,
         DueExcused,
+        InScope,
+        SubjectIn,
+        ItemField,
+        ReferencedBy,
+        FollowedBy,
     )
 }
 """Every criterion type by its stable tag."""

@@ -3,13 +3,16 @@
 A dataset is evaluated by the reference evaluator. A store first asks the
 ``antidrug_evaluate_indicators`` hook (a storage plugin may answer from its
 own tables, fast) and falls back to the reference evaluator over the
-person files the actor may see. Explanations always come from the
-reference evaluator's own membership rules.
+files the actor may see: people's, units' and organisations', as the
+definitions ask. Explanations always come from the reference evaluator's
+own membership rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 
 import attrs
 
@@ -27,12 +30,16 @@ from antidrug_core.model import (
     Permission,
     PersonId,
     Problem,
+    Record,
+    SubjectId,
+    SubjectKind,
     division_code,
     is_within,
 )
 from antidrug_core.ports import Scope
 from antidrug_core.rules.policy import Policy
 from antidrug_core.services.unit_of_work import UnitOfWork
+from antidrug_core.state import SubjectFile, build_file
 
 __all__ = [
     "evaluate_dataset",
@@ -60,6 +67,41 @@ def _dataset_divisions(dataset: Dataset, request: EvaluationRequest) -> list[Div
     return sorted(set(request.divisions))
 
 
+def _histories(dataset: Dataset) -> list[tuple[SubjectId, list[Record]]]:
+    """Every subject's records (people, units, organisations), by kind then id.
+
+    Read from the records themselves (each names its subject and kind), so a
+    dataset of any mix of subjects is evaluated the same way.
+    """
+    grouped: dict[tuple[int, SubjectId], list[Record]] = defaultdict(list)
+    order = {kind: position for position, kind in enumerate(SubjectKind)}
+    for record in dataset.records:
+        grouped[(order[record.subject_kind], record.subject)].append(record)
+    return [(subject, records) for (_, subject), records in sorted(grouped.items())]
+
+
+def _dataset_files(dataset: Dataset, request: EvaluationRequest) -> Iterator[SubjectFile]:
+    for subject, records in _histories(dataset):
+        yield build_file(records[0].subject_kind, subject, records, request.known_at)
+
+
+def _check_organisation(request: EvaluationRequest, known: bool) -> None:
+    if request.organisation is not None and not known:
+        raise InvalidInput.of("organisation", f"there is no organisation {request.organisation!r}")
+
+
+def _dataset_organisation(dataset: Dataset, request: EvaluationRequest) -> None:
+    if request.organisation is None:
+        return
+    _check_organisation(
+        request,
+        any(
+            r.subject == request.organisation and r.subject_kind is SubjectKind.ORGANISATION
+            for r in dataset.records
+        ),
+    )
+
+
 def evaluate_dataset(
     dataset: Dataset,
     request: EvaluationRequest,
@@ -79,12 +121,13 @@ def evaluate_dataset(
         and per indicator (in catalogue order).
 
     Raises:
-        InvalidInput: an unknown indicator or division was asked for.
+        InvalidInput: an unknown indicator, division or organisation was asked for.
     """
     request, policy = _resolved(request, dataset.policy)
     chosen = select_definitions(definitions or standard_catalogue(), request.indicators)
+    _dataset_organisation(dataset, request)
     return evaluate_files(
-        dataset.files(request.known_at),
+        _dataset_files(dataset, request),
         chosen,
         request,
         dataset.tree,
@@ -105,12 +148,13 @@ def explain_dataset(
     Dataset person ids are pseudonymous and datasets carry no identities.
 
     Raises:
-        InvalidInput: an unknown indicator or division was asked for.
+        InvalidInput: an unknown indicator, division or organisation was asked for.
     """
     request, policy = _resolved(request, dataset.policy)
     (definition,) = select_definitions(definitions or standard_catalogue(), [indicator])
+    _dataset_organisation(dataset, request)
     return explain_histories(
-        sorted(dataset.by_person().items()),
+        _histories(dataset),
         definition,
         request,
         dataset.tree,
@@ -151,6 +195,11 @@ def _store_divisions(
     return [r for r in results if _covered(r.division, scope)]
 
 
+def _store_organisation(uow: UnitOfWork, request: EvaluationRequest) -> None:
+    if request.organisation is not None:
+        _check_organisation(request, uow.exists(request.organisation, SubjectKind.ORGANISATION))
+
+
 def evaluate_in_store(uow: UnitOfWork, request: EvaluationRequest) -> list[IndicatorResult]:
     """Every requested indicator for the divisions an actor may see, as known at ``request.known_at``.
 
@@ -170,11 +219,12 @@ def evaluate_in_store(uow: UnitOfWork, request: EvaluationRequest) -> list[Indic
 
     Raises:
         PermissionDenied: the actor may not read.
-        InvalidInput: an unknown indicator or a malformed division code was asked for.
+        InvalidInput: an unknown indicator or organisation, or a malformed division code, was asked for.
     """
     uow.require(Permission.READ)
     request, policy = _resolved(request, uow.policy)
     definitions = select_definitions(indicator_definitions(uow.store.plugins), request.indicators)
+    _store_organisation(uow, request)
     tree = _store_tree(uow, request)
     fast: list[IndicatorResult] | None = uow.store.plugins.hook.antidrug_evaluate_indicators(
         recorder=uow.store.recorder, scope=uow.scope, request=request, definitions=definitions, tree=tree
@@ -182,9 +232,9 @@ def evaluate_in_store(uow: UnitOfWork, request: EvaluationRequest) -> list[Indic
     if fast is not None:
         return fast
     divisions = sorted(set(request.divisions)) if request.divisions is not None else None
-    results = evaluate_files(
-        uow.files(request.known_at), definitions, request, tree, policy=policy, divisions=divisions
-    )
+    kinds = [kind for kind in SubjectKind if any(d.subject is kind for d in definitions)]
+    files = itertools.chain.from_iterable(uow.subject_files(kind, request.known_at) for kind in kinds)
+    results = evaluate_files(files, definitions, request, tree, policy=policy, divisions=divisions)
     return _store_divisions(results, request, uow.scope)
 
 
@@ -214,9 +264,13 @@ def explain_in_store(uow: UnitOfWork, request: EvaluationRequest, indicator: str
     uow.require(Permission.READ)
     request, policy = _resolved(request, uow.policy)
     (definition,) = select_definitions(indicator_definitions(uow.store.plugins), [indicator])
+    _store_organisation(uow, request)
     tree = _store_tree(uow, request)
     divisions = sorted(set(request.divisions)) if request.divisions is not None else None
-    histories = ((stream.subject, stream.records) for stream in uow.session.read_streams(uow.scope))
+    histories = (
+        (stream.subject, stream.records)
+        for stream in uow.session.read_streams(uow.scope, kind=definition.subject)
+    )
     explanations = explain_histories(
         histories,
         definition,

@@ -1,17 +1,19 @@
 """Evidence: for any result, who is in each population, and why.
 
-For one definition, every person (or item) attributed to a division is a
-*subject*. A subject lists the populations it is in and, per criterion that
-was asked of it, whether it was met and the records that made it so — or,
-when it was not, the records that came close: dated outside the period, of
-another kind, voided, or recorded after ``known_at``. "Why is this person
-not in the numerator?" has an answer.
+For one definition, every person, unit or organisation (or item drawn from
+their records) attributed to a division is a *subject* of the evidence. A
+subject lists the populations it is in and, per criterion that was asked of
+it, whether it was met and the records that made it so — or, when it was not,
+the records that came close: dated outside the period, of another kind,
+voided, or recorded after ``known_at``. "Why is this person not in the
+numerator?" has an answer, and so has "which activities make up this sum?": an
+item of a sum names the amount it adds.
 
 Membership comes from the reference evaluator's own ``membership``; the
 verdicts here only explain it, and a test holds every verdict to the
-evaluator's answer. Person ids are pseudonymous; an identity appears only
-when the caller passes a way to look one up (masked, for actors that may
-see identities).
+evaluator's answer. Person ids are pseudonymous; an identity appears only when
+the caller passes a way to look one up (masked, for actors that may see
+identities).
 """
 
 from __future__ import annotations
@@ -19,31 +21,46 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from fractions import Fraction
 
 import attrs
 
-from antidrug_core.indicators._fields import matches
+from antidrug_core.indicators._fields import field_texts, matches
 from antidrug_core.indicators.criteria import (
     AllOf,
     AnyOf,
     Criterion,
     DueExcused,
     EveryDueExcused,
+    FollowedBy,
     FulfilledInWindow,
     HasRecord,
     InLostContact,
+    InScope,
+    ItemField,
     Not,
+    ReferencedBy,
     StatusIn,
+    SubjectIn,
     When,
 )
 from antidrug_core.indicators.definitions import POPULATIONS, Basis, IndicatorDefinition
-from antidrug_core.indicators.facts import PersonFacts
+from antidrug_core.indicators.facts import PersonFacts, SubjectFacts, facts_for
+from antidrug_core.indicators.numbers import exact_text
 from antidrug_core.indicators.reference import (
     Counts,
     _due,
+    _item,
+    _person,
+    _unit_or_organisation,
+    contribution,
+    counts_in,
+    followers,
+    holds,
     items_of,
     membership,
     population_labels,
+    referencing,
     result_from_counts,
 )
 from antidrug_core.indicators.results import EvaluationRequest, IndicatorResult, View
@@ -52,14 +69,22 @@ from antidrug_core.model import (
     DivisionCode,
     DivisionTree,
     LostContact,
+    OrganisationChanged,
+    OrganisationClosed,
+    OrganisationRegistered,
     PersonId,
     Record,
     RecordId,
     StatusChanged,
+    SubjectId,
+    SubjectKind,
     TestDue,
+    UnitChanged,
+    UnitClosed,
+    UnitRegistered,
 )
 from antidrug_core.rules.policy import Policy, Responsibility
-from antidrug_core.state import PersonFile, accepted_transfer_on, latest_on_or_before, places_on
+from antidrug_core.state import UnitState, accepted_transfer_on, build_file, latest_on_or_before, places_on
 
 __all__ = [
     "Check",
@@ -110,11 +135,13 @@ class Check:
 
 @attrs.frozen
 class Subject:
-    """A person (or, for an event-based definition, an item of a person) and its evidence."""
+    """A person, unit or organisation (or, for an event-based definition, an item of one) and its
+    evidence."""
 
     key: str
-    """What the population lists name: the person id, or the item's record id."""
-    person: PersonId
+    """What the population lists name: the subject's id, or the item's record id."""
+    subject: SubjectId
+    """The person's, unit's or organisation's id."""
     item: RecordRef | None
     identity: str | None
     """Masked identity, only for callers that may see identities."""
@@ -124,6 +151,16 @@ class Subject:
     """Why it counts there."""
     populations: tuple[str, ...]
     checks: tuple[Check, ...]
+    kind: SubjectKind = SubjectKind.PERSON
+    """Which kind of subject ``subject`` names."""
+    adds: str | None = None
+    """What an item of N − NX adds to a sum (its field's value, exact) or to a distinct count
+    (the values it brings, comma-separated); None otherwise."""
+
+    @property
+    def person(self) -> PersonId:
+        """The subject's id (the name evidence about people has always used)."""
+        return self.subject
 
 
 @attrs.frozen
@@ -136,6 +173,9 @@ class Explanation:
     """Each population label and the subject keys in it, sorted."""
     subjects: tuple[Subject, ...]
     """Every subject attributed to the division (and below), those outside IP included, by key."""
+    values: tuple[str, ...] = ()
+    """For a count of distinct values: the values counted (``subject:value`` when told apart per
+    subject), sorted."""
 
 
 # --- records that were not there ------------------------------------------------------------
@@ -145,14 +185,14 @@ class Explanation:
 class _Context:
     """The facts of one person, with the records the file leaves out (for "why not")."""
 
-    facts: PersonFacts
+    facts: SubjectFacts
     voided: tuple[Record, ...]
     """Known records that a known void takes out."""
     unrecorded: tuple[Record, ...]
     """Records recorded after ``known_at``."""
 
     @classmethod
-    def of(cls, facts: PersonFacts, raw: Sequence[Record]) -> _Context:
+    def of(cls, facts: SubjectFacts, raw: Sequence[Record]) -> _Context:
         known_at = facts.file.known_at
         voided_by = facts.file.voided_by
         unrecorded = tuple(r for r in raw if known_at is not None and r.recorded_at > known_at)
@@ -174,7 +214,7 @@ def _ref(record: Record, note: str) -> RecordRef:
     return RecordRef(record.id, record.type_tag, record.on, note)
 
 
-def _period(facts: PersonFacts) -> str:
+def _period(facts: SubjectFacts) -> str:
     return f"{facts.start.isoformat()}/{facts.end.isoformat()}"
 
 
@@ -192,8 +232,8 @@ def verdict(criterion: Criterion, context: _Context, item: Record | None = None)
         case InLostContact(when=when):
             return _lost_contact_verdict(when, context)
         case EveryDueExcused(kind=kind):
-            due = facts.due_in_period(kind)
-            excuses = facts.excuses_by_end()
+            due = _person(facts).due_in_period(kind)
+            excuses = _person(facts).excuses_by_end()
             what = f"{kind} tests" if kind else "tests"
             if not due:
                 return Verdict(False, f"no {what} due in {_period(facts)}")
@@ -224,13 +264,84 @@ def verdict(criterion: Criterion, context: _Context, item: Record | None = None)
             return _fulfilment_verdict(_due(criterion, item), context)
         case DueExcused():
             item = _due(criterion, item)
-            excuse = facts.excuses_by_end().get(item.id)
+            excuse = _person(facts).excuses_by_end().get(item.id)
             if excuse is None:
                 return Verdict(False, f"{item.id} was not excused by {facts.end}")
             return Verdict(
                 True, f"{item.id} was excused on {excuse.on}: {excuse.reason}", (_ref(excuse, "counts"),)
             )
+        case InScope() | SubjectIn():
+            return _state_verdict(criterion, context)
+        case ItemField(field=field, values=values, when=when):
+            found = _item(criterion, item)
+            met = holds(criterion, facts, found)
+            value = getattr(found, field, None)
+            wanted = (f" one of {', '.join(values)}" if values else "") + (f" dated {when}" if when else "")
+            return Verdict(
+                met, f"{field} of {found.id} is {value}" + (f" (wanted{wanted})" if wanted else "")
+            )
+        case ReferencedBy(types=types, field=field, by=by):
+            found = _item(criterion, item)
+            naming = [_ref(r, "counts") for r in referencing(facts, found, types, field, by)]
+            limit = f"{by} of {found.id}" if by is not None else str(facts.end)
+            near = [
+                _ref(r, f"dated {r.on}, after {limit}")
+                for r in facts.records(types)
+                if getattr(r, field, None) == found.id and r.id not in {n.id for n in naming}
+            ]
+            near += context.missing(lambda r: r.type_tag in types and getattr(r, field, None) == found.id)
+            what = " or ".join(types)
+            if naming:
+                return Verdict(
+                    True, f"{found.id} named by {len(naming)} {what} on or before {limit}", (*naming, *near)
+                )
+            return Verdict(False, f"no {what} names {found.id} on or before {limit}", tuple(near))
+        case FollowedBy(types=types, same=same):
+            found = _item(criterion, item)
+            later = [_ref(r, "counts") for r in followers(facts, found, types, same)]
+            what = " or ".join(types) + (f" with the same {', '.join(same)}" if same else "")
+            if later:
+                return Verdict(True, f"{found.id} followed by {what} by {facts.end}", tuple(later))
+            return Verdict(False, f"{found.id} not followed by {what} by {facts.end}")
     raise TypeError(f"no rule for criterion {criterion!r}")
+
+
+_STATE_RECORDS = (
+    UnitRegistered,
+    UnitChanged,
+    UnitClosed,
+    OrganisationRegistered,
+    OrganisationChanged,
+    OrganisationClosed,
+)
+"""The records a unit's or organisation's state on a date is folded from (``state.subjects``)."""
+
+
+def _state_verdict(criterion: InScope | SubjectIn, context: _Context) -> Verdict:
+    """``in_scope`` or ``subject_in``, with the registration, changes and closures behind the state."""
+    facts = _unit_or_organisation(context.facts)
+    state = facts.state_at_end()
+    met = holds(criterion, facts)
+    refs = [
+        _ref(r, "counts" if r.on <= facts.end else "dated after the period end")
+        for r in facts.file.records
+        if isinstance(r, _STATE_RECORDS)
+    ]
+    refs += context.missing(lambda r: isinstance(r, _STATE_RECORDS))
+    if state is None:
+        return Verdict(False, "not registered (as known at known_at)", tuple(refs))
+    if isinstance(criterion, SubjectIn):
+        value = ", ".join(field_texts(getattr(state, criterion.field, None))) or "empty"
+        wanted = ", ".join(criterion.values)
+        return Verdict(
+            met, f"{criterion.field} on {facts.end} is {value} (wanted one of: {wanted})", tuple(refs)
+        )
+    since = state.since if isinstance(state, UnitState) else None
+    if met:
+        return Verdict(True, f"in scope on {facts.end}", tuple(refs))
+    if state.closed_on is not None:
+        return Verdict(False, f"closed on {state.closed_on}, on or before {facts.end}", tuple(refs))
+    return Verdict(False, f"under supervision only since {since}, after {facts.end}", tuple(refs))
 
 
 def _combine(met: bool, parts: list[Verdict], word: str) -> Verdict:
@@ -285,7 +396,7 @@ def _record_verdict(
 
 
 def _lost_contact_verdict(when: When, context: _Context) -> Verdict:
-    facts = context.facts
+    facts = _person(context.facts)
     refs = [
         _ref(r, "lost contact" if isinstance(r, LostContact) else "contact restored")
         for r in sorted(
@@ -311,7 +422,7 @@ def _lost_contact_verdict(when: When, context: _Context) -> Verdict:
 
 
 def _fulfilment_verdict(due: TestDue, context: _Context) -> Verdict:
-    facts = context.facts
+    facts = _person(context.facts)
     window = facts.policy.test_window_days
     test = facts.fulfilling_test(due)
     missing = tuple(context.missing(lambda r: getattr(r, "due", None) == due.id))
@@ -344,19 +455,24 @@ def _fulfilment_verdict(due: TestDue, context: _Context) -> Verdict:
 # --- attribution ---------------------------------------------------------------------------------
 
 
-def _attribution(facts: PersonFacts, view: View, division: DivisionCode, own: bool) -> str:
+def _attribution(facts: SubjectFacts, view: View, division: DivisionCode, own: bool) -> str:
     end = facts.end
+    if own and facts.kind is not SubjectKind.PERSON:
+        return f"{division} is where the record says it happened (its division)"
     if own:
         return f"{division} is a side of the transfer"
+    if not isinstance(facts, PersonFacts):
+        return f"the {facts.kind}'s division on {end}: {division}"
+    file = facts.person_file
     if view is View.COOPERATING:
         return f"{division} co-manages the person on {end} (a place of theirs that is not responsible)"
-    transfer = accepted_transfer_on(facts.file, end)
+    transfer = accepted_transfer_on(file, end)
     if transfer is not None and transfer.answer is not None:
         return (
             f"responsible on {end}: {division}, by transfer {transfer.request.id} "
             f"accepted on {transfer.answer.on} ({transfer.answer.id})"
         )
-    places = places_on(facts.file, end)
+    places = places_on(file, end)
     if facts.policy.responsible is Responsibility.RESIDENCE_FIRST and places.residence is not None:
         return f"responsible on {end}: {division}, the residence place (residence first)"
     return f"responsible on {end}: {division}, the household place ({facts.policy.responsible})"
@@ -391,7 +507,7 @@ def _checks(definition: IndicatorDefinition, context: _Context, item: Record | N
 
 
 def explain_histories(
-    histories: Iterable[tuple[PersonId, Sequence[Record]]],
+    histories: Iterable[tuple[SubjectId, Sequence[Record]]],
     definition: IndicatorDefinition,
     request: EvaluationRequest,
     tree: DivisionTree,
@@ -403,26 +519,32 @@ def explain_histories(
     """The evidence behind ``definition``'s result for each division.
 
     Args:
-        histories: Each person's records, every one ever stored (the file is
+        histories: Each subject's records, every one ever stored (the file is
             built here as known at ``request.known_at``, so that voided and
-            later records can be shown as what was left out).
+            later records can be shown as what was left out). Subjects of
+            another kind than the definition's are passed over.
         definition: The indicator to explain.
-        request: Period, ``known_at`` and view.
+        request: Period, ``known_at``, view and organisation.
         tree: The division hierarchy.
         policy: The settings in force.
         divisions: The divisions to explain; None for every division of the
             tree and every division someone counts in.
-        identity: Looks up a masked identity; None keeps people pseudonymous.
+        identity: Looks up a person's masked identity; None keeps people pseudonymous.
     """
     direct: dict[DivisionCode, list[Subject]] = defaultdict(list)
-    for person, raw in histories:
-        file = PersonFile.build(person, raw, request.known_at)
-        if file.registration is None:
+    values_direct: dict[DivisionCode, set[str]] = defaultdict(set)
+    for subject, raw in histories:
+        if not raw or raw[0].subject_kind is not definition.subject:
             continue
-        facts = PersonFacts(file, request.period, policy)
+        file = build_file(definition.subject, subject, raw, request.known_at)
+        if not counts_in(file, request):
+            continue
+        facts = facts_for(file, request.period, policy)
         homes = facts.homes(request.view)
         context = _Context.of(facts, raw)
-        shown = identity(person) if identity is not None else None
+        shown = (
+            identity(subject) if identity is not None and definition.subject is SubjectKind.PERSON else None
+        )
         subjects: list[tuple[Record | None, tuple[DivisionCode, ...], bool]] = []
         if definition.basis is Basis.PERSON:
             subjects.append((None, homes, False))
@@ -436,26 +558,34 @@ def explain_histories(
         for item, where, own_division in subjects:
             member = membership(definition, facts, item)
             checks = _checks(definition, context, item)
+            adds = _adds(definition, facts, item, member)
             for division in where:
                 direct[division].append(
                     Subject(
-                        key=item.id if item is not None else person,
-                        person=person,
+                        key=item.id if item is not None else subject,
+                        subject=subject,
+                        kind=definition.subject,
                         item=_ref(item, "item") if item is not None else None,
                         identity=shown,
                         division=division,
                         attribution=_attribution(facts, request.view, division, own=own_division),
                         populations=population_labels(member) if member is not None else (),
                         checks=checks,
+                        adds=adds[0] if adds is not None else None,
                     )
                 )
+                if adds is not None:
+                    values_direct[division].update(adds[1])
     gathered: dict[DivisionCode, list[Subject]] = defaultdict(list)
+    values: dict[DivisionCode, set[str]] = defaultdict(set)
     if request.view is View.COOPERATING:
         gathered.update(direct)
+        values.update(values_direct)
     else:
         for division, subjects_here in direct.items():
             for above in tree.lineage(division):
                 gathered[above].extend(subjects_here)
+                values[above].update(values_direct.get(division, ()))
     codes = sorted({d.code for d in tree} | set(gathered)) if divisions is None else list(divisions)
     explanations: list[Explanation] = []
     for code in codes:
@@ -465,12 +595,41 @@ def explain_histories(
             for label in POPULATIONS
         }
         counts: Counts = tuple(len(populations[label]) for label in POPULATIONS)  # type: ignore[assignment]
+        amount = sum(
+            (Fraction(s.adds) for s in subjects_here if s.adds is not None and definition.sum_of is not None),
+            Fraction(0),
+        )
         explanations.append(
             Explanation(
-                result=result_from_counts(definition, code, counts, request, policy),
+                result=result_from_counts(
+                    definition,
+                    code,
+                    counts,
+                    request,
+                    policy,
+                    amount=amount,
+                    distinct=len(values.get(code, ())),
+                ),
                 definition=definition,
                 populations=populations,
                 subjects=tuple(subjects_here),
+                values=tuple(sorted(values.get(code, ()))),
             )
         )
     return explanations
+
+
+def _adds(
+    definition: IndicatorDefinition, facts: SubjectFacts, item: Record | None, member: tuple[bool, ...] | None
+) -> tuple[str, set[str]] | None:
+    """What an item of N − NX adds to a sum or a distinct count: the text shown, and the distinct
+    keys (``value``, or ``subject:value`` when told apart per subject)."""
+    if item is None or member is None or not member[4] or member[5]:
+        return None
+    if definition.sum_of is None and definition.distinct is None:
+        return None
+    amount, keys = contribution(definition, facts, item)
+    if definition.sum_of is not None:
+        return exact_text(amount), set()
+    shown = {f"{owner}:{value}" if owner else value for owner, value in keys}
+    return ", ".join(sorted(shown)), shown

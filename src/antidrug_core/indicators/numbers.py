@@ -1,6 +1,6 @@
 """Figures as exact fractions, and the strings people read.
 
-No float ever touches a figure (INDICATORS.md, Numbers): a score is a
+No float ever touches a figure (docs/reference/indicators.md, Numbers): a score is a
 ``Fraction`` of two counts, and every string is made from it with integer
 arithmetic, so ``2/3`` displays as ``66.67%`` on every machine.
 """
@@ -11,13 +11,17 @@ from fractions import Fraction
 
 from antidrug_core.indicators.definitions import Rounding, Unit
 
-__all__ = ["NO_VALUE", "VALUE_PLACES", "display", "round_fraction", "value_text"]
+__all__ = ["FLAG_TEXT", "NO_VALUE", "VALUE_PLACES", "display", "exact_text", "round_fraction", "value_text"]
 
 VALUE_PLACES = 12
-"""``value`` strings terminate within this many places, or are rounded half-up to it (DATASET.md)."""
+"""``value`` strings terminate within this many places, or are rounded half-up to it
+(docs/reference/results.md)."""
 
 NO_VALUE = "—"
 """What is displayed when there is no value (a net denominator of 0)."""
+
+FLAG_TEXT = {True: "是", False: "否"}
+"""How a flag displays (docs/reference/indicators.md: 是/否 in Chinese output; ``true``/``false`` in JSON)."""
 
 
 def round_fraction(value: Fraction, places: int, mode: Rounding = Rounding.HALF_UP) -> int:
@@ -70,14 +74,38 @@ def value_text(value: Fraction) -> str:
     return _fixed(round_fraction(value, VALUE_PLACES, Rounding.HALF_UP), VALUE_PLACES)
 
 
+def exact_text(value: Fraction) -> str:
+    """A terminating fraction (a sum of decimals) as its exact decimal without trailing zeros
+    (``12.5``, ``1200``); one that does not terminate falls back to ``value_text``."""
+    denominator = value.denominator
+    places = 0
+    while denominator % 10 == 0 or denominator % 2 == 0 or denominator % 5 == 0:
+        if denominator % 10 == 0:
+            denominator //= 10
+        elif denominator % 2 == 0:
+            denominator //= 2
+        else:
+            denominator //= 5
+        places += 1
+    if denominator != 1:
+        return value_text(value)
+    text = _fixed(round_fraction(value, places, Rounding.DOWN), places)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def display(value: Fraction | None, unit: Unit, decimals: int, mode: Rounding) -> str:
-    """The figure as people read it: ``90.00%`` for a percentage, ``0.90`` for a ratio, ``12`` for a count.
+    """The figure as people read it: ``90.00%`` for a percentage, ``0.90`` for a ratio, ``12`` for a count,
+    ``1234.5`` for a sum (exact, without trailing zeros), ``是``/``否`` for a flag.
 
     Rounded from the exact value (never from a rounded one) to ``decimals``
     places as ``mode`` says; ``—`` when there is no value.
     """
     if value is None:
         return NO_VALUE
+    if unit is Unit.SUM:
+        return exact_text(value)
+    if unit is Unit.FLAG:
+        return FLAG_TEXT[bool(value)]
     if unit is Unit.PERCENT:
         return _fixed(round_fraction(value * 100, decimals, mode), decimals) + "%"
     return _fixed(round_fraction(value, decimals, mode), decimals)

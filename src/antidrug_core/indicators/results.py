@@ -2,7 +2,7 @@
 
 The reference evaluator and any fast evaluator return the same
 ``IndicatorResult`` values; reports bind to them; ``antidrug rates`` prints
-them in the ``antidrug-rates/1`` form (DATASET.md).
+them in the ``antidrug-rates/1`` form (docs/reference/results.md).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class IndicatorResult:
     policy: Policy
     view: View = View.RESPONSIBLE
     unit: Unit = Unit.PERCENT
-    """How ``value`` reads: a percentage, a count or a ratio (from the definition)."""
+    """How ``value`` reads: a percentage, a ratio, a count, a sum, or a flag (1 yes, 0 no)."""
     initial_population: int
     denominator: int
     denominator_exclusion: int
@@ -55,7 +55,8 @@ class IndicatorResult:
     numerator: int
     numerator_exclusion: int
     value: Fraction | None
-    """The exact score, or None when the net denominator is 0 (see ``reason``)."""
+    """The exact figure (a score, a count, a sum; 1 or 0 for a flag), or None when there is
+    none (see ``reason``)."""
     display: str
     """The score as people read it (``90.00%``; ``—`` when there is no value)."""
     reason: str | None = None
@@ -101,3 +102,6 @@ class EvaluationRequest:
     view: View = View.RESPONSIBLE
     """Whose people count: the responsible division's (aggregated upward), or a
     co-managing division's own view (never aggregated)."""
+    organisation: str | None = None
+    """Keep only this organisation's records in organisation figures (``--organisation``);
+    None for every organisation's. Figures about people and units are unaffected."""

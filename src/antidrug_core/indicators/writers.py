@@ -1,10 +1,12 @@
-"""The ``antidrug-rates/1`` document (DATASET.md), and CSV and text tables of it for people.
+"""The ``antidrug-rates/1`` document (docs/reference/results.md), and CSV and text tables of it for people.
 
 JSON is the normative form: ``format``, ``period``, ``known_at`` and one
 entry per result with every gross count, ``value`` (the exact decimal, or
 rounded half-up to 12 places; null without a value) and ``display``. We
-add ``policy`` (the settings used), and per result the two net counts
-(INDICATORS.md: results report them), ``unit`` and ``view``; ``reason``
+add ``policy`` (the settings used), ``input`` (what the figures were
+computed from), ``organisation`` when one organisation's records were kept,
+and per result the two net counts (docs/reference/indicators.md: results
+report them), ``unit`` and ``view``; ``reason``
 appears when there is no value. ``--explain`` adds ``evidence``
 to the results of the indicator explained.
 
@@ -63,7 +65,7 @@ def result_data(result: IndicatorResult) -> dict[str, Any]:
         "denominator_exception": result.denominator_exception,
         "numerator": result.numerator,
         "numerator_exclusion": result.numerator_exclusion,
-        "value": value_text(result.value) if result.value is not None else None,
+        "value": _value(result),
         "display": result.display,
         "net_denominator": result.net_denominator,
         "net_numerator": result.net_numerator,
@@ -75,12 +77,21 @@ def result_data(result: IndicatorResult) -> dict[str, Any]:
     return data
 
 
+def _value(result: IndicatorResult) -> str | bool | None:
+    """``value`` in JSON: the exact decimal as text; a flag as ``true``/``false`` (reference: results)."""
+    if result.value is None:
+        return None
+    if result.unit is Unit.FLAG:
+        return bool(result.value)
+    return value_text(result.value)
+
+
 def _record_data(ref: RecordRef) -> dict[str, Any]:
     return {"id": ref.id, "type": ref.type, "on": ref.on.isoformat(), "note": ref.note}
 
 
 def _subject_data(subject: Subject) -> dict[str, Any]:
-    data: dict[str, Any] = {"key": subject.key, "person": subject.person}
+    data: dict[str, Any] = {"key": subject.key, str(subject.kind): subject.subject}
     if subject.item is not None:
         data["item"] = _record_data(subject.item)
     if subject.identity is not None:
@@ -88,6 +99,8 @@ def _subject_data(subject: Subject) -> dict[str, Any]:
     data["division"] = subject.division
     data["attribution"] = subject.attribution
     data["populations"] = list(subject.populations)
+    if subject.adds is not None:
+        data["adds"] = subject.adds
     data["checks"] = [
         {
             "population": check.population,
@@ -103,10 +116,13 @@ def _subject_data(subject: Subject) -> dict[str, Any]:
 
 def evidence_data(explanation: Explanation) -> dict[str, Any]:
     """The evidence of one result: the members of each population, and every subject's checks."""
-    return {
-        "populations": {label: list(keys) for label, keys in explanation.populations.items()},
-        "subjects": [_subject_data(s) for s in explanation.subjects],
+    data: dict[str, Any] = {
+        "populations": {label: list(keys) for label, keys in explanation.populations.items()}
     }
+    if explanation.definition.distinct is not None:
+        data["values"] = list(explanation.values)
+    data["subjects"] = [_subject_data(s) for s in explanation.subjects]
+    return data
 
 
 def _policy_data(policy: Policy) -> dict[str, Any]:
@@ -123,8 +139,20 @@ def rates_document(
     policy: Policy,
     results: Sequence[IndicatorResult],
     explanations: Sequence[Explanation] = (),
+    source: Mapping[str, Any] | None = None,
+    *,
+    organisation: str | None = None,
 ) -> dict[str, Any]:
-    """The ``antidrug-rates/1`` document, ready for ``json.dump``."""
+    """The ``antidrug-rates/1`` document, ready for ``json.dump``.
+
+    Args:
+        source: What the figures were computed from, so that anyone holding
+            the same input can tell (``input``: a dataset file's digest, or a
+            store's audit chain head; docs/reference/results.md).
+        organisation: The one organisation whose records organisation figures
+            kept (``--organisation``); the document says so, since those
+            figures are not the division's whole.
+    """
     evidence = {(e.result.indicator, e.result.division): e for e in explanations}
     entries = []
     for result in results:
@@ -133,13 +161,17 @@ def rates_document(
         if explanation is not None:
             entry["evidence"] = evidence_data(explanation)
         entries.append(entry)
-    return {
+    document: dict[str, Any] = {
         "format": RATES_FORMAT,
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
         "known_at": known_at.isoformat() if known_at is not None else None,
         "policy": _policy_data(policy),
-        "results": entries,
+        **({"input": dict(source)} if source is not None else {}),
     }
+    if organisation is not None:
+        document["organisation"] = organisation
+    document["results"] = entries
+    return document
 
 
 # --- CSV ------------------------------------------------------------------------------------------
@@ -168,7 +200,8 @@ _EVIDENCE_COLUMNS = (
     "indicator",
     "division",
     "key",
-    "person",
+    "kind",
+    "subject",
     "identity",
     "counted_in",
     "attribution",
@@ -210,7 +243,8 @@ def rates_csv(
                             explanation.result.indicator,
                             explanation.result.division,
                             subject.key,
-                            subject.person,
+                            str(subject.kind),
+                            subject.subject,
                             subject.identity or "",
                             subject.division,
                             subject.attribution,
@@ -243,12 +277,17 @@ def rates_csv(
                 *r.counts,
                 r.net_denominator,
                 r.net_numerator,
-                value_text(r.value) if r.value is not None else "",
+                _csv_value(r),
                 r.display,
                 r.reason or "",
             ]
         )
     return out.getvalue()
+
+
+def _csv_value(result: IndicatorResult) -> str:
+    value = _value(result)
+    return "" if value is None else str(value).lower() if isinstance(value, bool) else value
 
 
 # --- text table -------------------------------------------------------------------------------------
@@ -304,7 +343,7 @@ def rates_table(
                 str(r.denominator_exception),
                 str(r.numerator),
                 str(r.numerator_exclusion),
-                str(r.net_numerator) if r.unit is Unit.COUNT else f"{r.net_numerator}/{r.net_denominator}",
+                _net(r),
                 r.display + (" (cooperating view)" if str(r.view) == "cooperating" else ""),
             ]
         )
@@ -312,6 +351,21 @@ def rates_table(
     for explanation in explanations:
         lines += ["", *_explanation_lines(explanation, division_names)]
     return "\n".join(lines) + "\n"
+
+
+def _net(result: IndicatorResult) -> str:
+    """The table's ``net`` column: N − NX for counts, sums and flags (of items or subjects), N − NX over
+    D − DX − DE for rates."""
+    if result.unit in (Unit.PERCENT, Unit.RATIO):
+        return f"{result.net_numerator}/{result.net_denominator}"
+    return str(result.net_numerator)
+
+
+_SUMMARY = {
+    Unit.COUNT: "N − NX",
+    Unit.SUM: "Σ over N − NX",
+    Unit.FLAG: "flag from N − NX",
+}
 
 
 def _explanation_lines(explanation: Explanation, division_names: Mapping[DivisionCode, str]) -> list[str]:
@@ -324,17 +378,18 @@ def _explanation_lines(explanation: Explanation, division_names: Mapping[Divisio
         "   "
         + "  ".join(f"{_SHORT[p]} {len(explanation.populations[p])}" for p in POPULATIONS)
         + (
-            f"  → N − NX = {r.display}"
-            if r.unit is Unit.COUNT
-            else f"  → {r.net_numerator}/{r.net_denominator} = {r.display}"
+            f"  → {r.net_numerator}/{r.net_denominator} = {r.display}"
+            if r.unit in (Unit.PERCENT, Unit.RATIO)
+            else f"  → {_SUMMARY[r.unit]} = {r.display}"
         )
         + (f" ({r.reason})" if r.reason else ""),
     ]
     for subject in explanation.subjects:
-        who = subject.person + (f" {subject.identity}" if subject.identity else "")
+        who = subject.subject + (f" {subject.identity}" if subject.identity else "")
         what = f"{subject.item.id} ({subject.item.type} {subject.item.on}) of {who}" if subject.item else who
         inside = " ".join(_SHORT[p] for p in subject.populations) or "not in IP"
-        lines.append(f"   {what}: {inside}")
+        adds = f" (adds {subject.adds})" if subject.adds is not None else ""
+        lines.append(f"   {what}: {inside}{adds}")
         lines.append(f"      {subject.attribution}")
         for check in subject.checks:
             mark = "✓" if check.met else "✗"

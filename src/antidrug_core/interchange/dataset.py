@@ -1,4 +1,4 @@
-"""The dataset format ``antidrug-dataset/1`` (``shared/spec/DATASET.md``).
+"""The dataset format ``antidrug-dataset/1`` (docs/reference/dataset.md).
 
 A self-contained JSON document of divisions, the subjects records are about
 (people, units, organisations), their records and the rating schemes those
@@ -44,6 +44,7 @@ from antidrug_core.model import (
     registration_id,
     subject_registration_id,
 )
+from antidrug_core.model.limits import RECORDS_PER_SUBJECT, id_problem, record_limit_problems
 from antidrug_core.rules.policy import Policy, Responsibility
 from antidrug_core.rules.prevention import RatingScheme
 from antidrug_core.state import PersonFile, SubjectFile, build_file
@@ -183,6 +184,7 @@ def read_dataset(data: Any) -> Dataset:
             )
         else:
             seen[record.id] = index
+    problems.extend(_stream_lengths(parsed, entries))
     problems.extend(_reference_problems(parsed, voided_types, registrations, codes))
     problems.extend(_void_cycles(parsed))
     if problems:
@@ -289,6 +291,10 @@ def _entry(
     if not isinstance(subject, str) or not subject:
         problems.append(Problem(f"{where}.id", "is required"))
         return None
+    refused = id_problem(subject)
+    if refused is not None:
+        problems.append(Problem(f"{where}.id", refused))
+        return None
     found = len(problems)
     for field in ("household", "residence", "activity", "division"):
         value = item.get(field)
@@ -297,7 +303,7 @@ def _entry(
         if value is None:
             if field in {"household", "division"}:
                 problems.append(Problem(f"{where}.{field}", "is required"))
-        elif value not in codes:
+        elif not isinstance(value, str) or value not in codes:
             problems.append(Problem(f"{where}.{field}", f"unknown division code {value!r}"))
     registered_on: dt.date | None = None
     if item.get("registered_on") is not None:
@@ -345,6 +351,21 @@ def _rating_schemes(raw: Any, problems: list[Problem]) -> list[RatingScheme]:
     return schemes
 
 
+def _stream_lengths(parsed: Mapping[int, Record], entries: Mapping[SubjectId, _Entry]) -> list[Problem]:
+    """A subject with more records than ``RECORDS_PER_SUBJECT`` is refused, named by its entry."""
+    counts: dict[SubjectId, int] = defaultdict(int)
+    for record in parsed.values():
+        counts[record.subject] += 1
+    return [
+        Problem(
+            entries[subject].where if subject in entries else "records",
+            f"{subject!r} has {count} records; a stream holds at most {RECORDS_PER_SUBJECT}",
+        )
+        for subject, count in sorted(counts.items())
+        if count > RECORDS_PER_SUBJECT
+    ]
+
+
 def _records(
     raw: Sequence[Any], time_zone: str, problems: list[Problem]
 ) -> tuple[dict[int, Record], dict[int, str]]:
@@ -361,6 +382,7 @@ def _records(
         tag = data.get(TYPE_FIELD)
         if (
             "voids" in data
+            and isinstance(tag, str)  # a hostile file may put a list here
             and tag in RECORD_TYPES
             and tag != RecordVoided.type_tag
             and set(data) <= _VOID_FIELDS
@@ -379,6 +401,10 @@ def _records(
                 if derived_recorded_at and p.field == "recorded_at":
                     continue  # left out, and not derivable from a bad ``on`` (reported itself)
                 problems.append(Problem(f"{where}.{p.field}" if p.field else where, p.reason))
+            continue
+        limits = record_limit_problems(record)
+        if limits:
+            problems.extend(Problem(f"{where}.{p.field}", p.reason) for p in limits)
             continue
         parsed[index] = record
         if voided_type is not None:
@@ -435,6 +461,11 @@ def _registrations(
             problems.extend(Problem(f"{entry.where}.{p.field}", p.reason) for p in error.problems)
             continue
         registration = registrations[subject]
+        limits = record_limit_problems(registration)
+        if limits:
+            problems.extend(Problem(f"{entry.where}.{p.field}", p.reason) for p in limits)
+            del registrations[subject]
+            continue
         if isinstance(registration, UnitRegistered) and registration.uscc is not None:
             problems.extend(
                 Problem(f"{entry.where}.{p.field}", p.reason)
@@ -472,8 +503,9 @@ def _reference_problems(
         history.update((record.id, record) for _, record in items)
         file = build_file(registration.subject_kind, subject, history.values())
         for index, record in items:
-            others = {k: v for k, v in history.items() if k != record.id}
-            for problem in reference_problems(record, others, file, known_divisions=codes):
+            for problem in reference_problems(record, history, file, known_divisions=codes):
+                if problem.field == "id":
+                    continue  # a duplicate id is named once, by ``read_dataset``, at its second use
                 problems.append(Problem(f"records[{index}].{problem.field}", problem.reason))
             voided_type = voided_types.get(index)
             target = history.get(record.voids) if record.voids else None

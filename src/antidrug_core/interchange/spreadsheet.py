@@ -540,7 +540,7 @@ _VOID_KEYS = {
     "voids",
     "reason",
 }
-"""A dataset record with only these keys and ``voids`` is a pure void (DATASET.md)."""
+"""A dataset record with only these keys and ``voids`` is a pure void (docs/reference/dataset.md)."""
 
 _DATE_FORMS = (
     re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),

@@ -9,10 +9,13 @@ scope can be checked from codes alone.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import attrs
 
 from antidrug_core.model.base import DivisionCode, division_code, is_division, non_empty
+from antidrug_core.model.errors import InvalidInput
+from antidrug_core.model.limits import DIVISION_NAME_LENGTH, text_problem
 
 __all__ = ["Division", "DivisionTree", "ancestors", "is_within", "level_of", "parent_code"]
 
@@ -63,6 +66,12 @@ def level_of(code: str) -> str:
     return "county"
 
 
+def _short_name(_instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+    reason = text_problem(value, DIVISION_NAME_LENGTH)
+    if reason is not None:
+        raise InvalidInput.of(attribute.name, reason)
+
+
 @attrs.frozen(kw_only=True)
 class Division:
     """A division the library knows by name.
@@ -75,8 +84,8 @@ class Division:
 
     code: DivisionCode = attrs.field(validator=is_division)
     """The division code."""
-    name: str = attrs.field(validator=non_empty)
-    """The division's name as used in reports, e.g. 某乡."""
+    name: str = attrs.field(validator=[non_empty, _short_name])
+    """The division's name as used in reports, e.g. 某乡 (at most ``DIVISION_NAME_LENGTH`` characters)."""
     parent: DivisionCode | None = attrs.field(default=None, validator=is_division)
     """The division directly above, when given explicitly."""
 

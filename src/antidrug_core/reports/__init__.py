@@ -20,7 +20,14 @@ included, masked, only when a role allowed to see identities asks for it.
 
 from __future__ import annotations
 
-from antidrug_core.reports.appendix import appendix_lines, report_facts
+from antidrug_core.reports.appendix import (
+    APPENDIX_PLACEMENTS,
+    appendix_lines,
+    arrange_appendix,
+    citations,
+    cited_entries,
+    report_facts,
+)
 from antidrug_core.reports.binding import ReportData, bind_report, describe_definition
 from antidrug_core.reports.formatting import (
     Approximation,
@@ -44,6 +51,7 @@ from antidrug_core.reports.model import (
     NamedList,
     Paragraph,
     Report,
+    ReportPart,
     Section,
     Series,
     Source,
@@ -68,6 +76,7 @@ from antidrug_core.reports.templates import (
 )
 
 __all__ = [
+    "APPENDIX_PLACEMENTS",
     "AppendixEntry",
     "Approximation",
     "Block",
@@ -84,6 +93,7 @@ __all__ = [
     "Renderer",
     "Report",
     "ReportData",
+    "ReportPart",
     "ReportTemplate",
     "Section",
     "SectionTemplate",
@@ -94,10 +104,13 @@ __all__ = [
     "amount_text",
     "appendix_lines",
     "approximate",
+    "arrange_appendix",
     "bind_report",
     "change_text",
     "chart_value_text",
     "check_template",
+    "citations",
+    "cited_entries",
     "count_text",
     "date_text",
     "describe_definition",

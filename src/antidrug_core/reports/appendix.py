@@ -9,19 +9,98 @@ made it, and the command that reproduces it with its evidence.
 
 from __future__ import annotations
 
+import attrs
+
 from antidrug_core.indicators.numbers import value_text
 from antidrug_core.indicators.results import IndicatorResult
+from antidrug_core.model import InvalidInput
 from antidrug_core.reports.formatting import period_text
-from antidrug_core.reports.model import AppendixEntry, Report, Source
+from antidrug_core.reports.model import AppendixEntry, Figure, Paragraph, Report, ReportPart, Source
 
-__all__ = ["APPENDIX_HEADING", "APPENDIX_INTRO", "appendix_heading", "appendix_lines", "report_facts"]
+__all__ = [
+    "APPENDIX_ATTACHED",
+    "APPENDIX_HEADING",
+    "APPENDIX_INTRO",
+    "APPENDIX_PLACEMENTS",
+    "appendix_heading",
+    "appendix_lines",
+    "arrange_appendix",
+    "citations",
+    "cited_entries",
+    "report_facts",
+]
 
 APPENDIX_HEADING = "附录：数据说明"
 APPENDIX_INTRO = (
     "本附录逐项列出正文中的数据：指标定义（编号、版本、摘要值、口径）、统计期间、区划、"
     "数据截止时间、各人群计数、精确值、报告中的写法及取数规则，以及可复核该数据及其明细的命令。"
-    "人员只以计数出现，不含姓名和身份证号码。"
+    "人员只以计数出现，不含姓名和身份证号码。正文各段末的上标编号[n]即本附录第n项。"
 )
+APPENDIX_ATTACHED = (
+    "附件：数据说明（另册）。正文各段末的上标编号[n]即该册第n项，列有该数据的口径、计数和复核命令。"
+)
+"""Said at the end of a body whose appendix is a document of its own."""
+
+APPENDIX_PLACEMENTS = ("inline", "separate", "none")
+"""Where the appendix goes: after the body (the default), in a document of its own, or nowhere."""
+
+
+def arrange_appendix(report: Report, placement: str) -> tuple[Report, Report | None]:
+    """The documents ``placement`` makes of ``report``: the body's, and the appendix's own or None.
+
+    ``inline`` keeps the report whole; ``separate`` gives the body (citing
+    the appendix's entries by number) and the appendix as a second report;
+    ``none`` drops the appendix, and with it the citations.
+
+    Raises:
+        InvalidInput: ``placement`` is not one of ``APPENDIX_PLACEMENTS``.
+    """
+    if placement not in APPENDIX_PLACEMENTS:
+        raise InvalidInput.of("--appendix", f"{placement!r} is not one of {', '.join(APPENDIX_PLACEMENTS)}")
+    if placement == "none":
+        return attrs.evolve(report, appendix=(), part=ReportPart.WHOLE), None
+    if placement == "separate" and report.appendix:
+        return (
+            attrs.evolve(report, part=ReportPart.BODY),
+            attrs.evolve(report, part=ReportPart.APPENDIX),
+        )
+    return attrs.evolve(report, part=ReportPart.WHOLE), None
+
+
+def citations(report: Report) -> dict[tuple[str, str], int]:
+    """The appendix entry each figure of the body cites, by (key, text); empty when nothing is cited.
+
+    A figure shown twice with the same text is one entry, as in the appendix.
+    """
+    if report.part is ReportPart.APPENDIX:
+        return {}
+    return {(entry.figure.key, entry.figure.text): entry.number for entry in report.appendix}
+
+
+def cited_entries(numbers: dict[tuple[str, str], int], paragraph: Paragraph) -> str | None:
+    """What a paragraph of the body cites, as its superscript reads (``[10-13]``, ``[3,10]``), or None.
+
+    One mark per paragraph, after it, rather than one per number: a
+    sentence with four numbers would otherwise carry four marks, and the
+    summary must read as one an office hands in. Entries are numbered in
+    reading order, so a paragraph's are mostly one run.
+    """
+    cited = sorted(
+        {
+            numbers[(p.key, p.text)]
+            for p in paragraph.parts
+            if isinstance(p, Figure) and (p.key, p.text) in numbers
+        }
+    )
+    if not cited:
+        return None
+    runs: list[list[int]] = []
+    for number in cited:
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return "[" + ",".join(f"{r[0]}-{r[-1]}" if len(r) > 2 else ",".join(map(str, r)) for r in runs) + "]"
 
 
 def appendix_heading(entry: AppendixEntry) -> str:

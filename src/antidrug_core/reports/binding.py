@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
+from typing import Any
 
 import attrs
 
@@ -440,7 +441,7 @@ def bind_report(template: ReportTemplate, data: ReportData) -> Report:
 
 # --- definitions in words ---------------------------------------------------------------------
 
-_WHEN = {"period": "期内", "by_period_end": "截至期末", "period_end": "期末"}
+_WHEN = {"period": "期内", "by_period_end": "截至期末", "period_end": "期末", "from_period_end": "期末及以后"}
 
 
 def _describe(data: object) -> str:
@@ -476,8 +477,48 @@ def _describe(data: object) -> str:
         return f"期内的 {'、'.join(rest.get('types', []))} 记录（每条一项）{condition}"
     if op == "accepted_transfers":
         return f"期内接收的移交（{'转入' if rest.get('direction') == 'in' else '转出'}，每次一项）"
+    if op in ("records", "in_scope", "subject_in", "item_field", "referenced_by", "followed_by"):
+        return _describe_beyond_people(op, rest)
     arguments = ", ".join(f"{key}={value}" for key, value in rest.items())
     return f"{op}({arguments})"
+
+
+_FLAG_WORDS = {
+    "any": "N−NX 不为空时为“是”",
+    "none": "N−NX 为空时为“是”",
+    "all": "D−DX−DE 全部在 N−NX 中时为“是”",
+}
+
+
+def _describe_beyond_people(op: str, rest: Mapping[str, Any]) -> str:
+    """The criteria and item source of figures about units and organisations, in words."""
+    types = "、".join(rest.get("types", []))
+    if op == "records":
+        where = rest.get("where") or {}
+        condition = "".join(f"（{field} 为 {'、'.join(values)}）" for field, values in where.items())
+        when = str(rest.get("when", "period"))
+        date = rest.get("date", "on")
+        by_date = "" if date == "on" else f"（按 {date} 日期）"
+        return f"{_WHEN.get(when, when)}的 {types} 记录{by_date}（每条一项）{condition}"
+    if op == "in_scope":
+        return "期末在册（单位在监管范围内，组织未撤销）"
+    if op == "subject_in":
+        return f"期末 {rest.get('field')} 为 {'、'.join(rest.get('values', []))} 之一"
+    if op == "item_field":
+        values = rest.get("values") or []
+        dated = rest.get("when")
+        text = f"该项的 {rest.get('field')} 有值"
+        if values:
+            text += f"且为 {'、'.join(values)} 之一"
+        if dated:
+            text += f"且在{_WHEN.get(str(dated), str(dated))}"
+        return text
+    if op == "referenced_by":
+        by = rest.get("by")
+        limit = f"该项的 {by} 日期前（含）" if by else "期末前（含）"
+        return f"{limit}有 {types} 记录以 {rest.get('field')} 指向该项"
+    same = "、".join(rest.get("same", []))
+    return f"截至期末该项之后有 {types} 记录" + (f"（{same} 相同）" if same else "")
 
 
 def describe_definition(definition: IndicatorDefinition) -> str:
@@ -489,8 +530,14 @@ def describe_definition(definition: IndicatorDefinition) -> str:
     for field, name in _POPULATION_NAMES.items():
         if data.get(field) is not None:
             parts.append(f"{name}：{_describe(data[field])}")
-    if definition.unit is Unit.COUNT:
+    if definition.distinct is not None:
+        parts.append(f"数值：N−NX 中 {definition.distinct.field} 不同取值的个数")
+    elif definition.unit is Unit.COUNT:
         parts.append("数值：初始人群中符合条件者的计数")
+    elif definition.unit is Unit.SUM:
+        parts.append(f"数值：N−NX 各项 {definition.sum_of} 之和")
+    elif definition.unit is Unit.FLAG:
+        parts.append(f"数值：{_FLAG_WORDS.get(str(definition.flag), str(definition.flag))}")
     else:
         parts.append("数值：(N−NX)/(D−DX−DE)")
     return "；".join(parts)

@@ -5,14 +5,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from antidrug_core.reports.appendix import (
+    APPENDIX_ATTACHED,
     APPENDIX_HEADING,
     APPENDIX_INTRO,
     appendix_heading,
     appendix_lines,
+    citations,
+    cited_entries,
     report_facts,
 )
 from antidrug_core.reports.formatting import chart_value_text
-from antidrug_core.reports.model import Chart, Figure, NamedList, Paragraph, Report, Table, fill_marker
+from antidrug_core.reports.model import (
+    Chart,
+    Figure,
+    NamedList,
+    Paragraph,
+    Report,
+    ReportPart,
+    Table,
+    fill_marker,
+)
 
 __all__ = ["MarkdownRenderer", "render_markdown"]
 
@@ -30,7 +42,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return lines
 
 
-def _paragraph(paragraph: Paragraph) -> str:
+def _paragraph(paragraph: Paragraph, numbers: dict[tuple[str, str], int]) -> str:
     out: list[str] = []
     for part in paragraph.parts:
         if isinstance(part, str):
@@ -39,6 +51,9 @@ def _paragraph(paragraph: Paragraph) -> str:
             out.append(part.text)
         else:
             out.append(f"**{fill_marker(part)}**")
+    cited = cited_entries(numbers, paragraph)
+    if cited is not None:
+        out.append(f"<sup>{cited}</sup>")
     return "".join(out)
 
 
@@ -56,9 +71,23 @@ def _chart(chart: Chart) -> list[str]:
 
 
 def render_markdown(report: Report) -> str:
-    """The report as Markdown text."""
+    """The report as Markdown text: the body, the appendix, or both, as ``report.part`` says."""
     lines = [f"# {report.title}", ""]
     lines += [f"> {'；'.join(f'{label}：{text}' for label, text in report_facts(report))}", ""]
+    if report.part is not ReportPart.APPENDIX:
+        lines += _body(report)
+    if report.appendix and report.part is not ReportPart.BODY:
+        lines += [f"## {APPENDIX_HEADING}", "", APPENDIX_INTRO, ""]
+        for entry in report.appendix:
+            lines += [f"### {appendix_heading(entry)}", ""]
+            lines += [f"- {label}：{_code(label, text)}" for label, text in appendix_lines(entry)]
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _body(report: Report) -> list[str]:
+    numbers = citations(report)
+    lines: list[str] = []
     for note in report.notes:
         lines += [f"> 说明：{note}", ""]
     for section in report.sections:
@@ -66,7 +95,7 @@ def render_markdown(report: Report) -> str:
             lines += [f"## {section.heading}", ""]
         for block in section.blocks:
             if isinstance(block, Paragraph):
-                lines += [_paragraph(block), ""]
+                lines += [_paragraph(block, numbers), ""]
             elif isinstance(block, Chart):
                 lines += [*_chart(block), ""]
             elif isinstance(block, Table):
@@ -75,13 +104,9 @@ def render_markdown(report: Report) -> str:
                 lines += [f"**{block.title}**（共{len(block.entries)}人，已脱敏）", ""]
                 lines += [f"{n}. {entry}" for n, entry in enumerate(block.entries, 1)] or ["（无）"]
                 lines.append("")
-    if report.appendix:
-        lines += [f"## {APPENDIX_HEADING}", "", APPENDIX_INTRO, ""]
-        for entry in report.appendix:
-            lines += [f"### {appendix_heading(entry)}", ""]
-            lines += [f"- {label}：{_code(label, text)}" for label, text in appendix_lines(entry)]
-            lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+    if report.part is ReportPart.BODY:
+        lines += [APPENDIX_ATTACHED, ""]
+    return lines
 
 
 def _code(label: str, text: str) -> str:

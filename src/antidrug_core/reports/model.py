@@ -12,6 +12,7 @@ thing, and the appendix can list every figure with its definition.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Iterator
 from fractions import Fraction
 from typing import TypeAlias
@@ -32,6 +33,7 @@ __all__ = [
     "Paragraph",
     "Part",
     "Report",
+    "ReportPart",
     "Section",
     "Series",
     "Source",
@@ -178,6 +180,21 @@ class AppendixEntry:
     """The command that shows the same figure with its evidence."""
 
 
+class ReportPart(enum.Enum):
+    """Which part of a report one document holds (``antidrug report --appendix``).
+
+    The appendix serves auditors and is most of a summary's pages; an office
+    may hand in the body alone and keep the appendix as its own document.
+    """
+
+    WHOLE = "whole"
+    """The body, then the appendix on pages of its own."""
+    BODY = "body"
+    """The body alone, its figures still citing the appendix's entries, which are a separate document."""
+    APPENDIX = "appendix"
+    """The appendix alone, under the report's title."""
+
+
 @attrs.frozen(kw_only=True)
 class Report:
     """A work summary, bound to data and ready to render."""
@@ -193,6 +210,8 @@ class Report:
     appendix: tuple[AppendixEntry, ...]
     notes: tuple[str, ...] = ()
     """Things a reader must know (e.g. charts labelled by code for want of a Chinese font)."""
+    part: ReportPart = ReportPart.WHOLE
+    """What a document of this report holds: see ``arrange_appendix``."""
 
     def figures(self) -> Iterator[Figure]:
         """Every figure in the text, in reading order."""

@@ -1,6 +1,6 @@
 """Installation-wide policy: who is responsible, how long a test window is, which time zone.
 
-Local documents differ by province (GLOSSARY.md); each choice here has the
+Local documents differ by province (docs/reference/dataset.md, policy); each choice here has the
 national practice as default and is data a host can change.
 """
 

@@ -72,7 +72,7 @@ DEFAULT_KEY_DATES: tuple[KeyDate, ...] = (
     KeyDate("0626", "国际禁毒日", 6, 26),
     KeyDate("june_month", "全民禁毒宣传月", 6),
 )
-"""The key dates of PREVENTION.md, in the order of the year."""
+"""The key dates of the reference (docs/reference/dataset.md), in the order of the year."""
 
 
 @attrs.frozen
@@ -98,7 +98,7 @@ DEFAULT_CHANNELS: tuple[Channel, ...] = (
     Channel("media", "广播电视报刊"),
     Channel("other", "其他"),
 )
-"""The six entries (六进) and the other channels of PREVENTION.md."""
+"""The six entries (六进) and the other channels (docs/reference/dataset.md)."""
 
 SIX_ENTRIES: frozenset[str] = frozenset(c.id for c in DEFAULT_CHANNELS if c.six_entries)
 """The ids of the six entries: the “六进” coverage counts these, and only these."""

@@ -62,13 +62,20 @@ def register_person(
         residence: Division of residence, if known.
         activity: Division of actual activity, if different.
         identity: Name and resident identity number; stored apart and
-            encrypted. A person already registered with the same number in
-            the actor's divisions is refused.
+            encrypted. A person already on file with the same number is
+            refused: in the actor's divisions as a duplicate, elsewhere with
+            the advice to request a transfer, never showing that file.
         person: Use this id instead of a new one (imports from another system).
     """
     if identity is not None and uow.find_person(identity.resident_id) is not None:
         raise InvalidInput.of(
             "identity.resident_id", "a person with this identity number is already registered"
+        )
+    if identity is not None and uow.identity_on_file_elsewhere(identity.resident_id):
+        raise InvalidInput.of(
+            "identity.resident_id",
+            "a person with this identity number is on file in another division (一人一档): "
+            "ask that division to transfer the file (移交) instead of registering the person again",
         )
     person = person or PersonId(uow.new_id())
     uow.add(

@@ -34,10 +34,12 @@ from antidrug_core.model import (
     PersonId,
     Record,
     RecordId,
+    Role,
     SubjectId,
     SubjectKind,
     UnitId,
 )
+from antidrug_core.model.limits import record_limit_problems
 from antidrug_core.ports import RecorderSession, Scope, StreamAppend
 from antidrug_core.rules import Policy, Rules
 from antidrug_core.state import (
@@ -263,6 +265,20 @@ class UnitOfWork:
                 return person
         return self.session.find_person(resident_id, self.scope)
 
+    def identity_on_file_elsewhere(self, resident_id: str) -> bool:
+        """Whether a person with this identity number is on file outside the actor's divisions.
+
+        It answers yes or no and nothing more — not who, not where — so a
+        registration can be refused (one person, one file) without the
+        refusal showing another township's file.
+        """
+        self.require(Permission.SEE_IDENTITY)
+        if self.scope is None:
+            return False
+        return self.session.find_person(resident_id, None) is not None and (
+            self.session.find_person(resident_id, self.scope) is None
+        )
+
     def divisions(self) -> list[Division]:
         """The divisions the store knows."""
         return [*self.session.divisions(), *self._divisions]
@@ -305,6 +321,9 @@ class UnitOfWork:
                 Imports of history already accepted elsewhere pass False.
         """
         self.require(Permission.WRITE)
+        limits = record_limit_problems(record)
+        if limits:
+            raise InvalidInput(limits)
         subject, kind = record.subject, record.subject_kind
         opens = isinstance(record, REGISTRATIONS[kind]) and record.voids is None
         if opens:
@@ -339,8 +358,24 @@ class UnitOfWork:
         self._identities[person] = identity
 
     def add_divisions(self, divisions: Collection[Division]) -> None:
-        """Name divisions (for reports); codes need no registration to be used."""
+        """Name divisions (for reports); codes need no registration to be used.
+
+        A division's name is what every report prints and what decides how
+        figures read, so only an administrator whose divisions include it (a
+        township's, or a county's for its townships) may add or rename it.
+
+        Raises:
+            PermissionDenied: the actor is not an administrator, or a division
+                lies outside its divisions.
+        """
         self.require(Permission.MANAGE)
+        if self.actor.role is not Role.ADMINISTRATOR:
+            raise PermissionDenied(f"actor {self.actor.id!r} ({self.actor.role}) may not name divisions")
+        outside = sorted(d.code for d in divisions if not self.actor.covers(d.code))
+        if outside:
+            raise PermissionDenied(
+                f"actor {self.actor.id!r} may not name divisions outside its own: {outside}"
+            )
         self._divisions.extend(divisions)
 
     def notify(self, notice: Notice) -> None:

@@ -1,6 +1,6 @@
 """Status over time, the managed population and the three-year count.
 
-Three-year anchors (GLOSSARY.md, 戒毒条例 art. 7): the count runs from the
+Three-year anchors (戒毒条例 art. 7): the count runs from the
 date drug use was found for someone not assessed as addicted; from the start
 of 社区戒毒 or 社区康复; from release after compulsory isolation. Any relapse
 (a positive test, or use found otherwise) restarts it. A serious breach of a

@@ -161,7 +161,7 @@ def unit_on(file: UnitFile, day: dt.date) -> UnitState | None:
 
 
 def unit_in_scope_on(file: UnitFile, day: dt.date) -> bool:
-    """Whether the unit is under supervision on ``day`` (CHEMICALS.md, "in scope").
+    """Whether the unit is under supervision on ``day`` (docs/reference/dataset.md, "in scope").
 
     ``since`` absent or on/before the day, and no ``unit_closed`` dated on or
     before it in effect.

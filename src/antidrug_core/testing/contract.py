@@ -385,6 +385,25 @@ class StoreContract(abc.ABC):
             with pytest.raises(NotFound):
                 record_face_check(uow, PersonId("P1"), dt.date(2023, 3, 1), FaceCheckMethod.HOME_VISIT)
 
+    def test_an_identity_on_file_elsewhere_is_refused_without_showing_that_file(
+        self, store: Store, officer: Actor, neighbour: Actor
+    ) -> None:
+        self.register(store, officer, identity=Identity("张三", "11010519491231002X"))
+        with store.unit_of_work(neighbour) as uow, pytest.raises(InvalidInput) as refused:
+            register_person(
+                uow,
+                person=PersonId("N1"),
+                household=OTHER_COUNTY_TOWNSHIP,
+                on=dt.date(2023, 2, 1),
+                identity=Identity("张三", "11010519491231002X"),
+            )
+        message = str(refused.value)
+        assert "transfer" in message
+        assert "P1" not in message
+        assert TOWNSHIP not in message
+        with store.unit_of_work(neighbour) as uow:
+            assert uow.people() == []
+
     def test_the_county_sees_its_townships_people(self, store: Store, officer: Actor) -> None:
         self.register(store, officer)
         county = Actor(id="county", role=Role.AUDITOR, divisions={"522631"})
@@ -425,7 +444,8 @@ class StoreContract(abc.ABC):
 
     def test_a_conflict_writes_no_identity_and_no_division_either(self, store: Store, officer: Actor) -> None:
         self.register(store, officer, "P1")
-        late, early = store.unit_of_work(officer), store.unit_of_work(officer)
+        administrator = Actor(id="admin-1", role=Role.ADMINISTRATOR, divisions={TOWNSHIP})
+        late, early = store.unit_of_work(administrator), store.unit_of_work(officer)
         with late, early:
             record_face_check(late, PersonId("P1"), dt.date(2023, 3, 1), FaceCheckMethod.HOME_VISIT)
             late.set_identity(PersonId("P1"), Identity("张三", "11010519491231002X"))
@@ -446,6 +466,22 @@ class StoreContract(abc.ABC):
         with store.unit_of_work(officer) as uow:
             assert uow.identity(PersonId("P1")) == Identity("张三丰", "11010519491231002X")
             assert uow.find_person("11010519491231002X") == "P1"
+
+    def test_only_an_administrator_of_a_division_names_it(self, store: Store, officer: Actor) -> None:
+        county_admin = Actor(id="admin-county", role=Role.ADMINISTRATOR, divisions={"522631"})
+        township_admin = Actor(id="admin-town", role=Role.ADMINISTRATOR, divisions={TOWNSHIP})
+        for actor, division in (
+            (officer, Division(code=TOWNSHIP, name="改名乡")),
+            (township_admin, Division(code="522631", name="改名县")),
+            (county_admin, Division(code=OTHER_COUNTY_TOWNSHIP, name="邻县某乡")),
+        ):
+            with store.unit_of_work(actor) as uow, pytest.raises(PermissionDenied):
+                uow.add_divisions([division])
+        with store.unit_of_work(county_admin) as uow:
+            uow.add_divisions([Division(code=TOWNSHIP, name="某乡")])
+            uow.commit()
+        with store.unit_of_work(officer) as uow:
+            assert uow.divisions() == [Division(code=TOWNSHIP, name="某乡")]
 
     def test_a_division_named_again_keeps_its_latest_name(self, store: Store, officer: Actor) -> None:
         for name in ("某乡", "某镇"):
