@@ -268,7 +268,7 @@ def _draw(
                 fontproperties=value_font,
             )
     ticks = [count - 1 - i for i in range(count)] if horizontal else list(range(count))
-    top = 122 if on_bars else 108
+    top: float = 122 if on_bars else 108
     if chart.unit:
         top = (most or 1.0) * top / 100
     if horizontal:

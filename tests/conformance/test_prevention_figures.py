@@ -240,3 +240,50 @@ def test_the_ratings_in_force_are_worked_out_by_hand(
     ratings = json.loads(capsys.readouterr().out)["ratings"]
     # Within 乙镇 by the year's end: CEN2, the same scores.
     assert [(r["organisation"], r["total"], r["stars"]) for r in ratings] == [("CEN2", "87.5", 3)]
+
+
+def rates(tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> dict[tuple[str, str], str]:
+    """``antidrug rates --dataset … --period 2023H1 ARGS``: each value as the JSON writes it."""
+    path = tmp_path / "dataset.json"
+    path.write_text(json.dumps(document(), ensure_ascii=False), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["rates", "--dataset", str(path), "--period", "2023H1", *args, "--format", "json"]) == 0
+    results = json.loads(capsys.readouterr().out)["results"]
+    return {
+        (r["indicator"], r["division"]): json.dumps(r["value"])
+        if isinstance(r["value"], bool)
+        else str(r["value"])
+        for r in results
+    }
+
+
+def test_every_figure_of_prevention_is_the_one_worked_out_by_hand(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    got = rates(tmp_path, capsys)
+    wrong = [
+        f"{key}: expected {want}, got {got.get(key)}"
+        for key, want in EXPECTED.items()
+        if got.get(key) != want
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_one_organisations_figures_keep_only_its_records(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    got = rates(tmp_path, capsys, "--organisation", "FOR")
+    wanted = EXPECTED_FOR_THE_BUREAU.items()
+    wrong = [f"{key}: expected {want}, got {got.get(key)}" for key, want in wanted if got.get(key) != want]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_figures_as_known_before_the_survey_was_recorded_leave_it_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Records without ``recorded_at`` count as recorded at the start of their day (DATASET.md);
+    # known at 2023-05-15 the county has s1 (04-20) and s2 (05-10) but not s3 (05-20).
+    got = rates(tmp_path, capsys, "--known-at", "2023-05-15T00:00:00+08:00")
+    assert got[("surveys", COUNTY)] == "2"
+    assert got[("area_surveyed_mu", COUNTY)] == "1550.75"
+    assert got[("centres_rated", COUNTY)] == "0"  # CEN1's rating is recorded on 2023-05-20

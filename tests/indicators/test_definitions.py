@@ -29,6 +29,7 @@ from antidrug_core.indicators import (
     digest,
     standard_catalogue,
 )
+from antidrug_core.indicators.prevention import prevention_catalogue
 from antidrug_core.model import InvalidInput, Status, SubjectKind
 from antidrug_core.testing.datasets import definitions
 
@@ -94,7 +95,8 @@ def test_the_catalogue_holds_every_rate_of_the_specification_table_and_the_count
         "hair_tests_done",
         "positive_tests",
     } == counts
-    assert [d.id for d in standard_catalogue() if d.subject is not SubjectKind.PERSON] == ["precursor_units"]
+    beyond = [d.id for d in standard_catalogue() if d.subject is not SubjectKind.PERSON]
+    assert beyond == ["precursor_units", *(d.id for d in prevention_catalogue())]
     assert len(ids) == len(set(ids))
     assert all(d.version == 1 for d in standard_catalogue())
 

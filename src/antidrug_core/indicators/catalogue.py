@@ -34,6 +34,7 @@ from antidrug_core.indicators.definitions import (
     RecordsInPeriod,
     Unit,
 )
+from antidrug_core.indicators.prevention import prevention_catalogue
 from antidrug_core.model import ACTIVE_STATUSES, FaceCheckMethod, InvalidInput, Status, SubjectKind, TestKind
 from antidrug_core.plugins import hookimpl
 from antidrug_core.registry import Registry
@@ -258,6 +259,8 @@ def standard_catalogue() -> list[IndicatorDefinition]:
             decimals=0,
             higher_is_better=None,
         ),
+        # --- beyond people: organisations' work (PREVENTION.md) ---
+        *prevention_catalogue(),
     ]
 
 

@@ -46,17 +46,18 @@ _order = canonical_order
 def volunteers_on(records: Iterable[Record], day: dt.date) -> frozenset[str]:
     """禁毒义工: the volunteers on the team at the end of ``day``.
 
-    A volunteer is on the team when their last join on or before ``day`` is
-    not followed by a leave on or before ``day``. On one date a leave comes
-    after a join: someone who joined and left the same day is not counted.
+    A volunteer is on the team when their last join or leave on or before
+    ``day``, in canonical order (date, recording time, id), is a join: the
+    catalogue's ``volunteers`` counts the same way (a join not followed by a
+    leave), so a file and a figure never disagree.
     """
-    last: dict[str, tuple[dt.date, int, dt.datetime, str]] = {}
+    last: dict[str, tuple[tuple[dt.date, dt.datetime, str], bool]] = {}
     for record in records:
         if isinstance(record, VolunteerJoined | VolunteerLeft) and record.on <= day:
-            key = (record.on, 1 if isinstance(record, VolunteerLeft) else 0, record.recorded_at, record.id)
-            if record.volunteer not in last or key > last[record.volunteer]:
-                last[record.volunteer] = key
-    return frozenset(volunteer for volunteer, key in last.items() if key[1] == 0)
+            key = canonical_order(record)
+            if record.volunteer not in last or key > last[record.volunteer][0]:
+                last[record.volunteer] = (key, isinstance(record, VolunteerJoined))
+    return frozenset(volunteer for volunteer, (_, joined) in last.items() if joined)
 
 
 def leading_group_on(records: Iterable[Record], day: dt.date) -> LeadingGroupSet | None:
