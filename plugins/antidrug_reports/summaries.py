@@ -13,7 +13,7 @@ marked 【待填写】, never invented.
 
 from __future__ import annotations
 
-from antidrug_core.reports import ParagraphTemplate, ReportTemplate, SectionTemplate
+from antidrug_core.reports import ChartTemplate, ParagraphTemplate, ReportTemplate, SectionTemplate
 from antidrug_reports.pack import half_year_template
 
 __all__ = [
@@ -36,12 +36,12 @@ def _leading_group(otherwise: str) -> ParagraphTemplate:
 
 
 def _chemicals(title: str) -> SectionTemplate:
-    # The precursor-chemical figures (issue 10) are places to write until their catalogue entries exist.
+    # precursor_units is in the catalogue; the other chemical figures (issue 10: inspections,
+    # findings, rectification, ledger match) stay places to write until their entries are there.
     return SectionTemplate(
         title,
         [
-            "目前，辖区内共有非药品类易制毒化学品生产、"
-            "经营、使用单位{fill:precursor_units 易制毒化学品单位数（家）}家。"
+            "目前，辖区内共有非药品类易制毒化学品生产、经营、使用单位{precursor_units 家}。"
             "{period}开展易制毒化学品检查{fill:precursor_inspections 检查次数}次，发现问题"
             "{fill:precursor_findings 发现问题数}个，整改率{fill:rectification_rate 整改率}；"
             "实物与台账相符率{fill:ledger_match_rate 实物与台账相符率}。",
@@ -79,6 +79,9 @@ def street_annual_template() -> ReportTemplate:
                     "截至{end}，"
                     "{division}已开展特色宣传活动{activities 场次}，发放宣传品{materials_distributed 份}，"
                     "覆盖企业员工、社区群众、中小学生等人群{activity_reach 人次 逾}。",
+                    ChartTemplate(
+                        "by_division", ["activities", "key_date_activities"], "{period}宣传活动场次", "场次"
+                    ),
                     "{fill:publicity_narrative 宣传活动的主要做法和成效}",
                 ],
             ),
@@ -115,8 +118,14 @@ def township_half_year_template() -> ReportTemplate:
                             when="surveys",
                             otherwise="{period}未开展禁种铲毒踏查。",
                         ),
-                        "{fill:campaign_summary 宣传教育的主要做法（集镇赶集日、村村通广播、禁毒“第一课”等）"
-                        "}",
+                        ChartTemplate(
+                            "by_division",
+                            ["activities", "key_date_activities"],
+                            "{period}宣传活动场次",
+                            "场次",
+                        ),
+                        ChartTemplate("by_division", ["area_surveyed_mu"], "{period}禁种铲毒踏查面积", "亩"),
+                        "{fill:campaign_summary 宣传教育的主要做法（集镇赶集日、村村通广播、禁毒第一课等）}",
                     ],
                 )
             )
@@ -185,6 +194,10 @@ def forestry_annual_template() -> ReportTemplate:
                         when="surveys",
                         otherwise="{period}未开展禁种铲毒踏查。",
                     ),
+                    ChartTemplate("by_division", ["area_surveyed_mu"], "{period}踏查面积（按乡镇）", "亩"),
+                    ChartTemplate(
+                        "by_division", ["survey_personnel"], "{period}踏查出动人次（按乡镇）", "人次"
+                    ),
                     "{fill:enforcement 依法管林、打击涉毒违法案件的做法}",
                 ],
             ),
@@ -224,7 +237,7 @@ def emergency_annual_template() -> ReportTemplate:
                 "三、深入开展禁毒宣传教育",
                 [
                     "紧紧抓住重要时间节点开展禁毒宣传活动{key_date_activities 场次}，"
-                    "全年开展宣传活动{activities 场次}，"
+                    "{period}共开展宣传活动{activities 场次}，"
                     "发放宣传册{materials_distributed 份}，"
                     "设置标语{banners_hung 幅}，覆盖{activity_reach 人次}。",
                     "{fill:publicity_narrative 宣传教育的主要做法}",

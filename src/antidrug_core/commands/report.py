@@ -46,6 +46,12 @@ def register(subparsers: Any) -> None:
     add_db_option(parser)
     parser.add_argument("--period", help="2025H1, 2025Q3, 2025 or START/END (YYYY-MM-DD/YYYY-MM-DD)")
     parser.add_argument("--division", metavar="CODE", help="the division the summary is for")
+    parser.add_argument(
+        "--organisation",
+        metavar="ID",
+        default=None,
+        help="keep only this organisation's records in the work-log figures (a bureau's own summary)",
+    )
     parser.add_argument("--template", default="half_year", help="template name (default half_year)")
     parser.add_argument("--format", default=None, help="md, html or docx (default: the extension of -o)")
     parser.add_argument("-o", "--output", metavar="FILE", help="where to write the document")
@@ -120,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
                 known_at=args.known_at,
                 named_lists=args.named_lists,
                 source=f"--db {mask_url(args.db)}",
+                organisation=args.organisation,
             )
         if texts is not None:
             report = fill_places(report, texts, template)
