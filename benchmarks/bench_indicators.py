@@ -59,7 +59,7 @@ MANAGED = "('community_detox', 'community_rehab', 'maintenance_treatment', 'regi
 
 def _appends(spec: SyntheticSpec) -> Iterator[StreamAppend]:
     for records in person_records(spec):
-        yield new_stream(records[0].person, records, spec.policy)
+        yield new_stream(records[0].subject, records, spec.policy)
 
 
 def _read(path: Path) -> sqlite3.Connection:
@@ -83,7 +83,7 @@ def province(spec: SyntheticSpec, cache: Path) -> tuple[Path, float | None]:
     if path.exists():
         try:
             with open_store(url, policy=spec.policy, create=False):
-                if _count(path, "SELECT count(*) FROM antidrug_people") == spec.people:
+                if _count(path, "SELECT count(*) FROM antidrug_streams WHERE kind = 'person'") == spec.people:
                     return path, None
         except StoreUnavailable as error:
             print(f"  the cached store cannot be used ({error}); making it again", flush=True)
@@ -163,72 +163,72 @@ voided AS MATERIALIZED (
       AND NOT EXISTS (SELECT 1 FROM antidrug_records x WHERE x.voids = w.id))
 ),
 registration AS MATERIALIZED (
-  SELECT person, household FROM (
-    SELECT person, household,
-           row_number() OVER (PARTITION BY person ORDER BY "on", recorded_at, id) AS n
+  SELECT subject, household FROM (
+    SELECT subject, household,
+           row_number() OVER (PARTITION BY subject ORDER BY "on", recorded_at, id) AS n
     FROM antidrug_records WHERE type = 'person_registered' AND {_EFFECTIVE}
   ) WHERE n = 1
 ),
 household_change AS MATERIALIZED (
-  SELECT person, household FROM (
-    SELECT person, household,
-           row_number() OVER (PARTITION BY person ORDER BY "on" DESC, recorded_at DESC, id DESC) AS n
+  SELECT subject, household FROM (
+    SELECT subject, household,
+           row_number() OVER (PARTITION BY subject ORDER BY "on" DESC, recorded_at DESC, id DESC) AS n
     FROM antidrug_records WHERE type = 'household_changed' AND "on" <= :end AND {_EFFECTIVE}
   ) WHERE n = 1
 ),
 first_answer AS MATERIALIZED (
   SELECT * FROM (
-    SELECT person, id, type, "on", recorded_at, request,
+    SELECT subject, id, type, "on", recorded_at, request,
            row_number() OVER (PARTITION BY request ORDER BY "on", recorded_at, id) AS n
     FROM antidrug_records
     WHERE type IN ('transfer_accepted', 'transfer_rejected') AND {_EFFECTIVE}
   ) WHERE n = 1
 ),
 accepted AS MATERIALIZED (
-  SELECT a.person, a.id, a."on", a.recorded_at, q.from_division, q.to_division
+  SELECT a.subject, a.id, a."on", a.recorded_at, q.from_division, q.to_division
   FROM first_answer a JOIN antidrug_records q ON q.id = a.request
   WHERE a.type = 'transfer_accepted' AND q.type = 'transfer_requested' AND q.{_EFFECTIVE}
 ),
 moved AS MATERIALIZED (
-  SELECT person, to_division FROM (
-    SELECT person, to_division,
-           row_number() OVER (PARTITION BY person ORDER BY "on" DESC, recorded_at DESC, id DESC) AS n
+  SELECT subject, to_division FROM (
+    SELECT subject, to_division,
+           row_number() OVER (PARTITION BY subject ORDER BY "on" DESC, recorded_at DESC, id DESC) AS n
     FROM accepted WHERE "on" <= :end
   ) WHERE n = 1
 ),
 responsible AS MATERIALIZED (
-  SELECT g.person, coalesce(
-    (SELECT m.to_division FROM moved m WHERE m.person = g.person),
-    (SELECT h.household FROM household_change h WHERE h.person = g.person),
+  SELECT g.subject, coalesce(
+    (SELECT m.to_division FROM moved m WHERE m.subject = g.subject),
+    (SELECT h.household FROM household_change h WHERE h.subject = g.subject),
     g.household) AS division
   FROM registration g
 ),
 status AS MATERIALIZED (
-  SELECT person, status FROM (
-    SELECT person, status,
-           row_number() OVER (PARTITION BY person ORDER BY "on" DESC, recorded_at DESC, id DESC) AS n
+  SELECT subject, status FROM (
+    SELECT subject, status,
+           row_number() OVER (PARTITION BY subject ORDER BY "on" DESC, recorded_at DESC, id DESC) AS n
     FROM antidrug_records WHERE type = 'status_changed' AND "on" <= :end AND {_EFFECTIVE}
   ) WHERE n = 1
 ),
 managed AS MATERIALIZED (
-  SELECT r.person, r.division, (SELECT s.status FROM status s WHERE s.person = r.person) AS status
+  SELECT r.subject, r.division, (SELECT s.status FROM status s WHERE s.subject = r.subject) AS status
   FROM responsible r
 ),
 lost_events AS MATERIALIZED (
-  SELECT person, type, "on", recorded_at, id FROM antidrug_records
+  SELECT subject, type, "on", recorded_at, id FROM antidrug_records
   WHERE type IN ('lost_contact', 'contact_restored') AND "on" <= :end AND {_EFFECTIVE}
 ),
 lost_at_end AS (
-  SELECT person FROM (
-    SELECT person, type,
-           row_number() OVER (PARTITION BY person ORDER BY "on" DESC, recorded_at DESC, id DESC) AS n
+  SELECT subject FROM (
+    SELECT subject, type,
+           row_number() OVER (PARTITION BY subject ORDER BY "on" DESC, recorded_at DESC, id DESC) AS n
     FROM lost_events
   ) WHERE n = 1 AND type = 'lost_contact'
 ),
 lost_before AS (
-  SELECT person FROM (
-    SELECT person, type,
-           row_number() OVER (PARTITION BY person ORDER BY "on" DESC, recorded_at DESC, id DESC) AS n
+  SELECT subject FROM (
+    SELECT subject, type,
+           row_number() OVER (PARTITION BY subject ORDER BY "on" DESC, recorded_at DESC, id DESC) AS n
     FROM lost_events WHERE "on" < :start
   ) WHERE n = 1 AND type = 'lost_contact'
 )
@@ -241,7 +241,7 @@ def _with(select: str) -> str:
 
 def _records(condition: str) -> str:
     """The people with an effective record meeting ``condition``."""
-    return f"(SELECT person FROM antidrug_records WHERE {condition} AND {_EFFECTIVE})"
+    return f"(SELECT subject FROM antidrug_records WHERE {condition} AND {_EFFECTIVE})"
 
 
 def _in_period(type_: str, extra: str = "") -> str:
@@ -254,7 +254,7 @@ def _by_end(types: str) -> str:
 
 def _rate(numerator: str) -> str:
     return _with(
-        f"SELECT division, count(*), count(*), 0, sum(person IN {numerator}) "
+        f"SELECT division, count(*), count(*), 0, sum(subject IN {numerator}) "
         f"FROM managed WHERE status IN {MANAGED} GROUP BY division"
     )
 
@@ -268,8 +268,8 @@ def _test_rate(kind: str) -> str:
     )
     return _with(
         "SELECT division, count(*), sum(due), sum(due AND NOT done AND NOT unexcused), sum(due AND done) "
-        f"FROM (SELECT division, person IN {due} AS due, person IN {done} AS done, "
-        f"person IN {unexcused} AS unexcused FROM managed WHERE status IN {MANAGED}) GROUP BY division"
+        f"FROM (SELECT division, subject IN {due} AS due, subject IN {done} AS done, "
+        f"subject IN {unexcused} AS unexcused FROM managed WHERE status IN {MANAGED}) GROUP BY division"
     )
 
 
@@ -280,31 +280,31 @@ def _counted(condition: str) -> str:
 
 
 def _items(condition: str) -> str:
-    """Records meeting ``condition``, dated in the period, counted at their person's division
+    """Records meeting ``condition``, dated in the period, counted at their subject's division
     (one lookup per person: ``condition`` names a test's kind, so the person's tests index serves)."""
     return _with(
         "SELECT division, sum(items), sum(items), 0, sum(items) FROM ("
-        "SELECT r.division, (SELECT count(*) FROM antidrug_records x WHERE x.person = r.person "
+        "SELECT r.division, (SELECT count(*) FROM antidrug_records x WHERE x.subject = r.subject "
         f'AND {condition} AND x."on" BETWEEN :start AND :end AND x.{_EFFECTIVE}) AS items '
         "FROM responsible r) WHERE items > 0 GROUP BY division"
     )
 
 
-_DUE = f"""antidrug_records d WHERE d.person = m.person AND +d.type = 'test_due'
+_DUE = f"""antidrug_records d WHERE d.subject = m.subject AND +d.type = 'test_due'
   AND d."on" BETWEEN :start AND :end AND d.{_EFFECTIVE}"""
 _ADHERENCE = _with(
     f"""
 SELECT division, sum(due), sum(due), 0, sum(on_time) FROM (
   SELECT m.division, (SELECT count(*) FROM {_DUE}) AS due, (SELECT count(*) FROM {_DUE} AND
     CASE WHEN (SELECT min(t."on") FROM antidrug_records t
-               WHERE t.person = d.person AND +t.type = 'test_done' AND t.due = d.id
+               WHERE t.subject = d.subject AND +t.type = 'test_done' AND t.due = d.id
                  AND t.{_EFFECTIVE}) IS NOT NULL
          THEN (SELECT min(t."on") FROM antidrug_records t
-               WHERE t.person = d.person AND +t.type = 'test_done' AND t.due = d.id AND t.{_EFFECTIVE})
+               WHERE t.subject = d.subject AND +t.type = 'test_done' AND t.due = d.id AND t.{_EFFECTIVE})
               BETWEEN date(d."on", '-' || :window || ' days')
                   AND min(date(d."on", '+' || :window || ' days'), :end)
          ELSE EXISTS (SELECT 1 FROM antidrug_records t
-               WHERE t.person = d.person AND +t.type = 'test_done' AND t.due IS NULL AND t.kind = d.kind
+               WHERE t.subject = d.subject AND +t.type = 'test_done' AND t.due IS NULL AND t.kind = d.kind
                  AND t."on" BETWEEN date(d."on", '-' || :window || ' days')
                                 AND min(date(d."on", '+' || :window || ' days'), :end)
                  AND t.{_EFFECTIVE})
@@ -315,9 +315,9 @@ SELECT division, sum(due), sum(due), 0, sum(on_time) FROM (
 )
 
 _LOST_FOUND = _with(
-    "SELECT division, count(*), count(*), 0, sum(person NOT IN (SELECT person FROM lost_at_end)) "
-    "FROM responsible WHERE person IN (SELECT person FROM lost_before) "
-    "OR person IN (SELECT person FROM lost_events WHERE type = 'lost_contact' AND \"on\" >= :start) "
+    "SELECT division, count(*), count(*), 0, sum(subject NOT IN (SELECT subject FROM lost_at_end)) "
+    "FROM responsible WHERE subject IN (SELECT subject FROM lost_before) "
+    "OR subject IN (SELECT subject FROM lost_events WHERE type = 'lost_contact' AND \"on\" >= :start) "
     "GROUP BY division"
 )
 
@@ -325,7 +325,7 @@ _LOST_FOUND = _with(
 def _transfers(side: str) -> str:
     return _with(
         f"SELECT a.{side}, count(*), count(*), 0, count(*) FROM accepted a "
-        'WHERE a."on" BETWEEN :start AND :end AND a.person IN (SELECT person FROM registration) '
+        'WHERE a."on" BETWEEN :start AND :end AND a.subject IN (SELECT subject FROM registration) '
         f"GROUP BY a.{side}"
     )
 
@@ -343,15 +343,15 @@ HAND_WRITTEN: dict[str, str] = {
     "app_install_rate": _rate(_by_end("'app_installed'")),
     "app_login_rate": _with(
         "SELECT division, count(*), sum(installed), 0, "
-        f"sum(installed AND person IN {_in_period('app_login')}) "
-        f"FROM (SELECT division, person, person IN {_by_end(_INSTALLED)} AS installed "
+        f"sum(installed AND subject IN {_in_period('app_login')}) "
+        f"FROM (SELECT division, subject, subject IN {_by_end(_INSTALLED)} AS installed "
         f"FROM managed WHERE status IN {MANAGED}) GROUP BY division"
     ),
     "lost_contact_found_rate": _LOST_FOUND,
     "licence_notified_rate": _with(
         "SELECT division, count(*), sum(found), 0, "
-        f"sum(found AND person IN {_by_end(_NOTIFIED)}) "
-        f"FROM (SELECT division, person, person IN {_by_end(_FOUND)} AS found "
+        f"sum(found AND subject IN {_by_end(_NOTIFIED)}) "
+        f"FROM (SELECT division, subject, subject IN {_by_end(_FOUND)} AS found "
         f"FROM managed WHERE status IN {MANAGED}) GROUP BY division"
     ),
     "managed": _counted(f"status IN {MANAGED}"),
@@ -362,13 +362,13 @@ HAND_WRITTEN: dict[str, str] = {
     "abstinent_3y": _counted("status = 'abstinent_3y'"),
     "newly_registered": _with(
         "SELECT division, count(*), count(*), 0, count(*) FROM responsible "
-        f"WHERE person IN {_in_period('person_registered')} GROUP BY division"
+        f"WHERE subject IN {_in_period('person_registered')} GROUP BY division"
     ),
     "transfers_in": _transfers("to_division"),
     "transfers_out": _transfers("from_division"),
     "lost_contact_at_end": _with(
         "SELECT division, count(*), count(*), 0, count(*) FROM responsible "
-        "WHERE person IN (SELECT person FROM lost_at_end) GROUP BY division"
+        "WHERE subject IN (SELECT subject FROM lost_at_end) GROUP BY division"
     ),
     "urine_tests_due": _items("x.type = 'test_due' AND x.kind = 'urine'"),
     "urine_tests_done": _items("x.type = 'test_done' AND x.kind = 'urine'"),
@@ -444,7 +444,7 @@ def main(argv: list[str]) -> int:
     spec = SyntheticSpec.provincial(people=args.people)
     path, made = province(spec, Path(args.cache))
     url = f"sqlite:///{path}"
-    people = _count(path, "SELECT count(*) FROM antidrug_people")
+    people = _count(path, "SELECT count(*) FROM antidrug_streams WHERE kind = 'person'")
     records = _count(path, "SELECT max(sequence) FROM antidrug_records")
     print(
         f"indicators: {people:,} people, {records:,} records, {len(divisions(spec)):,} divisions "

@@ -61,7 +61,7 @@ class TimedPeople:
                 self.seconds += time.perf_counter() - started
                 self.processor += time.process_time() - cpu
                 return
-            append = new_stream(records[0].person, records, policy)
+            append = new_stream(records[0].subject, records, policy)
             self.seconds += time.perf_counter() - started
             self.processor += time.process_time() - cpu
             yield append

@@ -1,4 +1,4 @@
-"""What a write transaction does under the chain head: checks, then people, access sets and records.
+"""What a write transaction does under the chain head: checks, then stream heads, access sets and records.
 
 Every writer (a unit of work's commit, a bulk load, the writer process of a
 large load) first takes the chain head row (``Chain.lock``): from then on it
@@ -24,12 +24,12 @@ import attrs
 import sqlalchemy as sa
 
 from antidrug_core.audit import chain_hash
-from antidrug_core.model import ConcurrencyConflict, Division, InvalidInput, PersonId, Problem, Record
+from antidrug_core.model import ConcurrencyConflict, Division, InvalidInput, Problem, Record, SubjectId
 from antidrug_core.ports import StreamAppend
 from antidrug_sql.canonical import payload_of
 from antidrug_sql.rows import Inserter, RecordInserter, key_problems
 from antidrug_sql.sqlite_rows import SqliteRecordRows
-from antidrug_sql.tables import ACCESS, CHAIN_HEAD, DIVISIONS, PEOPLE, RECORDS
+from antidrug_sql.tables import ACCESS, CHAIN_HEAD, DIVISIONS, RECORDS, STREAMS
 
 __all__ = [
     "CHUNK",
@@ -71,30 +71,31 @@ def batches(appends: Iterable[StreamAppend], records: int) -> Iterator[list[Stre
         yield batch
 
 
-def stored_versions(connection: sa.Connection, people: Sequence[PersonId]) -> dict[PersonId, int]:
-    """The stored version of each of ``people`` that exists."""
-    found: dict[PersonId, int] = {}
-    for chunk in chunks(sorted(set(people))):
-        statement = sa.select(PEOPLE.c.person, PEOPLE.c.version).where(PEOPLE.c.person.in_(chunk))
-        found.update((row.person, int(row.version)) for row in connection.execute(statement))
+def stored_versions(connection: sa.Connection, subjects: Sequence[SubjectId]) -> dict[SubjectId, int]:
+    """The stored version of each of ``subjects`` whose stream exists, whatever its kind."""
+    found: dict[SubjectId, int] = {}
+    for chunk in chunks(sorted(set(subjects))):
+        statement = sa.select(STREAMS.c.subject, STREAMS.c.version).where(STREAMS.c.subject.in_(chunk))
+        found.update((row.subject, int(row.version)) for row in connection.execute(statement))
     return found
 
 
 def check_versions(
-    appends: Sequence[StreamAppend], versions: Mapping[PersonId, int], *, loading: bool = False
+    appends: Sequence[StreamAppend], versions: Mapping[SubjectId, int], *, loading: bool = False
 ) -> None:
     """Refuse appends whose stream is not at the version they expect.
 
     Raises:
-        ConcurrencyConflict: naming the person and both versions.
+        ConcurrencyConflict: naming the subject and both versions.
     """
     for append in appends:
-        current = versions.get(append.person, 0)
+        current = versions.get(append.subject, 0)
+        named = f"{append.kind.value} {append.subject!r}"
         if current != append.expected_version and loading:
-            raise ConcurrencyConflict(f"person {append.person!r} is already in the store ({current} records)")
+            raise ConcurrencyConflict(f"{named} is already in the store ({current} records)")
         if current != append.expected_version:
             raise ConcurrencyConflict(
-                f"person {append.person!r} changed since it was read "
+                f"{named} changed since it was read "
                 f"(version {current}, expected {append.expected_version}); read again and retry"
             )
 
@@ -102,7 +103,7 @@ def check_versions(
 def check_appends(
     connection: sa.Connection,
     appends: Sequence[StreamAppend],
-    versions: Mapping[PersonId, int],
+    versions: Mapping[SubjectId, int],
     *,
     loading: bool = False,
 ) -> None:
@@ -130,12 +131,12 @@ def check_appends(
 
 @attrs.define
 class FreshRows:
-    """A batch of new people as rows ready for SQLite's driver: plain tuples another process can take."""
+    """A batch of new streams as rows ready for SQLite's driver: plain tuples another process can take."""
 
-    people: list[tuple[Any, ...]]
-    """``(person, version)`` for ``antidrug_people``."""
+    streams: list[tuple[Any, ...]]
+    """``(subject, kind, version)`` for ``antidrug_streams``."""
     access: list[tuple[Any, ...]]
-    """``(person, division)`` for ``antidrug_access``."""
+    """``(subject, division)`` for ``antidrug_access``."""
     records: list[tuple[str, list[tuple[Any, ...]]]]
     """Each insert statement of ``antidrug_records`` with its rows."""
 
@@ -145,14 +146,14 @@ class FreshRows:
 
 
 _Stream = tuple[int, list[tuple[Record, ...]]]
-"""A person's records to write: the version before them, and the records of each append in order."""
+"""A subject's records to write: the version before them, and the records of each append in order."""
 
 
-def _merged(appends: Sequence[StreamAppend]) -> dict[PersonId, list[StreamAppend]]:
-    """Appends by person, in the order they came (one unit of work may append to a stream twice)."""
-    merged: dict[PersonId, list[StreamAppend]] = {}
+def _merged(appends: Sequence[StreamAppend]) -> dict[SubjectId, list[StreamAppend]]:
+    """Appends by subject, in the order they came (one unit of work may append to a stream twice)."""
+    merged: dict[SubjectId, list[StreamAppend]] = {}
     for append in appends:
-        merged.setdefault(append.person, []).append(append)
+        merged.setdefault(append.subject, []).append(append)
     return merged
 
 
@@ -162,7 +163,7 @@ class Chain:
     def __init__(self, dialect: sa.Dialect, sequence: int, last: bytes) -> None:
         self.sequence = sequence
         self.last = last
-        self._people = Inserter(PEOPLE, dialect)
+        self._streams = Inserter(STREAMS, dialect)
         self._access = Inserter(ACCESS, dialect)
         self._sqlite = SqliteRecordRows() if dialect.name == "sqlite" else None
         self._records = RecordInserter(dialect)
@@ -176,9 +177,9 @@ class Chain:
         return cls(connection.dialect, int(row.sequence), bytes(row.hash))
 
     @property
-    def people_sql(self) -> str:
-        """The driver's insert statement of ``antidrug_people`` (SQLite)."""
-        return self._people.sql
+    def streams_sql(self) -> str:
+        """The driver's insert statement of ``antidrug_streams`` (SQLite)."""
+        return self._streams.sql
 
     @property
     def access_sql(self) -> str:
@@ -186,30 +187,37 @@ class Chain:
         return self._access.sql
 
     def append(
-        self, connection: sa.Connection, appends: Sequence[StreamAppend], versions: Mapping[PersonId, int]
+        self, connection: sa.Connection, appends: Sequence[StreamAppend], versions: Mapping[SubjectId, int]
     ) -> int:
-        """Write the people, access sets and records of ``appends`` (checked); return how many records."""
+        """Write the stream heads, access sets and records of ``appends`` (checked); return how many
+        records were written."""
         merged = _merged(appends)
-        new_people: list[list[Any]] = []
-        for person, items in merged.items():
+        new_streams: list[list[Any]] = []
+        for subject, items in merged.items():
             total = items[0].expected_version + sum(len(a.records) for a in items)
-            if person in versions:
+            if subject in versions:
                 moved = connection.execute(
-                    sa.update(PEOPLE)
-                    .where(PEOPLE.c.person == person, PEOPLE.c.version == items[0].expected_version)
+                    sa.update(STREAMS)
+                    .where(STREAMS.c.subject == subject, STREAMS.c.version == items[0].expected_version)
                     .values(version=total)
                 ).rowcount
                 if moved != 1:
-                    raise ConcurrencyConflict(f"person {person!r} changed while this was written; retry")
+                    raise ConcurrencyConflict(
+                        f"{items[0].kind.value} {subject!r} changed while this was written; retry"
+                    )
             else:
-                new_people.append([person, total])
-        self._people.insert(connection, new_people)
-        known = [p for p in merged if p in versions]
+                new_streams.append([subject, items[0].kind.value, total])
+        self._streams.insert(connection, new_streams)
+        known = [s for s in merged if s in versions]
         for chunk in chunks(known):
-            connection.execute(sa.delete(ACCESS).where(ACCESS.c.person.in_(chunk)))
+            connection.execute(sa.delete(ACCESS).where(ACCESS.c.subject.in_(chunk)))
         self._access.insert(
             connection,
-            [[person, division] for person, items in merged.items() for division in sorted(items[-1].access)],
+            [
+                [subject, division]
+                for subject, items in merged.items()
+                for division in sorted(items[-1].access)
+            ],
         )
         streams = [(items[0].expected_version, [a.records for a in items]) for items in merged.values()]
         before = self.sequence
@@ -231,18 +239,21 @@ class Chain:
         return self.sequence - before
 
     def fresh_rows(self, appends: Sequence[StreamAppend]) -> FreshRows:
-        """The rows of new people's streams (SQLite), the chain moved past them.
+        """The rows of new streams (SQLite), the chain moved past them.
 
         Raises:
             InvalidInput: a record id (or another key) is too long, naming each.
         """
         merged = _merged(appends)
-        people = [(person, sum(len(a.records) for a in items)) for person, items in merged.items()]
+        heads = [
+            (subject, items[0].kind.value, sum(len(a.records) for a in items))
+            for subject, items in merged.items()
+        ]
         access = [
-            (person, division) for person, items in merged.items() for division in sorted(items[-1].access)
+            (subject, division) for subject, items in merged.items() for division in sorted(items[-1].access)
         ]
         streams = [(0, [a.records for a in items]) for items in merged.values()]
-        return FreshRows(people, access, self._sqlite_rows(streams))
+        return FreshRows(heads, access, self._sqlite_rows(streams))
 
     def _sqlite_rows(
         self, streams: list[tuple[int, list[tuple[Record, ...]]]]
@@ -286,10 +297,10 @@ class Chain:
         )
 
 
-def write_fresh(connection: sa.Connection, rows: FreshRows, people_sql: str, access_sql: str) -> None:
-    """Insert a batch of new people's rows (SQLite), one ``executemany`` per statement."""
-    if rows.people:
-        connection.exec_driver_sql(people_sql, rows.people)
+def write_fresh(connection: sa.Connection, rows: FreshRows, streams_sql: str, access_sql: str) -> None:
+    """Insert a batch of new streams' rows (SQLite), one ``executemany`` per statement."""
+    if rows.streams:
+        connection.exec_driver_sql(streams_sql, rows.streams)
     if rows.access:
         connection.exec_driver_sql(access_sql, rows.access)
     for sql, records in rows.records:
@@ -299,14 +310,15 @@ def write_fresh(connection: sa.Connection, rows: FreshRows, people_sql: str, acc
 def integrity_error(error: sa.exc.IntegrityError) -> Exception:
     """The library's error for a constraint the database enforced."""
     text = str(error.orig).lower()
-    if "foreign key" in text:  # first: the message also names the people table
+    if "foreign key" in text:  # first: the message also names the streams table
+        # Records and access sets are written with their stream: only an identity can refer to none.
         return InvalidInput(Problem("person", "refers to a person who is not in the store"))
     if "records_id" in text or "antidrug_records.id" in text:
         return InvalidInput(Problem("id", "a record id is already used in the store"))
-    if any(name in text for name in ("person_version", "antidrug_records.person", "people", "primary")):
+    if any(name in text for name in ("subject_version", "antidrug_records.subject", "streams", "primary")):
         return ConcurrencyConflict(
-            "a person changed while this was being written (another writer appended, "
-            "or the same person was written twice); read again and retry"
+            "a stream changed while this was being written (another writer appended, "
+            "or the same subject was written twice); read again and retry"
         )
     return InvalidInput(Problem("", f"the store refused the data: {text.splitlines()[0]}"))
 
@@ -340,8 +352,8 @@ class DeferredIndexes:
         """Build every index again.
 
         Raises:
-            InvalidInput: a record id is used twice, naming it and its people.
-            ConcurrencyConflict: a person's stream was given twice.
+            InvalidInput: a record id is used twice, naming it and the subjects whose records use it.
+            ConcurrencyConflict: a subject's stream was given twice.
         """
         for index in self.indexes:
             try:
@@ -353,19 +365,19 @@ class DeferredIndexes:
         columns = [column.name for column in index.columns]
         if columns != ["id"]:
             return ConcurrencyConflict(
-                f"the rows are not unique on {', '.join(columns)}: a person's records were given twice"
+                f"the rows are not unique on {', '.join(columns)}: a subject's records were given twice"
             )
         twice = (
             sa.select(RECORDS.c.id).group_by(RECORDS.c.id).having(sa.func.count() > 1).limit(CHUNK)
         ).subquery()
         rows = self.connection.execute(
-            sa.select(RECORDS.c.id, RECORDS.c.person)
+            sa.select(RECORDS.c.id, RECORDS.c.subject)
             .where(RECORDS.c.id.in_(sa.select(twice.c.id)))
             .order_by(RECORDS.c.id, RECORDS.c.sequence)
         ).all()
-        people: dict[str, list[str]] = {}
+        owners_of: dict[str, list[str]] = {}
         for row in rows:
-            people.setdefault(row.id, []).append(row.person)
+            owners_of.setdefault(row.id, []).append(row.subject)
         return InvalidInput(
             [
                 Problem(
@@ -374,7 +386,7 @@ class DeferredIndexes:
                     f"(in the records of {_listed(owners)})",
                     record_id,
                 )
-                for record_id, owners in people.items()
+                for record_id, owners in owners_of.items()
             ]
         )
 

@@ -35,13 +35,13 @@ import sqlalchemy as sa
 
 from antidrug_core.indicators import EvaluationRequest, IndicatorDefinition, IndicatorResult, View
 from antidrug_core.indicators.reference import Counts, result_from_counts
-from antidrug_core.model import DivisionCode, DivisionTree, is_within
+from antidrug_core.model import DivisionCode, DivisionTree, SubjectKind, is_within
 from antidrug_core.ports import Recorder, Scope
 from antidrug_core.rules import Responsibility
 from antidrug_sql.engines import unavailable
 from antidrug_sql.facts import VOID_DEPTH_LIMIT, FactsQuery, Question, void_depth
 from antidrug_sql.recorder import SqlRecorder
-from antidrug_sql.tables import CHAIN_HEAD, PEOPLE
+from antidrug_sql.tables import CHAIN_HEAD, STREAMS
 from antidrug_sql.translation import (
     WIDTH,
     Plan,
@@ -204,8 +204,11 @@ def _in_slices(
 
 def _slice_bounds(recorder: SqlRecorder, slices: int | None) -> list[tuple[str | None, str | None]]:
     """``[lower, upper)`` person ids of slices holding about as many people each."""
+    person = STREAMS.c.kind == SubjectKind.PERSON.value
     with _snapshot(recorder) as connection:
-        people = int(connection.execute(sa.select(sa.func.count()).select_from(PEOPLE)).scalar() or 0)
+        people = int(
+            connection.execute(sa.select(sa.func.count()).select_from(STREAMS).where(person)).scalar() or 0
+        )
         if slices is None:
             if recorder.backend.name != "sqlite":
                 return []
@@ -213,7 +216,11 @@ def _slice_bounds(recorder: SqlRecorder, slices: int | None) -> list[tuple[str |
         cuts: list[str] = []
         for k in range(1, slices):  # rising offsets give the cuts in the database's own order
             cut = connection.execute(
-                sa.select(PEOPLE.c.person).order_by(PEOPLE.c.person).limit(1).offset(people * k // slices)
+                sa.select(STREAMS.c.subject)
+                .where(person)
+                .order_by(STREAMS.c.subject)
+                .limit(1)
+                .offset(people * k // slices)
             ).scalar()
             if cut is not None and (not cuts or cut != cuts[-1]):
                 cuts.append(str(cut))

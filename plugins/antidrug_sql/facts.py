@@ -3,10 +3,12 @@
 The reference evaluator builds one ``PersonFile`` at a time and asks it
 questions (``indicators.facts.PersonFacts``). Here the same questions are
 answered for every person in one pass over ``antidrug_records``, grouped by
-person: each answer is an aggregate of the person's records, so the table
-is read once, in the order of its ``(person, version)`` index, and no
-derived table is ever joined to another. Each answer mirrors a function of
-the core:
+subject: each answer is an aggregate of the person's records, so the table
+is read once, in the order of its ``(subject, version)`` index, and no
+derived table is ever joined to another. Only people's records are read: the
+table also holds units' and organisations' streams, whose record types are
+left out by name (``PERSON_RECORD_TYPES``: a record's type says what kind of
+subject it is about). Each answer mirrors a function of the core:
 
 * **Known and in effect** (``PersonFile.build``): a record counts when it was
   recorded by ``known_at``, is not a pure void, and is not voided by a void
@@ -47,12 +49,14 @@ import attrs
 import sqlalchemy as sa
 
 from antidrug_core.indicators import When
-from antidrug_core.model import TestKind
+from antidrug_core.model import RECORD_TYPES, PersonRecord, RecordVoided, TestKind
 from antidrug_sql.portable import DateText, DaysBetween, HexText, InstantText, Unindexed, code_point_order
 from antidrug_sql.tables import ACCESS, DIVISION_LENGTH, RECORDS, content_columns
 
 __all__ = [
     "DUE_COUNTS",
+    "OTHER_RECORD_TYPES",
+    "PERSON_RECORD_TYPES",
     "VOID_DEPTH_LIMIT",
     "FactsQuery",
     "Question",
@@ -82,6 +86,16 @@ _HISTORY = (
 """Kinds of record whose history before the period decides a fact at its end."""
 _LOST_EVENTS = ("lost_contact", "contact_restored")
 _VOIDED = "voided"
+
+PERSON_RECORD_TYPES: frozenset[str] = frozenset(
+    tag for tag, cls in RECORD_TYPES.items() if issubclass(cls, PersonRecord)
+)
+"""The record types of person files (a void belongs to any stream and is never counted itself)."""
+
+OTHER_RECORD_TYPES: tuple[str, ...] = tuple(
+    sorted(tag for tag, cls in RECORD_TYPES.items() if not issubclass(cls, PersonRecord | RecordVoided))
+)
+"""The record types of units' and organisations' streams, which no person's facts read."""
 _STATUS_WIDTH = next(c.length for c in content_columns() if c.name == "status") or 32
 
 Condition = sa.ColumnElement[bool]
@@ -304,7 +318,7 @@ class FactsQuery:
             key = self._key(row, [(lost, 1)])
             columns.append(self._latest(sa.and_(row.c.type.in_(_LOST_EVENTS), before), key).label(label))
         answered = self._count(sa.and_(row.c.type == "transfer_accepted", dated))
-        columns.append(sa.case((answered > 0, self._moved_to(row.c.person))).label("moved_to"))
+        columns.append(sa.case((answered > 0, self._moved_to(row.c.subject))).label("moved_to"))
         for test in self.record_tests:
             columns.append(self._count(self.test(row, test)).label(self.column(test)))
         if self.due_kinds:
@@ -339,15 +353,15 @@ class FactsQuery:
             sa.select(request.c.to_division)
             .select_from(answer.join(request, request.c.id == answer.c.request))
             .where(
-                answer.c.person == person,
+                answer.c.subject == person,
                 Unindexed(answer.c.type) == "transfer_accepted",
                 answer.c.on <= question.end,
                 *self.effective(answer),
-                request.c.person == person,
+                request.c.subject == person,
                 request.c.type == "transfer_requested",
                 *self.effective(request),
                 ~sa.exists().where(
-                    earlier.c.person == answer.c.person,
+                    earlier.c.subject == answer.c.subject,
                     earlier.c.request == answer.c.request,
                     Unindexed(earlier.c.type).in_(("transfer_accepted", "transfer_rejected")),
                     *self.effective(earlier),
@@ -395,7 +409,7 @@ class FactsQuery:
         found = (
             sa.select(verdict)
             .where(
-                test.c.person == due.c.person,
+                test.c.subject == due.c.subject,
                 test.c.kind.is_not(None),  # every test has one: it lets the person-tests index serve
                 Unindexed(test.c.type) == "test_done",
                 *self.effective(test),
@@ -416,7 +430,7 @@ class FactsQuery:
         if upper is not None:
             conditions.append(person < upper)
         if question.scope is not None:
-            visible = sa.select(ACCESS.c.person).where(ACCESS.c.division.in_(sorted(question.scope)))
+            visible = sa.select(ACCESS.c.subject).where(ACCESS.c.division.in_(sorted(question.scope)))
             conditions.append(person.in_(visible))
         return conditions
 
@@ -485,33 +499,32 @@ class FactsQuery:
         more than one query)."""
         row = RECORDS.alias("record")
         grouped = (
-            sa.select(row.c.person, *self._aggregates(row))
-            .where(self._may_decide(row), *self.effective(row), *self._in_scope(row.c.person))
-            .group_by(row.c.person)
+            sa.select(row.c.subject.label("person"), *self._aggregates(row))
+            .where(self._may_decide(row), *self.effective(row), *self._in_scope(row.c.subject))
+            .group_by(row.c.subject)
             .subquery("per_person")
         )
         return self._kept(self._facts(grouped, ["person"]), "people", shared=shared)
 
     def _may_decide(self, row: Row) -> Condition:
-        """The records an aggregate may read: the registration, whatever its date, and records
-        dated by the period end, either in the period or of a kind asked about before it.
+        """The records an aggregate may read: the person's registration, whatever its date, and
+        person records dated by the period end, either in the period or of a kind asked about before it.
 
         Every aggregate says for itself which records it takes; this only
         spares the rest (most of the history before the period) from being
-        offered to each of them.
+        offered to each of them, and keeps units' and organisations' records
+        out, so that every group is a person's.
         """
         question = self.question
         history = {
             *_HISTORY,
             *(t for test in self.record_tests if test.when is not When.PERIOD for t in test.types),
-        }
-        kind = Unindexed(row.c.type)  # the (person, version) index reads the table in person order
+        } & PERSON_RECORD_TYPES
+        kind = Unindexed(row.c.type)  # the (subject, version) index reads the table in subject order
+        in_period = sa.and_(row.c.on >= question.start, kind.not_in(OTHER_RECORD_TYPES))
         return sa.or_(
             kind == _REGISTERED,
-            sa.and_(
-                row.c.on <= question.end,
-                sa.or_(row.c.on >= question.start, kind.in_(sorted(history))),
-            ),
+            sa.and_(row.c.on <= question.end, sa.or_(in_period, kind.in_(sorted(history)))),
         )
 
     def transfers(self) -> sa.FromClause:
@@ -524,7 +537,7 @@ class FactsQuery:
         accepted = (
             sa.select(
                 answer.c.id.label("answer"),
-                answer.c.person,
+                answer.c.subject.label("person"),
                 request.c.from_division,
                 request.c.to_division,
             )
@@ -534,17 +547,17 @@ class FactsQuery:
                 answer.c.on >= question.start,
                 answer.c.on <= question.end,
                 *self.effective(answer),
-                request.c.person == answer.c.person,
+                request.c.subject == answer.c.subject,
                 request.c.type == "transfer_requested",
                 *self.effective(request),
                 ~sa.exists().where(
-                    earlier.c.person == answer.c.person,
+                    earlier.c.subject == answer.c.subject,
                     earlier.c.request == answer.c.request,
                     earlier.c.type.in_(("transfer_accepted", "transfer_rejected")),
                     *self.effective(earlier),
                     _before(earlier, answer),
                 ),
-                *self._in_scope(answer.c.person),
+                *self._in_scope(answer.c.subject),
             )
             .subquery("accepted")
         )
@@ -556,9 +569,9 @@ class FactsQuery:
                 accepted.c.to_division,
                 *self._aggregates(row),
             )
-            .select_from(accepted.join(row, row.c.person == accepted.c.person))
+            .select_from(accepted.join(row, row.c.subject == accepted.c.person))
             .where(*self.effective(row))
-            .group_by(accepted.c.answer, accepted.c.from_division, accepted.c.to_division, row.c.person)
+            .group_by(accepted.c.answer, accepted.c.from_division, accepted.c.to_division, row.c.subject)
             .subquery("per_transfer")
         )
         return self._kept(self._facts(grouped, ["from_division", "to_division"]), "transfers", shared=True)

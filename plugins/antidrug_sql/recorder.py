@@ -4,13 +4,16 @@ A session never holds a write lock while the unit of work runs. It reads
 in short read transactions, buffers what is appended, and writes it all at
 ``commit`` in one write transaction that first takes the chain head (``BEGIN
 IMMEDIATE`` on SQLite, ``SELECT … FOR UPDATE`` of the head row elsewhere).
-Holding it, it checks every person's version again (someone may have
+Holding it, it checks every stream's version again (someone may have
 committed since the unit of work read) and every record id, then writes
-people, access sets, records with their chain hashes, identities and
+stream heads, access sets, records with their chain hashes, identities and
 divisions, and moves the head. Any error anywhere rolls all of it back.
 
-Scoping is part of every query: a person is read only when one of their
-access divisions is in the actor's scope.
+Streams of every kind of subject (people, units, organisations) share the
+tables: ``antidrug_streams`` keeps each stream's kind and version, and
+``antidrug_records`` every record under its ``subject``. Scoping is part of
+every query: a subject is read only when one of its access divisions is in
+the actor's scope.
 """
 
 from __future__ import annotations
@@ -32,7 +35,10 @@ from antidrug_core.model import (
     Division,
     InvalidInput,
     PersonId,
+    Problem,
     StoreUnavailable,
+    SubjectId,
+    SubjectKind,
 )
 from antidrug_core.ports import Scope, StoredStream, StreamAppend
 from antidrug_core.rules import Policy
@@ -53,7 +59,7 @@ from antidrug_sql.engines import BUSY_TIMEOUT_SECONDS, WRITE, Backend, unavailab
 from antidrug_sql.identities import IdentityCipher, resolve_key
 from antidrug_sql.policy import keep_policy, read_policy
 from antidrug_sql.rows import COMPARED_COLUMNS, record_from_payload, record_values
-from antidrug_sql.tables import ACCESS, CHAIN_HEAD, DIVISIONS, IDENTITIES, META, RECORDS
+from antidrug_sql.tables import ACCESS, CHAIN_HEAD, DIVISIONS, IDENTITIES, META, RECORDS, STREAMS
 from antidrug_sql.writer import (
     RESET_PRAGMAS,
     WRITTEN_UNDER,
@@ -74,15 +80,16 @@ LOAD_CACHE_KIB = 262_144
 _KEY_CHECK = "identity_key_check"
 
 
-def _visible(person: sa.ColumnElement[Any], scope: Scope) -> sa.ColumnElement[bool]:
-    """The scoping filter: the person has an access division in ``scope``."""
+def _visible(subject: sa.ColumnElement[Any], scope: Scope) -> sa.ColumnElement[bool]:
+    """The scoping filter: the subject (a person, a unit, an organisation) has an access division
+    in ``scope``."""
     if scope is None:
         return sa.true()
-    return sa.exists().where(ACCESS.c.person == person, ACCESS.c.division.in_(sorted(scope)))
+    return sa.exists().where(ACCESS.c.subject == subject, ACCESS.c.division.in_(sorted(scope)))
 
 
 class SqlRecorder:
-    """A store's records, people, identities and divisions in an SQL database."""
+    """A store's streams (of people, units and organisations), identities and divisions in an SQL database."""
 
     def __init__(
         self,
@@ -267,10 +274,10 @@ class SqlRecorder:
                     if deferred is not None:  # ids are checked as rows are made and when indexes are built
                         check_versions(batch, {}, loading=True)
                         rows = chain.fresh_rows(batch)
-                        write_fresh(connection, rows, chain.people_sql, chain.access_sql)
+                        write_fresh(connection, rows, chain.streams_sql, chain.access_sql)
                         written += rows.count()
                     else:
-                        versions = stored_versions(connection, [a.person for a in batch])
+                        versions = stored_versions(connection, [a.subject for a in batch])
                         check_appends(connection, batch, versions, loading=True)
                         written += chain.append(connection, batch, versions)
                     people += len(batch)
@@ -358,50 +365,57 @@ class SqlSession:
 
     # --- reading -------------------------------------------------------------------------
 
-    def read_stream(self, person: PersonId, scope: Scope) -> StoredStream | None:
+    def read_stream(self, subject: SubjectId, scope: Scope) -> StoredStream | None:
         statement = (
-            sa.select(RECORDS.c.payload)
-            .where(RECORDS.c.person == person, _visible(RECORDS.c.person, scope))
+            sa.select(STREAMS.c.kind, RECORDS.c.payload)
+            .select_from(RECORDS.join(STREAMS, STREAMS.c.subject == RECORDS.c.subject))
+            .where(RECORDS.c.subject == subject, _visible(RECORDS.c.subject, scope))
             .order_by(RECORDS.c.version)
         )
         with self._recorder.reading() as connection:
-            payloads = connection.execute(statement).scalars().all()
-        if not payloads:
+            rows = connection.execute(statement).all()
+        if not rows:
             return None
-        records = tuple(record_from_payload(p) for p in payloads)
-        return StoredStream(person, len(records), records)
+        records = tuple(record_from_payload(row.payload) for row in rows)
+        return StoredStream(subject, SubjectKind(rows[0].kind), len(records), records)
 
     def read_streams(
-        self, scope: Scope, people: Collection[PersonId] | None = None
+        self,
+        scope: Scope,
+        subjects: Collection[SubjectId] | None = None,
+        kind: SubjectKind = SubjectKind.PERSON,
     ) -> Iterator[StoredStream]:
-        if people is None:
-            yield from self._streams(scope, None)
+        if subjects is None:
+            yield from self._streams(scope, None, kind)
             return
-        for chunk in chunks(sorted(set(people))):
-            yield from self._streams(scope, chunk)
+        for chunk in chunks(sorted(set(subjects))):
+            yield from self._streams(scope, chunk, kind)
 
-    def _streams(self, scope: Scope, people: Sequence[PersonId] | None) -> Iterator[StoredStream]:
+    def _streams(
+        self, scope: Scope, subjects: Sequence[SubjectId] | None, kind: SubjectKind
+    ) -> Iterator[StoredStream]:
         statement = (
-            sa.select(RECORDS.c.person, RECORDS.c.payload)
-            .where(_visible(RECORDS.c.person, scope))
-            .order_by(RECORDS.c.person, RECORDS.c.version)
+            sa.select(RECORDS.c.subject, RECORDS.c.payload)
+            .select_from(RECORDS.join(STREAMS, STREAMS.c.subject == RECORDS.c.subject))
+            .where(STREAMS.c.kind == kind.value, _visible(RECORDS.c.subject, scope))
+            .order_by(RECORDS.c.subject, RECORDS.c.version)
         )
-        if people is not None:
-            statement = statement.where(RECORDS.c.person.in_(people))
+        if subjects is not None:
+            statement = statement.where(RECORDS.c.subject.in_(subjects))
         with (
             self._recorder.reading() as connection,
             connection.execution_options(yield_per=1000).execute(statement) as result,
         ):
-            current: PersonId | None = None
+            current: SubjectId | None = None
             records: list[Any] = []
-            for person, payload in result:
-                if person != current:
+            for subject, payload in result:
+                if subject != current:
                     if current is not None:
-                        yield StoredStream(current, len(records), tuple(records))
-                    current, records = person, []
+                        yield StoredStream(current, kind, len(records), tuple(records))
+                    current, records = subject, []
                 records.append(record_from_payload(payload))
             if current is not None:
-                yield StoredStream(current, len(records), tuple(records))
+                yield StoredStream(current, kind, len(records), tuple(records))
 
     def get_identity(self, person: PersonId, scope: Scope) -> Identity | None:
         statement = sa.select(IDENTITIES.c.name, IDENTITIES.c.resident_id).where(
@@ -443,7 +457,7 @@ class SqlSession:
     def append(self, appends: Sequence[StreamAppend]) -> None:
         # Checked now, so mistakes surface where they are made; checked again at commit.
         with self._recorder.reading() as connection:
-            check_appends(connection, appends, stored_versions(connection, [a.person for a in appends]))
+            check_appends(connection, appends, stored_versions(connection, [a.subject for a in appends]))
         self._appends.extend(appends)
 
     def put_identity(self, person: PersonId, identity: Identity) -> None:
@@ -476,11 +490,12 @@ class SqlSession:
             chain = Chain.lock(connection)
             if self._appends:
                 keep_policy(connection, recorder.writing_policy, WRITTEN_UNDER)
-                versions = stored_versions(connection, [a.person for a in self._appends])
+                versions = stored_versions(connection, [a.subject for a in self._appends])
                 check_appends(connection, self._appends, versions)
                 chain.append(connection, self._appends, versions)
                 chain.save(connection)
             if self._identities:
+                _check_people(connection, sorted(self._identities))
                 _put_identities(connection, list(self._identities.values()), recorder.cipher().key_check())
             if self._divisions:
                 put_divisions(connection, self._divisions)
@@ -489,6 +504,22 @@ class SqlSession:
         self._appends.clear()
         self._identities.clear()
         self._divisions.clear()
+
+
+def _check_people(connection: sa.Connection, people: Sequence[PersonId]) -> None:
+    """Refuse identities for a unit or an organisation: only people have names kept encrypted.
+
+    (One for a subject not in the store at all is refused by the foreign key.)
+    """
+    for chunk in chunks(people):
+        others = connection.execute(
+            sa.select(STREAMS.c.subject).where(
+                STREAMS.c.subject.in_(chunk), STREAMS.c.kind != SubjectKind.PERSON.value
+            )
+        ).scalars()
+        problems = [Problem("person", f"{subject!r} is not a person", subject) for subject in others]
+        if problems:
+            raise InvalidInput(problems)
 
 
 def _put_identities(connection: sa.Connection, rows: list[dict[str, Any]], key_check: str) -> None:

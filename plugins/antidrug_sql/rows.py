@@ -44,8 +44,8 @@ __all__ = [
     "sqlite_timestamp",
 ]
 
-KEY_FIELDS: tuple[str, ...] = ("id", "person", "voids", "recorded_by", "due", "request")
-"""Fields stored in columns of at most ``KEY_LENGTH`` characters."""
+KEY_FIELDS: tuple[str, ...] = ("id", "subject", "voids", "recorded_by", "due", "request")
+"""Fields (and ``subject``) stored in columns of at most ``KEY_LENGTH`` characters."""
 
 
 @functools.cache
@@ -53,7 +53,7 @@ def _empty_content() -> Mapping[str, None]:
     return dict.fromkeys(c.name for c in content_columns())
 
 
-COMPARED_COLUMNS: tuple[str, ...] = ("type", *BASE_COLUMNS, *(c.name for c in content_columns()))
+COMPARED_COLUMNS: tuple[str, ...] = ("type", "subject", *BASE_COLUMNS, *(c.name for c in content_columns()))
 """The columns that must agree with the payload."""
 
 
@@ -68,7 +68,7 @@ def record_values(record: Record) -> dict[str, Any]:
     values: dict[str, Any] = dict(_empty_content())
     values["type"] = record.type_tag
     values["id"] = record.id
-    values["person"] = record.person
+    values["subject"] = record.subject
     values["on"] = record.on
     values["recorded_at"] = record.recorded_at.astimezone(dt.UTC)
     values["recorded_by"] = record.recorded_by
@@ -88,7 +88,17 @@ def record_row(record: Record, sequence: int, version: int, payload: str, digest
     return row
 
 
-_SHARED_COLUMNS = ("sequence", "id", "type", "person", "version", "on", "recorded_at", "recorded_by", "voids")
+_SHARED_COLUMNS = (
+    "sequence",
+    "id",
+    "type",
+    "subject",
+    "version",
+    "on",
+    "recorded_at",
+    "recorded_by",
+    "voids",
+)
 
 
 def sqlite_timestamp(value: dt.datetime) -> str:
@@ -215,7 +225,7 @@ class RecordInserter:
             sequence,
             record.id,
             record.type_tag,
-            record.person,
+            record.subject,
             version,
             record.on,
             record.recorded_at,
@@ -248,10 +258,11 @@ def record_from_payload(payload: str) -> Record:
 
 
 def key_problems(record: Record) -> list[Problem]:
-    """Ids too long for their columns, by field."""
+    """Ids too long for their columns, by field (the subject by the field that names it: ``person`` …)."""
     problems: list[Problem] = []
     for field in KEY_FIELDS:
         value = getattr(record, field, None)
         if isinstance(value, str) and len(value) > KEY_LENGTH:
-            problems.append(Problem(field, f"is longer than {KEY_LENGTH} characters", record.id[:KEY_LENGTH]))
+            named = record.subject_kind.value if field == "subject" else field
+            problems.append(Problem(named, f"is longer than {KEY_LENGTH} characters", record.id[:KEY_LENGTH]))
     return problems

@@ -37,14 +37,14 @@ from antidrug_core.audit import CHAIN_FORMAT, canonical_json
 from antidrug_core.model import Record
 from antidrug_sql.canonical import FieldPlan, field_plans, member_texts, payload_source, type_check
 from antidrug_sql.rows import KEY_FIELDS, record_values, sqlite_date, sqlite_timestamp
-from antidrug_sql.tables import KEY_LENGTH, RECORDS, columns_of
+from antidrug_sql.tables import KEY_LENGTH, RECORDS, SUBJECT_FIELDS, columns_of
 
 __all__ = ["Builder", "SqliteRecordRows", "utc_text"]
 
 Builder = Callable[[Record, int, int, bytes], bytes | None]
 """``build(record, sequence, version, previous)`` queues the row, returns its hash (None: left aside)."""
 
-_SHARED = ("sequence", "id", "person", "version", "on", "recorded_at", "recorded_by")
+_SHARED = ("sequence", "id", "subject", "version", "on", "recorded_at", "recorded_by")
 """The columns every row binds, first, in table order (``type`` is a literal of the statement)."""
 
 
@@ -70,6 +70,23 @@ def utc_text(local: str, value: dt.datetime) -> str:
             hour = _UTC_HOURS[key] = sqlite_timestamp(value)[:13]
         return hour + (local[13:19] + ".000000" if size == 25 else local[13:26])
     return sqlite_timestamp(value)
+
+
+def _subject_source(plans: dict[str, FieldPlan]) -> str:
+    """Python source of the record's subject, from the field of its kind that it fills.
+
+    A record type of one kind has that kind's field; a void has all three, one of them filled.
+    """
+    fields = [name for name in plans if name in SUBJECT_FIELDS]
+    required = [name for name in fields if not plans[name].omittable]
+    if len(required) == 1:
+        return f"v_{required[0]}"
+    if not fields:
+        raise TypeError("a record type without a subject field")
+    source = f"v_{fields[-1]}"
+    for name in reversed(fields[:-1]):
+        source = f"(v_{name} if v_{name} is not None else {source})"
+    return source
 
 
 class _TypeRows:
@@ -106,6 +123,7 @@ class _TypeRows:
             "G": self.groups,
         }
         lines = [f"v_{name} = r.{name}" for name in plans]
+        lines.append(f"v_subject = {_subject_source(plans)}")
         checks: list[str] = []
         for name, plan in plans.items():
             if plan.kind == "other":
@@ -116,6 +134,7 @@ class _TypeRows:
                 guard = f"v_{name} is not None and " if plan.omittable else ""
                 check = f"{check} or ({guard}len(v_{name}) > {KEY_LENGTH})"
             checks.append(check)
+        checks.append(f"len(v_subject) > {KEY_LENGTH}")
         if plans["on"].kind != "date" or plans["recorded_at"].kind != "datetime":
             raise TypeError(f"{self.cls.__name__}: on must be a date and recorded_at a timestamp")
         lines.append(f"if {' or '.join(checks)}:")
@@ -151,7 +170,7 @@ class _TypeRows:
                 if name in self.required or (name in self.optional and mask >> self.optional.index(name) & 1)
             ]
             row = ", ".join(
-                ["sequence, v_id, v_person, version, s_on, s_at, v_recorded_by", *bound, "payload, h"]
+                ["sequence, v_id, v_subject, version, s_on, s_at, v_recorded_by", *bound, "payload, h"]
             )
             return [f"G[{mask}].append(({row}))"]
         name = self.optional[bit]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
+import types
 import typing
 from typing import Any
 
@@ -25,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 
-from antidrug_core.model import RECORD_TYPES, Record
+from antidrug_core.model import RECORD_TYPES, Record, SubjectKind
 
 __all__ = [
     "ACCESS",
@@ -36,8 +37,9 @@ __all__ = [
     "KEY_LENGTH",
     "META",
     "METADATA",
-    "PEOPLE",
     "RECORDS",
+    "STREAMS",
+    "SUBJECT_FIELDS",
     "ContentColumn",
     "Digest",
     "Key",
@@ -46,7 +48,7 @@ __all__ = [
 ]
 
 KEY_LENGTH = 128
-"""The longest id (person, record, actor) a store accepts, in characters."""
+"""The longest id (subject, record, actor) a store accepts, in characters."""
 
 DIVISION_LENGTH = 12
 """Division codes are 6, 9 or 12 digits."""
@@ -55,8 +57,8 @@ DIVISION_LENGTH = 12
 class Key(sa.types.TypeDecorator[str]):
     """An id compared and ordered byte by byte, like Python compares strings.
 
-    Person ids must sort the same in every store (``read_streams`` is
-    ordered by person) and ``r1`` must differ from ``R1`` and from ``r1 ``.
+    Subject ids must sort the same in every store (``read_streams`` is
+    ordered by subject) and ``r1`` must differ from ``R1`` and from ``r1 ``.
     PostgreSQL gets the ``C`` collation; MySQL/MariaDB, whose text
     collations ignore case or trailing spaces, get ``VARBINARY`` holding
     UTF-8.
@@ -168,17 +170,27 @@ class ContentColumn:
 
 
 BASE_COLUMNS: tuple[str, ...] = tuple(a.name for a in attrs.fields(Record))
-"""The fields every record has: id, person, on, recorded_at, recorded_by, voids."""
+"""The fields every record has: id, on, recorded_at, recorded_by, voids."""
+
+SUBJECT_FIELDS: frozenset[str] = frozenset(kind.value for kind in SubjectKind)
+"""The fields naming a record's subject (``person``, ``unit``, ``organisation``): not content
+columns, since whichever a record fills is kept in the ``subject`` column."""
+
+KIND_LENGTH = 16
+"""Room for a subject kind's value (the longest, ``organisation``, has 12 characters)."""
 
 
 def _field_kind(cls: type[Record], field: attrs.Attribute[Any]) -> tuple[str, int | None] | None:
     """What column a content field needs, from its annotation; None for fields kept in the payload only."""
     resolved = typing.get_type_hints(cls)[field.name]
     written = field.type if isinstance(field.type, str) else repr(field.type)
-    options = [t for t in typing.get_args(resolved) if t is not type(None)] or [resolved]
+    optional = typing.get_origin(resolved) in (typing.Union, types.UnionType)
+    options = [t for t in typing.get_args(resolved) if t is not type(None)] if optional else [resolved]
     if len(options) != 1:
         return None
     (base,) = options
+    if typing.get_origin(base) is not None:
+        return None  # a collection (a unit's roles, assessment factors): payload only
     if isinstance(base, type) and issubclass(base, enum.Enum):
         return "enum", max(len(str(member.value)) for member in base)
     if base is str and "DivisionCode" in written:
@@ -200,7 +212,7 @@ def content_columns() -> tuple[ContentColumn, ...]:
     found: dict[str, ContentColumn] = {}
     for cls in RECORD_TYPES.values():
         for field in attrs.fields(cls):
-            if field.name in BASE_COLUMNS:
+            if field.name in BASE_COLUMNS or field.name in SUBJECT_FIELDS:
                 continue
             kind = _field_kind(cls, field)
             if kind is None:
@@ -259,24 +271,26 @@ CHAIN_HEAD = sa.Table(
 )
 """One row: the last sequence number and hash. Writers lock it, so the chain has one writer at a time."""
 
-PEOPLE = sa.Table(
-    "antidrug_people",
+STREAMS = sa.Table(
+    "antidrug_streams",
     METADATA,
-    sa.Column("person", Key(), primary_key=True),
+    sa.Column("subject", Key(), primary_key=True),
+    sa.Column("kind", sa.String(KIND_LENGTH), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     **_TABLE_OPTIONS,
 )
-"""Each person's stream head: how many records it holds (optimistic concurrency)."""
+"""Each subject's stream head: its kind (``SubjectKind``: a person, a unit, an organisation) and
+how many records it holds (optimistic concurrency). Subject ids are one namespace per store."""
 
 ACCESS = sa.Table(
     "antidrug_access",
     METADATA,
-    sa.Column("person", Key(), sa.ForeignKey(PEOPLE.c.person), primary_key=True),
+    sa.Column("subject", Key(), sa.ForeignKey(STREAMS.c.subject), primary_key=True),
     sa.Column("division", sa.String(DIVISION_LENGTH), primary_key=True),
-    sa.Index(None, "division", "person"),
+    sa.Index(None, "division", "subject"),
     **_TABLE_OPTIONS,
 )
-"""The divisions whose actors may see each person, every ancestor included: scoping is a join."""
+"""The divisions whose actors may see each subject, every ancestor included: scoping is a join."""
 
 DIVISIONS = sa.Table(
     "antidrug_divisions",
@@ -291,13 +305,14 @@ DIVISIONS = sa.Table(
 IDENTITIES = sa.Table(
     "antidrug_identities",
     METADATA,
-    sa.Column("person", Key(), sa.ForeignKey(PEOPLE.c.person), primary_key=True),
+    sa.Column("person", Key(), sa.ForeignKey(STREAMS.c.subject), primary_key=True),
     sa.Column("name", sa.LargeBinary, nullable=False),
     sa.Column("resident_id", sa.LargeBinary, nullable=False),
     sa.Column("resident_id_index", Digest(), nullable=False, index=True),
     **_TABLE_OPTIONS,
 )
-"""Names and resident identity numbers, AES-GCM encrypted, with a keyed blind index for lookup."""
+"""People's names and resident identity numbers, AES-GCM encrypted, with a keyed blind index for
+lookup (only people have identities; units' and organisations' names are plain, in their records)."""
 
 
 def _records_table() -> sa.Table:
@@ -308,7 +323,7 @@ def _records_table() -> sa.Table:
         sa.Column("sequence", _sequence_type(), primary_key=True, autoincrement=False),
         sa.Column("id", Key(), nullable=False),
         sa.Column("type", sa.String(32), nullable=False),
-        sa.Column("person", Key(), sa.ForeignKey(PEOPLE.c.person), nullable=False),
+        sa.Column("subject", Key(), sa.ForeignKey(STREAMS.c.subject), nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("on", sa.Date, nullable=False),
         sa.Column("recorded_at", UtcDateTime(), nullable=False),
@@ -320,14 +335,14 @@ def _records_table() -> sa.Table:
         # Unique indexes rather than constraints: SQLite cannot drop a constraint's index, and a
         # load into an empty store builds these after the rows (antidrug_sql.recorder).
         sa.Index("uq_antidrug_records_id", "id", unique=True),
-        sa.Index("uq_antidrug_records_person_version", "person", "version", unique=True),
+        sa.Index("uq_antidrug_records_subject_version", "subject", "version", unique=True),
         sa.Index(None, "type", "on"),
         # For the fast evaluator (antidrug_sql.facts): the few voids, and each person's tests,
         # looked up for every due test. Partial where the engine can; MariaDB/MySQL cannot, and
-        # look a person's tests up through (person, version) instead.
+        # look a person's tests up through (subject, version) instead.
         sa.Index("ix_antidrug_records_voids", "voids", sqlite_where=_VOIDS, postgresql_where=_VOIDS),
         sa.Index(
-            "ix_antidrug_records_person_tests",
+            "ix_antidrug_records_subject_tests",
             *TESTS_INDEX_COLUMNS,
             sqlite_where=_TESTS,
             postgresql_where=_TESTS,
@@ -338,9 +353,11 @@ def _records_table() -> sa.Table:
 
 _VOIDS = sa.text("voids IS NOT NULL")
 _TESTS = sa.text("kind IS NOT NULL")
-TESTS_INDEX_COLUMNS = ("person", "type", "kind", "on", "due", "recorded_at", "id")
-"""The person-tests index: every record with a ``kind`` (due and done tests), covering what a
-lookup of a person's tests reads."""
+TESTS_INDEX_COLUMNS = ("subject", "type", "kind", "on", "due", "recorded_at", "id")
+"""The subject-tests index: every record with a ``kind`` (due and done tests, and the few
+organisation records naming an organisation's kind), covering what a lookup of a person's tests
+reads."""
 
 RECORDS = _records_table()
-"""Every record: shared fields, typed content columns, canonical payload, chain sequence and hash."""
+"""Every record of every subject: shared fields, the subject, typed content columns, canonical
+payload, chain sequence and hash."""

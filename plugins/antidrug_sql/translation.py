@@ -7,7 +7,11 @@ turn each definition's populations, gated as
 ``SUM(CASE WHEN … THEN … ELSE 0 END)`` columns grouped by the division a
 person (or item) counts in directly. A criterion, item source or ``where``
 it does not know raises ``Untranslatable``, and the reference evaluator
-answers instead: a fast answer is never a guess.
+answers instead: a fast answer is never a guess. So does any field of a
+definition, item source or criterion this translation was not written for,
+unless it is at its default (``_check_known``): a definition over units or
+organisations, or a figure that is a sum or a flag, is said by fields that a
+count or rate of people leaves at their defaults.
 
 A population is a conjunction of criteria, each met or not met (IP is
 ``initial``; D is ``initial`` and ``denominator``; N is D, not DX, and
@@ -26,6 +30,7 @@ what the reference evaluator's ``not`` means.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Sequence
 from typing import Any
 
@@ -56,7 +61,7 @@ from antidrug_core.indicators import (
 )
 from antidrug_core.indicators.criteria import walk
 from antidrug_core.model import RECORD_TYPES, SubjectKind, TestKind, division_code
-from antidrug_sql.facts import DUE_COUNTS, FactsQuery, RecordTest, due_column
+from antidrug_sql.facts import DUE_COUNTS, PERSON_RECORD_TYPES, FactsQuery, RecordTest, due_column
 from antidrug_sql.tables import content_columns
 
 __all__ = ["WIDTH", "Plan", "Tally", "Untranslatable", "people_tally", "transfer_tally", "translate"]
@@ -77,6 +82,70 @@ _HOME = "home"
 
 class Untranslatable(Exception):
     """A definition uses something this evaluator does not translate; the reference evaluator answers."""
+
+
+_KNOWN_FIELDS: dict[type, frozenset[str]] = {
+    IndicatorDefinition: frozenset(
+        {
+            "id",
+            "version",
+            "name_zh",
+            "name_en",
+            "unit",
+            "basis",
+            "items",
+            "initial",
+            "denominator",
+            "denominator_exclusion",
+            "numerator",
+            "denominator_exception",
+            "numerator_exclusion",
+            "decimals",
+            "rounding",
+            "higher_is_better",
+            "description",
+        }
+    ),
+    DueTests: frozenset({"kind"}),
+    RecordsInPeriod: frozenset({"types", "where"}),
+    AcceptedTransfers: frozenset({"direction"}),
+    StatusIn: frozenset({"statuses"}),
+    HasRecord: frozenset({"types", "when", "where"}),
+    InLostContact: frozenset({"when"}),
+    EveryDueExcused: frozenset({"kind"}),
+    FulfilledInWindow: frozenset(),
+    DueExcused: frozenset(),
+    AllOf: frozenset({"criteria"}),
+    AnyOf: frozenset({"criteria"}),
+    Not: frozenset({"criterion"}),
+}
+"""The fields of each class this translation reads: written out, not derived, so that a field
+added later (a population of units, a figure that sums a field) is noticed."""
+
+_UNITS = frozenset({Unit.PERCENT, Unit.RATIO, Unit.COUNT})
+"""The units of figure the translated sums give: rates and counts of people or items."""
+_BASES = frozenset({Basis.PERSON, Basis.EVENT})
+
+
+def _check_known(value: object) -> None:
+    """Refuse a definition, item source or criterion of a class, or with a field set, that this
+    translation was not written for.
+
+    Raises:
+        Untranslatable: naming the class or the field.
+    """
+    cls = type(value)
+    known = _KNOWN_FIELDS.get(cls)
+    if known is None:
+        raise Untranslatable(f"{cls.__name__} is not known to the SQL translation")
+    for field in attrs.fields(typing.cast(Any, cls)):
+        if field.name in known:
+            continue
+        default = field.default
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]  # attrs.Factory is a class at run time
+            default = None if default.takes_self else default.factory()
+        if default is attrs.NOTHING or getattr(value, field.name) != default:
+            raise Untranslatable(f"{cls.__name__}.{field.name} is not known to the SQL translation")
 
 
 @attrs.frozen
@@ -113,6 +182,9 @@ def translate(definitions: Sequence[IndicatorDefinition], *, mysql: bool = False
     due_kinds: set[TestKind] = set()
     fulfilment = transfers = False
     for definition in definitions:
+        _check_known(definition)
+        if definition.unit not in _UNITS or definition.basis not in _BASES:
+            raise Untranslatable(f"a figure in {definition.unit} over {definition.basis}")
         source = definition.items
         # Only figures about people, as rates or counts of people or items, are translated; units,
         # organisations, sums, flags and distinct counts are left to the reference evaluator.
@@ -122,6 +194,8 @@ def translate(definitions: Sequence[IndicatorDefinition], *, mysql: bool = False
             or definition.distinct is not None
         ):
             raise Untranslatable(f"{definition.id}: a {definition.subject} {definition.unit} figure")
+        if source is not None:
+            _check_known(source)
         if (definition.basis is Basis.PERSON) != (source is None):
             raise Untranslatable("a definition whose basis and items disagree")
         match source:
@@ -137,6 +211,7 @@ def translate(definitions: Sequence[IndicatorDefinition], *, mysql: bool = False
                 raise Untranslatable(f"item source {source!r}")
         for _label, criterion in definition.criteria():
             for inner in walk(criterion):
+                _check_known(inner)
                 match inner:
                     case HasRecord(types=types, when=when, where=where):
                         tests[_record_test(types, when, where, mysql=mysql)] = None
@@ -169,6 +244,8 @@ def _record_test(types: tuple[str, ...], when: When, where: Where, *, mysql: boo
     """
     if when not in (When.PERIOD, When.BY_PERIOD_END):
         raise Untranslatable(f"has_record at {when}")
+    if not set(types) <= PERSON_RECORD_TYPES:
+        raise Untranslatable(f"records of {', '.join(types)}, which are not all in person files")
     conditions: list[tuple[str, tuple[str, ...]]] = []
     for field, values in where:
         names = set()

@@ -243,7 +243,7 @@ class WriterProcess:
         """Hand a batch of rows to the writer (blocks while it is a batch behind)."""
         assert self._process.stdin is not None
         try:
-            _write_frame(self._process.stdin, ("rows", rows.people, rows.access, rows.records))
+            _write_frame(self._process.stdin, ("rows", rows.streams, rows.access, rows.records))
         except (BrokenPipeError, ConnectionResetError):
             raise self._failure() from None
 
@@ -371,7 +371,7 @@ def _write(
                     raise _Abandoned
                 if message[0] == "rows":
                     rows = FreshRows(message[1], message[2], message[3])
-                    write_fresh(connection, rows, chain.people_sql, chain.access_sql)
+                    write_fresh(connection, rows, chain.streams_sql, chain.access_sql)
                     written += rows.count()
                     continue
                 _finish, sequence, last, divisions = message

@@ -26,19 +26,21 @@ from antidrug_core.audit import (
     verify_chain,
 )
 from antidrug_core.bootstrap import open_store
+from antidrug_core.cli import main
 from antidrug_core.model import Actor, PersonId, Record, Role
 from antidrug_core.ports import AuditableRecorder
 from antidrug_core.store import Store
-from antidrug_core.testing import every_person_record_type
+from antidrug_core.testing import every_person_record_type, every_record_type
 from antidrug_sql.rows import record_row
 from antidrug_sql.tables import RECORDS
 
 TOWNSHIP = "522631101"
 OTHER = "522631102"
 OFFICER = Actor(id="officer-1", role=Role.OFFICER, divisions={TOWNSHIP})
-SAMPLE = every_person_record_type(PersonId("P1"), TOWNSHIP, OTHER) + every_person_record_type(
-    PersonId("P2"), TOWNSHIP, OTHER
-)
+STREAMS = every_record_type(TOWNSHIP, OTHER, person=PersonId("P1"))
+SAMPLE = [record for records in STREAMS.values() for record in records]
+SAMPLE += every_person_record_type(PersonId("P2"), TOWNSHIP, OTHER)
+"""Every record type: a person's, a unit's and an organisation's streams, then another person's."""
 
 
 def chain_of(records: list[Record]) -> tuple[list[ChainRow], ChainHead]:
@@ -47,8 +49,8 @@ def chain_of(records: list[Record]) -> tuple[list[ChainRow], ChainHead]:
     versions: dict[str, int] = {}
     for sequence, record in enumerate(records, start=1):
         last = chain_hash(last, sequence, canonical_bytes(record))
-        versions[record.person] = versions.get(record.person, 0) + 1
-        rows.append(ChainRow(sequence, versions[record.person], record, last))
+        versions[record.subject] = versions.get(record.subject, 0) + 1
+        rows.append(ChainRow(sequence, versions[record.subject], record, last))
     return rows, ChainHead(len(rows), last)
 
 
@@ -129,7 +131,7 @@ def test_the_verifier_names_the_first_broken_sequence_number(
 
 
 def fill(store: Store) -> None:
-    with store.unit_of_work(OFFICER) as uow:
+    with store.unit_of_work(Actor.local_administrator()) as uow:
         for record in SAMPLE:
             uow.add_record(record, live=False)
         uow.commit()
@@ -244,3 +246,59 @@ def test_every_record_type_reads_back_with_typed_columns_that_agree(
     report = verify(store)
     assert report.intact
     assert report.records == len(SAMPLE)
+
+
+def sequence_of(store: Store, **where: object) -> int:
+    """The sequence number of the one record whose columns have the values given."""
+    engine: sa.Engine = store.recorder.engine  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                sa.select(RECORDS.c.sequence).where(*(RECORDS.c[k] == v for k, v in where.items()))
+            ).scalar_one()
+        )
+
+
+@pytest.mark.parametrize("kind", ["unit", "organisation"])
+def test_a_changed_or_deleted_unit_or_organisation_record_is_found_on_every_engine(
+    databases: Any, open_sql: Callable[..., Store], capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    url = databases.new()
+    store = open_sql(url)
+    fill(store)
+    assert verify(store).intact
+    subject = "U9" if kind == "unit" else "O9"
+    changed = sequence_of(store, type=f"{kind}_changed", subject=subject, version=2)
+    closed = sequence_of(store, type=f"{kind}_closed", subject=subject)
+    assert SAMPLE[changed - 1].subject == subject
+    engine: sa.Engine = store.recorder.engine  # type: ignore[attr-defined]
+    with engine.begin() as connection:  # renamed in its typed column only
+        connection.execute(sa.update(RECORDS).where(RECORDS.c.sequence == changed).values(name="某某公司"))
+    report = verify(store)
+    assert (report.first_bad, report.records) == (changed, changed - 1)
+    assert "typed columns (name)" in report.reason
+    assert main(["audit", "verify", "--db", url]) == 3
+    printed = capsys.readouterr()
+    assert f"broken at sequence {changed}" in printed.out + printed.err
+
+    with engine.begin() as connection:  # and in its payload: only the hash can tell
+        payload = connection.execute(
+            sa.select(RECORDS.c.payload).where(RECORDS.c.sequence == changed)
+        ).scalar_one()
+        name = SAMPLE[changed - 1].name  # type: ignore[attr-defined]
+        connection.execute(
+            sa.update(RECORDS)
+            .where(RECORDS.c.sequence == changed)
+            .values(payload=payload.replace(name, "某某公司"))
+        )
+    report = verify(store)
+    assert report.first_bad == changed
+    assert "hash" in report.reason
+
+    other = open_sql(databases.new())
+    fill(other)
+    engine = other.recorder.engine  # type: ignore[attr-defined]
+    with engine.begin() as connection:  # deleted: the record after it no longer links
+        connection.execute(sa.delete(RECORDS).where(RECORDS.c.sequence == closed))
+    report = verify(other)
+    assert (report.intact, report.first_bad) == (False, closed)

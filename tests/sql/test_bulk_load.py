@@ -22,10 +22,11 @@ import attrs
 import pytest
 
 from antidrug_core.audit import verify_chain
-from antidrug_core.model import Actor, ConcurrencyConflict, InvalidInput, StoreUnavailable
+from antidrug_core.model import Actor, ConcurrencyConflict, InvalidInput, StoreUnavailable, SubjectKind
 from antidrug_core.ports import AuditableRecorder, BulkRecorder, StreamAppend
 from antidrug_core.store import Store, new_stream
 from antidrug_core.synthetic import SyntheticSpec, divisions, person_records
+from antidrug_core.testing import every_record_type
 from antidrug_sql import recorder as recorder_module
 from antidrug_sql import writer as writer_module
 from antidrug_sql.writer import WriterProcess
@@ -35,12 +36,23 @@ Snapshot = Callable[[Store], dict[str, list[Any]]]
 
 SPEC = SyntheticSpec.demo(seed=5, people=60, townships=3)
 BATCH = 100
+TOWNSHIP, OTHER_TOWNSHIP = "522631101", "522631201"
 """Records per batch in these tests, so that a small county is many batches (and gets a writer)."""
 
 
 def appends(spec: SyntheticSpec = SPEC) -> Iterator[StreamAppend]:
     for records in person_records(spec):
-        yield new_stream(records[0].person, records, spec.policy)
+        yield new_stream(records[0].subject, records, spec.policy)
+
+
+def with_units_and_organisations(spec: SyntheticSpec = SPEC) -> Iterator[StreamAppend]:
+    """The people of ``spec``, with a unit's and an organisation's streams among them."""
+    others = every_record_type(TOWNSHIP, OTHER_TOWNSHIP, unit="U9", organisation="O9")
+    for index, append in enumerate(appends(spec)):
+        yield append
+        if index in (10, 30):
+            subject = "U9" if index == 10 else "O9"
+            yield new_stream(subject, others[subject], spec.policy)
 
 
 def bulk(store: Store) -> BulkRecorder:
@@ -120,7 +132,7 @@ def test_the_writer_process_refuses_an_id_used_twice_by_name(
     first = next(appends())
     second = list(appends())[40]
     assert (problem.field, problem.row) == ("id", first.records[0].id)
-    owners = f"{first.person!r} and {second.person!r}"
+    owners = f"{first.subject!r} and {second.subject!r}"
     assert problem.reason == f"record id {first.records[0].id!r} is used 2 times (in the records of {owners})"
     assert snapshot(store) == before
 
@@ -154,26 +166,33 @@ def test_a_load_with_a_writer_process_writes_what_a_load_in_one_process_writes(
     reported: list[tuple[int, int]] = []
     with_writer = open_sql(f"sqlite:///{tmp_path / 'writer.db'}")
     written = bulk(with_writer).bulk_append(
-        appends(), divisions=divisions(SPEC), progress=lambda p, r: reported.append((p, r))
+        with_units_and_organisations(),
+        divisions=divisions(SPEC),
+        progress=lambda p, r: reported.append((p, r)),
     )
     assert len(writers) == 1
     assert with_writer.recorder.last_load.writer_process  # type: ignore[attr-defined]
-    assert reported[-1] == (SPEC.people, written)
+    assert reported[-1] == (SPEC.people + 2, written)
     assert [r for _p, r in reported] == sorted({r for _p, r in reported})
 
     monkeypatch.setattr(WriterProcess, "start", classmethod(lambda cls, *args: None))
     in_one = open_sql(f"sqlite:///{tmp_path / 'one.db'}")
-    assert bulk(in_one).bulk_append(appends(), divisions=divisions(SPEC)) == written
+    assert bulk(in_one).bulk_append(with_units_and_organisations(), divisions=divisions(SPEC)) == written
 
     with_indexes = open_sql(f"sqlite:///{tmp_path / 'indexed.db'}")
-    bulk(with_indexes).bulk_append(list(appends())[:1])  # not empty: every index kept up to date
-    bulk(with_indexes).bulk_append(list(appends())[1:], divisions=divisions(SPEC))
+    everything = list(with_units_and_organisations())
+    bulk(with_indexes).bulk_append(everything[:1])  # not empty: every index kept up to date
+    bulk(with_indexes).bulk_append(everything[1:], divisions=divisions(SPEC))
 
     assert snapshot(with_writer) == snapshot(in_one) == snapshot(with_indexes)
     recorder = with_writer.recorder
     assert isinstance(recorder, AuditableRecorder)
     report = verify_chain(recorder.chain(), recorder.chain_head())
     assert (report.intact, report.records) == (True, written)
+    with with_writer.unit_of_work(Actor.local_administrator()) as uow:
+        kinds = {s.subject: s.kind for s in map(uow.session.read_stream, ("U9", "O9"), (None, None)) if s}
+        assert kinds == {"U9": SubjectKind.UNIT, "O9": SubjectKind.ORGANISATION}
+        assert len(uow.people()) == SPEC.people
 
 
 @pytest.mark.usefixtures("small_batches", "one_process")
@@ -186,7 +205,7 @@ def test_a_load_into_an_empty_store_in_one_process_keeps_every_index_on_every_en
     assert snapshot(loaded)["indexes"] == snapshot(created)["indexes"]
     first = next(appends())
     someone_else = attrs.evolve(
-        first, person="X1", records=tuple(attrs.evolve(r, person="X1") for r in first.records)
+        first, subject="X1", records=tuple(attrs.evolve(r, person="X1") for r in first.records)
     )
     with pytest.raises(InvalidInput, match="already used"):  # and they hold
         bulk(loaded).bulk_append([someone_else])
@@ -294,7 +313,7 @@ _LOADER = textwrap.dedent(
             if index == 200:
                 print("halfway", flush=True)
                 sys.stdin.readline()  # wait here to be killed
-            yield new_stream(records[0].person, records, spec.policy)
+            yield new_stream(records[0].subject, records, spec.policy)
 
     with open_store(sys.argv[1]) as store:
         store.recorder.bulk_append(appends())

@@ -16,15 +16,15 @@ from hypothesis import strategies as st
 
 from antidrug_core.audit import GENESIS, canonical_json, chain_hash
 from antidrug_core.model import RECORD_TYPES, FaceCheck, Record
-from antidrug_core.testing import every_person_record_type
+from antidrug_core.testing import every_record_type
 from antidrug_core.testing.strategies import record_strategies, records
 from antidrug_sql import canonical
 from antidrug_sql.canonical import payload_of
 from antidrug_sql.rows import record_row, sqlite_timestamp
 from antidrug_sql.sqlite_rows import SqliteRecordRows, utc_text
-from antidrug_sql.tables import METADATA, PEOPLE, RECORDS
+from antidrug_sql.tables import METADATA, RECORDS, STREAMS
 
-SAMPLE = every_person_record_type("P1", "522631101", "522631102")
+SAMPLE = [record for stream in every_record_type("522631101", "522631102").values() for record in stream]
 
 offsets = st.sampled_from(
     [
@@ -94,8 +94,8 @@ def record_strategies_types() -> set[type[Record]]:
 @pytest.mark.parametrize(
     "record",
     [
-        unusual(SAMPLE[0], "id", _Loud("P1-loud")),
-        unusual(SAMPLE[0], "voids", _Loud("P1-0")),
+        unusual(SAMPLE[0], "id", _Loud("P9-loud")),
+        unusual(SAMPLE[0], "voids", _Loud("P9-0")),
         unusual(next(r for r in SAMPLE if isinstance(r, FaceCheck)), "method", _Method.HOME_VISIT),
         unusual(next(r for r in SAMPLE if isinstance(r, FaceCheck)), "note", 42),
         unusual(SAMPLE[0], "on", dt.datetime(2023, 1, 5, 8, 30, tzinfo=dt.UTC)),
@@ -142,7 +142,7 @@ def two_databases() -> Iterator[tuple[sa.Engine, sa.Engine]]:
 
 def write_both_ways(engines: tuple[sa.Engine, sa.Engine], chosen: list[Record]) -> None:
     """Through SQLAlchemy's own insert of ``record_row``, and through the compiled rows."""
-    people = sorted({r.person for r in chosen})
+    streams = sorted({(r.subject, r.subject_kind.value) for r in chosen})
     rows, last, by_sqlalchemy = SqliteRecordRows(), GENESIS, []
     for sequence, record in enumerate(chosen, start=1):
         payload = canonical_json(record)
@@ -153,7 +153,9 @@ def write_both_ways(engines: tuple[sa.Engine, sa.Engine], chosen: list[Record]) 
         last = hashed
     for engine in engines:
         with engine.begin() as connection:
-            connection.execute(sa.insert(PEOPLE), [{"person": p, "version": 0} for p in people])
+            connection.execute(
+                sa.insert(STREAMS), [{"subject": s, "kind": k, "version": 0} for s, k in streams]
+            )
     with engines[0].begin() as connection:
         connection.execute(sa.insert(RECORDS), by_sqlalchemy)
     with engines[1].begin() as connection:
@@ -175,7 +177,7 @@ def test_compiled_rows_store_what_sqlalchemy_stores(
     for engine in two_databases:
         with engine.begin() as connection:
             connection.execute(sa.delete(RECORDS))
-            connection.execute(sa.delete(PEOPLE))
+            connection.execute(sa.delete(STREAMS))
     write_both_ways(two_databases, chosen)
     assert stored(two_databases[0]) == stored(two_databases[1])
 
@@ -186,7 +188,7 @@ def test_a_record_with_an_unusual_value_is_stored_like_any_other(
     check = next(r for r in SAMPLE if isinstance(r, FaceCheck))
     odd = [
         unusual(check, "note", _Loud("在家")),
-        unusual(SAMPLE[0], "id", _Loud("P1-x")),
+        unusual(SAMPLE[0], "id", _Loud("P9-x")),
     ]
     write_both_ways(two_databases, odd)
     assert stored(two_databases[0]) == stored(two_databases[1])

@@ -13,14 +13,15 @@ import sqlalchemy as sa
 from stdnum.cn import ric
 
 from antidrug_core.identity import Identity
-from antidrug_core.model import Actor, InvalidInput, PersonId, Role, Status, StoreUnavailable
-from antidrug_core.services import register_person
+from antidrug_core.model import Actor, InvalidInput, PersonId, Role, Status, StoreUnavailable, UnitId
+from antidrug_core.services import register_person, register_unit
 from antidrug_core.store import Store
 from antidrug_sql.identities import KEY_ENVIRONMENT_VARIABLE
 from antidrug_sql.tables import IDENTITIES, METADATA
 
 TOWNSHIP = "522631101"
 OFFICER = Actor(id="officer-1", role=Role.OFFICER, divisions={TOWNSHIP})
+DAY = dt.date(2023, 1, 5)
 
 
 def resident_id(birth: str, serial: str) -> str:
@@ -196,4 +197,15 @@ def test_an_identity_for_a_person_not_in_the_store_is_refused(
     session = store.recorder.session()
     session.put_identity(PersonId("nobody"), CANARIES[0])
     with pytest.raises(InvalidInput, match="refers to a person who is not in the store"):
+        session.commit()
+
+
+def test_an_identity_for_a_unit_is_refused(databases: Any, open_sql: Callable[..., Store]) -> None:
+    store = open_sql(databases.new())
+    with store.unit_of_work(OFFICER) as uow:
+        register_unit(uow, unit=UnitId("U1"), name="某化工有限公司", division=TOWNSHIP, roles=["use"], on=DAY)
+        uow.commit()
+    session = store.recorder.session()
+    session.put_identity(PersonId("U1"), CANARIES[0])
+    with pytest.raises(InvalidInput, match="'U1' is not a person"):
         session.commit()

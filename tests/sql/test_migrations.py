@@ -14,19 +14,31 @@ from alembic import command
 
 from antidrug_core.audit import GENESIS, canonical_bytes, canonical_json, chain_hash, verify_chain
 from antidrug_core.cli import main
-from antidrug_core.model import Actor, InvalidInput, PersonId, Role, Status, StoreUnavailable
+from antidrug_core.model import (
+    Actor,
+    InvalidInput,
+    OrganisationId,
+    PersonId,
+    Record,
+    Role,
+    Status,
+    StoreUnavailable,
+    SubjectKind,
+    UnitId,
+)
 from antidrug_core.ports import AuditableRecorder
-from antidrug_core.services import register_person
+from antidrug_core.services import register_organisation, register_person, register_unit
 from antidrug_core.store import Store
 from antidrug_core.testing import every_person_record_type
 from antidrug_sql import schema
 from antidrug_sql.engines import create_store_engine
 from antidrug_sql.rows import record_row
 from antidrug_sql.schema import alembic_config, head_revision, known_revisions, stored_revision
-from antidrug_sql.tables import CHAIN_HEAD, META, METADATA, PEOPLE, RECORDS
+from antidrug_sql.tables import CHAIN_HEAD, META, METADATA, RECORDS, Key
 
 TOWNSHIP = "522631101"
 OFFICER = Actor(id="officer-1", role=Role.OFFICER, divisions={TOWNSHIP})
+DAY = dt.date(2023, 1, 5)
 
 
 def describe(url: str) -> dict[str, Any]:
@@ -37,7 +49,11 @@ def describe(url: str) -> dict[str, Any]:
         found: dict[str, Any] = {}
         for table in sorted(set(inspector.get_table_names()) & set(METADATA.tables)):
             found[table] = {
-                "columns": [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)],
+                # By name: a column a later revision adds comes last in the table, where the derived
+                # table puts it among the others.
+                "columns": sorted(
+                    (c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)
+                ),
                 "primary key": inspector.get_pk_constraint(table)["constrained_columns"],
                 "unique": sorted(tuple(u["column_names"]) for u in inspector.get_unique_constraints(table)),
                 "indexes": sorted(
@@ -165,24 +181,57 @@ def test_the_mariadb_spelling_opens_the_same_store_with_the_same_column_types(
         assert uow.people() == ["P1"]
 
 
+def _people_table() -> sa.Table:
+    """``antidrug_people`` as revisions 0001 to 0003 had it."""
+    return sa.Table(
+        "antidrug_people", sa.MetaData(), sa.Column("person", Key()), sa.Column("version", sa.Integer)
+    )
+
+
+def _person_records_table() -> sa.Table:
+    """``antidrug_records`` as revisions 0001 to 0003 had it: ``person`` where ``subject`` is now, and
+    none of the columns of units' and organisations' records."""
+    columns = [
+        sa.Column("person" if column.name == "subject" else column.name, column.type)
+        for column in RECORDS.columns
+        if column.name not in ("name", "uscc")
+    ]
+    return sa.Table("antidrug_records", sa.MetaData(), *columns)
+
+
+def write_people_at(url: str, revision: str, people: dict[str, list[Record]]) -> int:
+    """A store at ``revision`` holding ``people``'s records, written as that version of the store wrote
+    them (their chain, their versions, their access sets); how many records it holds."""
+    engine, _backend = create_store_engine(url)
+    with engine.connect() as connection, connection.begin():
+        command.upgrade(alembic_config(connection), revision)
+    last, rows, sequence = GENESIS, [], 0
+    for records in people.values():
+        for version, record in enumerate(records, start=1):
+            sequence += 1
+            last = chain_hash(last, sequence, canonical_bytes(record))
+            row = record_row(record, sequence, version, canonical_json(record), last)
+            row["person"] = row.pop("subject")
+            del row["name"], row["uscc"]
+            rows.append(row)
+    access = sa.table("antidrug_access", sa.column("person", Key()), sa.column("division", sa.String))
+    with engine.begin() as connection:
+        for person, records in people.items():
+            connection.execute(sa.insert(_people_table()).values(person=person, version=len(records)))
+            connection.execute(sa.insert(access).values(person=person, division=TOWNSHIP))
+        connection.execute(sa.insert(_person_records_table()), rows)
+        connection.execute(sa.update(CHAIN_HEAD).values(sequence=sequence, hash=last))
+    engine.dispose()
+    return sequence
+
+
 def test_a_store_written_at_the_first_revision_keeps_every_row_and_its_uniqueness_when_upgraded(
     databases: Any, open_sql: Callable[..., Store], capsys: pytest.CaptureFixture[str]
 ) -> None:
     """0002 turns the record table's unique constraints into unique indexes (SQLite copies the table)."""
     url = databases.new()
-    engine, _backend = create_store_engine(url)
-    with engine.connect() as connection, connection.begin():
-        command.upgrade(alembic_config(connection), "0001")
     sample = every_person_record_type(PersonId("P1"), TOWNSHIP, "522631102")
-    last, rows = GENESIS, []
-    for sequence, record in enumerate(sample, start=1):
-        last = chain_hash(last, sequence, canonical_bytes(record))
-        rows.append(record_row(record, sequence, sequence, canonical_json(record), last))
-    with engine.begin() as connection:  # written as the first version of the store wrote them
-        connection.execute(sa.insert(PEOPLE).values(person="P1", version=len(sample)))
-        connection.execute(sa.insert(RECORDS), rows)
-        connection.execute(sa.update(CHAIN_HEAD).values(sequence=len(sample), hash=last))
-    engine.dispose()
+    write_people_at(url, "0001", {"P1": sample})
     with pytest.raises(StoreUnavailable, match="antidrug init"):
         open_sql(url)
 
@@ -199,3 +248,85 @@ def test_a_store_written_at_the_first_revision_keeps_every_row_and_its_uniquenes
         assert list(stream.records) == sample
         with pytest.raises(InvalidInput, match="already used"):
             uow.add_record(attrs.evolve(sample[-1], id=sample[0].id), live=False)
+
+
+def test_a_store_of_people_at_revision_0003_becomes_one_of_streams_and_still_verifies(
+    databases: Any, open_sql: Callable[..., Store], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """0004 renames the people's tables and columns to streams and subjects in place: every person
+    record is kept, the chain still verifies, and units and organisations can be written after it."""
+    url = databases.new()
+    people = {p: every_person_record_type(PersonId(p), TOWNSHIP, "522631102") for p in ("P1", "P2")}
+    written = write_people_at(url, "0003", people)
+    with pytest.raises(StoreUnavailable, match="antidrug init"):
+        open_sql(url)
+
+    assert main(["audit", "verify", "--db", url]) != 0  # refused: older schema, nothing read
+    capsys.readouterr()
+    assert main(["init", "--db", url]) == 0
+    assert f"upgraded the schema from revision 0003 to {head_revision()}" in capsys.readouterr().out
+    assert main(["audit", "verify", "--db", url]) == 0
+    assert "intact" in capsys.readouterr().out
+
+    store = open_sql(url, create=False)
+    with store.unit_of_work(OFFICER) as uow:
+        assert uow.people() == ["P1", "P2"]
+        streams = list(uow.session.read_streams(None))
+        assert [(s.subject, s.kind, s.version, list(s.records)) for s in streams] == [
+            (p, SubjectKind.PERSON, len(records), records) for p, records in people.items()
+        ]
+        register_unit(uow, unit=UnitId("U1"), name="某化工有限公司", division=TOWNSHIP, roles=["use"], on=DAY)
+        register_organisation(
+            uow,
+            organisation=OrganisationId("O1"),
+            name="某乡人民政府",
+            kind="government",
+            division=TOWNSHIP,
+            on=DAY,
+        )
+        uow.commit()
+    register(store, "P3")
+    with store.unit_of_work(OFFICER) as uow:
+        assert [f.subject for f in uow.subject_files(SubjectKind.UNIT)] == ["U1"]
+        assert uow.people() == ["P1", "P2", "P3"]
+        with pytest.raises(InvalidInput, match="already registered"):
+            register_unit(uow, unit=UnitId("P1"), name="某公司", division=TOWNSHIP, roles=["use"], on=DAY)
+    recorder = store.recorder
+    assert isinstance(recorder, AuditableRecorder)
+    report = verify_chain(recorder.chain(), recorder.chain_head())
+    assert (report.intact, report.records) == (True, written + 4)
+
+
+def test_revision_0004_goes_back_to_people_only_while_the_store_holds_only_people(
+    databases: Any, open_sql: Callable[..., Store]
+) -> None:
+    url = databases.new()
+    people = {"P1": every_person_record_type(PersonId("P1"), TOWNSHIP, "522631102")}
+    written = write_people_at(url, "0003", people)
+    before = describe(url)
+    engine, _backend = create_store_engine(url)
+    with engine.connect() as connection:
+        with connection.begin():
+            command.upgrade(alembic_config(connection), head_revision())
+        with connection.begin():
+            command.downgrade(alembic_config(connection), "0003")
+    engine.dispose()
+    assert describe(url) == before
+
+    assert main(["init", "--db", url]) == 0
+    store = open_sql(url, create=False)
+    with store.unit_of_work(OFFICER) as uow:
+        register_unit(uow, unit=UnitId("U1"), name="某化工有限公司", division=TOWNSHIP, roles=["use"], on=DAY)
+        uow.commit()
+    recorder = store.recorder
+    assert isinstance(recorder, AuditableRecorder)
+    assert verify_chain(recorder.chain(), recorder.chain_head()).records == written + 1
+    store.close()
+    engine, _backend = create_store_engine(url)
+    with (
+        engine.connect() as connection,
+        pytest.raises(RuntimeError, match="units or organisations"),
+        connection.begin(),
+    ):
+        command.downgrade(alembic_config(connection), "0003")
+    engine.dispose()

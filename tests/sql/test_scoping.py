@@ -48,7 +48,7 @@ def test_an_actor_reads_and_counts_only_people_in_its_divisions(
     officer = Actor(id="officer-1", role=Role.OFFICER, divisions={HERE})
     with store.unit_of_work(officer) as uow:
         assert uow.people() == ["H0", "H1"]
-        assert [s.person for s in uow.session.read_streams(uow.scope, ["H1", "T3"])] == ["H1"]
+        assert [s.subject for s in uow.session.read_streams(uow.scope, ["H1", "T3"])] == ["H1"]
         assert uow.session.read_stream(PersonId("T3"), uow.scope) is None
         assert uow.session.get_identity(PersonId("T3"), uow.scope) is None
         assert uow.find_person(resident_id(3)) is None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import types
 import typing
 
 import attrs
@@ -11,9 +13,9 @@ from hypothesis import strategies as st
 from sqlalchemy.dialects import sqlite
 
 from antidrug_core.model import RECORD_TYPES
-from antidrug_core.testing import every_person_record_type
+from antidrug_core.testing import every_person_record_type, every_record_type
 from antidrug_sql.rows import record_values, sqlite_date, sqlite_timestamp
-from antidrug_sql.tables import BASE_COLUMNS, RECORDS, columns_of
+from antidrug_sql.tables import BASE_COLUMNS, RECORDS, SUBJECT_FIELDS, columns_of
 
 SQLITE = sqlite.dialect()
 
@@ -26,13 +28,30 @@ def test_every_plain_content_field_of_every_record_type_has_a_typed_column() -> 
             if field.name in BASE_COLUMNS:
                 assert field.name in columns
                 continue
-            structured = typing.get_origin(hints[field.name]) is tuple
-            assert (field.name in columns) != structured, f"{cls.type_tag}.{field.name}"
-            assert (field.name in columns_of(cls)) != structured
+            if field.name in SUBJECT_FIELDS:  # whichever the record fills is in ``subject``
+                assert field.name not in columns
+                continue
+            declared = hints[field.name]
+            if typing.get_origin(declared) in (typing.Union, types.UnionType):
+                (declared,) = (t for t in typing.get_args(declared) if t is not type(None))
+            base = declared
+            plain = base is str or (isinstance(base, type) and issubclass(base, enum.Enum))
+            # Structured values (factors, a unit's roles) and dates other than ``on`` are in the payload only.
+            assert (field.name in columns) == plain, f"{cls.type_tag}.{field.name}"
+            assert (field.name in columns_of(cls)) == plain
+
+
+def test_a_record_of_any_subject_names_it_in_the_subject_column() -> None:
+    streams = every_record_type("522631101", "522631102")
+    for subject, records in streams.items():
+        assert {record_values(record)["subject"] for record in records} == {subject}
+    assert "subject" in RECORDS.c
+    assert "person" not in RECORDS.c
+    assert {record_values(r)["name"] for r in streams["U9"] if r.type_tag == "unit_registered"} != {None}
 
 
 def test_the_columns_the_evaluator_filters_on_are_there() -> None:
-    wanted = {"type", "person", "on", "recorded_at", "voids", "status", "method", "kind", "result"}
+    wanted = {"type", "subject", "on", "recorded_at", "voids", "status", "method", "kind", "result"}
     wanted |= {"due", "request", "level", "measure", "division", "household", "residence", "to_division"}
     assert wanted <= set(RECORDS.c.keys())
     assert "ix_antidrug_records_type_on" in {index.name for index in RECORDS.indexes}

@@ -226,11 +226,47 @@ def evaluate_in_store(uow: UnitOfWork, request: EvaluationRequest) -> list[Indic
     definitions = select_definitions(indicator_definitions(uow.store.plugins), request.indicators)
     _store_organisation(uow, request)
     tree = _store_tree(uow, request)
-    fast: list[IndicatorResult] | None = uow.store.plugins.hook.antidrug_evaluate_indicators(
+    people = [d for d in definitions if d.subject is SubjectKind.PERSON]
+    others = [d for d in definitions if d.subject is not SubjectKind.PERSON]
+    # A fast evaluator answers for people, where the volume is; the few units and organisations
+    # of a store are read by the reference evaluator beside it, so a catalogue that has figures
+    # of every subject keeps the fast path for its people.
+    fast = _fast(uow, request, people, tree) if people else []
+    if fast is None:
+        return _by_reference(uow, request, definitions, tree, policy)
+    if not others:
+        return fast
+    rest = _by_reference(uow, request, others, tree, policy)
+    reported = {r.division for r in fast} | {r.division for r in rest}
+    if request.divisions is None and (
+        {r.division for r in fast} != reported or {r.division for r in rest} != reported
+    ):
+        # Each side reports the divisions it found someone in; give both every division either found.
+        request = attrs.evolve(request, divisions=tuple(sorted(reported)))
+        fast = _fast(uow, request, people, tree) or []
+        rest = _by_reference(uow, request, others, tree, policy)
+    order = {d.id: index for index, d in enumerate(definitions)}
+    return sorted([*fast, *rest], key=lambda r: (r.division, order[r.indicator]))
+
+
+def _fast(
+    uow: UnitOfWork, request: EvaluationRequest, definitions: list[IndicatorDefinition], tree: DivisionTree
+) -> list[IndicatorResult] | None:
+    """What a storage plugin's fast evaluator answers for ``definitions``, or None when none does."""
+    answered: list[IndicatorResult] | None = uow.store.plugins.hook.antidrug_evaluate_indicators(
         recorder=uow.store.recorder, scope=uow.scope, request=request, definitions=definitions, tree=tree
     )
-    if fast is not None:
-        return fast
+    return answered
+
+
+def _by_reference(
+    uow: UnitOfWork,
+    request: EvaluationRequest,
+    definitions: list[IndicatorDefinition],
+    tree: DivisionTree,
+    policy: Policy,
+) -> list[IndicatorResult]:
+    """The reference evaluator over the files ``definitions`` need, streamed from the store."""
     divisions = sorted(set(request.divisions)) if request.divisions is not None else None
     kinds = [kind for kind in SubjectKind if any(d.subject is kind for d in definitions)]
     files = itertools.chain.from_iterable(uow.subject_files(kind, request.known_at) for kind in kinds)
