@@ -96,10 +96,15 @@ class _Log:
     rng: random.Random
     records: list[Record] = attrs.field(factory=list)
 
-    def add(self, cls: Callable[..., Record], on: dt.date, **fields: Any) -> Any:
+    def add(
+        self, cls: Callable[..., Record], on: dt.date, *, after: Record | None = None, **fields: Any
+    ) -> Any:
+        """Add a record; one that names another (``after``) is recorded after it."""
         record_id = fields.pop("id", None) or RecordId(f"{self.organisation}-{len(self.records)}")
         hour = 9 + len(self.records) % 8
         recorded = dt.datetime.combine(on + dt.timedelta(days=self.rng.randint(0, 3)), dt.time(hour), _CST)
+        if after is not None:
+            recorded = max(recorded, after.recorded_at + dt.timedelta(hours=1))
         record = cls(
             id=record_id,
             on=on,
@@ -228,7 +233,8 @@ def _government(spec: SyntheticSpec, index: int, code: DivisionCode, name: str) 
                 area_mu=Decimal(rng.randint(1, 9)) / 10,
             )
             if rng.random() < 0.8:
-                log.add(PlantsDestroyed, survey_on + dt.timedelta(days=rng.randint(0, 2)), found=found.id)
+                destroyed_on = survey_on + dt.timedelta(days=rng.randint(0, 2))
+                log.add(PlantsDestroyed, destroyed_on, after=found, found=found.id)
     return log
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from antidrug_core.converter import record_to_data
 from antidrug_core.model import (
     ActivityHeld,
@@ -43,9 +45,10 @@ def test_every_township_has_a_government_every_other_a_rated_centre_and_the_coun
     }
 
 
-def test_every_work_log_meets_the_rules_and_the_references_in_its_order() -> None:
+@pytest.mark.parametrize("seed", [7, 2025, 11])
+def test_every_work_log_meets_the_rules_and_the_references_in_its_order(seed: int) -> None:
     rules = RuleRegistry().build().prevention
-    for log in organisation_records(SPEC):
+    for log in organisation_records(SyntheticSpec.demo(people=10, townships=20, seed=seed)):
         rules.check(log)
         history: dict[RecordId, Record] = {}
         for record in log:
