@@ -272,3 +272,16 @@ def test_report_fills_the_places_from_a_text_file_and_lists_them(
     words.write_text("plan: 打错的键\n", encoding="utf-8")
     assert main([*args, "--text", str(words), "-o", str(output)]) != 0
     assert "'plan' is not a place of 'forestry_annual'" in capsys.readouterr().err
+
+
+def test_ratings_lists_the_demos_rated_centres_from_the_store(
+    small_demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = f"sqlite:///{small_demo / 'antidrug.db'}"
+    assert main(["ratings", "--db", db, "--as-of", "2025-12-31", "--format", "table"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("组织\t区划\t评定细则")
+    assert len(lines) > 1
+    assert all("社区戒毒康复工作中心" in line for line in lines[1:])
+    assert main(["ratings", "--db", db, "--as-of", "2025-01-01"]) == 0
+    assert '"ratings": []' in capsys.readouterr().out, "no centre is rated before May"
