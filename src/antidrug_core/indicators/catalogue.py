@@ -259,7 +259,7 @@ def standard_catalogue() -> list[IndicatorDefinition]:
             decimals=0,
             higher_is_better=None,
         ),
-        # --- beyond people: organisations' work (PREVENTION.md) ---
+        # --- beyond people: organisations' work (docs/prevention.md) ---
         *prevention_catalogue(),
     ]
 

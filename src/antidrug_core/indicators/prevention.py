@@ -1,4 +1,4 @@
-"""The figures of prevention, eradication and organisation (PREVENTION.md), as data.
+"""The figures of prevention, eradication and organisation (docs/prevention.md), as data.
 
 Every figure the seed summaries give about an organisation's work: the
 activities and their reach (场次, 人次, 份, 幅, 张次, 台次), the key-date
@@ -101,7 +101,7 @@ ACTIVITIES = _in_period("activity_held")
 
 
 def prevention_catalogue() -> list[IndicatorDefinition]:
-    """Every figure of PREVENTION.md, in the order of its table."""
+    """Every figure of docs/prevention.md, in the order of its table."""
     return [
         _work("activities", "宣传活动场次", "Activity sessions", ACTIVITIES, sum_of="sessions"),
         _work("activity_reach", "覆盖人次", "People reached", ACTIVITIES, sum_of="reach"),

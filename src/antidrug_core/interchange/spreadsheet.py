@@ -312,7 +312,7 @@ PREVENTION_SHEETS: tuple[SheetSpec, ...] = (
         subject=SubjectKind.ORGANISATION,
     ),
 )
-"""The sheets of an organisation's work log (PREVENTION.md): 活动, 义工, 踏查, 组织建设, 评定."""
+"""The sheets of an organisation's work log (docs/prevention.md): 活动, 义工, 踏查, 组织建设, 评定."""
 
 
 def _whole(cell: Cell) -> tuple[Any, str | None]:

@@ -1,7 +1,7 @@
 """Typed columns for the records of an organisation's work log (prevention, eradication, organisation).
 
 The record table gains one column per new text, enum or record-id field of
-the work-log records (PREVENTION.md): an activity's ``theme`` and
+the work-log records (docs/prevention.md): an activity's ``theme`` and
 ``key_date``, a volunteer's id, a training's ``topic``, a survey's
 ``place``, the ``species`` of plants found and the finding a destruction
 names (``found``), a leading group's ``leader``, funding's ``purpose`` and a
