@@ -29,7 +29,7 @@ from matplotlib.ft2font import FT2Font
 from matplotlib.text import Text
 from matplotlib.ticker import PercentFormatter
 
-from antidrug_core.reports import Chart, percent_text
+from antidrug_core.reports import Chart, chart_value_text
 
 __all__ = [
     "CHART_DPI",
@@ -245,12 +245,15 @@ def _draw(
         bar_mm = (width_mm - 20.0) / max(count, 1) * bar
     on_bars = bar_mm >= 3.4
     none = "无数据" if font_path else "n/a"
+    # A chart of counts or amounts (场次, 亩) has its own scale; a chart of rates runs to 100%.
+    scale = 1 if chart.unit else 100
+    most = max((float(v) for s in chart.series for v in s.values if v is not None), default=0.0)
     for index, series in enumerate(chart.series):
         offset = ((groups - 1) / 2 - index if horizontal else index - (groups - 1) / 2) * bar
         positions = [(count - 1 - i if horizontal else i) + offset for i in range(count)]
         values = series.values[first : first + count]
         # Bar lengths are drawn as floats; the numbers written on the chart come from the exact value.
-        lengths = [float(v) * 100 if v is not None else 0.0 for v in values]
+        lengths = [float(v) * scale if v is not None else 0.0 for v in values]
         if horizontal:
             bars = axes.barh(positions, lengths, bar, label=labels[index])
         else:
@@ -259,29 +262,33 @@ def _draw(
             axes.bar_label(
                 bars,
                 # A bar with no value says so in words: a dash turned on its side reads as a tick.
-                labels=[percent_text(v) if v is not None else none for v in values],
+                labels=[chart_value_text(chart.unit, v) if v is not None else none for v in values],
                 padding=2,
                 rotation=0 if horizontal else 90,
                 fontproperties=value_font,
             )
     ticks = [count - 1 - i for i in range(count)] if horizontal else list(range(count))
-    top = 122 if on_bars else 108
+    top: float = 122 if on_bars else 108
+    if chart.unit:
+        top = (most or 1.0) * top / 100
     if horizontal:
         axes.set_yticks(ticks)
         axes.set_yticklabels(categories)
         axes.set_ylim(-0.6, count - 0.4)
         axes.set_xlim(0, top)
-        axes.set_xticks(range(0, 101, 20))
+        if not chart.unit:
+            axes.set_xticks(range(0, 101, 20))
+            axes.xaxis.set_major_formatter(PercentFormatter(100))
         category_labels, value_labels = axes.get_yticklabels(), axes.get_xticklabels()
-        axes.xaxis.set_major_formatter(PercentFormatter(100))
     else:
         axes.set_xticks(ticks)
         slanted = count > 4
         axes.set_xticklabels(categories, rotation=30 if slanted else 0, ha="right" if slanted else "center")
         axes.set_ylim(0, top)
-        axes.set_yticks(range(0, 101, 20))
+        if not chart.unit:
+            axes.set_yticks(range(0, 101, 20))
+            axes.yaxis.set_major_formatter(PercentFormatter(100))
         category_labels, value_labels = axes.get_xticklabels(), axes.get_yticklabels()
-        axes.yaxis.set_major_formatter(PercentFormatter(100))
     for tick in category_labels:
         tick.set_fontproperties(label_font)
     for tick in value_labels:

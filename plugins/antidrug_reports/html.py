@@ -17,10 +17,10 @@ from antidrug_core.reports import (
     ReportPart,
     Table,
     appendix_lines,
+    chart_value_text,
     citations,
     cited_entries,
     fill_marker,
-    percent_text,
     report_facts,
 )
 from antidrug_core.reports.appendix import (
@@ -65,7 +65,7 @@ def _chart_rows(chart: Chart, by_code: bool) -> list[list[str]]:
     rows = []
     for index, category in enumerate(chart.categories):
         name = f"{chart.category_codes[index]} {category}" if by_code else category
-        rows.append([name, *(percent_text(series.values[index]) for series in chart.series)])
+        rows.append([name, *(chart_value_text(chart.unit, series.values[index]) for series in chart.series)])
     return rows
 
 

@@ -183,5 +183,7 @@ def annual_template() -> ReportTemplate:
 
 
 def template_pack() -> list[ReportTemplate]:
-    """Every template the library ships."""
-    return [half_year_template(), annual_template()]
+    """Every template the library ships: the two summaries of people, and the four of the seeds' work logs."""
+    from antidrug_reports.summaries import prevention_templates  # it builds on half_year_template above
+
+    return [half_year_template(), annual_template(), *prevention_templates()]

@@ -34,10 +34,10 @@ from antidrug_core.reports import (
     ReportPart,
     Table,
     appendix_lines,
+    chart_value_text,
     citations,
     cited_entries,
     fill_marker,
-    percent_text,
     report_facts,
 )
 from antidrug_core.reports.appendix import (
@@ -266,7 +266,7 @@ class WordRenderer:
         if drawn.by_code:
             self._small(document, CODE_LABEL_NOTE, Pt(10.5)).alignment = WD_ALIGN_PARAGRAPH.CENTER
             rows = [
-                (f"{code} {name}", *(percent_text(s.values[i]) for s in chart.series))
+                (f"{code} {name}", *(chart_value_text(chart.unit, s.values[i]) for s in chart.series))
                 for i, (code, name) in enumerate(zip(chart.category_codes, chart.categories, strict=True))
             ]
             header = ("代码 / 名称", *(f"{s.code} {s.label}" for s in chart.series))

@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "antidrug_core.commands.people",
     "antidrug_core.commands.tests",
     "antidrug_core.commands.rates",
+    "antidrug_core.commands.ratings",
     "antidrug_core.commands.store",
     "antidrug_core.commands.report",
     "antidrug_core.commands.demo",

@@ -34,6 +34,8 @@ from antidrug_core.model import (
     LicenceGranted,
     LicenceRevoked,
     LostContact,
+    PlantsDestroyed,
+    PlantsFound,
     Problem,
     Record,
     RecordId,
@@ -168,6 +170,8 @@ def reference_problems(
     if isinstance(record, TestExcused) and not isinstance(history.get(record.due), TestDue):
         problem("due", f"there is no due test {record.due!r} for this person")
     problems += _chemical_references(record, history)
+    if isinstance(record, PlantsDestroyed) and not isinstance(history.get(record.found), PlantsFound):
+        problem("found", f"there is no finding of plants {record.found!r} of this organisation")
     code = record.uscc if isinstance(record, UnitRegistered | UnitChanged) else None
     if code is not None and not uscc.is_valid(code):
         problem("uscc", f"{code!r} is not a unified social credit code (its GB 32100 check fails)")

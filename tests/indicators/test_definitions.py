@@ -34,6 +34,7 @@ from antidrug_core.indicators import (
     select_definitions,
     standard_catalogue,
 )
+from antidrug_core.indicators.prevention import prevention_catalogue
 from antidrug_core.model import InvalidInput, Status, SubjectKind
 from antidrug_core.testing.datasets import definitions
 
@@ -125,7 +126,8 @@ def test_the_catalogue_holds_every_rate_of_the_specification_table_and_the_count
         "hair_tests_done",
         "positive_tests",
     } == counts
-    assert [d.id for d in standard_catalogue() if d.subject is not SubjectKind.PERSON] == [
+    beyond = [d.id for d in standard_catalogue() if d.subject is not SubjectKind.PERSON]
+    assert beyond == [
         "precursor_units",
         "precursor_inspection_rate",
         "ledger_match_rate",
@@ -135,6 +137,7 @@ def test_the_catalogue_holds_every_rate_of_the_specification_table_and_the_count
         "precursor_incidents",
         "rectifications_overdue",
         "licences_in_force",
+        *(d.id for d in prevention_catalogue()),
     ]
     assert len(ids) == len(set(ids))
     assert all(d.version == (2 if d.id == "test_adherence" else 1) for d in standard_catalogue())

@@ -50,11 +50,16 @@ def test_a_volunteer_counts_from_joining_until_leaving() -> None:
 
 
 def test_a_volunteer_who_joined_and_left_the_same_day_is_not_counted() -> None:
-    records = [
-        made(VolunteerLeft, "2023-01-10", volunteer="V1"),
-        made(VolunteerJoined, "2023-01-10", volunteer="V1"),
-    ]
-    assert volunteers_on(records, dt.date(2023, 1, 10)) == set()
+    joined = made(VolunteerJoined, "2023-01-10", volunteer="V1")
+    left = VolunteerLeft(
+        id="later",
+        on=dt.date(2023, 1, 10),
+        recorded_at=at("2023-01-10", 15),
+        recorded_by="x",
+        organisation="O1",
+        volunteer="V1",
+    )
+    assert volunteers_on([left, joined], dt.date(2023, 1, 10)) == set()
 
 
 @st.composite

@@ -26,7 +26,18 @@ def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_demo_writes_the_summary_in_three_formats_and_the_store(small_demo: Path) -> None:
     names = sorted(p.name for p in small_demo.iterdir())
-    assert names == ["antidrug.db", "summary-2025H2.docx", "summary-2025H2.html", "summary-2025H2.md"]
+    summaries = ["summary-2025H2.docx", "summary-2025H2.html", "summary-2025H2.md"]
+    seeds = [
+        f"{name}.{format}"
+        for name in (
+            "emergency_annual-2025",
+            "forestry_annual-2025",
+            "street_annual-2025",
+            "township_half_year-2025H2",
+        )
+        for format in ("docx", "md")
+    ]
+    assert names == sorted(["antidrug.db", *summaries, *seeds])
     markdown = (small_demo / "summary-2025H2.md").read_text(encoding="utf-8")
     assert markdown.startswith("# ")
     assert "2025年下半年禁毒工作总结及2026年上半年工作计划" in markdown
@@ -59,8 +70,8 @@ def test_the_demo_prints_the_rates_by_township(small_demo: Path, capsys: pytest.
     rows = [line for line in lines if re.search(r" 522631\d{3} ", line)]
     assert len(rows) == 5, "one row per township"
     assert any("（合计）" in line for line in lines)
-    assert "[1/4" in captured.err, "progress is shown while it works"
-    assert "[4/4" in captured.err
+    assert "[1/5" in captured.err, "progress is shown while it works"
+    assert "[5/5" in captured.err
 
 
 def test_no_output_of_the_demo_contains_an_identity_number(small_demo: Path) -> None:
@@ -248,3 +259,54 @@ def test_the_summary_header_names_the_template_in_chinese(small_demo: Path, tmp_
     text = output.read_text(encoding="utf-8")
     assert "模板：半年工作总结" in text
     assert "half_year" not in text.split("\n\n")[1]
+
+
+def test_the_demo_writes_one_summary_of_each_kind_in_the_seeds(small_demo: Path) -> None:
+    forestry = (small_demo / "forestry_annual-2025.md").read_text(encoding="utf-8")
+    assert "零种植：是" in forestry
+    assert "--organisation ORG-FORESTRY" in forestry, (
+        "the bureau's figures are its own, and the appendix says so"
+    )
+    township = Document(str(small_demo / "township_half_year-2025H2.docx"))
+    text = "\n".join(p.text for p in township.paragraphs)
+    assert "禁毒宣传教育和禁种铲毒" in text
+    assert "社区戒毒康复工作中心星级评定" in text
+    assert "待填写" in text
+
+
+def test_report_fills_the_places_from_a_text_file_and_lists_them(
+    small_demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", "--template", "forestry_annual", "--places"]) == 0
+    keys = [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]
+    assert keys[0] == "introduction"
+    assert "problems" in keys
+    words = tmp_path / "words.yaml"
+    words.write_text(
+        "problems: |\n  人员紧缺。\n\n  主动性不够。\nplans: 创建“无毒林区”。\n", encoding="utf-8"
+    )
+    output = tmp_path / "forestry.md"
+    db = f"sqlite:///{small_demo / 'antidrug.db'}"
+    args = ["report", "--db", db, "--period", "2025", "--division", "522631", "--template", "forestry_annual"]
+    assert main([*args, "--organisation", "ORG-FORESTRY", "--text", str(words), "-o", str(output)]) == 0
+    written = output.read_text(encoding="utf-8")
+    assert "人员紧缺。\n\n主动性不够。" in written
+    assert "创建“无毒林区”。" in written
+    assert "【待填写：下一步打算】" not in written
+    assert "【待填写：依法管林、打击涉毒违法案件的做法】" in written
+    words.write_text("plan: 打错的键\n", encoding="utf-8")
+    assert main([*args, "--text", str(words), "-o", str(output)]) != 0
+    assert "'plan' is not a place of 'forestry_annual'" in capsys.readouterr().err
+
+
+def test_ratings_lists_the_demos_rated_centres_from_the_store(
+    small_demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = f"sqlite:///{small_demo / 'antidrug.db'}"
+    assert main(["ratings", "--db", db, "--as-of", "2025-12-31", "--format", "table"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("组织\t区划\t评定细则")
+    assert len(lines) > 1
+    assert all("社区戒毒康复工作中心" in line for line in lines[1:])
+    assert main(["ratings", "--db", db, "--as-of", "2025-01-01"]) == 0
+    assert '"ratings": []' in capsys.readouterr().out, "no centre is rated before May"

@@ -92,6 +92,9 @@ def _overflowing() -> bytes:
     return buffer.getvalue()
 
 
+PEOPLE_TEMPLATES = ("half_year", "annual")
+"""The summaries whose charts and tables are of people by township; the work-log ones have their own."""
+
 PRINTABLE_MM = (156.0 + 0.5, 225.0 + 0.5)
 """Inside the margins of A4 as an official document (210 − 28 − 26, 297 − 37 − 35), and a hair."""
 
@@ -117,7 +120,7 @@ def test_every_picture_of_every_template_is_placed_whole_inside_the_margins(
 ) -> None:
     for documents in printed.values():
         for pdf in (documents.inline, documents.body):
-            assert placed_images(pdf), pdf.name
+            assert placed_images(pdf) or not any(documents.report.charts()), pdf.name
             assert too_large(pdf) == []
 
 
@@ -148,6 +151,10 @@ def test_the_body_says_every_paragraph_and_every_chart_caption(printed: dict[str
             for block in section.blocks:
                 if isinstance(block, Paragraph):
                     assert compact(block.plain) in text, (name, block.plain[:30])
+        if name not in PEOPLE_TEMPLATES:
+            # The work-log summaries of a county of people only: their charts, if any, are short.
+            assert ("图1" in text) == any(documents.report.charts()), name
+            continue
         assert "图1" in text
         assert "图1（续）" in text, "the wide county's chart goes on over a second page"
         assert "图2" in text
@@ -176,5 +183,6 @@ def test_the_summary_of_a_wide_county_is_a_few_pages_and_its_appendix_many(
 ) -> None:
     for name, documents in printed.items():
         # 45 townships: text, a table of 46 rows, a chart over two pages and a chart of changes.
-        assert 4 <= page_count(documents.none) <= 9, name
+        least = 4 if name in PEOPLE_TEMPLATES else 1
+        assert least <= page_count(documents.none) <= 9, name
         assert page_count(documents.inline) > page_count(documents.none), name

@@ -27,9 +27,10 @@ from antidrug_core.indicators.results import EvaluationRequest, IndicatorResult
 from antidrug_core.model import DivisionTree, InvalidInput, Permission, Record, RecordId, level_of
 from antidrug_core.ports import BulkRecorder, StreamAppend
 from antidrug_core.reports import make_report, percent_text, report_renderers
-from antidrug_core.state import PersonFile
+from antidrug_core.state import build_file
 from antidrug_core.store import Store, new_stream
-from antidrug_core.synthetic import SyntheticSpec, divisions, person_records
+from antidrug_core.synthetic import SyntheticSpec, divisions, person_records, townships
+from antidrug_core.synthetic_organisations import EMERGENCY, FORESTRY, organisation_records
 from antidrug_core.validation import reference_problems
 
 __all__ = ["TABLE_RATES", "load_synthetic", "rates_by_township", "register"]
@@ -77,15 +78,20 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
+def _streams(spec: SyntheticSpec) -> Iterator[list[Record]]:
+    """Every synthetic stream: the people, then the organisations and their work logs."""
+    yield from person_records(spec)
+    yield from organisation_records(spec)
+
+
 def _appends(spec: SyntheticSpec, store: Store) -> Iterator[StreamAppend]:
-    """Each synthetic person as a new stream, checked record by record as a unit of work would."""
+    """Each synthetic person and organisation as a new stream, checked as a unit of work would."""
     codes = {d.code for d in divisions(spec)}
-    for person in person_records(spec):
+    for person in _streams(spec):
         history: dict[RecordId, Record] = {}
         for record in person:
-            problems = reference_problems(
-                record, history, PersonFile.build(record.subject, history.values()), known_divisions=codes
-            )
+            file = build_file(record.subject_kind, record.subject, history.values())
+            problems = reference_problems(record, history, file, known_divisions=codes)
             if problems:
                 raise InvalidInput(problems)
             history[record.id] = record
@@ -115,7 +121,7 @@ def load_synthetic(
     written = 0
     with store.unit_of_work(actor) as uow:
         uow.add_divisions(divisions(spec))
-        for index, person in enumerate(person_records(spec), 1):
+        for index, person in enumerate(_streams(spec), 1):
             for record in person:
                 uow.add_record(record, live=False)
             written += len(person)
@@ -166,6 +172,51 @@ def table_text(
     return "\n".join(lines)
 
 
+SEED_FORMATS = ("md", "docx")
+"""The formats of the four summaries of the seeds the demo writes besides the main one."""
+
+
+def seed_summaries(spec: SyntheticSpec, period: str) -> list[tuple[str, str, str, str | None]]:
+    """(template, period, division, organisation) of each kind of summary in the seeds, for the demo county.
+
+    The street office's annual summary for the first street (街道), the township's
+    half-year summary for the first township that is not one, and the forestry and
+    emergency-management bureaus' annual summaries of their own work.
+    """
+    codes = townships(spec)
+    street = next((code for code in codes if code[6] == "0"), codes[0])
+    township = next((code for code in codes if code[6] != "0"), codes[0])
+    year = str(spec.end.year)
+    return [
+        ("street_annual", year, street, None),
+        ("township_half_year", period, township, None),
+        ("forestry_annual", year, spec.county, FORESTRY),
+        ("emergency_annual", year, spec.county, EMERGENCY),
+    ]
+
+
+def write_seed_summaries(store: Store, spec: SyntheticSpec, period: str, folder: Path) -> list[Path]:
+    """Write one summary of each kind in the seeds (``seed_summaries``), as Markdown and Word."""
+    renderers = report_renderers(store.plugins)
+    written: list[Path] = []
+    for template, when, division, organisation in seed_summaries(spec, period):
+        with store.unit_of_work(local_actor()) as uow:
+            made = make_report(
+                uow,
+                template,
+                Period.parse(when),
+                division,
+                organisation=organisation,
+                source=f"--db {store.url}",
+            )
+        for format in SEED_FORMATS:
+            if format in renderers:
+                path = folder / f"{template}-{when}{renderers.get(format).extension}"
+                write_file(path, renderers.get(format).render(made))
+                written.append(path)
+    return written
+
+
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     folder = Path(args.dir)
@@ -186,7 +237,7 @@ def run(args: argparse.Namespace) -> int:
         url = f"sqlite:///{database}"
 
     def step(number: int, text: str) -> None:
-        progress(f"[{number}/4 {time.perf_counter() - started:5.1f}s] {text}")
+        progress(f"[{number}/5 {time.perf_counter() - started:5.1f}s] {text}")
 
     with open_store(url) as store:
         step(
@@ -216,7 +267,9 @@ def run(args: argparse.Namespace) -> int:
             path = folder / f"summary-{args.period}{renderers.get(format).extension}"
             write_file(path, renderers.get(format).render(report))
             written.append(path)
-        step(4, "按乡镇街道计算比率")
+        step(4, "生成街道、乡镇、林业局、应急管理局四类工作总结（md、docx）")
+        written += write_seed_summaries(store, spec, args.period, folder)
+        step(5, "按乡镇街道计算比率")
         names = {d.id: d.name_zh for d in indicator_definitions(store.plugins)}
         table = table_text(rates_by_township(store, period, spec.county), tree, spec.county, names)
     print(f"{report.title}\n")

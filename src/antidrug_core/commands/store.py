@@ -313,8 +313,10 @@ def load_dataset(
     Raises:
         InvalidInput: the dataset's policy is not the store's (naming
             both), a person of the dataset is already in the store, a
-            record id is already used, or an identity number is already
-            registered; nothing was loaded.
+            record id is already used, an identity number is already
+            registered, or a record names a key date, channel or rating
+            scheme the rules do not know (or scores outside its scheme);
+            nothing was loaded.
         StoreUnavailable: identities were given and the store has no
             identity key (or another one).
     """
@@ -327,6 +329,8 @@ def load_dataset(
                 "身份证号",
                 f"already registered in the store, so not loaded: the number given for {', '.join(taken)}",
             )
+    # Key dates, channels and ratings are checked against the store's rules and the dataset's own schemes.
+    store.rules.prevention.with_schemes(dataset.rating_schemes).check(dataset.records)
     now = store.clock.now()
     late = future_problems(dataset.records, local_date(now, dataset.policy.time_zone), now)
     if late:

@@ -47,6 +47,7 @@ from antidrug_core.indicators.definitions import (
     RecordsInPeriod,
     Unit,
 )
+from antidrug_core.indicators.prevention import prevention_catalogue
 from antidrug_core.model import ACTIVE_STATUSES, FaceCheckMethod, InvalidInput, Status, SubjectKind, TestKind
 from antidrug_core.plugins import hookimpl
 from antidrug_core.registry import Registry
@@ -311,6 +312,8 @@ def _beyond_people() -> list[IndicatorDefinition]:
             higher_is_better=None,
         ),
         *precursor_definitions(),
+        # --- organisations' work (docs/prevention.md) ---
+        *prevention_catalogue(),
     ]
 
 

@@ -46,8 +46,10 @@ from antidrug_core.model import (
     TestResult,
     UnitRole,
 )
+from antidrug_core.model.prevention import LetterKind, MeetingKind, PlantSpecies
 from antidrug_core.rules.levels import COLOUR_SCHEME, LETTER_SCHEME, read_level
 from antidrug_core.rules.policy import Responsibility
+from antidrug_core.rules.prevention import DEFAULT_CHANNELS, DEFAULT_KEY_DATES, EXAMPLE_STAR_SCHEME
 
 __all__ = [
     "IDENTITY_HEADERS",
@@ -77,9 +79,10 @@ class Column:
     kind: str = "text"
     """``text``, ``date`` (YYYY-MM-DD), ``timestamp`` (with offset), ``code`` (ids and division codes),
     ``list`` (several choices in one cell, separated by 、 or a comma), ``names`` (several free
-    names in one cell, the same way), ``decimal`` (an exact quantity), or one of the structured
-    kinds written as text in one cell: ``factors`` (``因素=答案；…``), ``lines`` (one entry per line)
-    and ``mark`` (``方案:等级``, e.g. ``letters:C2``)."""
+    names in one cell, the same way), ``int`` (a whole number), ``decimal`` (an exact number:
+    亩, 元, a quantity), ``bool`` (是/否), ``scores`` (``组织领导24、工作机制20.5``), or one of the
+    structured kinds written as text in one cell: ``factors`` (``因素=答案；…``), ``lines`` (one
+    entry per line) and ``mark`` (``方案:等级``, e.g. ``letters:C2``)."""
     labels: Mapping[str, str] = attrs.field(factory=dict)
     """The Chinese word for each allowed value, e.g. 上门走访 → ``home_visit``."""
     required: bool = False
@@ -87,11 +90,22 @@ class Column:
 
 @attrs.frozen
 class SheetSpec:
-    """One sheet: a kind of record (``type``), or the people, divisions or settings."""
+    """One sheet: a kind of record (``type``), or the people, divisions or settings.
+
+    A sheet of several kinds of record (义工: joined and left) has no ``type``
+    but ``variants``: its 事项 column names each row's kind in Chinese.
+    """
 
     name: str
     type: str | None
     columns: tuple[Column, ...]
+    variants: Mapping[str, str] = attrs.field(factory=dict)
+    """事项 label → record type, for a sheet of several kinds of record."""
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        """The record types its rows hold."""
+        return (self.type,) if self.type is not None else tuple(self.variants.values())
 
     def column(self, header: str) -> Column | None:
         """The column under ``header`` (its Chinese header or its dataset field name)."""
@@ -292,6 +306,142 @@ _ORGANISATION_COLUMNS = (
     Column("类别", "kind", labels=ORGANISATION_KIND_LABELS),
     Column("所在区划", "division", "code"),
 )
+
+CHANNEL_LABELS = {channel.name: channel.id for channel in DEFAULT_CHANNELS}
+KEY_DATE_LABELS = {key_date.name: key_date.id for key_date in DEFAULT_KEY_DATES}
+SPECIES_LABELS = _labels(
+    [("罂粟", PlantSpecies.POPPY), ("大麻", PlantSpecies.CANNABIS), ("其他", PlantSpecies.OTHER)]
+)
+WORK_KIND_LABELS = _labels(
+    [
+        ("目标责任书", LetterKind.RESPONSIBILITY),
+        ("禁毒承诺书", LetterKind.COMMITMENT),
+        ("全体会议", MeetingKind.PLENARY),
+        ("学习会", MeetingKind.STUDY),
+        ("部署会", MeetingKind.DEPLOYMENT),
+        ("其他会议", MeetingKind.OTHER),
+    ]
+)
+"""类别 on the 组织建设 sheet: which letters, or which meeting."""
+VOLUNTEER_VARIANTS = {"加入": "volunteer_joined", "退出": "volunteer_left"}
+SURVEY_VARIANTS = {"踏查": "survey_conducted", "发现种植": "plants_found", "铲除": "plants_destroyed"}
+ORGANISATION_WORK_VARIANTS = {
+    "领导小组": "leading_group_set",
+    "签订": "letters_signed",
+    "经费": "funding_allocated",
+    "会议": "meeting_held",
+    "培训": "training_held",
+}
+_ITEM_NAMES = {item.id: item.name for item in EXAMPLE_STAR_SCHEME.items}
+"""The example scheme's items by their Chinese names, so 组织领导24 reads as ``organisation: 24``."""
+
+
+def _variant_sheet(name: str, variants: Mapping[str, str], *content: Column) -> SheetSpec:
+    columns = (
+        *_record_columns(SubjectKind.ORGANISATION),
+        Column("事项", "type", labels=variants, required=True),
+        *content,
+    )
+    return SheetSpec(name, None, columns, variants)
+
+
+PREVENTION_SHEETS: tuple[SheetSpec, ...] = (
+    _record_sheet(
+        "活动",
+        "activity_held",
+        Column("主题", "theme", required=True),
+        Column("渠道", "channels", "list", labels=CHANNEL_LABELS, required=True),
+        Column("重要节点", "key_date", labels=KEY_DATE_LABELS),
+        Column("活动区划", "division", "code"),
+        Column("场次", "sessions", "int"),
+        Column("覆盖人次", "reach", "int"),
+        Column("宣传品（份）", "materials", "int"),
+        Column("标语（幅）", "banners", "int"),
+        Column("挂画（张次）", "posters", "int"),
+        Column("宣传车（台次）", "vehicles", "int"),
+        Column("义工（人次）", "volunteers", "int"),
+        subject=SubjectKind.ORGANISATION,
+    ),
+    _variant_sheet("义工", VOLUNTEER_VARIANTS, Column("义工编号", "volunteer", "code", required=True)),
+    _variant_sheet(
+        "踏查",
+        SURVEY_VARIANTS,
+        Column("区划", "division", "code"),
+        Column("面积（亩）", "area_mu", "decimal"),
+        Column("出动人次", "personnel", "int"),
+        Column("天数", "days", "int"),
+        Column("地点", "place"),
+        Column("品种", "species", labels=SPECIES_LABELS),
+        Column("株数", "plants", "int"),
+        Column("发现记录编号", "found", "code"),
+    ),
+    _variant_sheet(
+        "组织建设",
+        ORGANISATION_WORK_VARIANTS,
+        Column("组长", "leader"),
+        Column("副组长", "deputies", "texts"),
+        Column("成员人数", "members", "int"),
+        Column("下设办公室", "office", "bool"),
+        Column("类别", "kind", labels=WORK_KIND_LABELS),
+        Column("份数", "count", "int"),
+        Column("签订对象", "with", "texts"),
+        Column("金额（元）", "amount", "decimal"),
+        Column("用途", "purpose"),
+        Column("培训主题", "topic"),
+        Column("参加人次", "participants", "int"),
+    ),
+    _record_sheet(
+        "评定",
+        "rating_assessed",
+        Column("评定细则", "scheme", required=True),
+        Column("各项得分", "scores", "scores", required=True),
+        subject=SubjectKind.ORGANISATION,
+    ),
+)
+"""The sheets of an organisation's work log (docs/prevention.md): 活动, 义工, 踏查, 组织建设, 评定."""
+
+
+def _whole(cell: Cell) -> tuple[Any, str | None]:
+    if isinstance(cell, float) and cell.is_integer():
+        return int(cell), None
+    if isinstance(cell, int) and not isinstance(cell, bool):
+        return cell, None
+    text = str(cell).strip()
+    return (int(text), None) if re.fullmatch(r"-?\d+", text) else (None, "is not a whole number")
+
+
+def _yes_no(cell: Cell) -> tuple[Any, str | None]:
+    text = str(cell).strip().lower()
+    if text in ("是", "有", "true", "1", "yes"):
+        return True, None
+    if text in ("否", "无", "false", "0", "no"):
+        return False, None
+    return None, "is not 是 or 否"
+
+
+def _texts(cell: Cell) -> tuple[Any, str | None]:
+    return [w.strip() for w in re.split(r"[、,，;；]", str(cell)) if w.strip()], None
+
+
+_SCORE = re.compile(r"(.+?)\s*[:：=]?\s*(\d+(?:\.\d+)?)")
+
+
+def _item_scores(cell: Cell) -> tuple[Any, str | None]:
+    by_name = {name: item for item, name in _ITEM_NAMES.items()}
+    scores: dict[str, int | str] = {}
+    for pair in (w.strip() for w in re.split(r"[、,，;；]", str(cell)) if w.strip()):
+        match = _SCORE.fullmatch(pair)
+        if match is None:
+            return None, "is not a list of item and score (组织领导24、工作机制20.5)"
+        item, number = by_name.get(match.group(1), match.group(1)), match.group(2)
+        scores[item] = int(number) if "." not in number else number
+    return scores, None
+
+
+_PARSERS = {"int": _whole, "bool": _yes_no, "texts": _texts, "scores": _item_scores}
+"""The work-log kinds: each reads one cell into the dataset's form, or says why it cannot
+(``decimal`` is read by ``_decimal_text``, exact quantities and amounts alike)."""
+
 
 SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec(
@@ -525,12 +675,13 @@ SHEETS: tuple[SheetSpec, ...] = (
         *(attrs.evolve(c, required=True) for c in _ORGANISATION_COLUMNS),
         subject=SubjectKind.ORGANISATION,
     ),
+    *PREVENTION_SHEETS,
 )
 """Every sheet a workbook may have, in the order a template lists them."""
 
 _BY_NAME: dict[str, SheetSpec] = {
     **{spec.name: spec for spec in SHEETS},
-    **{spec.type: spec for spec in SHEETS if spec.type is not None},
+    **{type: spec for spec in SHEETS for type in spec.types},
 }
 
 _VOID_KEYS = {
@@ -791,6 +942,11 @@ def _item(
             if value is None:
                 problems.append(Problem(column.header, f"{cell!r} {_STRUCTURED_FORMS[column.kind]}", where))
             item[field] = value
+        elif column.kind in _PARSERS:
+            value, reason = _PARSERS[column.kind](cell)
+            if reason is not None:
+                problems.append(Problem(column.header, f"{cell!r} {reason}", where))
+            item[field] = value
         else:
             item[field] = str(cell).strip() if isinstance(cell, str) else _code(cell)
     for field in [f for f in item if "." in f]:  # ``items.ledger`` → ``{"items": {"ledger": …}}``
@@ -1017,12 +1173,20 @@ def _value(item: Mapping[str, Any], field: str) -> Any:
 
 
 def _label(column: Column, value: Any) -> str:
+    if column.kind == "bool":
+        return "是" if value else "否"
+    if column.kind == "scores":
+        return "、".join(f"{_ITEM_NAMES.get(item, item)}{score}" for item, score in value.items())
+    if column.kind == "texts":
+        return "、".join(value)
     return next((label for label, word in column.labels.items() if word == value), str(value))
 
 
 def _cell(column: Column, value: Any) -> Cell:
     if value is None:
         return None
+    if column.kind in ("bool", "scores", "texts"):
+        return _label(column, value)
     if column.kind in ("list", "names"):
         return "、".join(_label(column, v) for v in value)
     if column.kind in _STRUCTURED:

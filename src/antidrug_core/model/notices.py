@@ -35,6 +35,8 @@ class NoticeKind(enum.StrEnum):
     """A unit did not put a finding right by its due date (逾期未整改)."""
     LOSS_NOT_REPORTED = "loss_not_reported"
     """Precursor chemicals were lost and not reported to the police in time (art. 35)."""
+    PLANTS_NOT_DESTROYED = "plants_not_destroyed"
+    """Drug plants found and not yet destroyed (发现非法种植，尚未铲除): eradicate them."""
 
 
 @attrs.frozen(kw_only=True)

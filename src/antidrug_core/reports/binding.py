@@ -17,10 +17,12 @@ import attrs
 
 from antidrug_core.indicators.canonical import definition_to_data
 from antidrug_core.indicators.definitions import Basis, IndicatorDefinition, Unit
+from antidrug_core.indicators.numbers import FLAG_TEXT
 from antidrug_core.indicators.period import Period
 from antidrug_core.indicators.results import IndicatorResult
 from antidrug_core.model import DivisionCode, DivisionTree, InvalidInput, Problem
 from antidrug_core.reports.formatting import (
+    amount_text,
     change_text,
     count_text,
     date_text,
@@ -97,6 +99,8 @@ class ReportData:
     source: str = "--db URL"
     """How the appendix's commands name the data (``--db sqlite:///antidrug.db``)."""
     notes: tuple[str, ...] = ()
+    organisation: str | None = None
+    """The one organisation whose records the organisation figures keep (``--organisation``), if any."""
 
 
 def _variables(data: ReportData) -> dict[str, str]:
@@ -154,6 +158,10 @@ class _Binder:
         definition = self.data.definitions[slot.indicator]
         result = self.result(slot.indicator)
         source = self.source(result)
+        if definition.unit in (Unit.SUM, Unit.FLAG) or (
+            definition.distinct is not None and slot.field in (None, "numerator")
+        ):
+            return self._whole(slot, definition, result, source)
         rate = definition.unit is not Unit.COUNT
         field = slot.field or ("value" if rate else "numerator")
         unit = slot.unit or ("人次" if definition.basis is Basis.EVENT else "人")
@@ -193,6 +201,42 @@ class _Binder:
             text=count_text(count, unit, slot.approximation),
             number=Fraction(count),
             rule=f"计数：{how}，单位“{unit}”{approximation}",
+            sources=(source,),
+        )
+
+    def _whole(
+        self, slot: FigureSlot, definition: IndicatorDefinition, result: IndicatorResult, source: Source
+    ) -> Figure:
+        """A sum (场次, 亩, 元), a count of distinct values (六进, 义工) or a flag (零种植): its value."""
+        label = definition.name_zh
+        if definition.unit is Unit.FLAG:
+            said = FLAG_TEXT[bool(result.value)]
+            return Figure(
+                key=slot.key,
+                label=label,
+                text=said,
+                number=result.value,
+                rule=f"是否：按定义的“{definition.flag}”规则，本区划及以下各级合并判断",
+                sources=(source,),
+            )
+        value = result.value if result.value is not None else Fraction(0)
+        unit = slot.unit or ""
+        approximation = (
+            "" if slot.approximation.value == "exact" else f"，按“{slot.approximation.value}”的规则约写"
+        )
+        whole = value.denominator == 1
+        text = count_text(int(value), unit, slot.approximation) if whole else f"{amount_text(value)}{unit}"
+        what = (
+            "不同取值的个数"
+            if definition.distinct is not None
+            else f"各项“{definition.sum_of}”之和（精确值）"
+        )
+        return Figure(
+            key=slot.key,
+            label=label,
+            text=text,
+            number=value,
+            rule=f"{what}，单位“{unit}”{approximation if whole else ''}",
             sources=(source,),
         )
 
@@ -249,6 +293,12 @@ class _Binder:
         indicator, _, field = when.partition(".")
         definition = self.data.definitions[indicator]
         result = self.result(indicator)
+        if field in ("", "value") and definition.unit is Unit.FLAG:
+            return bool(result.value)
+        if field in ("", "value", "numerator") and (
+            definition.unit is Unit.SUM or definition.distinct is not None
+        ):
+            return result.value is not None and result.value > 0
         if field in ("", "value") and definition.unit is not Unit.COUNT:
             return result.value is not None
         count = {
@@ -332,6 +382,7 @@ class _Binder:
             codes = self.rows(block.indicators)
             return Chart(
                 kind=block.kind.value,
+                unit=block.unit,
                 title=title,
                 categories=tuple(self.data.tree.name(code) for code in codes),
                 category_codes=tuple(codes),
@@ -446,9 +497,10 @@ class _Binder:
     def command(self, source: Source) -> str:
         result = source.result
         known_at = f" --known-at {result.known_at.isoformat()}" if result.known_at else ""
+        organisation = f" --organisation {self.data.organisation}" if self.data.organisation else ""
         return (
             f"antidrug rates {self.data.source} --period {result.period} --division {result.division}"
-            f"{known_at} --indicator {result.indicator} --explain {result.indicator}"
+            f"{known_at}{organisation} --indicator {result.indicator} --explain {result.indicator}"
         )
 
 

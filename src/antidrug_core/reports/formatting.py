@@ -19,8 +19,10 @@ from antidrug_core.indicators.period import Period
 __all__ = [
     "PERCENT_PLACES",
     "Approximation",
+    "amount_text",
     "approximate",
     "change_text",
+    "chart_value_text",
     "count_text",
     "date_text",
     "next_period",
@@ -67,6 +69,38 @@ def percent_text(value: Fraction | None) -> str:
     if hundredths % 100 == 0:
         return f"{hundredths // 100}%"
     return f"{_fixed(hundredths)}%"
+
+
+def amount_text(value: Fraction) -> str:
+    """A count or an exact amount in plain digits, without trailing zeros: ``12``, ``1250.5``, ``9550.75``.
+
+    Sums of decimals (亩, 元) have a power of ten below them, so the digits
+    are exact; anything else is shown to six decimals, rounded half up.
+    """
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    whole, remainder = divmod(value.numerator, value.denominator)
+    if not remainder:
+        return f"{sign}{whole}"
+    places = 0
+    while (value * 10**places).denominator != 1 and places < 6:
+        places += 1
+    scaled = _half_up(value * 10**places)
+    digits = f"{scaled:0{places + 1}d}"
+    text = f"{digits[:-places]}.{digits[-places:]}".rstrip("0").rstrip(".")
+    return f"{sign}{text}"
+
+
+def chart_value_text(unit: str | None, value: Fraction | None) -> str:
+    """A value on a chart or in its table: a rate as ``percent_text``, a count or amount as ``amount_text``.
+
+    Args:
+        unit: The chart's unit; None for a chart of rates.
+        value: The value, or None where there is none (``—``).
+    """
+    if unit is None or value is None:
+        return percent_text(value)
+    return amount_text(value)
 
 
 def points_text(difference: Fraction) -> str:

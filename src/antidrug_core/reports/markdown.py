@@ -14,7 +14,7 @@ from antidrug_core.reports.appendix import (
     cited_entries,
     report_facts,
 )
-from antidrug_core.reports.formatting import percent_text
+from antidrug_core.reports.formatting import chart_value_text
 from antidrug_core.reports.model import (
     Chart,
     Figure,
@@ -61,7 +61,7 @@ def _chart(chart: Chart) -> list[str]:
     """A chart's data as a table: Markdown shows no pictures, but loses no number."""
     header = ["", *(series.label for series in chart.series)]
     rows = [
-        [category, *(percent_text(series.values[index]) for series in chart.series)]
+        [category, *(chart_value_text(chart.unit, series.values[index]) for series in chart.series)]
         for index, category in enumerate(chart.categories)
     ]
     lines = [f"**图：{chart.title}**", "", *_table(header, rows)]

@@ -135,6 +135,8 @@ class Chart:
     series: tuple[Series, ...]
     note: str | None = None
     """Said under the chart (e.g. why the previous period is missing)."""
+    unit: str | None = None
+    """None for a chart of rates (percentages); else the unit of its counts or amounts (场次, 亩)."""
 
 
 @attrs.frozen(kw_only=True)

@@ -26,6 +26,7 @@ from antidrug_core.model import (
     InvalidInput,
     Permission,
     PermissionDenied,
+    SubjectKind,
     division_code,
     is_within,
 )
@@ -44,7 +45,7 @@ from antidrug_core.reports.templates import (
     template_registry,
 )
 from antidrug_core.services.unit_of_work import UnitOfWork
-from antidrug_core.state import responsible_division_on
+from antidrug_core.state import OrganisationFile, organisation_on, responsible_division_on
 
 __all__ = ["has_records", "make_report", "render", "report_renderers", "report_templates"]
 
@@ -76,12 +77,21 @@ def render(report: Report, format: str, plugins: pluggy.PluginManager) -> bytes:
 def has_records(
     uow: UnitOfWork, period: Period, division: DivisionCode, known_at: dt.datetime | None
 ) -> bool:
-    """Whether the store holds any record dated in ``period`` for someone the division is responsible for."""
+    """Whether the store holds any record dated in ``period`` for someone the division is responsible for,
+    or for work an organisation did in it (its own division's, or a record's ``division`` within it)."""
     for file in uow.files(known_at):
         if file.registration is None or not any(record.on in period for record in file.records):
             continue
         if is_within(responsible_division_on(file, period.end, uow.policy), division):
             return True
+    for organisation in uow.subject_files(SubjectKind.ORGANISATION, known_at):
+        if not isinstance(organisation, OrganisationFile):
+            continue
+        state = organisation_on(organisation, period.end)
+        for record in organisation.records:
+            where = getattr(record, "division", None) or (state.division if state else None)
+            if record.on in period and where is not None and is_within(where, division):
+                return True
     return False
 
 
@@ -95,6 +105,7 @@ def make_report(
     named_lists: bool = False,
     source: str = "--db URL",
     notes: Sequence[str] = (),
+    organisation: str | None = None,
 ) -> Report:
     """The report of ``template`` for ``division`` and ``period``, from the store.
 
@@ -111,6 +122,8 @@ def make_report(
             actor whose role may see identities.
         source: How the appendix's commands name the data (``--db URL``).
         notes: Things the reader must know, said under the title.
+        organisation: Keep only this organisation's records in organisation
+            figures (a bureau's own summary); figures about people are unaffected.
 
     Raises:
         InvalidInput: an unknown template or division, a template naming a
@@ -138,7 +151,13 @@ def make_report(
         )
     indicators = tuple(referenced_indicators(chosen))
     divisions = (code, *(child for child in tree.children(code) if child != code))
-    request = EvaluationRequest(period=period, known_at=known_at, indicators=indicators, divisions=divisions)
+    request = EvaluationRequest(
+        period=period,
+        known_at=known_at,
+        indicators=indicators,
+        divisions=divisions,
+        organisation=organisation,
+    )
     results = evaluate_in_store(uow, request)
     previous_period = period.previous()
     previous = None
@@ -146,7 +165,11 @@ def make_report(
         previous = evaluate_in_store(
             uow,
             EvaluationRequest(
-                period=previous_period, known_at=known_at, indicators=indicators, divisions=(code,)
+                period=previous_period,
+                known_at=known_at,
+                indicators=indicators,
+                divisions=(code,),
+                organisation=organisation,
             ),
         )
     lists = _named_lists(uow, chosen, request, code) if named_lists else None
@@ -161,6 +184,7 @@ def make_report(
         named_lists=lists,
         source=source,
         notes=tuple(notes),
+        organisation=organisation,
     )
     return bind_report(chosen, data)
 

@@ -248,11 +248,13 @@ class ChartKind(enum.StrEnum):
 
 @attrs.frozen
 class ChartTemplate:
-    """A chart of rates."""
+    """A chart of rates, or (with ``unit``) of counts or sums in that unit (activities, 亩 surveyed)."""
 
     kind: ChartKind = attrs.field(converter=ChartKind)
     indicators: tuple[str, ...] = attrs.field(converter=_names)
     title: str
+    unit: str | None = None
+    """None for a chart of rates; the unit of its counts or sums (场次, 亩) otherwise."""
 
 
 @attrs.frozen
@@ -388,7 +390,7 @@ def template_problems(
         definition = known(where, slot.indicator)
         if definition is None:
             return
-        rate = definition.unit is not Unit.COUNT
+        rate = definition.unit not in (Unit.COUNT, Unit.SUM)
         shows_rate = rate and slot.field in (None, "value", "change")
         if slot.field == "value" and not rate:
             problems.append(
@@ -399,14 +401,25 @@ def template_problems(
                 Problem(where, f"{{{slot.key}}}: a rate takes no unit or approximation", template.name)
             )
 
-    def check_rates(where: str, indicators: Sequence[str]) -> None:
+    def check_rates(where: str, indicators: Sequence[str], unit: str | None = None) -> None:
         if not indicators:
             problems.append(Problem(where, "names no indicator", template.name))
         for indicator in indicators:
             definition = known(where, indicator)
-            if definition is not None and definition.unit is Unit.COUNT:
+            if definition is None:
+                continue
+            counted = definition.unit in (Unit.COUNT, Unit.SUM)
+            if unit is None and (counted or definition.unit is Unit.FLAG):
                 problems.append(
                     Problem(where, f"{indicator} is a count; charts and tables show rates", template.name)
+                )
+            elif unit is not None and not counted:
+                problems.append(
+                    Problem(
+                        where,
+                        f"{indicator} is not a count or a sum; a chart in {unit} shows those",
+                        template.name,
+                    )
                 )
 
     if not template.name or not re.fullmatch(r"[a-z][a-z0-9_\-]*", template.name):
@@ -434,7 +447,7 @@ def template_problems(
                         known(f"{where}.when", reference.group(1))
             elif isinstance(block, ChartTemplate | TableTemplate):
                 check_text(f"{where}.title", block.title, figures=False)
-                check_rates(where, block.indicators)
+                check_rates(where, block.indicators, block.unit if isinstance(block, ChartTemplate) else None)
             else:
                 check_text(f"{where}.title", block.title, figures=False)
                 known(where, block.indicator)

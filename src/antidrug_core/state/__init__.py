@@ -34,10 +34,12 @@ from antidrug_core.state.places import (
     transfers,
 )
 from antidrug_core.state.prevention import (
+    RatedOrganisation,
     Rating,
     leading_group_on,
     plants_not_destroyed_on,
     rating_on,
+    ratings_on,
     volunteers_on,
 )
 from antidrug_core.state.status import (
@@ -79,6 +81,7 @@ __all__ = [
     "OrganisationState",
     "PersonFile",
     "Places",
+    "RatedOrganisation",
     "Rating",
     "SubjectFile",
     "TransferState",
@@ -111,6 +114,7 @@ __all__ = [
     "places_on",
     "plants_not_destroyed_on",
     "rating_on",
+    "ratings_on",
     "reassessment_reasons",
     "relapse_ending",
     "relapses",

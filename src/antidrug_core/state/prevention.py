@@ -15,6 +15,7 @@ from decimal import Decimal
 import attrs
 
 from antidrug_core.model import (
+    DivisionCode,
     LeadingGroupSet,
     OrganisationId,
     PlantsDestroyed,
@@ -26,12 +27,15 @@ from antidrug_core.model import (
 )
 from antidrug_core.rules.prevention import RatingScheme
 from antidrug_core.state.person_file import canonical_order
+from antidrug_core.state.subjects import OrganisationFile, organisation_on
 
 __all__ = [
+    "RatedOrganisation",
     "Rating",
     "leading_group_on",
     "plants_not_destroyed_on",
     "rating_on",
+    "ratings_on",
     "volunteers_on",
 ]
 
@@ -42,17 +46,18 @@ _order = canonical_order
 def volunteers_on(records: Iterable[Record], day: dt.date) -> frozenset[str]:
     """禁毒义工: the volunteers on the team at the end of ``day``.
 
-    A volunteer is on the team when their last join on or before ``day`` is
-    not followed by a leave on or before ``day``. On one date a leave comes
-    after a join: someone who joined and left the same day is not counted.
+    A volunteer is on the team when their last join or leave on or before
+    ``day``, in canonical order (date, recording time, id), is a join: the
+    catalogue's ``volunteers`` counts the same way (a join not followed by a
+    leave), so a file and a figure never disagree.
     """
-    last: dict[str, tuple[dt.date, int, dt.datetime, str]] = {}
+    last: dict[str, tuple[tuple[dt.date, dt.datetime, str], bool]] = {}
     for record in records:
         if isinstance(record, VolunteerJoined | VolunteerLeft) and record.on <= day:
-            key = (record.on, 1 if isinstance(record, VolunteerLeft) else 0, record.recorded_at, record.id)
-            if record.volunteer not in last or key > last[record.volunteer]:
-                last[record.volunteer] = key
-    return frozenset(volunteer for volunteer, key in last.items() if key[1] == 0)
+            key = canonical_order(record)
+            if record.volunteer not in last or key > last[record.volunteer][0]:
+                last[record.volunteer] = (key, isinstance(record, VolunteerJoined))
+    return frozenset(volunteer for volunteer, (_, joined) in last.items() if joined)
 
 
 def leading_group_on(records: Iterable[Record], day: dt.date) -> LeadingGroupSet | None:
@@ -105,3 +110,30 @@ def rating_on(records: Iterable[Record], day: dt.date, schemes: Mapping[str, Rat
         total=total,
         stars=None if scheme is None else scheme.stars_for(total),
     )
+
+
+@attrs.frozen
+class RatedOrganisation:
+    """One line of ``antidrug ratings``: an organisation and the rating in force on a date."""
+
+    organisation: OrganisationId
+    """Its id."""
+    name: str
+    """Its name on the date."""
+    division: DivisionCode
+    """Its division on the date."""
+    rating: Rating
+    """The rating in force."""
+
+
+def ratings_on(
+    files: Iterable[OrganisationFile], day: dt.date, schemes: Mapping[str, RatingScheme]
+) -> list[RatedOrganisation]:
+    """Every organisation of ``files`` with a rating in force on ``day``, by division then id."""
+    found: list[RatedOrganisation] = []
+    for file in files:
+        state = organisation_on(file, day)
+        rating = rating_on(file, day, schemes)
+        if state is not None and rating is not None:
+            found.append(RatedOrganisation(file.organisation, state.name, state.division, rating))
+    return sorted(found, key=lambda r: (r.division, r.organisation))
