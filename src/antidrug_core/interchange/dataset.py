@@ -440,11 +440,13 @@ def _chemicals_by_id(
     the catalogue."""
     found = len(problems)
     quantity = data.get("quantity")
-    if data.get(TYPE_FIELD) in _QUANTIFIED and isinstance(quantity, int) and not isinstance(quantity, bool):
+    tag = data.get(TYPE_FIELD)
+    quantified = isinstance(tag, str) and tag in _QUANTIFIED  # a bad type is reported by the reader
+    if quantified and isinstance(quantity, int) and not isinstance(quantity, bool):
         problems.append(
             Problem(f"{where}.quantity", f'{quantity!r} must be a decimal string, like "{quantity}"')
         )
-    if isinstance(data.get("chemical"), str) and data.get(TYPE_FIELD) != RecordVoided.type_tag:
+    if isinstance(data.get("chemical"), str) and tag != RecordVoided.type_tag:
         try:
             data["chemical"] = catalogue.resolve(data["chemical"])
         except InvalidInput as error:
