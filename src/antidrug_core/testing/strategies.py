@@ -167,7 +167,7 @@ def _content(tag: str) -> dict[str, st.SearchStrategy[Any]]:
         "rectification_ordered": {
             "inspection": ids,
             "item": st.sampled_from(InspectionItem),
-            "due": later_days,
+            "due_on": later_days,
         },
         "rectification_done": {"order": ids},
         "incident_reported": {
