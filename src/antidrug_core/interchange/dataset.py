@@ -448,7 +448,7 @@ def _chemicals_by_id(
         problems.append(
             Problem(f"{where}.quantity", f'{quantity!r} must be a decimal string, like "{quantity}"')
         )
-    if isinstance(data.get("chemical"), str) and data.get(TYPE_FIELD) != RecordVoided.type_tag:
+    if isinstance(data.get("chemical"), str) and tag != RecordVoided.type_tag:
         try:
             data["chemical"] = catalogue.resolve(data["chemical"])
         except InvalidInput as error:

@@ -555,6 +555,8 @@ def _describe(data: object) -> str:
         return f"期内接收的移交（{'转入' if rest.get('direction') == 'in' else '转出'}，每次一项）"
     if op in ("records", "in_scope", "subject_in", "item_field", "referenced_by", "followed_by"):
         return _describe_beyond_people(op, rest)
+    if op == "counts_match":
+        return "期内每次盘点的实物数量均与当日终了台账结存相符"
     arguments = ", ".join(f"{key}={value}" for key, value in rest.items())
     return f"{op}({arguments})"
 
