@@ -80,7 +80,10 @@ def street_annual_template() -> ReportTemplate:
                     "{division}已开展特色宣传活动{activities 场次}，发放宣传品{materials_distributed 份}，"
                     "覆盖企业员工、社区群众、中小学生等人群{activity_reach 人次 逾}。",
                     ChartTemplate(
-                        "by_division", ["activities", "key_date_activities"], "{period}宣传活动场次", "场次"
+                        "by_division",
+                        ["activities", "key_date_activities"],
+                        "{period}宣传活动场次（按乡镇街道）",
+                        "场次",
                     ),
                     "{fill:publicity_narrative 宣传活动的主要做法和成效}",
                 ],
@@ -121,10 +124,15 @@ def township_half_year_template() -> ReportTemplate:
                         ChartTemplate(
                             "by_division",
                             ["activities", "key_date_activities"],
-                            "{period}宣传活动场次",
+                            "{period}宣传活动场次（按乡镇街道）",
                             "场次",
                         ),
-                        ChartTemplate("by_division", ["area_surveyed_mu"], "{period}禁种铲毒踏查面积", "亩"),
+                        ChartTemplate(
+                            "by_division",
+                            ["area_surveyed_mu"],
+                            "{period}禁种铲毒踏查面积（按乡镇街道）",
+                            "亩",
+                        ),
                         "{fill:campaign_summary 宣传教育的主要做法（集镇赶集日、村村通广播、禁毒第一课等）}",
                     ],
                 )
@@ -194,9 +202,14 @@ def forestry_annual_template() -> ReportTemplate:
                         when="surveys",
                         otherwise="{period}未开展禁种铲毒踏查。",
                     ),
-                    ChartTemplate("by_division", ["area_surveyed_mu"], "{period}踏查面积（按乡镇）", "亩"),
                     ChartTemplate(
-                        "by_division", ["survey_personnel"], "{period}踏查出动人次（按乡镇）", "人次"
+                        "by_division", ["area_surveyed_mu"], "{period}禁种铲毒踏查面积（按乡镇街道）", "亩"
+                    ),
+                    ChartTemplate(
+                        "by_division",
+                        ["survey_personnel"],
+                        "{period}禁种铲毒踏查出动人次（按乡镇街道）",
+                        "人次",
                     ),
                     "{fill:enforcement 依法管林、打击涉毒违法案件的做法}",
                 ],

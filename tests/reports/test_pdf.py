@@ -10,6 +10,7 @@ Needs Debian's ``libreoffice-writer-nogui`` and ``poppler-utils``
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import attrs
@@ -146,7 +147,8 @@ def test_every_page_carries_text_and_its_number(printed: dict[str, Printed]) -> 
 
 def test_the_body_says_every_paragraph_and_every_chart_caption(printed: dict[str, Printed]) -> None:
     for name, documents in printed.items():
-        text = compact("".join(page_texts(documents.none)))
+        # A paragraph that runs over a page break has the page number (—3—) set inside it.
+        text = re.sub(r"—\d+—", "", compact("".join(page_texts(documents.none))))
         for section in documents.report.sections:
             for block in section.blocks:
                 if isinstance(block, Paragraph):
@@ -183,6 +185,7 @@ def test_the_summary_of_a_wide_county_is_a_few_pages_and_its_appendix_many(
 ) -> None:
     for name, documents in printed.items():
         # 45 townships: text, a table of 46 rows, a chart over two pages and a chart of changes.
-        least = 4 if name in PEOPLE_TEMPLATES else 1
-        assert least <= page_count(documents.none) <= 9, name
+        # The work-log summaries chart every township too, so a county of 45 takes more pages.
+        least, most = (4, 9) if name in PEOPLE_TEMPLATES else (1, 15)
+        assert least <= page_count(documents.none) <= most, name
         assert page_count(documents.inline) > page_count(documents.none), name
