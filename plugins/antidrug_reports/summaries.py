@@ -36,15 +36,16 @@ def _leading_group(otherwise: str) -> ParagraphTemplate:
 
 
 def _chemicals(title: str) -> SectionTemplate:
-    # precursor_units is in the catalogue; the other chemical figures (issue 10: inspections,
-    # findings, rectification, ledger match) stay places to write until their entries are there.
+    # Seed 5's 实物与台账相符 and its inspections, findings and rectification, all from the units' records.
     return SectionTemplate(
         title,
         [
-            "目前，辖区内共有非药品类易制毒化学品生产、经营、使用单位{precursor_units 家}。"
-            "{period}开展易制毒化学品检查{fill:precursor_inspections 检查次数}次，发现问题"
-            "{fill:precursor_findings 发现问题数}个，整改率{fill:rectification_rate 整改率}；"
-            "实物与台账相符率{fill:ledger_match_rate 实物与台账相符率}。",
+            "目前，辖区内共有非药品类易制毒化学品生产、经营、使用单位{precursor_units 家}，"
+            "有效的许可或备案证明{licences_in_force 份}。"
+            "{period}开展易制毒化学品检查{precursor_inspections 次}，检查率{precursor_inspection_rate}，"
+            "发现问题{precursor_findings 个}，按期整改率{rectification_rate}，"
+            "逾期未整改{rectifications_overdue 项}；实物与台账相符率{ledger_match_rate}；"
+            "报告流失、被盗等案件{precursor_incidents 起}。",
             "{fill:precursor_narrative 易制毒化学品监管的主要做法}",
         ],
     )
@@ -54,6 +55,7 @@ def street_annual_template() -> ReportTemplate:
     """``street_annual``: a street office's annual summary (seed 1, 总工会…街道)."""
     return ReportTemplate(
         name="street_annual",
+        name_zh="街道年度禁毒工作总结",
         title="{division}{period}禁毒工作总结",
         description="街道年度禁毒工作总结：组织、义工队伍、重要节点宣传及其覆盖、易制毒化学品",
         sections=[
@@ -160,6 +162,7 @@ def township_half_year_template() -> ReportTemplate:
             sections.append(section)
     return ReportTemplate(
         name="township_half_year",
+        name_zh="乡镇半年禁毒工作总结",
         title=base.title,
         description="乡镇半年禁毒工作总结：各项比率、检测、APP，宣传活动、禁种铲毒踏查和星级评定",
         sections=sections,
@@ -170,6 +173,7 @@ def forestry_annual_template() -> ReportTemplate:
     """``forestry_annual``: a forestry bureau's annual summary (seed 4): 零种植、零产量."""
     return ReportTemplate(
         name="forestry_annual",
+        name_zh="林业局年度禁毒工作总结",
         title="{period}禁毒工作总结的报告",
         description="林业（林草）局年度禁毒工作总结：组织、责任书、经费、宣传、禁种铲毒踏查和零种植",
         sections=[
@@ -224,6 +228,7 @@ def emergency_annual_template() -> ReportTemplate:
     """``emergency_annual``: an emergency-management bureau's annual summary (seed 5)."""
     return ReportTemplate(
         name="emergency_annual",
+        name_zh="应急管理局年度禁毒工作总结",
         title="{period}禁毒工作总结",
         description="应急管理局年度禁毒工作总结：组织、禁毒承诺书、重要节点宣传、非药品类易制毒化学品监管",
         sections=[

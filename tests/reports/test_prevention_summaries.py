@@ -74,8 +74,10 @@ def test_the_street_summary_fills_its_seeds_figures(store: Store) -> None:
     assert "特色宣传活动3场次，发放宣传品1100份" in text
     assert "逾1000人次" in text  # 1700 people reached: over a thousand, as the seed writes 逾万
     assert "“六进”覆盖3个渠道" in text
-    assert "【待填写：检查次数】" in text, "a chemical figure not in the catalogue stays a place to write"
     assert "使用单位0家" in text
+    assert "开展易制毒化学品检查0次" in text  # the chemical figures come from the units' records
+    assert "【待填写：检查次数】" not in text
+    assert "模板：街道年度禁毒工作总结" in text
 
 
 def test_the_township_half_year_summary_adds_activities_surveys_and_the_rating(store: Store) -> None:
