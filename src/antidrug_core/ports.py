@@ -9,6 +9,7 @@ every back end behaves the same and one contract test suite
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -19,11 +20,13 @@ from antidrug_core.model import Division, DivisionCode, PersonId, Record, Subjec
 if TYPE_CHECKING:
     from antidrug_core.audit import ChainHead, ChainRow
     from antidrug_core.identity import Identity
+    from antidrug_core.ledger import LateRecord, LoadSource, StateReport
     from antidrug_core.rules import Policy
 
 __all__ = [
     "AuditableRecorder",
     "BulkRecorder",
+    "LedgerRecorder",
     "Recorder",
     "RecorderSession",
     "Scope",
@@ -209,6 +212,7 @@ class BulkRecorder(Protocol):
         *,
         divisions: Sequence[Division] = (),
         progress: Callable[[int, int], None] | None = None,
+        source: LoadSource | None = None,
     ) -> int:
         """Append many streams in one transaction and return how many records were written.
 
@@ -219,13 +223,29 @@ class BulkRecorder(Protocol):
         e.g. with ``read_dataset``). ``appends`` is consumed lazily, so it
         may be a generator over more people than fit in memory;
         ``progress`` is told the people and records handed over so far
-        after each batch.
+        after each batch. A store that keeps a ledger enters the load in it
+        with ``source`` (who ran it, the file's digest).
 
         Raises:
             ConcurrencyConflict: a stream's version is not the expected one.
             InvalidInput: a record id is already used (naming it), or the
                 store keeps another policy (naming both).
         """
+        ...
+
+
+@runtime_checkable
+class LedgerRecorder(Protocol):
+    """A recorder that keeps a ledger beside its audit chain (``antidrug_core.ledger``)."""
+
+    def verify_state(self) -> StateReport:
+        """Check the ledger, and the policy, divisions, identities, stream heads and access sets
+        against it and the chained records."""
+        ...
+
+    def late_records(self, margin: dt.timedelta) -> Iterator[LateRecord]:
+        """Records whose claimed recording time is earlier than their receipt by more than
+        ``margin``, in sequence order."""
         ...
 
 

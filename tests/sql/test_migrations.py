@@ -188,13 +188,20 @@ def _people_table() -> sa.Table:
     )
 
 
+LATER_COLUMNS = frozenset(
+    {"name", "uscc"}  # 0004: units' and organisations' records
+    | {"found", "key_date", "leader", "place", "purpose", "scheme", "species", "theme", "topic", "volunteer"}
+)
+"""Record columns added after revision 0003 (0008 adds the prevention records' columns)."""
+
+
 def _person_records_table() -> sa.Table:
     """``antidrug_records`` as revisions 0001 to 0003 had it: ``person`` where ``subject`` is now, and
-    none of the columns of units' and organisations' records."""
+    none of the columns added since."""
     columns = [
         sa.Column("person" if column.name == "subject" else column.name, column.type)
         for column in RECORDS.columns
-        if column.name not in ("name", "uscc")
+        if column.name not in LATER_COLUMNS
     ]
     return sa.Table("antidrug_records", sa.MetaData(), *columns)
 
@@ -212,7 +219,8 @@ def write_people_at(url: str, revision: str, people: dict[str, list[Record]]) ->
             last = chain_hash(last, sequence, canonical_bytes(record))
             row = record_row(record, sequence, version, canonical_json(record), last)
             row["person"] = row.pop("subject")
-            del row["name"], row["uscc"]
+            for name in LATER_COLUMNS & row.keys():
+                del row[name]
             rows.append(row)
     access = sa.table("antidrug_access", sa.column("person", Key()), sa.column("division", sa.String))
     with engine.begin() as connection:
