@@ -42,7 +42,7 @@ from antidrug_core.model import (
     SubjectId,
     SubjectKind,
 )
-from antidrug_core.ports import Scope, StoredStream, StreamAppend
+from antidrug_core.ports import KeyRotation, Scope, StoredStream, StreamAppend
 from antidrug_core.rules import Policy
 from antidrug_sql.audit_state import late_records, verify_state
 from antidrug_sql.chain import (
@@ -62,6 +62,7 @@ from antidrug_sql.engines import BUSY_TIMEOUT_SECONDS, WRITE, Backend, unavailab
 from antidrug_sql.identities import IdentityCipher, resolve_key
 from antidrug_sql.ledger import Entry, append_entries, identity_entries
 from antidrug_sql.policy import keep_policy, read_policy
+from antidrug_sql.rotation import new_key_from, rotate, rotation_in_progress
 from antidrug_sql.rows import COMPARED_COLUMNS, record_from_payload, record_values
 from antidrug_sql.tables import ACCESS, CHAIN_HEAD, DIVISIONS, IDENTITIES, META, RECORDS, STREAMS
 from antidrug_sql.writer import (
@@ -82,6 +83,10 @@ LOAD_CACHE_KIB = 262_144
 """SQLite's page cache while loading in bulk (256 MiB): index builds sort in it, inserts stay off the disk."""
 
 _KEY_CHECK = "identity_key_check"
+_ROTATING = (
+    "{url}: the identity key is being rotated and the rotation has not finished; "
+    "run antidrug keys rotate again to finish it, then use the new key"
+)
 
 
 def _visible(subject: sa.ColumnElement[Any], scope: Scope) -> sa.ColumnElement[bool]:
@@ -201,6 +206,8 @@ class SqlRecorder:
                 )
             cipher = IdentityCipher(key)
             with self.reading() as connection:
+                if rotation_in_progress(connection):
+                    raise StoreUnavailable(_ROTATING.format(url=self.url))
                 stored = connection.execute(sa.select(META.c.value).where(META.c.key == _KEY_CHECK)).scalar()
             if stored is not None and stored != cipher.key_check():
                 raise StoreUnavailable(
@@ -209,6 +216,22 @@ class SqlRecorder:
                 )
             self._cipher = cipher
             return cipher
+
+    def new_identity_key(self, from_host: bytes | None) -> bytes:
+        return new_key_from(from_host)
+
+    def rotate_identity_key(
+        self, new_key: bytes, *, batch: int = 500, step: Callable[[str], None] | None = None
+    ) -> KeyRotation:
+        old_key = resolve_key(self._identity_key)
+        if old_key is None:
+            raise StoreUnavailable(
+                f"{self.url}: a rotation needs the key the identities are encrypted with now "
+                "(ANTIDRUG_IDENTITY_KEY or the antidrug_identity_key hook)"
+            )
+        with self._cipher_lock:
+            self._cipher = None  # the old key's cipher must not outlive the rotation here
+        return rotate(self.writing, old_key, new_key, batch=batch, step=step)
 
     # --- the audit chain -----------------------------------------------------------------
 
@@ -566,6 +589,8 @@ def _check_people(connection: sa.Connection, people: Sequence[PersonId]) -> None
 
 
 def _put_identities(connection: sa.Connection, rows: list[dict[str, Any]], key_check: str) -> None:
+    if rotation_in_progress(connection):  # under the chain head: no row slips in under the old key
+        raise StoreUnavailable(_ROTATING.format(url="the store"))
     stored = connection.execute(sa.select(META.c.value).where(META.c.key == _KEY_CHECK)).scalar()
     if stored is None:
         connection.execute(sa.insert(META).values(key=_KEY_CHECK, value=key_check))

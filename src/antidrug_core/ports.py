@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 __all__ = [
     "AuditableRecorder",
     "BulkRecorder",
+    "KeyRotatingRecorder",
+    "KeyRotation",
     "LedgerRecorder",
     "Recorder",
     "RecorderSession",
@@ -246,6 +248,38 @@ class LedgerRecorder(Protocol):
     def late_records(self, margin: dt.timedelta) -> Iterator[LateRecord]:
         """Records whose claimed recording time is earlier than their receipt by more than
         ``margin``, in sequence order."""
+        ...
+
+
+@attrs.frozen
+class KeyRotation:
+    """What a key rotation did."""
+
+    rotated: int
+    """Identities re-encrypted by this run (a rerun counts only what was left)."""
+    identities: int | None
+    """Identities the store holds under the new key; None when there was nothing to rotate
+    (no identities, or the store was under the new key already)."""
+
+
+@runtime_checkable
+class KeyRotatingRecorder(Protocol):
+    """A recorder whose identities can move to a new key."""
+
+    def new_identity_key(self, from_host: bytes | None) -> bytes:
+        """The key to rotate to: ``from_host`` (the ``antidrug_new_identity_key`` hook), else the
+        store's documented environment variable.
+
+        Raises:
+            InvalidInput: no new key was given, or it is not 32 bytes.
+        """
+        ...
+
+    def rotate_identity_key(
+        self, new_key: bytes, *, batch: int = 500, step: Callable[[str], None] | None = None
+    ) -> KeyRotation:
+        """Re-encrypt every identity and rebuild the blind index under ``new_key``; resumable,
+        safe to stop at any point. ``step`` is told each step (a test stops it there)."""
         ...
 
 
