@@ -431,21 +431,22 @@ def run_verify(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return CHAIN_BROKEN
+    print(f"{store.url}: audit chain intact: {report.records} records, head {report.head.hex()}")
+    status = 0
     if state is not None and not state.intact:
         for problem in state.problems:
             print(f"antidrug: {store.url}: {printable(problem)}", file=sys.stderr)
-        return CHAIN_BROKEN
-    print(f"{store.url}: audit chain intact: {report.records} records, head {report.head.hex()}")
-    if state is not None:
+        status = CHAIN_BROKEN
+    elif state is not None:
         print(f"{store.url}: ledger intact: {state.entries} entries, head {state.head.hex()}")
     if extended is None:
-        return 0
+        return status
     assert checkpoint is not None
     if not extended.extends:
         print(f"antidrug: {store.url}: does not extend the checkpoint: {extended.reason}", file=sys.stderr)
         return CHAIN_BROKEN
     print(f"{store.url}: extends the checkpoint of {checkpoint.at.isoformat()} ({checkpoint.size} records)")
-    return 0
+    return status
 
 
 # --- audit late ---------------------------------------------------------------------------
