@@ -60,7 +60,9 @@ def test_a_backdated_load_is_listed_with_who_loaded_it_and_the_files_digest(
 
     assert main(["audit", "late", "--db", url, "--margin", "1000000"]) == 0
     assert "没有" in capsys.readouterr().out
-    assert main(["audit", "late", "--db", url, "--margin", "-1"]) != 0
+    for refused in ("-1", "nan", "inf"):
+        assert main(["audit", "late", "--db", url, "--margin", refused]) == 2
+        assert "--margin" in capsys.readouterr().err
 
 
 def test_a_unit_of_work_is_received_when_it_commits_and_its_records_are_not_late(

@@ -465,6 +465,10 @@ _LATE_COLUMNS = (
 )
 
 
+_MOST_MARGIN_HOURS = 1_000_000
+"""More than a century: a larger margin lists nothing either, and an infinite one is no duration."""
+
+
 def _late_data(late: LateRecord) -> dict[str, Any]:
     return {
         "sequence": late.sequence,
@@ -488,8 +492,8 @@ def run_late(args: argparse.Namespace) -> int:
     there changes what ``--known-at`` figures report for the past. The
     store's own receipt time, kept in its ledger, shows who loaded what late.
     """
-    if not args.margin >= 0:
-        raise InvalidInput.of("--margin", "must be a number of hours, zero or more")
+    if not 0 <= args.margin <= _MOST_MARGIN_HOURS:  # NaN too
+        raise InvalidInput.of("--margin", f"must be a number of hours from 0 to {_MOST_MARGIN_HOURS}")
     margin = dt.timedelta(hours=args.margin)
     with open_cli_store(args, create=False) as store:
         recorder = store.recorder
