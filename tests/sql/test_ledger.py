@@ -221,7 +221,7 @@ TAMPERINGS = (
 )
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     kinds=st.lists(
         st.sampled_from(TAMPERINGS), min_size=1, max_size=3, unique_by=lambda kind: kind.split(":")[0]
@@ -252,27 +252,32 @@ def store_with_people(databases: Any, open_sql: Callable[..., Store]) -> Store:
     return store
 
 
-@pytest.mark.parametrize(
-    ("kind", "said"),
-    [
-        ("access:insert", "access divisions of 'P1' differ"),
-        ("access:delete", "access divisions of 'P1' differ"),
-        ("divisions:change", "division '522631101' differs from the ledger"),
-        ("policy:change", "kept policy differs"),
-        ("streams:version", "stream 'P2' is stored at version 3 but holds 2 records"),
-        ("identities:insert", "the identity of 'P3' is in the store but not in the ledger"),
-        ("ledger:delete", "ledger head's hash does not match"),
-    ],
-)
+ATTACKS = [
+    ("access:insert", "access divisions of 'P1' differ"),
+    ("access:delete", "access divisions of 'P1' differ"),
+    ("divisions:change", "division '522631101' differs from the ledger"),
+    ("policy:change", "kept policy differs"),
+    ("streams:version", "stream 'P2' is stored at version 3 but holds 2 records"),
+    ("identities:insert", "the identity of 'P3' is in the store but not in the ledger"),
+    ("ledger:delete", "ledger head's hash does not match"),
+]
+"""What issue 14 found passing ``audit verify``, and what it says now."""
+
+
 def test_the_attacks_issue_14_reported_fail_verify_with_exit_status_3(
-    store_with_people: Store, kind: str, said: str, capsys: pytest.CaptureFixture[str]
+    store_with_people: Store, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = store_with_people.recorder.engine.url.render_as_string(hide_password=False)  # type: ignore[attr-defined]
     engine: sa.Engine = store_with_people.recorder.engine  # type: ignore[attr-defined]
-    with engine.begin() as connection:
-        tamper(connection, kind)
-    assert main(["audit", "verify", "--db", url]) == 3
-    assert said in capsys.readouterr().err
+    url = engine.url.render_as_string(hide_password=False)
+    for kind, said in ATTACKS:
+        with engine.begin() as connection:
+            undo = tamper(connection, kind)
+        assert main(["audit", "verify", "--db", url]) == 3, kind
+        assert said in capsys.readouterr().err, kind
+        with engine.begin() as connection:
+            undo(connection)
+        assert main(["audit", "verify", "--db", url]) == 0, kind
+        capsys.readouterr()
 
 
 def test_the_ledger_records_the_policy_divisions_identities_and_each_commit(
