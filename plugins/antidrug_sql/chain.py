@@ -24,9 +24,11 @@ import attrs
 import sqlalchemy as sa
 
 from antidrug_core.audit import chain_hash
+from antidrug_core.ledger import EntryKind
 from antidrug_core.model import ConcurrencyConflict, Division, InvalidInput, Problem, Record, SubjectId
 from antidrug_core.ports import StreamAppend
 from antidrug_sql.canonical import payload_of
+from antidrug_sql.ledger import Entry, append_entries
 from antidrug_sql.rows import Inserter, RecordInserter, key_problems
 from antidrug_sql.sqlite_rows import SqliteRecordRows
 from antidrug_sql.tables import ACCESS, CHAIN_HEAD, DIVISIONS, RECORDS, STREAMS
@@ -397,14 +399,17 @@ def _listed(names: Sequence[str]) -> str:
 
 
 def put_divisions(connection: sa.Connection, divisions: Sequence[Division]) -> None:
-    """Add or rename divisions (the latest name given wins)."""
+    """Add or rename divisions (the latest name given wins), and enter each in the ledger."""
     latest = {d.code: d for d in divisions}
     codes = sorted(latest)
     for chunk in chunks(codes):
         connection.execute(sa.delete(DIVISIONS).where(DIVISIONS.c.code.in_(chunk)))
+    named = [latest[code] for code in codes]
     connection.execute(
-        sa.insert(DIVISIONS),
-        [{"code": d.code, "name": d.name, "parent": d.parent} for d in (latest[c] for c in codes)],
+        sa.insert(DIVISIONS), [{"code": d.code, "name": d.name, "parent": d.parent} for d in named]
+    )
+    append_entries(
+        connection, [Entry(EntryKind.DIVISION, d.code, {"name": d.name, "parent": d.parent}) for d in named]
     )
 
 

@@ -4,7 +4,8 @@ The value is the converter's plain form of the policy as compact JSON with
 sorted keys, every field written out, so a later version's different
 default can never change what a kept policy means. It is written in the
 transaction of the first records (or by ``antidrug init --policy``), under
-the chain head, so two writers that disagree cannot both succeed.
+the chain head, so two writers that disagree cannot both succeed, and
+entered in the ledger (``antidrug_core.ledger``) in the same transaction.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import json
 import sqlalchemy as sa
 
 from antidrug_core.converter import structure, unstructure
+from antidrug_core.ledger import EntryKind
 from antidrug_core.model import InvalidInput, StoreUnavailable
 from antidrug_core.rules import Policy
 from antidrug_core.store import policy_conflict
+from antidrug_sql.ledger import Entry, append_entries
 from antidrug_sql.tables import META
 
 __all__ = ["POLICY_KEY", "keep_policy", "policy_from_text", "policy_text", "read_policy"]
@@ -60,6 +63,8 @@ def keep_policy(connection: sa.Connection, policy: Policy, what: str) -> None:
     """
     kept = read_policy(connection)
     if kept is None:
-        connection.execute(sa.insert(META).values(key=POLICY_KEY, value=policy_text(policy)))
+        text = policy_text(policy)
+        connection.execute(sa.insert(META).values(key=POLICY_KEY, value=text))
+        append_entries(connection, [Entry(EntryKind.POLICY, data={"policy": text})])
     elif kept != policy:
         raise policy_conflict(kept, policy, what)

@@ -18,6 +18,7 @@ the actor's scope.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import threading
 import time
@@ -30,6 +31,7 @@ import sqlalchemy as sa
 from antidrug_core.audit import ChainHead, ChainRow
 from antidrug_core.bootstrap import mask_url
 from antidrug_core.identity import Identity
+from antidrug_core.ledger import EntryKind, LateRecord, LoadSource, StateReport
 from antidrug_core.model import (
     ConcurrencyConflict,
     Division,
@@ -40,8 +42,9 @@ from antidrug_core.model import (
     SubjectId,
     SubjectKind,
 )
-from antidrug_core.ports import Scope, StoredStream, StreamAppend
+from antidrug_core.ports import KeyRotation, Scope, StoredStream, StreamAppend
 from antidrug_core.rules import Policy
+from antidrug_sql.audit_state import late_records, verify_state
 from antidrug_sql.chain import (
     Chain,
     DeferredIndexes,
@@ -57,7 +60,9 @@ from antidrug_sql.chain import (
 )
 from antidrug_sql.engines import BUSY_TIMEOUT_SECONDS, WRITE, Backend, unavailable
 from antidrug_sql.identities import IdentityCipher, resolve_key
+from antidrug_sql.ledger import Entry, append_entries, identity_entries
 from antidrug_sql.policy import keep_policy, read_policy
+from antidrug_sql.rotation import new_key_from, rotate, rotation_in_progress
 from antidrug_sql.rows import COMPARED_COLUMNS, record_from_payload, record_values
 from antidrug_sql.tables import ACCESS, CHAIN_HEAD, DIVISIONS, IDENTITIES, META, RECORDS, STREAMS
 from antidrug_sql.writer import (
@@ -78,6 +83,10 @@ LOAD_CACHE_KIB = 262_144
 """SQLite's page cache while loading in bulk (256 MiB): index builds sort in it, inserts stay off the disk."""
 
 _KEY_CHECK = "identity_key_check"
+_ROTATING = (
+    "{url}: the identity key is being rotated and the rotation has not finished; "
+    "run antidrug keys rotate again to finish it, then use the new key"
+)
 
 
 def _visible(subject: sa.ColumnElement[Any], scope: Scope) -> sa.ColumnElement[bool]:
@@ -197,6 +206,8 @@ class SqlRecorder:
                 )
             cipher = IdentityCipher(key)
             with self.reading() as connection:
+                if rotation_in_progress(connection):
+                    raise StoreUnavailable(_ROTATING.format(url=self.url))
                 stored = connection.execute(sa.select(META.c.value).where(META.c.key == _KEY_CHECK)).scalar()
             if stored is not None and stored != cipher.key_check():
                 raise StoreUnavailable(
@@ -205,6 +216,22 @@ class SqlRecorder:
                 )
             self._cipher = cipher
             return cipher
+
+    def new_identity_key(self, from_host: bytes | None) -> bytes:
+        return new_key_from(from_host)
+
+    def rotate_identity_key(
+        self, new_key: bytes, *, batch: int = 500, step: Callable[[str], None] | None = None
+    ) -> KeyRotation:
+        old_key = resolve_key(self._identity_key)
+        if old_key is None:
+            raise StoreUnavailable(
+                f"{self.url}: a rotation needs the key the identities are encrypted with now "
+                "(ANTIDRUG_IDENTITY_KEY or the antidrug_identity_key hook)"
+            )
+        with self._cipher_lock:
+            self._cipher = None  # the old key's cipher must not outlive the rotation here
+        return rotate(self.writing, old_key, new_key, batch=batch, step=step)
 
     # --- the audit chain -----------------------------------------------------------------
 
@@ -227,6 +254,27 @@ class SqlRecorder:
             for row in result.mappings():
                 yield _chain_row(row)
 
+    @contextmanager
+    def _snapshot(self) -> Iterator[sa.Connection]:
+        """A read transaction that sees one snapshot throughout (REPEATABLE READ on the servers;
+        a SQLite read transaction always does)."""
+        try:
+            with self.engine.connect() as connection:
+                if self.backend.name != "sqlite":
+                    connection.execution_options(isolation_level="REPEATABLE READ")
+                with connection.begin():
+                    yield connection
+        except sa.exc.OperationalError as error:
+            raise unavailable(self.url, error, self.backend) from None
+
+    def verify_state(self) -> StateReport:
+        with self._snapshot() as connection:
+            return verify_state(connection)
+
+    def late_records(self, margin: dt.timedelta) -> Iterator[LateRecord]:
+        with self._snapshot() as connection:
+            yield from late_records(connection, margin)
+
     # --- bulk loading --------------------------------------------------------------------
 
     def bulk_append(
@@ -235,7 +283,9 @@ class SqlRecorder:
         *,
         divisions: Sequence[Division] = (),
         progress: Callable[[int, int], None] | None = None,
+        source: LoadSource | None = None,
     ) -> int:
+        load = _load_data(source)
         loading = batches(appends, BULK_RECORDS)
         first = next(loading, [])
         rest = loading
@@ -244,14 +294,17 @@ class SqlRecorder:
             url = self.engine.url.render_as_string(hide_password=False)
             writer = WriterProcess.start(url, self.url, self.writing_policy, LOAD_CACHE_KIB)
             if writer is not None:
-                return self._load_with_writer(writer, itertools.chain([first], rest), divisions, progress)
-        return self._load(itertools.chain([first], rest), divisions, progress)
+                return self._load_with_writer(
+                    writer, itertools.chain([first], rest), divisions, progress, load
+                )
+        return self._load(itertools.chain([first], rest), divisions, progress, load)
 
     def _load(
         self,
         loading: Iterable[list[StreamAppend]],
         divisions: Sequence[Division],
         progress: Callable[[int, int], None] | None,
+        load: dict[str, str | None],
     ) -> int:
         """A bulk load in this process, in one transaction."""
         people = written = 0
@@ -263,6 +316,7 @@ class SqlRecorder:
                     connection.exec_driver_sql(pragma)
             try:
                 chain = Chain.lock(connection)
+                before = chain.sequence
                 keep_policy(connection, self.writing_policy, WRITTEN_UNDER)
                 fresh = chain.sequence == 0  # nothing stored: no versions to check against
                 # Into an empty SQLite store the rows go in first and the indexes are built once at
@@ -290,6 +344,8 @@ class SqlRecorder:
                 if divisions:
                     put_divisions(connection, divisions)
                 chain.save(connection)
+                if chain.sequence > before:
+                    append_entries(connection, [Entry(EntryKind.LOAD, "", load, before + 1, chain.sequence)])
             finally:
                 if sqlite:
                     for pragma in RESET_PRAGMAS:
@@ -313,6 +369,7 @@ class SqlRecorder:
         loading: Iterable[list[StreamAppend]],
         divisions: Sequence[Division],
         progress: Callable[[int, int], None] | None,
+        load: dict[str, str | None],
     ) -> int:
         """A bulk load whose rows are made here and inserted by ``writer``, which holds the transaction."""
         people = written = 0
@@ -326,11 +383,18 @@ class SqlRecorder:
                 people += len(batch)
                 if progress is not None:
                     progress(people, written)
-            self.last_load = writer.finish(chain, divisions)
+            self.last_load = writer.finish(chain, divisions, load)
         except BaseException:
             writer.abort()
             raise
         return written
+
+
+def _load_data(source: LoadSource | None) -> dict[str, str | None]:
+    """What a load's ledger entry says of it besides the records it wrote."""
+    if source is None:
+        return {"by": None, "file": None}
+    return {"by": source.by, "file": source.file}
 
 
 def _chain_row(row: sa.RowMapping) -> ChainRow:
@@ -492,8 +556,10 @@ class SqlSession:
                 keep_policy(connection, recorder.writing_policy, WRITTEN_UNDER)
                 versions = stored_versions(connection, [a.subject for a in self._appends])
                 check_appends(connection, self._appends, versions)
+                before = chain.sequence
                 chain.append(connection, self._appends, versions)
                 chain.save(connection)
+                append_entries(connection, [Entry(EntryKind.COMMIT, first=before + 1, last=chain.sequence)])
             if self._identities:
                 _check_people(connection, sorted(self._identities))
                 _put_identities(connection, list(self._identities.values()), recorder.cipher().key_check())
@@ -523,6 +589,8 @@ def _check_people(connection: sa.Connection, people: Sequence[PersonId]) -> None
 
 
 def _put_identities(connection: sa.Connection, rows: list[dict[str, Any]], key_check: str) -> None:
+    if rotation_in_progress(connection):  # under the chain head: no row slips in under the old key
+        raise StoreUnavailable(_ROTATING.format(url="the store"))
     stored = connection.execute(sa.select(META.c.value).where(META.c.key == _KEY_CHECK)).scalar()
     if stored is None:
         connection.execute(sa.insert(META).values(key=_KEY_CHECK, value=key_check))
@@ -531,3 +599,4 @@ def _put_identities(connection: sa.Connection, rows: list[dict[str, Any]], key_c
     for chunk in chunks(sorted(row["person"] for row in rows)):
         connection.execute(sa.delete(IDENTITIES).where(IDENTITIES.c.person.in_(chunk)))
     connection.execute(sa.insert(IDENTITIES), rows)
+    append_entries(connection, identity_entries(sorted(rows, key=lambda row: str(row["person"]))))

@@ -35,6 +35,7 @@ __all__ = [
     "DIVISIONS",
     "IDENTITIES",
     "KEY_LENGTH",
+    "LEDGER",
     "META",
     "METADATA",
     "RECORDS",
@@ -267,9 +268,13 @@ CHAIN_HEAD = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("sequence", sa.BigInteger, nullable=False),
     sa.Column("hash", Digest(), nullable=False),
+    # The ledger's head (revision 0008): written in the same transactions, under the same lock.
+    sa.Column("ledger_sequence", sa.BigInteger, nullable=True),
+    sa.Column("ledger_hash", Digest(), nullable=True),
     **_TABLE_OPTIONS,
 )
-"""One row: the last sequence number and hash. Writers lock it, so the chain has one writer at a time."""
+"""One row: the last sequence number and hash of the audit chain and of the ledger. Writers lock
+it, so both chains have one writer at a time."""
 
 STREAMS = sa.Table(
     "antidrug_streams",
@@ -313,6 +318,24 @@ IDENTITIES = sa.Table(
 )
 """People's names and resident identity numbers, AES-GCM encrypted, with a keyed blind index for
 lookup (only people have identities; units' and organisations' names are plain, in their records)."""
+
+
+LEDGER = sa.Table(
+    "antidrug_ledger",
+    METADATA,
+    sa.Column("sequence", _sequence_type(), primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(KIND_LENGTH), nullable=False),
+    sa.Column("key", Key(), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("first", sa.BigInteger, nullable=True),
+    sa.Column("last", sa.BigInteger, nullable=True),
+    sa.Column("payload", _long_text(), nullable=False),
+    sa.Column("hash", Digest(), nullable=False),
+    **_TABLE_OPTIONS,
+)
+"""The ledger (``antidrug_core.ledger``): the kept policy, division names, identities' digests and
+each commit's or load's arrival, hash-chained. ``first`` and ``last`` are the records an arrival
+covers, so the time the store received a record is one join away."""
 
 
 def _records_table() -> sa.Table:

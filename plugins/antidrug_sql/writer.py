@@ -39,10 +39,12 @@ from typing import IO, Any
 import attrs
 import sqlalchemy as sa
 
+from antidrug_core.ledger import EntryKind
 from antidrug_core.model import ConcurrencyConflict, Division, InvalidInput, Problem, StoreUnavailable
 from antidrug_core.rules import Policy
 from antidrug_sql.chain import Chain, DeferredIndexes, FreshRows, integrity_error, put_divisions, write_fresh
 from antidrug_sql.engines import WRITE, create_store_engine, unavailable
+from antidrug_sql.ledger import Entry, append_entries
 from antidrug_sql.policy import keep_policy, policy_from_text, policy_text
 
 __all__ = [
@@ -247,8 +249,11 @@ class WriterProcess:
         except (BrokenPipeError, ConnectionResetError):
             raise self._failure() from None
 
-    def finish(self, chain: Chain, divisions: Sequence[Division]) -> LoadTimes:
-        """Tell the writer to build the indexes, write the divisions, move the chain head and commit.
+    def finish(
+        self, chain: Chain, divisions: Sequence[Division], load: dict[str, str | None] | None = None
+    ) -> LoadTimes:
+        """Tell the writer to build the indexes, write the divisions, move the chain head, enter the
+        load in the ledger (``load``: who ran it, the file's digest) and commit.
 
         Raises:
             InvalidInput: a record id was used twice (named), or the like.
@@ -257,7 +262,7 @@ class WriterProcess:
         assert self._process.stdin is not None
         plain = [(d.code, d.name, d.parent) for d in divisions]
         try:
-            _write_frame(self._process.stdin, ("finish", chain.sequence, chain.last, plain))
+            _write_frame(self._process.stdin, ("finish", chain.sequence, chain.last, plain, load))
             self._process.stdin.close()
         except (BrokenPipeError, ConnectionResetError):
             raise self._failure() from None
@@ -374,7 +379,7 @@ def _write(
                     write_fresh(connection, rows, chain.streams_sql, chain.access_sql)
                     written += rows.count()
                     continue
-                _finish, sequence, last, divisions = message
+                _finish, sequence, last, divisions, load = message
                 inserting = time.process_time()
                 if sequence != chain.sequence + written:
                     raise StoreUnavailable(
@@ -387,6 +392,8 @@ def _write(
                     put_divisions(connection, [Division(code=c, name=n, parent=p) for c, n, p in divisions])
                 chain.sequence, chain.last = sequence, last
                 chain.save(connection)
+                if sequence > 0:  # the load's entry in the ledger (antidrug_core.ledger)
+                    append_entries(connection, [Entry(EntryKind.LOAD, "", load or {}, 1, sequence)])
                 break
             committing = time.perf_counter()
         committed = time.perf_counter() - committing

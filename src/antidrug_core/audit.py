@@ -8,7 +8,9 @@ behind the library's back then breaks the chain at that place, and
 ``verify_chain`` names the first sequence number where it breaks.
 
 The chain covers records only. Identities are kept apart and are not in it,
-so that they can be erased (PIPL art. 47) without breaking the history. The
+so that they can be erased (PIPL art. 47) without breaking the history; the
+state beside the records (policy, divisions, identities' digests, arrivals)
+is covered by the ledger, a second chain (``antidrug_core.ledger``). The
 hash is not keyed: anyone may recompute it, which is what lets an auditor
 check a copy of the database without being given a secret. Whoever can
 rewrite the whole database can also rewrite the chain; keep the head hash

@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "antidrug_core.commands.chemicals",
     "antidrug_core.commands.conformance",
     "antidrug_core.commands.catalogue",
+    "antidrug_core.commands.keys",
 )
 """The modules that each add subcommands; a new command is a new module listed here."""
 

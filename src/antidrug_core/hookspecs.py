@@ -63,6 +63,16 @@ def antidrug_identity_key() -> bytes | None:
 
 
 @hookspec(firstresult=True)
+def antidrug_new_identity_key() -> bytes | None:
+    """Supply the 32-byte key ``antidrug keys rotate`` moves identities to.
+
+    First result wins. Only a rotation asks for it; once it has finished,
+    ``antidrug_identity_key`` must return this key. Return None to let the
+    command read ``ANTIDRUG_NEW_IDENTITY_KEY``.
+    """
+
+
+@hookspec(firstresult=True)
 def antidrug_checkpoint_key() -> bytes | None:
     """Supply the 32-byte Ed25519 private key that signs audit checkpoints.
 

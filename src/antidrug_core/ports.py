@@ -9,6 +9,7 @@ every back end behaves the same and one contract test suite
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -19,11 +20,15 @@ from antidrug_core.model import Division, DivisionCode, PersonId, Record, Subjec
 if TYPE_CHECKING:
     from antidrug_core.audit import ChainHead, ChainRow
     from antidrug_core.identity import Identity
+    from antidrug_core.ledger import LateRecord, LoadSource, StateReport
     from antidrug_core.rules import Policy
 
 __all__ = [
     "AuditableRecorder",
     "BulkRecorder",
+    "KeyRotatingRecorder",
+    "KeyRotation",
+    "LedgerRecorder",
     "Recorder",
     "RecorderSession",
     "Scope",
@@ -209,6 +214,7 @@ class BulkRecorder(Protocol):
         *,
         divisions: Sequence[Division] = (),
         progress: Callable[[int, int], None] | None = None,
+        source: LoadSource | None = None,
     ) -> int:
         """Append many streams in one transaction and return how many records were written.
 
@@ -219,13 +225,61 @@ class BulkRecorder(Protocol):
         e.g. with ``read_dataset``). ``appends`` is consumed lazily, so it
         may be a generator over more people than fit in memory;
         ``progress`` is told the people and records handed over so far
-        after each batch.
+        after each batch. A store that keeps a ledger enters the load in it
+        with ``source`` (who ran it, the file's digest).
 
         Raises:
             ConcurrencyConflict: a stream's version is not the expected one.
             InvalidInput: a record id is already used (naming it), or the
                 store keeps another policy (naming both).
         """
+        ...
+
+
+@runtime_checkable
+class LedgerRecorder(Protocol):
+    """A recorder that keeps a ledger beside its audit chain (``antidrug_core.ledger``)."""
+
+    def verify_state(self) -> StateReport:
+        """Check the ledger, and the policy, divisions, identities, stream heads and access sets
+        against it and the chained records."""
+        ...
+
+    def late_records(self, margin: dt.timedelta) -> Iterator[LateRecord]:
+        """Records whose claimed recording time is earlier than their receipt by more than
+        ``margin``, in sequence order."""
+        ...
+
+
+@attrs.frozen
+class KeyRotation:
+    """What a key rotation did."""
+
+    rotated: int
+    """Identities re-encrypted by this run (a rerun counts only what was left)."""
+    identities: int | None
+    """Identities the store holds under the new key; None when there was nothing to rotate
+    (no identities, or the store was under the new key already)."""
+
+
+@runtime_checkable
+class KeyRotatingRecorder(Protocol):
+    """A recorder whose identities can move to a new key."""
+
+    def new_identity_key(self, from_host: bytes | None) -> bytes:
+        """The key to rotate to: ``from_host`` (the ``antidrug_new_identity_key`` hook), else the
+        store's documented environment variable.
+
+        Raises:
+            InvalidInput: no new key was given, or it is not 32 bytes.
+        """
+        ...
+
+    def rotate_identity_key(
+        self, new_key: bytes, *, batch: int = 500, step: Callable[[str], None] | None = None
+    ) -> KeyRotation:
+        """Re-encrypt every identity and rebuild the blind index under ``new_key``; resumable,
+        safe to stop at any point. ``step`` is told each step (a test stops it there)."""
         ...
 
 

@@ -155,6 +155,14 @@ def test_an_id_already_in_the_store_is_refused_by_name_on_every_engine(
     assert snapshot(store) == before
 
 
+def records_of(rows: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """A snapshot without the ledger and its head: loads at other moments, or in two parts, enter
+    other arrivals in it."""
+    kept = {table: found for table, found in rows.items() if table != "antidrug_ledger"}
+    kept["antidrug_chain_head"] = [row[:3] for row in rows["antidrug_chain_head"]]
+    return kept
+
+
 @pytest.mark.usefixtures("small_batches")
 def test_a_load_with_a_writer_process_writes_what_a_load_in_one_process_writes(
     tmp_path: Path,
@@ -184,7 +192,13 @@ def test_a_load_with_a_writer_process_writes_what_a_load_in_one_process_writes(
     bulk(with_indexes).bulk_append(everything[:1])  # not empty: every index kept up to date
     bulk(with_indexes).bulk_append(everything[1:], divisions=divisions(SPEC))
 
-    assert snapshot(with_writer) == snapshot(in_one) == snapshot(with_indexes)
+    assert (
+        records_of(snapshot(with_writer))
+        == records_of(snapshot(in_one))
+        == records_of(snapshot(with_indexes))
+    )
+    for store in (with_writer, in_one, with_indexes):  # each ledger says when its own loads arrived
+        assert store.recorder.verify_state().intact  # type: ignore[attr-defined]
     recorder = with_writer.recorder
     assert isinstance(recorder, AuditableRecorder)
     report = verify_chain(recorder.chain(), recorder.chain_head())

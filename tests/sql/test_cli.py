@@ -128,7 +128,7 @@ def test_loading_people_already_in_the_store_is_refused_and_writes_nothing(
     status, _out, err = run(capsys, "load", "--dataset", str(dataset_file), "--db", url)
     assert status == 2
     assert "is already in the store" in err
-    assert "a dataset loads only people new to the store" in err
+    assert "a dataset loads only people, units and organisations new to the store" in err
     with store.unit_of_work(auditor) as uow:
         assert [(f.person, len(f)) for f in uow.files()] == before
 

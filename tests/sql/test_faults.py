@@ -81,8 +81,9 @@ def prepare(store: Store) -> None:
 
 
 def unit_of_work(store: Store) -> None:
-    """A unit of work that touches every table: records, people, access, identities, divisions, chain."""
-    with store.unit_of_work(OFFICER) as uow:
+    """A unit of work that touches every table: records, people, access, identities, divisions, chain
+    and ledger (an administrator: only one names divisions)."""
+    with store.unit_of_work(ADMIN) as uow:
         record_face_check(uow, PersonId("P1"), dt.date(2023, 3, 1), FaceCheckMethod.HOME_VISIT)
         register_person(
             uow,

@@ -18,6 +18,7 @@ from antidrug_core.model import Actor, InvalidInput
 from antidrug_core.rules import Policy, Responsibility
 from antidrug_core.store import Store, describe_policy
 from antidrug_core.synthetic import SyntheticSpec, divisions, person_records
+from antidrug_core.testing import FixedClock, at
 from antidrug_sql.tables import META
 
 RESIDENCE_FIRST = Policy(responsible=Responsibility.RESIDENCE_FIRST)
@@ -130,16 +131,18 @@ def test_a_store_written_before_stores_kept_a_policy_takes_the_policy_of_its_nex
     tmp_path: Path, residence_first: Path, open_sql: Callable[..., Store]
 ) -> None:
     url = f"sqlite:///{tmp_path / 'older.db'}"
+    later = FixedClock(at("2027-01-01"))  # after every synthetic record: a load refuses the future
     dataset = read_dataset(json.loads(residence_first.read_text(encoding="utf-8")))
     first, second = dataset.people()[:2]
     load_dataset(
-        open_sql(url), attrs.evolve(dataset, records=tuple(r for r in dataset.records if r.person == first))
+        open_sql(url, clock=later),
+        attrs.evolve(dataset, records=tuple(r for r in dataset.records if r.person == first)),
     )
     engine = sa.create_engine(url)
     with engine.begin() as connection:  # as a store written by the previous version of the library
         connection.execute(sa.delete(META).where(META.c.key == "policy"))
     engine.dispose()
-    older = open_sql(url)
+    older = open_sql(url, clock=later)
     assert (older.policy, older.policy_is_set) == (Policy(), False)
     load_dataset(
         older, attrs.evolve(dataset, records=tuple(r for r in dataset.records if r.person == second))

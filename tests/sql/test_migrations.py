@@ -181,24 +181,6 @@ def test_the_mariadb_spelling_opens_the_same_store_with_the_same_column_types(
         assert uow.people() == ["P1"]
 
 
-_ADDED_AFTER_0003 = (
-    *("name", "uscc"),  # 0004: units and organisations
-    *(
-        "found",
-        "key_date",
-        "leader",
-        "place",
-        "purpose",
-        "scheme",
-        "species",
-        "theme",
-        "topic",
-        "volunteer",
-    ),  # 0006
-)
-"""Typed record columns later revisions added: a store of revision 0003 has none of them."""
-
-
 def _people_table() -> sa.Table:
     """``antidrug_people`` as revisions 0001 to 0003 had it."""
     return sa.Table(
@@ -206,13 +188,23 @@ def _people_table() -> sa.Table:
     )
 
 
+LATER_COLUMNS = frozenset(
+    {"name", "uscc"}  # 0004: units' and organisations' records
+    | {"chemical", "counterparty", "licence_number", "number", "inspection", "licence_record", "order"}
+    | {"item", "licence", "movement"}  # 0005: the precursor-chemical records
+    | {"found", "key_date", "leader", "place", "purpose", "scheme", "species", "theme", "topic", "volunteer"}
+)
+"""Typed record columns later revisions added (0006 the work-log records'): a store of revision 0003
+has none of them."""
+
+
 def _person_records_table() -> sa.Table:
     """``antidrug_records`` as revisions 0001 to 0003 had it: ``person`` where ``subject`` is now, and
-    none of the columns of units' and organisations' records."""
+    none of the columns added since."""
     columns = [
         sa.Column("person" if column.name == "subject" else column.name, column.type)
         for column in RECORDS.columns
-        if column.name not in _ADDED_AFTER_0003
+        if column.name not in LATER_COLUMNS
     ]
     return sa.Table("antidrug_records", sa.MetaData(), *columns)
 
@@ -230,8 +222,8 @@ def write_people_at(url: str, revision: str, people: dict[str, list[Record]]) ->
             last = chain_hash(last, sequence, canonical_bytes(record))
             row = record_row(record, sequence, version, canonical_json(record), last)
             row["person"] = row.pop("subject")
-            for added in _ADDED_AFTER_0003:
-                del row[added]
+            for name in LATER_COLUMNS & row.keys():
+                del row[name]
             rows.append(row)
     access = sa.table("antidrug_access", sa.column("person", Key()), sa.column("division", sa.String))
     with engine.begin() as connection:

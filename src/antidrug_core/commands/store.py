@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
@@ -34,17 +35,19 @@ from antidrug_core.checkpoints import Checkpoint, SignatureScheme, check_checkpo
 from antidrug_core.clock import DEFAULT_TIME_ZONE, local_date, zone
 from antidrug_core.commands.common import (
     add_db_option,
-    load_dataset_file,
+    load_dataset_file_with_digest,
     local_actor,
     open_cli_store,
     progress,
     write_file,
 )
 from antidrug_core.commands.convert import read_inputs
+from antidrug_core.commands.terminal import printable
 from antidrug_core.converter import structure
 from antidrug_core.identity import Identity
 from antidrug_core.interchange import Dataset, write_dataset
 from antidrug_core.interchange.spreadsheet import read_workbook_with_identities
+from antidrug_core.ledger import LATE_MARGIN, LateRecord, LoadSource
 from antidrug_core.model import (
     ConcurrencyConflict,
     InvalidInput,
@@ -60,6 +63,7 @@ from antidrug_core.plugins import make_plugin_manager
 from antidrug_core.ports import (
     AuditableRecorder,
     BulkRecorder,
+    LedgerRecorder,
     Recorder,
     StoreContext,
     StreamAppend,
@@ -175,6 +179,20 @@ def register(subparsers: Any) -> None:
         "-o", "--output", default="-", metavar="FILE", help="the file to write (default: standard output)"
     )
     checkpoint.set_defaults(run=run_checkpoint)
+    late: argparse.ArgumentParser = audit_commands.add_parser(
+        "late",
+        help="list records that claim to have been recorded long before the store received them",
+    )
+    add_db_option(late)
+    late.add_argument(
+        "--margin",
+        type=float,
+        default=LATE_MARGIN.total_seconds() / 3600,
+        metavar="HOURS",
+        help=f"how much earlier a record may claim to be (default {LATE_MARGIN.total_seconds() / 3600:g})",
+    )
+    late.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
+    late.set_defaults(run=run_late)
 
 
 # --- init ---------------------------------------------------------------------------------
@@ -297,6 +315,7 @@ def load_dataset(
     *,
     report: Callable[[int, int], None] | None = None,
     identities: Mapping[PersonId, Identity] | None = None,
+    digest: str | None = None,
 ) -> LoadResult:
     """Load a validated dataset into ``store`` as the local administrator, all or nothing.
 
@@ -342,7 +361,10 @@ def load_dataset(
     if isinstance(recorder, BulkRecorder) and not identities:
         try:
             records = recorder.bulk_append(
-                dataset_appends(dataset), divisions=dataset.divisions, progress=report
+                dataset_appends(dataset),
+                divisions=dataset.divisions,
+                progress=report,
+                source=LoadSource(by=actor.id, file=digest),
             )
         except ConcurrencyConflict as error:
             # The load expects every subject to be new; one that is not is an input problem.
@@ -400,10 +422,11 @@ def _named(record: Record) -> list[str]:
 
 def run_load(args: argparse.Namespace) -> int:
     identities: dict[PersonId, Identity] = {}
+    digest: str | None = None
     if args.workbook:
         dataset, identities = read_workbook_with_identities(read_inputs(make_plugin_manager(), args.workbook))
     else:
-        dataset = load_dataset_file(args.dataset)
+        dataset, digest = load_dataset_file_with_digest(args.dataset)
     with open_cli_store(args) as store:
         if identities:
             try:
@@ -426,7 +449,7 @@ def run_load(args: argparse.Namespace) -> int:
                 shown = time.monotonic()
                 progress(f"… {people} people, {records} records")
 
-        result = load_dataset(store, dataset, report=report, identities=identities)
+        result = load_dataset(store, dataset, report=report, identities=identities, digest=digest)
         print(f"{store.url}: loaded {result.summary()}")
         if identities:
             print(f"identities of {len(identities)} people stored encrypted (masked wherever shown)")
@@ -492,6 +515,7 @@ def run_verify(args: argparse.Namespace) -> int:
         if not isinstance(recorder, AuditableRecorder):
             raise StoreUnavailable(f"{store.url}: this store keeps no audit chain")
         report = verify_chain(recorder.chain(), recorder.chain_head())
+        state = recorder.verify_state() if report.intact and isinstance(recorder, LedgerRecorder) else None
         extended = (
             check_checkpoint(recorder.chain(), checkpoint, trusted, scheme)
             if checkpoint is not None and trusted is not None and scheme is not None and report.intact
@@ -504,13 +528,97 @@ def run_verify(args: argparse.Namespace) -> int:
         )
         return CHAIN_BROKEN
     print(f"{store.url}: audit chain intact: {report.records} records, head {report.head.hex()}")
+    status = 0
+    if state is not None and not state.intact:
+        for problem in state.problems:
+            print(f"antidrug: {store.url}: {printable(problem)}", file=sys.stderr)
+        status = CHAIN_BROKEN
+    elif state is not None:
+        print(f"{store.url}: ledger intact: {state.entries} entries, head {state.head.hex()}")
     if extended is None:
-        return 0
+        return status
     assert checkpoint is not None
     if not extended.extends:
         print(f"antidrug: {store.url}: does not extend the checkpoint: {extended.reason}", file=sys.stderr)
         return CHAIN_BROKEN
     print(f"{store.url}: extends the checkpoint of {checkpoint.at.isoformat()} ({checkpoint.size} records)")
+    return status
+
+
+# --- audit late ---------------------------------------------------------------------------
+
+_LATE_COLUMNS = (
+    "序号",
+    "记录",
+    "类型",
+    "对象",
+    "声称记录时间",
+    "入库时间",
+    "迟于(小时)",
+    "声称记录人",
+    "入库方式",
+    "入库人",
+)
+
+
+_MOST_MARGIN_HOURS = 1_000_000
+"""More than a century: a larger margin lists nothing either, and an infinite one is no duration."""
+
+
+def _late_data(late: LateRecord) -> dict[str, Any]:
+    return {
+        "sequence": late.sequence,
+        "id": late.id,
+        "type": late.type,
+        "subject": late.subject,
+        "recorded_at": late.recorded_at.isoformat(),
+        "recorded_by": late.recorded_by,
+        "received_at": late.received_at.isoformat(),
+        "late_hours": round(late.late_by.total_seconds() / 3600, 1),
+        "via": late.via.value,
+        "loaded_by": late.loaded_by,
+        "file": late.file,
+    }
+
+
+def run_late(args: argparse.Namespace) -> int:
+    """List records whose claimed recording time is earlier than their receipt by more than the margin.
+
+    A load takes ``recorded_at`` from the file as written; a record backdated
+    there changes what ``--known-at`` figures report for the past. The
+    store's own receipt time, kept in its ledger, shows who loaded what late.
+    """
+    if not 0 <= args.margin <= _MOST_MARGIN_HOURS:  # NaN too
+        raise InvalidInput.of("--margin", f"must be a number of hours from 0 to {_MOST_MARGIN_HOURS}")
+    margin = dt.timedelta(hours=args.margin)
+    with open_cli_store(args, create=False) as store:
+        recorder = store.recorder
+        if not isinstance(recorder, LedgerRecorder):
+            raise StoreUnavailable(f"{store.url}: this store keeps no record of when records arrived")
+        found = [_late_data(late) for late in recorder.late_records(margin)]
+    if args.json:
+        for item in found:
+            print(json.dumps(item, ensure_ascii=False, sort_keys=True))
+        return 0
+    if not found:
+        print(f"{store.url}: 没有迟于入库时间 {args.margin:g} 小时以上的记录")
+        return 0
+    print("\t".join(_LATE_COLUMNS))
+    via = {"commit": "录入", "load": "导入"}
+    for item in found:
+        cells = [
+            str(item["sequence"]),
+            item["id"],
+            item["type"],
+            item["subject"],
+            item["recorded_at"],
+            item["received_at"],
+            f"{item['late_hours']:g}",
+            item["recorded_by"],
+            via.get(item["via"], item["via"]),
+            item["loaded_by"] or "",
+        ]
+        print("\t".join(printable(cell) for cell in cells))
     return 0
 
 

@@ -1,0 +1,176 @@
+"""The check of a store's tables against its ledger and its chained records (``antidrug audit verify``).
+
+``verify_state`` replays the ledger (``antidrug_core.ledger``), compares the
+kept policy, division names and identities' digests with what the ledger
+recorded, checks that the ledger's arrivals cover every record exactly
+once, and recomputes every stream's head and access divisions from its
+chained records under the chained policy. ``late_records`` lists records
+that claim to have been recorded long before the store received them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+
+from antidrug_core.ledger import (
+    GENESIS,
+    Arrival,
+    KeptState,
+    LateRecord,
+    LedgerReport,
+    LedgerRow,
+    StateReport,
+    identity_digest,
+    replay_ledger,
+    state_problems,
+    stream_problems,
+)
+from antidrug_core.model import Record, SubjectId
+from antidrug_sql.policy import POLICY_KEY, policy_from_text
+from antidrug_sql.rows import record_from_payload
+from antidrug_sql.tables import ACCESS, CHAIN_HEAD, DIVISIONS, IDENTITIES, LEDGER, META, RECORDS, STREAMS
+
+__all__ = ["arrivals", "late_records", "ledger_rows", "verify_state"]
+
+_CHUNK = 500
+_MOST_PROBLEMS = 20
+"""Problems named before the report stops: one is enough to refuse a store, twenty to see a pattern."""
+
+
+def ledger_rows(connection: sa.Connection) -> Iterator[LedgerRow]:
+    """Every ledger entry, in sequence order, streamed."""
+    statement = sa.select(LEDGER).order_by(LEDGER.c.sequence)
+    with connection.execution_options(yield_per=1000).execute(statement) as result:
+        for row in result.mappings():
+            yield LedgerRow(
+                sequence=int(row["sequence"]),
+                kind=row["kind"],
+                key=row["key"],
+                at=row["at"],
+                first=None if row["first"] is None else int(row["first"]),
+                last=None if row["last"] is None else int(row["last"]),
+                text=row["payload"],
+                hash=bytes(row["hash"]),
+            )
+
+
+def _found_state(connection: sa.Connection) -> KeptState:
+    policy = connection.execute(sa.select(META.c.value).where(META.c.key == POLICY_KEY)).scalar()
+    divisions = {
+        row.code: (row.name, row.parent)
+        for row in connection.execute(sa.select(DIVISIONS.c.code, DIVISIONS.c.name, DIVISIONS.c.parent))
+    }
+    identities = {
+        row.person: identity_digest(bytes(row.name), bytes(row.resident_id), bytes(row.resident_id_index))
+        for row in connection.execute(sa.select(IDENTITIES))
+    }
+    return KeptState(policy, divisions, identities)
+
+
+def _streams(connection: sa.Connection, report: LedgerReport) -> Iterator[str]:
+    policy = None if report.state.policy is None else policy_from_text(report.state.policy)
+    heads = connection.execute(
+        sa.select(STREAMS.c.subject, STREAMS.c.kind, STREAMS.c.version).order_by(STREAMS.c.subject)
+    ).all()
+    for start in range(0, len(heads), _CHUNK):
+        chunk = heads[start : start + _CHUNK]
+        subjects = [row.subject for row in chunk]
+        records: dict[str, list[Record]] = {}
+        statement = (
+            sa.select(RECORDS.c.subject, RECORDS.c.payload)
+            .where(RECORDS.c.subject.in_(subjects))
+            .order_by(RECORDS.c.subject, RECORDS.c.version)
+        )
+        for subject, payload in connection.execute(statement):
+            records.setdefault(subject, []).append(record_from_payload(payload))
+        access: dict[str, set[str]] = {}
+        for subject, division in connection.execute(
+            sa.select(ACCESS.c.subject, ACCESS.c.division).where(ACCESS.c.subject.in_(subjects))
+        ):
+            access.setdefault(subject, set()).add(division)
+        for head in chunk:
+            yield from stream_problems(
+                SubjectId(head.subject),
+                head.kind,
+                int(head.version),
+                records.get(head.subject, []),
+                access.get(head.subject, set()),
+                policy,
+            )
+
+
+def verify_state(connection: sa.Connection) -> StateReport:
+    """Replay the ledger and compare the tables with it and with the chained records.
+
+    Call in one read transaction that sees a single snapshot (``SqlRecorder.verify_state``).
+    The record chain itself is checked by ``antidrug_core.audit.verify_chain``.
+    """
+    head = connection.execute(
+        sa.select(CHAIN_HEAD.c.sequence, CHAIN_HEAD.c.ledger_sequence, CHAIN_HEAD.c.ledger_hash).where(
+            CHAIN_HEAD.c.id == 1
+        )
+    ).one()
+    report = replay_ledger(
+        ledger_rows(connection),
+        int(head.ledger_sequence or 0),
+        bytes(head.ledger_hash) if head.ledger_hash is not None else GENESIS,
+    )
+    problems: list[str] = []
+    if not report.intact:
+        problems.append(f"ledger broken at entry {report.first_bad}: {report.reason}")
+    else:
+        problems += state_problems(report.state, _found_state(connection), int(head.sequence))
+        for problem in _streams(connection, report):
+            problems.append(problem)
+            if len(problems) >= _MOST_PROBLEMS:
+                break
+    return StateReport(report.entries, report.head, tuple(problems[:_MOST_PROBLEMS]))
+
+
+def arrivals(connection: sa.Connection) -> list[Arrival]:
+    """Every range of records the ledger says arrived together (unchecked: verify first)."""
+    return list(replay_ledger(ledger_rows(connection), -1, b"").state.arrivals)
+
+
+def late_records(connection: sa.Connection, margin: dt.timedelta) -> Iterator[LateRecord]:
+    """Records whose claimed ``recorded_at`` is earlier than their arrival by more than ``margin``.
+
+    Arrivals come from the ledger; records stored before it (revision 0008) have no known
+    arrival and are not listed. Each arrival's records are read by their sequence range, so a
+    store of millions of records is read once, a range at a time.
+    """
+    for arrival in arrivals(connection):
+        if arrival.at is None:
+            continue
+        statement = (
+            sa.select(
+                RECORDS.c.sequence,
+                RECORDS.c.id,
+                RECORDS.c.type,
+                RECORDS.c.subject,
+                RECORDS.c.recorded_at,
+                RECORDS.c.recorded_by,
+            )
+            .where(
+                RECORDS.c.sequence.between(arrival.first, arrival.last),
+                RECORDS.c.recorded_at < arrival.at - margin,
+            )
+            .order_by(RECORDS.c.sequence)
+        )
+        with connection.execution_options(yield_per=1000).execute(statement) as result:
+            for row in result:
+                yield LateRecord(
+                    sequence=int(row.sequence),
+                    id=row.id,
+                    type=row.type,
+                    subject=row.subject,
+                    recorded_at=row.recorded_at,
+                    recorded_by=row.recorded_by,
+                    received_at=arrival.at,
+                    via=arrival.kind,
+                    loaded_by=arrival.by,
+                    file=arrival.file,
+                )

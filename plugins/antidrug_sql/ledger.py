@@ -1,0 +1,89 @@
+"""The ledger in SQL: entries appended by every writer that changes what decides access or a figure.
+
+Every transaction that changes what decides access or a figure appends to
+``antidrug_ledger`` (``antidrug_core.ledger``) while it holds the chain
+head: keeping a policy (``policy.keep_policy``), naming divisions
+(``chain.put_divisions``), storing identities, and each commit's or load's
+records. ``antidrug_sql.audit_state`` checks the tables against it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from antidrug_core.ledger import GENESIS, EntryKind, entry_text, identity_digest, ledger_hash
+from antidrug_sql.tables import CHAIN_HEAD, LEDGER
+
+__all__ = ["Entry", "append_entries", "identity_entries"]
+
+_CHUNK = 500
+
+
+@attrs.frozen
+class Entry:
+    """An entry to append."""
+
+    kind: EntryKind
+    key: str = ""
+    data: Mapping[str, Any] = attrs.field(factory=dict)
+    first: int | None = None
+    last: int | None = None
+
+
+def append_entries(
+    connection: sa.Connection, entries: Sequence[Entry], at: dt.datetime | None = None
+) -> None:
+    """Append ``entries`` to the ledger and move its head; call holding the chain head (``Chain.lock``).
+
+    Args:
+        connection: The writing transaction.
+        entries: What to append, in order.
+        at: When the store wrote them (default: now, by the store's clock).
+    """
+    if not entries:
+        return
+    when = at or dt.datetime.now(dt.UTC)
+    head = connection.execute(
+        sa.select(CHAIN_HEAD.c.ledger_sequence, CHAIN_HEAD.c.ledger_hash).where(CHAIN_HEAD.c.id == 1)
+    ).one()
+    sequence = int(head.ledger_sequence or 0)
+    last = bytes(head.ledger_hash) if head.ledger_hash is not None else GENESIS
+    rows: list[dict[str, Any]] = []
+    for entry in entries:
+        sequence += 1
+        text = entry_text(entry.kind, entry.key, when, entry.data, entry.first, entry.last)
+        last = ledger_hash(last, sequence, text)
+        rows.append(
+            {
+                "sequence": sequence,
+                "kind": entry.kind.value,
+                "key": entry.key,
+                "at": when,
+                "first": entry.first,
+                "last": entry.last,
+                "payload": text,
+                "hash": last,
+            }
+        )
+    for start in range(0, len(rows), _CHUNK):
+        connection.execute(sa.insert(LEDGER), rows[start : start + _CHUNK])
+    connection.execute(
+        sa.update(CHAIN_HEAD).where(CHAIN_HEAD.c.id == 1).values(ledger_sequence=sequence, ledger_hash=last)
+    )
+
+
+def identity_entries(rows: Sequence[Mapping[str, Any]]) -> list[Entry]:
+    """The entries of identity rows as written to ``antidrug_identities``: digests of their ciphertexts."""
+    return [
+        Entry(
+            EntryKind.IDENTITY,
+            row["person"],
+            {"digest": identity_digest(row["name"], row["resident_id"], row["resident_id_index"])},
+        )
+        for row in rows
+    ]
