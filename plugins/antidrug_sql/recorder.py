@@ -55,6 +55,7 @@ from antidrug_sql.chain import (
     stored_versions,
     write_fresh,
 )
+from antidrug_sql.copying import FreshCopy
 from antidrug_sql.engines import BUSY_TIMEOUT_SECONDS, WRITE, Backend, unavailable
 from antidrug_sql.identities import IdentityCipher, resolve_key
 from antidrug_sql.policy import keep_policy, read_policy
@@ -270,11 +271,20 @@ class SqlRecorder:
                 deferred = DeferredIndexes(connection) if sqlite and fresh else None
                 if deferred is not None:
                     deferred.drop()
+                # Into an empty PostgreSQL store the same, the rows streamed through COPY.
+                copying = FreshCopy(connection) if self.backend.name == "postgresql" and fresh else None
+                if copying is not None:
+                    copying.drop()
                 for batch in loading:
                     if deferred is not None:  # ids are checked as rows are made and when indexes are built
                         check_versions(batch, {}, loading=True)
                         rows = chain.fresh_rows(batch)
                         write_fresh(connection, rows, chain.streams_sql, chain.access_sql)
+                        written += rows.count()
+                    elif copying is not None:
+                        check_versions(batch, {}, loading=True)
+                        rows = chain.fresh_rows(batch, copy=True)
+                        copying.write(rows)
                         written += rows.count()
                     else:
                         versions = stored_versions(connection, [a.subject for a in batch])
@@ -283,9 +293,10 @@ class SqlRecorder:
                     people += len(batch)
                     if progress is not None:
                         progress(people, written)
-                if deferred is not None:
+                after: FreshCopy | DeferredIndexes | None = copying if copying is not None else deferred
+                if after is not None:
                     started = time.perf_counter()
-                    deferred.build()
+                    after.build()
                     times["indexes"] = time.perf_counter() - started
                 if divisions:
                     put_divisions(connection, divisions)
