@@ -258,6 +258,7 @@ class SqlRecorder:
         people = written = 0
         sqlite = self.backend.name == "sqlite"
         times: dict[str, float] = {}
+        copying: FreshCopy | None = None
         with self.writing() as connection:
             if sqlite:
                 for pragma in load_pragmas(LOAD_CACHE_KIB):
@@ -271,9 +272,9 @@ class SqlRecorder:
                 deferred = DeferredIndexes(connection) if sqlite and fresh else None
                 if deferred is not None:
                     deferred.drop()
-                # Into an empty PostgreSQL store the same, the rows streamed through COPY.
-                copying = FreshCopy(connection) if self.backend.name == "postgresql" and fresh else None
-                if copying is not None:
+                # Into an empty PostgreSQL store the same, the rows streamed through COPY by a thread.
+                if self.backend.name == "postgresql" and fresh:
+                    copying = FreshCopy(connection)
                     copying.drop()
                 for batch in loading:
                     if deferred is not None:  # ids are checked as rows are made and when indexes are built
@@ -302,6 +303,8 @@ class SqlRecorder:
                     put_divisions(connection, divisions)
                 chain.save(connection)
             finally:
+                if copying is not None:  # before the rollback or the commit: it uses the connection
+                    copying.stop()
                 if sqlite:
                     for pragma in RESET_PRAGMAS:
                         connection.exec_driver_sql(pragma)
