@@ -119,6 +119,8 @@ class LoadTimes:
     """Committing: making it all durable."""
     checkpoint: float = 0.0
     """Copying the write-ahead log into the database file, and emptying it (SQLite)."""
+    statistics: float = 0.0
+    """Gathering the planner's statistics after the commit (PostgreSQL, MariaDB/MySQL)."""
 
 
 def _write_frame(stream: IO[bytes], value: Any) -> None:
