@@ -41,6 +41,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from antidrug_core.bootstrap import open_store
 from antidrug_core.indicators import (
     EvaluationRequest,
@@ -50,7 +52,7 @@ from antidrug_core.indicators import (
     evaluate_in_store,
     indicator_definitions,
 )
-from antidrug_core.model import Actor, Division, DivisionTree, StoreUnavailable, SubjectKind
+from antidrug_core.model import Actor, Division, DivisionTree, Role, StoreUnavailable, SubjectKind
 from antidrug_core.ports import BulkRecorder, StreamAppend
 from antidrug_core.store import new_stream
 from antidrug_core.synthetic import SyntheticSpec, divisions, person_records, townships
@@ -115,6 +117,30 @@ def province(spec: SyntheticSpec, cache: Path, db: str | None) -> tuple[Place, f
 
 def _request(period: Period) -> EvaluationRequest:
     return EvaluationRequest(period=period)
+
+
+def a_day(spec: SyntheticSpec, url: str, people: int) -> tuple[int, float, float, int]:
+    """Append a day's work (``people`` new people after the province's) and recompute one county.
+
+    Returns:
+        Records appended, seconds appending them, seconds recomputing the
+        whole catalogue for one county's actor, and that county's results.
+    """
+    larger = attrs.evolve(spec, people=spec.people + people)
+    appends = [new_stream(r[0].subject, r, spec.policy) for r in person_records(larger, first=spec.people)]
+    county = sorted({code[:6] for code in townships(spec)})[0]
+    with open_store(url, create=False) as store:
+        recorder = store.recorder
+        assert isinstance(recorder, BulkRecorder), "the SQL store plugin is not installed"
+        started = time.perf_counter()
+        written = recorder.bulk_append(appends)
+        appended = time.perf_counter() - started
+        actor = Actor(id="county", role=Role.OFFICER, divisions={county})
+        with store.unit_of_work(actor) as uow:
+            started = time.perf_counter()
+            results = evaluate_in_store(uow, _request(Period.parse("2025H2")))
+            recomputed = time.perf_counter() - started
+    return written, appended, recomputed, len(results)
 
 
 def fast(url: str, period: Period, *, people_only: bool = False) -> tuple[float, list[IndicatorResult]]:
@@ -451,6 +477,12 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print the measures as JSON last")
     parser.add_argument(
+        "--day",
+        type=int,
+        default=300,
+        help="new people in the day's work (default 300; 0: no incremental step)",
+    )
+    parser.add_argument(
         "--reference-of", help=argparse.SUPPRESS
     )  # the child process: run the reference evaluator
     args, _ = parser.parse_known_args(argv)
@@ -461,6 +493,7 @@ def main(argv: list[str]) -> int:
     if args.engines:
         cache = Path(args.cache)
         passed = ["--people", str(args.people), "--cache", str(cache), "--period", args.period]
+        passed += ["--day", str(args.day)]
         found = run_side_by_side("benchmarks.bench_indicators", args.engines.split(","), passed, cache)
         side_by_side(found)
         return 0 if all(m["status"] == 0 for m in found) else 1
@@ -516,6 +549,13 @@ def run(args: argparse.Namespace, period: Period) -> dict[str, Any]:
         f"  reference evaluator {reference_run['seconds']:8.1f} s  streaming the person files, "
         f"peak memory {reference_run['peak_bytes'] / 2**20:,.0f} MiB (a process of its own)"
     )
+    day: tuple[int, float, float, int] | None = None
+    if args.day > 0:
+        day = a_day(spec, url, args.day)
+        print(
+            f"  a day's work        {day[1]:8.1f} s  {day[0]:,} records of {args.day:,} new people appended; "
+            f"then one county's catalogue again in {day[2]:.2f} s ({day[3]:,} results; goal well under 1 s)"
+        )
     print(f"  whole catalogue under {GOAL_FAST_SECONDS:.0f} s: {_met(fast_seconds < GOAL_FAST_SECONDS)}")
     print(
         f"  reference evaluator under {GOAL_REFERENCE_SECONDS / 60:.0f} min: "
@@ -542,25 +582,32 @@ def run(args: argparse.Namespace, period: Period) -> dict[str, Any]:
         "results": len(results),
         "digest": digest(results),
         "agree": not differing and same_as_reference,
+        "day_records": day[0] if day else None,
+        "day_append": day[1] if day else None,
+        "county": day[2] if day else None,
     }
+
+
+def _seconds(value: float | None, places: int = 1) -> str:
+    return "—" if value is None else f"{value:.{places}f}"
 
 
 def side_by_side(found: list[dict[str, Any]]) -> None:
     """The engines' figures and times in one table (Markdown, for docs/storage.md)."""
     print(
         "\n| engine | fast evaluator, people (s) | whole catalogue (s) | hand-written SQL (s) "
-        "| reference (s) | peak MiB (fast / reference) | agree |"
+        "| reference (s) | peak MiB (fast / reference) | a day: appended (s) | one county again (s) | agree |"
     )
-    print("|---|---:|---:|---:|---:|---:|---|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for m in found:
         if m.get("failed"):
-            print(f"| {m['engine']} | failed | | | | | |")
+            print(f"| {m['engine']} | failed | | | | | | | |")
             continue
         hand = f"{m['hand']:.1f}" if m["hand"] is not None else "—"
         print(
             f"| {m['engine']} | {m['fast_people']:.1f} | {m['whole']:.1f} | {hand} | {m['reference']:.1f} | "
             f"{m['peak_bytes'] / 2**20:,.0f} / {m['reference_peak_bytes'] / 2**20:,.0f} | "
-            f"{'yes' if m['agree'] else 'NO'} |"
+            f"{_seconds(m['day_append'])} | {_seconds(m['county'], 2)} | {'yes' if m['agree'] else 'NO'} |"
         )
     digests = {m["digest"] for m in found if not m.get("failed")}
     print(f"\nevery engine's figures {'are the same' if len(digests) == 1 else 'DIFFER'}")
