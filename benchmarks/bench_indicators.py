@@ -124,7 +124,8 @@ def a_day(spec: SyntheticSpec, url: str, people: int) -> tuple[int, float, float
 
     Returns:
         Records appended, seconds appending them, seconds recomputing the
-        whole catalogue for one county's actor, and that county's results.
+        whole catalogue for one county's actor (the second time, as in a
+        platform's running process), and that county's results.
     """
     larger = attrs.evolve(spec, people=spec.people + people)
     appends = [new_stream(r[0].subject, r, spec.policy) for r in person_records(larger, first=spec.people)]
@@ -136,10 +137,12 @@ def a_day(spec: SyntheticSpec, url: str, people: int) -> tuple[int, float, float
         written = recorder.bulk_append(appends)
         appended = time.perf_counter() - started
         actor = Actor(id="county", role=Role.OFFICER, divisions={county})
-        with store.unit_of_work(actor) as uow:
-            started = time.perf_counter()
-            results = evaluate_in_store(uow, _request(Period.parse("2025H2")))
-            recomputed = time.perf_counter() - started
+        recomputed = 0.0
+        for _again in range(2):  # the first in a new process pays for translating the catalogue
+            with store.unit_of_work(actor) as uow:
+                started = time.perf_counter()
+                results = evaluate_in_store(uow, _request(Period.parse("2025H2")))
+                recomputed = time.perf_counter() - started
     return written, appended, recomputed, len(results)
 
 

@@ -428,12 +428,21 @@ class SqlSession:
     def _streams(
         self, scope: Scope, subjects: Sequence[SubjectId] | None, kind: SubjectKind
     ) -> Iterator[StoredStream]:
-        statement = (
-            sa.select(RECORDS.c.subject, RECORDS.c.payload)
-            .select_from(RECORDS.join(STREAMS, STREAMS.c.subject == RECORDS.c.subject))
-            .where(STREAMS.c.kind == kind.value, _visible(RECORDS.c.subject, scope))
-            .order_by(RECORDS.c.subject, RECORDS.c.version)
-        )
+        if kind is SubjectKind.PERSON:  # nearly every stream: one pass over the records, in order
+            statement = (
+                sa.select(RECORDS.c.subject, RECORDS.c.payload)
+                .select_from(RECORDS.join(STREAMS, STREAMS.c.subject == RECORDS.c.subject))
+                .where(STREAMS.c.kind == kind.value, _visible(RECORDS.c.subject, scope))
+            )
+        else:
+            # The few units or organisations of a province: found among the stream heads, their
+            # records looked up by subject. A join read every record of the store to find them
+            # (0.17 s at 20,000 people, growing with the province), on every evaluation.
+            of_kind = sa.select(STREAMS.c.subject).where(STREAMS.c.kind == kind.value)
+            statement = sa.select(RECORDS.c.subject, RECORDS.c.payload).where(
+                RECORDS.c.subject.in_(of_kind), _visible(RECORDS.c.subject, scope)
+            )
+        statement = statement.order_by(RECORDS.c.subject, RECORDS.c.version)
         if subjects is not None:
             statement = statement.where(RECORDS.c.subject.in_(subjects))
         with (
