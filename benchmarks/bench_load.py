@@ -115,14 +115,15 @@ def load(args: argparse.Namespace) -> dict[str, Any]:
             elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
             times = getattr(recorder, "last_load", None)
         size = place.size()
+        own = _peak_bytes(resource.RUSAGE_SELF)  # before the plain COPY below
         if engine == "postgresql":
-            copy_seconds = plain_copy(place)
+            copy_seconds = plain_copy(place, folder)
     finally:
         if not args.keep:
             place.drop()
             if args.folder is None:
                 shutil.rmtree(folder, ignore_errors=True)
-    own, writer = _peak_bytes(resource.RUSAGE_SELF), _peak_bytes(resource.RUSAGE_CHILDREN)
+    writer = _peak_bytes(resource.RUSAGE_CHILDREN)
     peak = own + writer
     without_people = elapsed - people.seconds
     store_seconds = without_people

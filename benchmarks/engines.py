@@ -10,7 +10,6 @@ side by side, on the same generated data.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -136,37 +135,37 @@ class Place:
             admin.dispose()
 
 
-def plain_copy(place: Place) -> float:
+def plain_copy(place: Place, folder: Path) -> float:
     """Seconds a plain ``COPY`` of the loaded rows takes into tables without indexes or keys.
 
-    The rows are first copied out of the store into memory (not timed), then
-    into new tables of the same columns, each ``COPY`` in one transaction.
+    The rows are first copied out of the store into files in ``folder`` (not
+    timed, and not held in memory), then from them into new tables of the
+    same columns, all in one transaction.
     """
     engine = sa.create_engine(place.url, poolclass=sa.pool.NullPool)
+    files = {table: folder / f"plain-{table}.copy" for table in _COPIED}
     try:
         with engine.connect() as connection:
             driver: Any = connection.connection.driver_connection
-            texts: dict[str, bytes] = {}
             with driver.cursor() as cursor:
-                for table in _COPIED:
-                    out = io.BytesIO()
-                    with cursor.copy(f"COPY {table} TO STDOUT") as copy:
+                for table, path in files.items():
+                    with path.open("wb") as out, cursor.copy(f"COPY {table} TO STDOUT") as copy:
                         for data in copy:
                             out.write(data)
-                    texts[table] = out.getvalue()
                     cursor.execute(f"CREATE TABLE plain_{table} (LIKE {table} INCLUDING DEFAULTS)")
             driver.commit()
             started = time.perf_counter()
             with driver.cursor() as cursor:
-                for table in _COPIED:
-                    with cursor.copy(f"COPY plain_{table} FROM STDIN") as copy:
-                        view = memoryview(texts[table])
-                        for offset in range(0, len(view), 1 << 20):
-                            copy.write(view[offset : offset + (1 << 20)])
+                for table, path in files.items():
+                    with path.open("rb") as source, cursor.copy(f"COPY plain_{table} FROM STDIN") as copy:
+                        while data := source.read(1 << 20):
+                            copy.write(data)
             driver.commit()
             return time.perf_counter() - started
     finally:
         engine.dispose()
+        for path in files.values():
+            path.unlink(missing_ok=True)
 
 
 def run_side_by_side(module: str, engines: list[str], argv: list[str], folder: Path) -> list[dict[str, Any]]:
