@@ -1,15 +1,22 @@
-"""Bulk loading into SQLite: records per second and peak memory for a synthetic province.
+"""Bulk loading: records per second and peak memory for a synthetic province, on any engine.
 
-``python -m benchmarks load [--people 1000000] [--folder DIR] [--keep]`` streams
+``python -m benchmarks load [--people 1000000] [--db URL] [--folder DIR] [--keep]`` streams
 people from ``antidrug_core.synthetic`` through the SQL store's set-based bulk
 path (``bulk_append``: one transaction, versions, access sets, the kept policy
-and the hash chain) into a fresh SQLite file, then reports:
+and the hash chain) into a fresh store — a SQLite file by default, or a new
+schema (PostgreSQL) or database (MariaDB) on the server ``--db`` names — then
+reports:
 
 - records/s overall (making the people included), and for the store alone;
 - where the store's time went: making rows, the writer process inserting them,
   building the indexes, committing, and emptying the write-ahead log;
 - peak memory of this process and of the writer process it started (their sum
-  bounds the peak of the two together), and the size of the database.
+  bounds the peak of the two together), and the size of the database;
+- on PostgreSQL, a plain ``COPY`` of the same rows into tables without
+  indexes or keys, measured in the same run: the load's floor.
+
+``--engines sqlite,postgresql,mysql`` runs the load on each engine, each in a
+process of its own, and prints them side by side.
 
 "The store alone" is honest about the second process: the people are made in
 this process, so the time spent making them is taken off the elapsed time,
@@ -19,28 +26,36 @@ elapsed time without the time it waited for rows): either one can be what
 the load waits on.
 
 The goal is at least 100,000 records/s on a 2-core machine with peak memory
-under 1 GiB, for one million people and about ten million records.
+under 1 GiB, for one million people and about ten million records; on
+PostgreSQL also within 2 × the plain ``COPY``, and MariaDB within 2 ×
+PostgreSQL's time.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from antidrug_core.bootstrap import open_store
 from antidrug_core.ports import BulkRecorder, StreamAppend
 from antidrug_core.store import new_stream
 from antidrug_core.synthetic import SyntheticSpec, divisions, person_records
+from benchmarks.engines import Place, engine_of, plain_copy, run_side_by_side
 
 GOAL_RECORDS_PER_SECOND = 100_000
 GOAL_PEAK_BYTES = 1 << 30
+GOAL_COPY_RATIO = 2.0
+GOAL_MYSQL_RATIO = 2.0
 
 
 class TimedPeople:
@@ -71,23 +86,19 @@ def _peak_bytes(who: int) -> int:
     return resource.getrusage(who).ru_maxrss * 1024
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks load")
-    parser.add_argument("--people", type=int, default=1_000_000, help="people to load (default 1000000)")
-    parser.add_argument(
-        "--folder", default=None, help="where to put the database (default: a temporary folder)"
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    args, _ = parser.parse_known_args(argv)
+def load(args: argparse.Namespace) -> dict[str, Any]:
+    """Load the province into a new store at ``args.db``; print and return what was measured."""
     spec = SyntheticSpec.provincial(people=args.people)
     folder = Path(args.folder or tempfile.mkdtemp(prefix="antidrug-bench-load-"))
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "load.db"
-    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        leftover.unlink(missing_ok=True)
-    print(f"load: {args.people:,} people into {path} on {os.cpu_count()} cores", flush=True)
+    db = args.db or f"sqlite:///{folder / 'load.db'}"
+    engine = engine_of(db)
+    place = Place(db, "load" if engine == "sqlite" else f"antidrug_bench_load_{uuid.uuid4().hex[:8]}")
+    place.make()
+    print(f"load: {args.people:,} people into {engine} ({place.name}) on {os.cpu_count()} cores", flush=True)
+    copy_seconds: float | None = None
     try:
-        with open_store(f"sqlite:///{path}") as store:
+        with open_store(place.url) as store:
             recorder = store.recorder
             assert isinstance(recorder, BulkRecorder), "the SQL store plugin is not installed"
             people = TimedPeople(spec)
@@ -103,14 +114,16 @@ def main(argv: list[str]) -> int:
             records = recorder.bulk_append(people, divisions=divisions(spec), progress=report)
             elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
             times = getattr(recorder, "last_load", None)
-        size = sum(p.stat().st_size for p in folder.glob("load.db*"))
+        size = place.size()
+        own = _peak_bytes(resource.RUSAGE_SELF)  # before the plain COPY below
+        if engine == "postgresql":
+            copy_seconds = plain_copy(place, folder)
     finally:
-        if not args.keep and args.folder is None:
-            shutil.rmtree(folder, ignore_errors=True)
-        elif not args.keep:
-            for made in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-                made.unlink(missing_ok=True)
-    own, writer = _peak_bytes(resource.RUSAGE_SELF), _peak_bytes(resource.RUSAGE_CHILDREN)
+        if not args.keep:
+            place.drop()
+            if args.folder is None:
+                shutil.rmtree(folder, ignore_errors=True)
+    writer = _peak_bytes(resource.RUSAGE_CHILDREN)
     peak = own + writer
     without_people = elapsed - people.seconds
     store_seconds = without_people
@@ -120,7 +133,7 @@ def main(argv: list[str]) -> int:
     ]
     processor_note = ""
     if times is not None:
-        busy = elapsed - times.writer_waiting if times.writer_process else elapsed
+        busy = elapsed - times.writer_waiting if times.writer_process else without_people
         store_seconds = max(without_people, busy)
         tail = times.indexes + times.commit + times.checkpoint
         lines.append(
@@ -147,9 +160,97 @@ def main(argv: list[str]) -> int:
         f"writer {writer / 2**20:,.0f} MiB (goal under {GOAL_PEAK_BYTES / 2**20:,.0f} MiB); "
         f"database {size / 2**30:.2f} GiB",
     ]
+    if copy_seconds is not None:
+        lines.append(
+            f"  plain COPY of the same rows {copy_seconds:.1f} s ({records / copy_seconds:,.0f} records/s); "
+            f"the store's load took {store_seconds / copy_seconds:.2f} × that "
+            f"(goal at most {GOAL_COPY_RATIO})"
+        )
     print("\n".join(lines))
     met = store_only >= GOAL_RECORDS_PER_SECOND and peak < GOAL_PEAK_BYTES
-    print(f"  goal {'met' if met else 'NOT met'}")
+    print(f"  goal {'met' if met else 'NOT met'}", flush=True)
+    return {
+        "people": args.people,
+        "records": records,
+        "seconds": elapsed,
+        "store_seconds": store_seconds,
+        "making_people": people.seconds,
+        "indexes": times.indexes if times is not None else None,
+        "peak_bytes": peak,
+        "size_bytes": size,
+        "copy_seconds": copy_seconds,
+    }
+
+
+def side_by_side(found: list[dict[str, Any]]) -> None:
+    """The engines' loads in one table (Markdown, for docs/storage.md)."""
+    print(
+        "\n| engine | records | load (s) | store only (s) | records/s (store) | indexes (s) "
+        "| peak MiB | size GiB |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for m in found:
+        if m.get("failed"):
+            print(f"| {m['engine']} | failed | | | | | | |")
+            continue
+        print(
+            f"| {m['engine']} | {m['records']:,} | {m['seconds']:.1f} | {m['store_seconds']:.1f} | "
+            f"{m['records'] / m['store_seconds']:,.0f} | {m['indexes'] or 0:.1f} | "
+            f"{m['peak_bytes'] / 2**20:,.0f} | {m['size_bytes'] / 2**30:.2f} |"
+        )
+    by = {m["engine"]: m for m in found if not m.get("failed")}
+    postgresql = by.get("postgresql")
+    if postgresql is not None and postgresql.get("copy_seconds"):
+        ratio = postgresql["store_seconds"] / postgresql["copy_seconds"]
+        print(
+            f"\nPostgreSQL: plain COPY of the same rows {postgresql['copy_seconds']:.1f} s; the load is "
+            f"{ratio:.2f} × that (goal at most {GOAL_COPY_RATIO}: "
+            f"{'met' if ratio <= GOAL_COPY_RATIO else 'NOT met'})"
+        )
+        if "mysql" in by:
+            ratio = by["mysql"]["store_seconds"] / postgresql["store_seconds"]
+            print(
+                f"MariaDB: {ratio:.2f} × PostgreSQL's time "
+                f"(goal at most {GOAL_MYSQL_RATIO}: {'met' if ratio <= GOAL_MYSQL_RATIO else 'NOT met'})"
+            )
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks load")
+    parser.add_argument("--people", type=int, default=1_000_000, help="people to load (default 1000000)")
+    parser.add_argument(
+        "--db", default=None, help="the engine and server to load into (default: a SQLite file)"
+    )
+    parser.add_argument(
+        "--engines",
+        default=None,
+        help="load into each of these engines side by side (e.g. sqlite,postgresql,mysql)",
+    )
+    parser.add_argument(
+        "--folder", default=None, help="where to put a SQLite database (default: a temporary folder)"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--json", action="store_true", help="print the measures as JSON last")
+    args, _ = parser.parse_known_args(argv)
+    if args.engines:
+        folder = Path(args.folder or tempfile.mkdtemp(prefix="antidrug-bench-load-"))
+        try:
+            passed = [
+                "--people",
+                str(args.people),
+                "--folder",
+                str(folder),
+                *(["--keep"] if args.keep else []),
+            ]
+            found = run_side_by_side("benchmarks.bench_load", args.engines.split(","), passed, folder)
+        finally:
+            if args.folder is None and not args.keep:
+                shutil.rmtree(folder, ignore_errors=True)
+        side_by_side(found)
+        return 0 if all(not m.get("failed") and m["status"] == 0 for m in found) else 1
+    measures = load(args)
+    if args.json:
+        print(json.dumps(measures))
     return 0
 
 

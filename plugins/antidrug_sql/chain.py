@@ -168,6 +168,7 @@ class Chain:
         self._streams = Inserter(STREAMS, dialect)
         self._access = Inserter(ACCESS, dialect)
         self._sqlite = SqliteRecordRows() if dialect.name == "sqlite" else None
+        self._copied = SqliteRecordRows() if dialect.name == "postgresql" else None
         self._records = RecordInserter(dialect)
 
     @classmethod
@@ -240,8 +241,8 @@ class Chain:
             self.sequence, self.last = sequence, last
         return self.sequence - before
 
-    def fresh_rows(self, appends: Sequence[StreamAppend]) -> FreshRows:
-        """The rows of new streams (SQLite), the chain moved past them.
+    def fresh_rows(self, appends: Sequence[StreamAppend], *, copy: bool = False) -> FreshRows:
+        """The rows of new streams (SQLite; PostgreSQL's ``COPY`` when ``copy``), the chain moved past them.
 
         Raises:
             InvalidInput: a record id (or another key) is too long, naming each.
@@ -255,14 +256,15 @@ class Chain:
             (subject, division) for subject, items in merged.items() for division in sorted(items[-1].access)
         ]
         streams = [(0, [a.records for a in items]) for items in merged.values()]
-        return FreshRows(heads, access, self._sqlite_rows(streams))
+        return FreshRows(heads, access, self._sqlite_rows(streams, copy=copy))
 
     def _sqlite_rows(
-        self, streams: list[tuple[int, list[tuple[Record, ...]]]]
+        self, streams: list[tuple[int, list[tuple[Record, ...]]]], *, copy: bool = False
     ) -> list[tuple[str, list[Any]]]:
-        """Make the rows of ``streams`` on SQLite with the compiled builders; move the chain past them."""
-        rows = self._sqlite
-        assert rows is not None, "SQLite rows on another engine"
+        """Make the rows of ``streams`` with the compiled builders (for SQLite's inserts, or for
+        PostgreSQL's ``COPY`` when ``copy``); move the chain past them."""
+        rows = self._copied if copy else self._sqlite
+        assert rows is not None, "compiled rows on another engine"
         builders = rows.builders()
         problems: list[Problem] = []
         sequence, last = self.sequence, self.last
@@ -285,7 +287,7 @@ class Chain:
                     last = found
             if problems:
                 raise InvalidInput(problems)
-            pending = list(rows.pending())
+            pending = list(rows.pending_copy() if copy else rows.pending())
         except BaseException:
             rows.clear()
             raise
@@ -357,11 +359,18 @@ class DeferredIndexes:
             InvalidInput: a record id is used twice, naming it and the subjects whose records use it.
             ConcurrencyConflict: a subject's stream was given twice.
         """
+        # PostgreSQL aborts the whole transaction on an error: a savepoint keeps it open to name them.
+        saving = self.connection.dialect.name == "postgresql"
         for index in self.indexes:
+            savepoint = self.connection.begin_nested() if saving else None
             try:
                 self.connection.execute(sa.schema.CreateIndex(index))
             except sa.exc.IntegrityError:
+                if savepoint is not None:
+                    savepoint.rollback()
                 raise self._duplicates(index) from None
+            if savepoint is not None:
+                savepoint.commit()
 
     def _duplicates(self, index: sa.Index) -> Exception:
         columns = [column.name for column in index.columns]

@@ -252,6 +252,21 @@ class SqliteRecordRows:
                     rows.groups[mask] = []  # the compiled builder looks its group up on each call
                     yield self.statement(cls, mask), group
 
+    def pending_copy(self) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
+        """Each PostgreSQL ``COPY`` statement with its queued rows (the type tag last), emptied as it
+        is handed out.
+
+        The rows' text (dates, UTC timestamps, enums by value) is what PostgreSQL reads for these
+        columns too, so one compiled builder serves both engines' bulk loads.
+        """
+        for cls, rows in self._types.items():
+            tail = (cls.type_tag,)
+            for mask, group in enumerate(rows.groups):
+                if group:
+                    rows.groups[mask] = []
+                    columns = ", ".join(f'"{name}"' for name in (*rows.names(mask), "type"))
+                    yield f"COPY antidrug_records ({columns}) FROM STDIN", [row + tail for row in group]
+
     def flush(self, connection: sa.Connection) -> None:
         """Insert everything queued, one ``executemany`` per statement."""
         for sql, rows in self.pending():

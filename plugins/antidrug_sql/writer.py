@@ -121,6 +121,8 @@ class LoadTimes:
     """Committing: making it all durable."""
     checkpoint: float = 0.0
     """Copying the write-ahead log into the database file, and emptying it (SQLite)."""
+    statistics: float = 0.0
+    """Gathering the planner's statistics before the commit (PostgreSQL)."""
 
 
 def _write_frame(stream: IO[bytes], value: Any) -> None:

@@ -2,8 +2,13 @@
 
 Every test runs on SQLite, PostgreSQL and MariaDB/MySQL. The servers are
 the machine's own (``SERVERS``) unless ``ANTIDRUG_TEST_POSTGRESQL_URL`` or
-``ANTIDRUG_TEST_MYSQL_URL`` names another; a server that does not answer
-fails its tests, naming it: a store test that skipped would pass unseen.
+``ANTIDRUG_TEST_MYSQL_URL`` names another. When none answers there, the
+tests start a throwaway one from the installed server programs (Debian's
+``postgresql`` and ``mariadb-server``) in a temporary folder, on a free port,
+and stop it and remove the folder when the tests end (as pytest-postgresql
+does); a database the URL names that is missing (MariaDB's ``test``) is
+created. Where neither answers nor can be started, the tests fail naming the
+server: a store test that skipped would pass unseen.
 
 Every store gets a database of its own: a new file for SQLite, a new schema
 on PostgreSQL, a new database on MariaDB; each is dropped after its test.
@@ -11,11 +16,18 @@ on PostgreSQL, a new database on MariaDB; each is dropped after its test.
 
 from __future__ import annotations
 
+import atexit
+import glob
 import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 import sqlalchemy as sa
@@ -50,27 +62,203 @@ class HostKey:
 
 
 _admins: dict[str, sa.Engine] = {}
+_UNKNOWN_DATABASE = 1049
+"""MariaDB/MySQL's error for a database that does not exist."""
+
+
+def _answers(url: str) -> BaseException | None:
+    """None when the server at ``url`` answers; otherwise why not."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool, connect_args={"connect_timeout": 10})
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except Exception as error:
+        return error
+    finally:
+        engine.dispose()
+    return None
+
+
+def _create_missing_database(url: str, error: BaseException) -> bool:
+    """Create the database ``url`` names when the server answered that it does not exist."""
+    orig = getattr(error, "orig", None)
+    if not (orig is not None and getattr(orig, "args", (None,))[0] == _UNKNOWN_DATABASE):
+        return False
+    parsed = make_url(url)
+    server = sa.create_engine(
+        parsed.set(database=""), poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with server.connect() as connection:
+            connection.exec_driver_sql(
+                f"CREATE DATABASE IF NOT EXISTS `{parsed.database}` CHARACTER SET utf8mb4"
+            )
+    finally:
+        server.dispose()
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _program(*names: str) -> str | None:
+    """The first installed server program of ``names`` (PostgreSQL's live in a versioned folder)."""
+    for name in names:
+        found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/local/sbin")
+        if found:
+            return found
+        versioned = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+        if versioned:
+            return versioned[-1]
+    return None
+
+
+class Throwaway:
+    """A server started for these tests in a temporary folder, stopped and removed when they end."""
+
+    def __init__(self, engine: str) -> None:
+        self.engine = engine
+        self.folder = Path(tempfile.mkdtemp(prefix=f"antidrug-test-{engine}-"))
+        self.port = _free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+        # The servers refuse to run as root; as root they run as their own system user.
+        self.user = ("postgres" if engine == "postgresql" else "mysql") if os.geteuid() == 0 else None
+        if self.user is not None:
+            shutil.chown(self.folder, self.user)
+
+    def _as_user(self, command: list[str]) -> list[str]:
+        return ["runuser", "-u", self.user, "--", *command] if self.user is not None else command
+
+    def start(self) -> str:
+        """Start the server; its URL.
+
+        Raises:
+            RuntimeError: the server programs are not installed, or the server did not start.
+        """
+        data = self.folder / "data"
+        log = self._log = open(self.folder / "server.log", "wb")  # noqa: SIM115  # closed by stop()
+        if self.engine == "postgresql":
+            initdb = _program("initdb")
+            if initdb is None:
+                raise RuntimeError("PostgreSQL's initdb is not installed (apt-get install postgresql)")
+            bin_dir = Path(initdb).parent
+            subprocess.run(
+                self._as_user(
+                    [initdb, "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"]
+                ),
+                check=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            command = [
+                str(bin_dir / "postgres"), "-D", str(data), "-p", str(self.port), "-k", str(self.folder),
+                "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "full_page_writes=off",
+            ]  # fmt: skip
+            url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+        else:
+            install = _program("mariadb-install-db", "mysql_install_db")
+            server = _program("mariadbd", "mysqld")
+            if install is None or server is None:
+                raise RuntimeError("MariaDB's server is not installed (apt-get install mariadb-server)")
+            subprocess.run(
+                self._as_user([
+                    install, "--no-defaults", f"--datadir={data}", "--auth-root-authentication-method=normal",
+                    "--skip-test-db",
+                ]),
+                check=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            command = [
+                server, "--no-defaults", f"--datadir={data}", f"--port={self.port}",
+                "--bind-address=127.0.0.1",
+                f"--socket={self.folder / 'mysqld.sock'}", f"--pid-file={self.folder / 'mysqld.pid'}",
+                "--innodb-flush-log-at-trx-commit=2", "--skip-log-bin",
+            ]  # fmt: skip
+            url = f"mysql+pymysql://root@127.0.0.1:{self.port}/test"
+        self.process = subprocess.Popen(self._as_user(command), stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 120
+        while True:
+            error = _answers(url)
+            if error is None or (self.engine == "mysql" and _create_missing_database(url, error)):
+                return url
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the throwaway {self.engine} server did not start: {error}")
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        """Stop the server (it shuts down cleanly on SIGTERM) and remove its folder."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+        if self._log is not None:
+            self._log.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_throwaways: dict[str, Throwaway] = {}
+
+
+@atexit.register
+def _stop_throwaways() -> None:
+    for server in _throwaways.values():
+        server.stop()
+    _throwaways.clear()
+
+
+def _server_url(engine: str) -> str:
+    """The URL of a server of ``engine`` that answers: the configured one, or a throwaway one."""
+    variable, local = SERVERS[engine]
+    url = os.environ.get(variable) or local
+    error = _answers(url)
+    if error is None or (
+        engine == "mysql" and _create_missing_database(url, error) and _answers(url) is None
+    ):
+        return url
+    server = Throwaway(engine)
+    try:
+        started = server.start()
+    except (OSError, RuntimeError, subprocess.CalledProcessError) as failure:
+        server.stop()
+        pytest.fail(
+            f"{engine} at {make_url(url).render_as_string(hide_password=True)} does not answer "
+            f"(set {variable} to a server the SQL store tests can use): {str(error).splitlines()[0]}; "
+            f"and no throwaway server could be started: {failure}"
+        )
+    _throwaways[engine] = server
+    return started
 
 
 def _admin(engine: str) -> tuple[sa.Engine, str]:
-    variable, local = SERVERS[engine]
-    url = os.environ.get(variable) or local
     if engine not in _admins:
+        url = _server_url(engine)
         _admins[engine] = sa.create_engine(
             url,
             poolclass=sa.pool.NullPool,
             isolation_level="AUTOCOMMIT",
             connect_args={"connect_timeout": 10},  # a server that drops packets fails, not hangs
         )
+    admin = _admins[engine]
+    url = admin.url.render_as_string(hide_password=False)
     try:
-        with _admins[engine].connect() as connection:
+        with admin.connect() as connection:
             connection.exec_driver_sql("SELECT 1")
     except Exception as error:
         pytest.fail(
-            f"{engine} at {make_url(url).render_as_string(hide_password=True)} does not answer "
-            f"(set {variable} to a server the SQL store tests can use): {str(error).splitlines()[0]}"
+            f"{engine} at {make_url(url).render_as_string(hide_password=True)} stopped answering: "
+            f"{str(error).splitlines()[0]}"
         )
-    return _admins[engine], url
+    return admin, url
 
 
 class Databases:

@@ -20,6 +20,7 @@ from typing import Any
 
 import attrs
 import pytest
+import sqlalchemy as sa
 
 from antidrug_core.audit import verify_chain
 from antidrug_core.model import Actor, ConcurrencyConflict, InvalidInput, StoreUnavailable, SubjectKind
@@ -388,3 +389,57 @@ def test_where_no_writer_process_can_run_the_load_runs_in_one_process(
     assert not store.recorder.last_load.writer_process  # type: ignore[attr-defined]
     with store.unit_of_work(Actor.local_administrator()) as uow:
         assert sum(len(f) for f in uow.files()) == written
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_a_copy_load_into_an_empty_postgresql_store_writes_what_inserting_writes(
+    make_databases: Callable[[str], Any], open_sql: Callable[..., Store], snapshot: Snapshot
+) -> None:
+    databases = make_databases("postgresql")
+    copied = open_sql(databases.new())
+    written = bulk(copied).bulk_append(with_units_and_organisations(), divisions=divisions(SPEC))
+    assert copied.recorder.last_load.indexes > 0  # type: ignore[attr-defined]  # built after the rows
+
+    inserted = open_sql(databases.new())
+    everything = list(with_units_and_organisations())
+    bulk(inserted).bulk_append(everything[:1])  # not empty: inserted with every index in place
+    bulk(inserted).bulk_append(everything[1:], divisions=divisions(SPEC))
+
+    assert snapshot(copied) == snapshot(inserted)
+    recorder = copied.recorder
+    assert isinstance(recorder, AuditableRecorder)
+    report = verify_chain(recorder.chain(), recorder.chain_head())
+    assert (report.intact, report.records) == (True, written)
+    engine: sa.Engine = recorder.engine  # type: ignore[attr-defined]
+    tables = ("antidrug_records", "antidrug_access")
+    with engine.connect() as connection:  # the foreign keys dropped for the copy are back
+        inspector = sa.inspect(connection)
+        keys = {t: [k["referred_table"] for k in inspector.get_foreign_keys(t)] for t in tables}
+    assert keys == {table: ["antidrug_streams"] for table in tables}
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:  # and they hold
+        connection.exec_driver_sql("INSERT INTO antidrug_access VALUES ('nobody', '522631')")
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_a_copy_load_that_fails_leaves_the_postgresql_store_as_it_was(
+    make_databases: Callable[[str], Any], open_sql: Callable[..., Store], snapshot: Snapshot
+) -> None:
+    store = open_sql(make_databases("postgresql").new())
+    before = snapshot(store)
+    everyone = list(appends())
+    again = attrs.evolve(
+        everyone[0], records=tuple(attrs.evolve(r, id=f"again-{r.id}") for r in everyone[0].records)
+    )
+    with pytest.raises(ConcurrencyConflict):
+        bulk(store).bulk_append([*everyone, again])
+    assert snapshot(store) == before
+
+    def failing() -> Iterator[StreamAppend]:
+        for index, append in enumerate(appends()):
+            if index == 45:
+                raise RuntimeError("the source went away")
+            yield append
+
+    with pytest.raises(RuntimeError, match="the source went away"):
+        bulk(store).bulk_append(failing())
+    assert snapshot(store) == before

@@ -10,19 +10,11 @@ verify`` recomputes them from the chained records. Nothing else changes,
 so the store verifies after the upgrade as before it.
 
 The entries are written in the upgrade's transaction (on SQLite and
-PostgreSQL: an interrupted upgrade leaves the store at 0004); a store of
+PostgreSQL: an interrupted upgrade leaves the store at 0006); a store of
 a million people gains a million identity entries, a minute or so.
 
-It also adds the typed record columns of the prevention domain's records
-(issue 11), which the record classes gained without a revision, each only
-when the table lacks it: another branch's revision may add the same ones
-first.
-
-This revision follows 0004 on its branch; other branches add 0005 to
-0007, and the revisions are chained in order when they are merged.
-
 Revision ID: 0008
-Revises: 0004
+Revises: 0006 (0007 is not taken)
 Create Date: 2026-12-06
 """
 
@@ -45,19 +37,6 @@ depends_on: str | None = None
 _META = sa.table("antidrug_meta", sa.column("key", sa.String), sa.column("value", sa.String))
 _OPTIONS: dict[str, Any] = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4"}
 _CHUNK = 1000
-_PREVENTION_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("found", "key"),
-    ("key_date", "text"),
-    ("leader", "text"),
-    ("place", "text"),
-    ("purpose", "text"),
-    ("scheme", "text"),
-    ("species", "enum"),
-    ("theme", "text"),
-    ("topic", "text"),
-    ("volunteer", "text"),
-)
-"""Typed columns of the prevention records (name, kind), as ``antidrug_sql.tables`` derives them."""
 
 
 def _set_revision(value: str) -> None:
@@ -100,23 +79,7 @@ def _opening_entries(connection: sa.Connection) -> list[tuple[EntryKind, str, di
     return entries
 
 
-def _column_type(kind: str) -> sa.types.TypeEngine[Any]:
-    if kind == "key":
-        return Key()
-    if kind == "enum":
-        return sa.String(8)
-    return sa.Text()
-
-
-def _add_prevention_columns(connection: sa.Connection) -> None:
-    present = {column["name"] for column in sa.inspect(connection).get_columns("antidrug_records")}
-    for name, kind in _PREVENTION_COLUMNS:
-        if name not in present:
-            op.add_column("antidrug_records", sa.Column(name, _column_type(kind), nullable=True))
-
-
 def upgrade() -> None:
-    _add_prevention_columns(op.get_bind())
     ledger = op.create_table(
         "antidrug_ledger",
         sa.Column("sequence", _sequence_type(), autoincrement=False, nullable=False),
@@ -169,18 +132,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Back to 0004: the ledger is dropped (its facts stay in the tables, unchecked), and the
-    prevention records' columns with it (refused while a record fills one)."""
-    connection = op.get_bind()
-    present = {column["name"] for column in sa.inspect(connection).get_columns("antidrug_records")}
-    dropped = [name for name, _kind in _PREVENTION_COLUMNS if name in present]
-    records = sa.table("antidrug_records", *(sa.column(name) for name in dropped))
-    for name in dropped:
-        if connection.execute(sa.select(sa.func.count()).where(records.c[name].is_not(None))).scalar():
-            raise RuntimeError(f"the store holds records with a {name!r}, which revision 0004 cannot keep")
-    for name in dropped:
-        op.drop_column("antidrug_records", name)
+    """Back to 0006: the ledger is dropped (its facts stay in the tables, unchecked)."""
     op.drop_column("antidrug_chain_head", "ledger_hash")
     op.drop_column("antidrug_chain_head", "ledger_sequence")
     op.drop_table("antidrug_ledger")
-    _set_revision("0004")
+    _set_revision("0006")

@@ -1,0 +1,196 @@
+"""Where the benchmarks put their stores: a SQLite file, or a database of its own on a server.
+
+``--db URL`` names an engine and a server: a SQLite URL is the store itself;
+a PostgreSQL URL names a server database in which each store gets a schema
+of its own, a MariaDB/MySQL URL a server in which each store gets a database
+of its own. ``--engines sqlite,postgresql,mysql`` runs one benchmark on each
+of the machine's engines (``SERVERS``, or the variables that name others),
+side by side, on the same generated data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+__all__ = ["SERVERS", "Place", "engine_of", "plain_copy", "run_side_by_side", "server_url"]
+
+_COPIED = ("antidrug_streams", "antidrug_access", "antidrug_records")
+
+SERVERS: dict[str, tuple[str, str]] = {
+    "postgresql": ("ANTIDRUG_BENCH_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
+    "mysql": ("ANTIDRUG_BENCH_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/mysql"),
+}
+"""Engine → the variable that names its server, and the machine's own server when it is unset."""
+
+
+def server_url(engine: str, folder: Path) -> str:
+    """The ``--db`` of ``engine``: a SQLite file in ``folder``, or the server's URL."""
+    if engine == "sqlite":
+        return f"sqlite:///{folder / 'bench.db'}"
+    variable, local = SERVERS[engine]
+    return os.environ.get(variable) or local
+
+
+def engine_of(url: str) -> str:
+    """``sqlite``, ``postgresql`` or ``mysql`` (MariaDB)."""
+    backend = make_url(url).get_backend_name()
+    return "mysql" if backend == "mariadb" else backend
+
+
+class Place:
+    """One store's place on the engine of ``url``: made empty, kept (``exists``) or dropped."""
+
+    def __init__(self, url: str, name: str) -> None:
+        self.engine = engine_of(url)
+        self.server = url
+        self.name = name
+        parsed = make_url(url)
+        if self.engine == "sqlite":
+            database = Path(parsed.database or "bench.db")
+            self.path: Path | None = database.with_name(f"{name}.db")
+            self.url = f"sqlite:///{self.path}"
+        elif self.engine == "postgresql":
+            self.path = None
+            self.url = parsed.update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(
+                hide_password=False
+            )
+        else:
+            self.path = None
+            self.url = parsed.set(database=name).render_as_string(hide_password=False)
+
+    def _admin(self) -> sa.Engine:
+        return sa.create_engine(self.server, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+
+    def drop(self) -> None:
+        """Drop the store (and what a SQLite file leaves beside it)."""
+        if self.path is not None:
+            for leftover in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
+                leftover.unlink(missing_ok=True)
+            return
+        admin = self._admin()
+        try:
+            with admin.connect() as connection:
+                kind = "SCHEMA" if self.engine == "postgresql" else "DATABASE"
+                tail = " CASCADE" if self.engine == "postgresql" else ""
+                connection.exec_driver_sql(f"DROP {kind} IF EXISTS {self.name}{tail}")
+        finally:
+            admin.dispose()
+
+    def make(self) -> None:
+        """An empty place for a new store (anything there before is dropped)."""
+        self.drop()
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return
+        admin = self._admin()
+        try:
+            with admin.connect() as connection:
+                if self.engine == "postgresql":
+                    connection.exec_driver_sql(f"CREATE SCHEMA {self.name}")
+                else:
+                    connection.exec_driver_sql(f"CREATE DATABASE {self.name} CHARACTER SET utf8mb4")
+        finally:
+            admin.dispose()
+
+    def count(self, query: str) -> int:
+        """The one number ``query`` answers in the store (0 where it has no such table yet)."""
+        engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
+        try:
+            with engine.connect() as connection:
+                return int(connection.exec_driver_sql(query).scalar() or 0)
+        except sa.exc.DBAPIError:
+            return 0
+        finally:
+            engine.dispose()
+
+    def size(self) -> int:
+        """The store's size on disk, in bytes."""
+        if self.path is not None:
+            return sum(p.stat().st_size for p in self.path.parent.glob(f"{self.path.name}*"))
+        admin = self._admin()
+        try:
+            with admin.connect() as connection:
+                if self.engine == "postgresql":
+                    query = (
+                        "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        "WHERE n.nspname = :name AND c.relkind = 'r'"
+                    )
+                else:
+                    query = (
+                        "SELECT coalesce(sum(data_length + index_length), 0) FROM information_schema.tables "
+                        "WHERE table_schema = :name"
+                    )
+                return int(connection.execute(sa.text(query), {"name": self.name}).scalar() or 0)
+        finally:
+            admin.dispose()
+
+
+def plain_copy(place: Place, folder: Path) -> float:
+    """Seconds a plain ``COPY`` of the loaded rows takes into tables without indexes or keys.
+
+    The rows are first copied out of the store into files in ``folder`` (not
+    timed, and not held in memory), then from them into new tables of the
+    same columns, all in one transaction.
+    """
+    engine = sa.create_engine(place.url, poolclass=sa.pool.NullPool)
+    files = {table: folder / f"plain-{table}.copy" for table in _COPIED}
+    try:
+        with engine.connect() as connection:
+            driver: Any = connection.connection.driver_connection
+            with driver.cursor() as cursor:
+                for table, path in files.items():
+                    with path.open("wb") as out, cursor.copy(f"COPY {table} TO STDOUT") as copy:
+                        for data in copy:
+                            out.write(data)
+                    cursor.execute(f"CREATE TABLE plain_{table} (LIKE {table} INCLUDING DEFAULTS)")
+            driver.commit()
+            started = time.perf_counter()
+            with driver.cursor() as cursor:
+                for table, path in files.items():
+                    with path.open("rb") as source, cursor.copy(f"COPY plain_{table} FROM STDIN") as copy:
+                        while data := source.read(1 << 20):
+                            copy.write(data)
+            driver.commit()
+            return time.perf_counter() - started
+    finally:
+        engine.dispose()
+        for path in files.values():
+            path.unlink(missing_ok=True)
+
+
+def run_side_by_side(module: str, engines: list[str], argv: list[str], folder: Path) -> list[dict[str, Any]]:
+    """Run ``module`` once per engine, each in a process of its own (its peak memory is its own).
+
+    Returns:
+        Each run's measures (the last line it printed, as JSON), with its ``engine``.
+    """
+    found: list[dict[str, Any]] = []
+    for engine in engines:
+        url = server_url(engine, folder)
+        print(f"-- {engine}", flush=True)
+        child = subprocess.run(
+            [sys.executable, "-m", module, *argv, "--db", url, "--json"],
+            stdout=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+        lines = child.stdout.strip().splitlines() or [""]
+        print("\n".join(lines[:-1]), flush=True)
+        try:
+            measures = json.loads(lines[-1])
+        except json.JSONDecodeError:
+            measures = {"failed": True}
+        measures["engine"] = engine
+        measures["status"] = child.returncode
+        found.append(measures)
+    return found
