@@ -205,7 +205,7 @@ def test_the_work_log_survives_a_round_trip_through_a_workbook() -> None:
     [
         ("活动", 0, 11, "很多", "覆盖人次", "not a whole number"),
         ("活动", 0, 7, "进菜场", "渠道", "is not one of"),
-        ("踏查", 0, 8, "两亩", "面积（亩）", "not a number"),
+        ("踏查", 0, 8, "两亩", "面积（亩）", "not a decimal number"),
         ("义工", 0, 6, "离开", "事项", "is not one of: 加入、退出"),
         ("组织建设", 0, 10, "也许", "下设办公室", "not 是 or 否"),
         ("踏查", 1, 12, "古柯", "品种", "is not one of"),

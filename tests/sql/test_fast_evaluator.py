@@ -45,7 +45,7 @@ from antidrug_core.indicators import (
     standard_catalogue,
 )
 from antidrug_core.interchange import Dataset, read_dataset
-from antidrug_core.model import Actor, DivisionTree, Record, Role, is_within
+from antidrug_core.model import Actor, DivisionTree, InvalidInput, Record, Role, SubjectKind, is_within
 from antidrug_core.rules import Policy, Responsibility
 from antidrug_core.state import PersonFile, access_divisions
 from antidrug_core.store import Store
@@ -110,6 +110,12 @@ def actor_for(scope: frozenset[str] | None) -> Actor:
     return Actor(id="officer", role=Role.OFFICER, divisions=scope)
 
 
+def people_catalogue() -> list[IndicatorDefinition]:
+    """The standard catalogue's figures about people: the ones a fast evaluator is asked for
+    (``evaluate_in_store`` reads units and organisations beside it)."""
+    return [d for d in standard_catalogue() if d.subject is SubjectKind.PERSON]
+
+
 def fast(
     store: Store,
     request: EvaluationRequest,
@@ -123,7 +129,7 @@ def fast(
             recorder=store.recorder,
             scope=uow.scope,
             request=request,
-            definitions=list(definitions or standard_catalogue()),
+            definitions=list(definitions or people_catalogue()),
             tree=DivisionTree(uow.divisions()),
         )
     return answer
@@ -143,7 +149,7 @@ def reference(
             if access_divisions(PersonFile.build(person, records), dataset.policy) & scope
         }
         dataset = attrs.evolve(dataset, records=tuple(r for r in dataset.records if r.person in visible))
-    results = evaluate_dataset(dataset, request, definitions=definitions)
+    results = evaluate_dataset(dataset, request, definitions=definitions or people_catalogue())
     if scope is not None and request.divisions is None:
         results = [r for r in results if any(is_within(r.division, s) for s in scope)]
     return results
@@ -218,7 +224,7 @@ others = st.just(()) | st.integers(0, 600).map(units_and_organisations)
 @st.composite
 def catalogues(draw: st.DrawFn) -> list[IndicatorDefinition]:
     """The standard catalogue, now and then with local definitions drawn at random after it."""
-    catalogue = standard_catalogue()
+    catalogue = people_catalogue()
     taken = {d.id for d in catalogue}
     local = draw(st.lists(local_definitions(), max_size=2, unique_by=lambda d: d.id))
     return [*catalogue, *(d for d in local if d.id not in taken)]
@@ -265,7 +271,7 @@ def test_reading_the_people_in_slices_adds_up_to_the_same_figures(stores: Stores
         document: dict[str, Any], request: EvaluationRequest, slices: int, other_subjects: list[Record]
     ) -> None:
         dataset = read_dataset(document)
-        definitions = standard_catalogue()
+        definitions = people_catalogue()
         with (
             stores.loaded(dataset, other_subjects) as store,
             store.unit_of_work(actor_for(None)) as uow,
@@ -471,7 +477,7 @@ def test_a_criterion_it_does_not_translate_is_left_to_the_reference_evaluator(st
     )
     dataset = document()
     with stores.loaded(dataset) as store:
-        assert fast(store, EvaluationRequest(period=H1), definitions=[*standard_catalogue(), local]) is None
+        assert fast(store, EvaluationRequest(period=H1), definitions=[*people_catalogue(), local]) is None
         assert fast(store, EvaluationRequest(period=H1)) is not None
 
 
@@ -486,7 +492,12 @@ def test_a_store_evaluates_through_the_fast_evaluator(stores: Stores) -> None:
     with stores.loaded(dataset) as store:
         answered = fast(store, request)
         with store.unit_of_work(Actor.local_administrator()) as uow:
-            assert evaluate_in_store(uow, request) == answered == reference(dataset, request)
+            whole = evaluate_in_store(uow, request)
+    # The store answers the whole catalogue: its people's figures are the fast evaluator's, and
+    # every figure is the reference evaluator's.
+    people = {d.id for d in people_catalogue()}
+    assert [r for r in whole if r.indicator in people] == answered == reference(dataset, request)
+    assert whole == reference(dataset, request, definitions=standard_catalogue())
 
 
 def test_units_and_organisations_in_the_store_change_no_figure_about_people(stores: Stores) -> None:
@@ -505,19 +516,17 @@ def test_units_and_organisations_in_the_store_change_no_figure_about_people(stor
             assert figures(found, "managed")[A][0] == 1
 
 
-def test_records_of_units_or_organisations_in_a_criterion_are_left_to_the_reference_evaluator(
-    stores: Stores,
-) -> None:
-    about_units = IndicatorDefinition(
-        id="local",
-        version=1,
-        name_zh="本地",
-        name_en="Local",
-        unit=Unit.COUNT,
-        numerator=HasRecord(types=("unit_registered",), when=When.PERIOD),
-    )
-    with stores.loaded(document(), units_and_organisations(365)) as store:
-        assert fast(store, EvaluationRequest(period=H1), definitions=[about_units]) is None
+def test_a_figure_about_people_cannot_name_records_of_units_or_organisations() -> None:
+    # The definition itself is refused, so no evaluator, fast or not, is ever asked to read it.
+    with pytest.raises(InvalidInput, match="not a record of a person"):
+        IndicatorDefinition(
+            id="local",
+            version=1,
+            name_zh="本地",
+            name_en="Local",
+            unit=Unit.COUNT,
+            numerator=HasRecord(types=("unit_registered",), when=When.PERIOD),
+        )
 
 
 @attrs.frozen(kw_only=True)

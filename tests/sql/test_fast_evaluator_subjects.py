@@ -14,6 +14,7 @@ from antidrug_core.indicators import (
     Where,
     standard_catalogue,
 )
+from antidrug_core.model import SubjectKind
 from antidrug_sql.translation import Untranslatable, translate
 
 POSITIVE = RecordsInPeriod(("test_done",), Where.of(result=["positive"]))
@@ -42,4 +43,4 @@ def test_a_figure_it_does_not_translate_is_left_to_the_reference_evaluator(
 
 
 def test_the_figures_about_people_are_still_translated() -> None:
-    assert translate([d for d in standard_catalogue() if d.id != "precursor_units"])
+    assert translate([d for d in standard_catalogue() if d.subject is SubjectKind.PERSON])
