@@ -31,6 +31,7 @@ from antidrug_core.state import build_file
 from antidrug_core.store import Store, new_stream
 from antidrug_core.synthetic import SyntheticSpec, divisions, person_records, townships
 from antidrug_core.synthetic_organisations import EMERGENCY, FORESTRY, organisation_records
+from antidrug_core.synthetic_units import unit_records
 from antidrug_core.validation import reference_problems
 
 __all__ = ["TABLE_RATES", "load_synthetic", "rates_by_township", "register"]
@@ -79,9 +80,10 @@ def register(subparsers: Any) -> None:
 
 
 def _streams(spec: SyntheticSpec) -> Iterator[list[Record]]:
-    """Every synthetic stream: the people, then the organisations and their work logs."""
+    """Every synthetic stream: the people, the organisations with their work logs, the units with ledgers."""
     yield from person_records(spec)
     yield from organisation_records(spec)
+    yield from unit_records(spec)
 
 
 def _appends(spec: SyntheticSpec, store: Store) -> Iterator[StreamAppend]:
