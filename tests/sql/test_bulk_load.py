@@ -405,7 +405,8 @@ def test_a_copy_load_into_an_empty_postgresql_store_writes_what_inserting_writes
     bulk(inserted).bulk_append(everything[:1])  # not empty: inserted with every index in place
     bulk(inserted).bulk_append(everything[1:], divisions=divisions(SPEC))
 
-    assert snapshot(copied) == snapshot(inserted)
+    # Compared without the ledger: the two stores' loads arrived at other moments, in other parts.
+    assert records_of(snapshot(copied)) == records_of(snapshot(inserted))
     recorder = copied.recorder
     assert isinstance(recorder, AuditableRecorder)
     report = verify_chain(recorder.chain(), recorder.chain_head())
