@@ -226,7 +226,10 @@ def record_from_data(data: Any, *, row: str | int | None = None) -> Record:
     Raises:
         InvalidInput: for an unknown type, a missing or unknown field, or a bad value.
     """
-    return structure(data, Record, row=row)
+    # Record is abstract; the converter's hook for it picks the concrete type the tag names.
+    any_record: Any = Record
+    record: Record = structure(data, any_record, row=row)
+    return record
 
 
 def _problems(error: BaseException, row: str | int | None) -> list[Problem]:

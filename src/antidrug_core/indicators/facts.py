@@ -13,6 +13,7 @@ add what only that kind has. ``facts_for`` picks the class for a file.
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
@@ -59,7 +60,7 @@ Spell = tuple[dt.date, dt.date | None]
 """A spell of lost contact: (lost on, restored on or None)."""
 
 
-class SubjectFacts:
+class SubjectFacts(abc.ABC):
     """What the criteria ask of any subject's file, as of one period, under one policy."""
 
     __slots__ = ("_memo", "end", "file", "period", "policy", "start")
@@ -79,9 +80,13 @@ class SubjectFacts:
         """The subject's id."""
         return self.file.subject
 
+    @abc.abstractmethod
     def homes(self, view: View) -> tuple[DivisionCode, ...]:
-        """The divisions the subject (and each of its items, unless it names its own) counts in directly."""
-        raise NotImplementedError
+        """The divisions the subject (and each of its items, unless it names its own) counts in directly.
+
+        Each kind of subject answers in its own way (a person by responsibility, a unit or an
+        organisation by where it is), so there is no default to fall back on.
+        """
 
     def item_division(self, record: Record) -> DivisionCode | None:
         """The division an item record names for itself; None when it counts in the subject's home.

@@ -7,6 +7,7 @@ updated or deleted; a correction is a new record that names the one it
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import enum
 import re
@@ -132,7 +133,7 @@ def one_of(choices: type[E], value: Any, field: str) -> E:
 
 
 @attrs.frozen(kw_only=True)
-class Record:
+class Record(abc.ABC):
     """A fact about one subject (a person, a unit or an organisation): dated, attributed, immutable.
 
     Subclasses set ``type_tag``, the stable name of the record type in every
@@ -159,15 +160,17 @@ class Record:
     """The record this one replaces. From this record's ``recorded_at`` on, the
     voided record no longer counts; this record counts in its place."""
 
+    # Abstract: only the three subject bases know which field names the subject, so a record
+    # that is about no subject cannot be made at all.
     @property
+    @abc.abstractmethod
     def subject(self) -> SubjectId:
         """The id of the subject whose stream the record belongs to."""
-        raise NotImplementedError
 
     @property
+    @abc.abstractmethod
     def subject_kind(self) -> SubjectKind:
         """Which kind of subject ``subject`` names."""
-        raise NotImplementedError
 
 
 @attrs.frozen(kw_only=True)
