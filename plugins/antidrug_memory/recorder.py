@@ -112,7 +112,7 @@ class MemoryRecorder:
         step: Callable[[str], None] | None = None,
     ) -> list[PersonId]:
         told = step or (lambda _where: None)
-        ordered = sorted(erasures, key=lambda e: str(e.person))
+        ordered = sorted({e.person: e for e in reversed(erasures)}.values(), key=lambda e: str(e.person))
         erased: list[PersonId] = []
         for start in range(0, len(ordered), max(batch, 1)):
             with self._lock:

@@ -108,7 +108,7 @@ def erase_identities(
         step: Told ``"batch"`` inside each transaction and ``"committed"`` after it.
     """
     told: Step = step or (lambda _where: None)
-    ordered = sorted(erasures, key=lambda e: str(e.person))
+    ordered = sorted({e.person: e for e in reversed(erasures)}.values(), key=lambda e: str(e.person))
     erased: list[PersonId] = []
     for start in range(0, len(ordered), max(batch, 1)):
         with writing() as connection:

@@ -41,8 +41,6 @@ class RetentionAnchor(enum.StrEnum):
     ABSTINENT_3Y = "abstinent_3y"
     """The date the status ``abstinent_3y`` took effect (戒断三年未复吸), while it is in effect: a
     relapse after it ends the abstinence and the period with it."""
-    VOIDED = "voided"
-    """The date the file's registration was voided (registered in error: 误登记)."""
 
 
 def _not_negative(_instance: object, _attribute: attrs.Attribute[int], value: int) -> None:
@@ -77,13 +75,6 @@ DEFAULT_RETENTION_RULES: tuple[RetentionRule, ...] = (
         anchor=RetentionAnchor.DECEASED,
         years=5,
         basis="default: five years after death, for inquiries and identity misuse (PIPL art. 47)",
-    ),
-    RetentionRule(
-        id="voided-1y",
-        anchor=RetentionAnchor.VOIDED,
-        years=1,
-        basis="default: one year after a registration made in error was voided, for complaints "
-        "and corrections (PIPL art. 47)",
     ),
 )
 """The defaults: this library's choices, not a national standard; a host sets its own."""

@@ -1,8 +1,8 @@
 """When a person's identity is due for erasure, as of a date: the retention rules applied to their records.
 
-Pure: the anchor of each rule is derived from the file (``status_on`` for
-``deceased`` and ``abstinent_3y``, so a relapse after the abstinence ends its
-period; the voiding record for a registration made in error). What the
+Pure: the anchor of each rule is derived from the file with ``status_on``,
+so a relapse after the abstinence ends its period, and a status changed
+again (a death recorded in error and corrected) ends it too. What the
 store does with a due identity is ``services.retention``'s.
 """
 
@@ -12,7 +12,7 @@ import datetime as dt
 
 import attrs
 
-from antidrug_core.model import RecordVoided, Status, StatusChanged, registration_id
+from antidrug_core.model import Status, StatusChanged
 from antidrug_core.rules.retention import RetentionAnchor, RetentionRule, RetentionRules
 from antidrug_core.rules.test_schedule import add_months
 from antidrug_core.state.person_file import PersonFile, latest_on_or_before
@@ -41,12 +41,6 @@ _STATUS_OF = {RetentionAnchor.DECEASED: Status.DECEASED, RetentionAnchor.ABSTINE
 
 def anchor_on(file: PersonFile, anchor: RetentionAnchor, as_of: dt.date) -> dt.date | None:
     """The date of ``anchor`` for this person as of ``as_of``, or None when it does not hold then."""
-    if anchor is RetentionAnchor.VOIDED:
-        if file.registration is not None:
-            return None
-        opened = registration_id(file.person)
-        voids = [r.on for r in file.of_type(RecordVoided) if r.voids == opened and r.on <= as_of]
-        return max(voids, default=None)
     status = _STATUS_OF[anchor]
     if status_on(file, as_of) is not status:
         return None
