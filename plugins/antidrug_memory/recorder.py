@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 
 import attrs
 
@@ -21,11 +22,21 @@ from antidrug_core.model import (
     SubjectId,
     SubjectKind,
 )
-from antidrug_core.ports import Scope, StoredStream, StreamAppend
+from antidrug_core.ports import IdentityErasure, Scope, StoredStream, StreamAppend
 from antidrug_core.rules import Policy
 from antidrug_core.store import policy_conflict
 
-__all__ = ["MemoryRecorder", "MemorySession"]
+__all__ = ["MemoryErasure", "MemoryRecorder", "MemorySession"]
+
+
+@attrs.frozen
+class MemoryErasure:
+    """An erasure as the memory store remembers it (it keeps no ledger): never the identity."""
+
+    person: PersonId
+    rule: str
+    as_of: dt.date
+    by: str
 
 
 @attrs.define
@@ -37,6 +48,7 @@ class _State:
     identities: dict[PersonId, Identity] = attrs.field(factory=dict)
     divisions: dict[DivisionCode, Division] = attrs.field(factory=dict)
     policy: Policy | None = None
+    erasures: list[MemoryErasure] = attrs.field(factory=list)
     chain: list[ChainRow] = attrs.field(factory=list)
     head: ChainHead = attrs.field(factory=lambda: ChainHead(sequence=0, hash=GENESIS))
 
@@ -84,6 +96,45 @@ class MemoryRecorder:
     def chain_head(self) -> ChainHead:
         with self._lock:
             return self._state.head
+
+    # --- erasure (``ErasingRecorder``): the identity is dropped, the records kept --------------
+
+    def identified(self, people: Collection[PersonId]) -> set[PersonId]:
+        with self._lock:
+            return {person for person in people if person in self._state.identities}
+
+    def erase_identities(
+        self,
+        erasures: Sequence[IdentityErasure],
+        *,
+        by: str,
+        batch: int = 500,
+        step: Callable[[str], None] | None = None,
+    ) -> list[PersonId]:
+        told = step or (lambda _where: None)
+        ordered = sorted({e.person: e for e in reversed(erasures)}.values(), key=lambda e: str(e.person))
+        erased: list[PersonId] = []
+        for start in range(0, len(ordered), max(batch, 1)):
+            with self._lock:
+                state = self._state
+                done = [
+                    e
+                    for e in ordered[start : start + batch]
+                    if e.person in state.identities and len(state.streams.get(e.person, ())) == e.version
+                ]
+                told("batch")  # before anything changes: a stop here leaves the batch as it was
+                for erasure in done:
+                    del state.identities[erasure.person]
+                    state.erasures.append(MemoryErasure(erasure.person, erasure.rule, erasure.as_of, by))
+            told("committed")
+            erased += [e.person for e in done]
+        return erased
+
+    @property
+    def erasures(self) -> list[MemoryErasure]:
+        """Every erasure made, in order."""
+        with self._lock:
+            return list(self._state.erasures)
 
     def _visible(self, subject: SubjectId, scope: Scope) -> bool:
         return scope is None or bool(self._state.access.get(subject, frozenset()) & scope)

@@ -31,7 +31,17 @@ from antidrug_core.ledger import (
 from antidrug_core.model import Record, SubjectId
 from antidrug_sql.policy import POLICY_KEY, policy_from_text
 from antidrug_sql.rows import record_from_payload
-from antidrug_sql.tables import ACCESS, CHAIN_HEAD, DIVISIONS, IDENTITIES, LEDGER, META, RECORDS, STREAMS
+from antidrug_sql.tables import (
+    ACCESS,
+    CHAIN_HEAD,
+    DIVISIONS,
+    IDENTITIES,
+    IDENTITY_KEYS,
+    LEDGER,
+    META,
+    RECORDS,
+    STREAMS,
+)
 
 __all__ = ["arrivals", "late_records", "ledger_rows", "verify_state"]
 
@@ -63,10 +73,15 @@ def _found_state(connection: sa.Connection) -> KeptState:
         row.code: (row.name, row.parent)
         for row in connection.execute(sa.select(DIVISIONS.c.code, DIVISIONS.c.name, DIVISIONS.c.parent))
     }
+    keys = {row.person: bytes(row.key) for row in connection.execute(sa.select(IDENTITY_KEYS))}
     identities = {
-        row.person: identity_digest(bytes(row.name), bytes(row.resident_id), bytes(row.resident_id_index))
+        row.person: identity_digest(
+            bytes(row.name), bytes(row.resident_id), bytes(row.resident_id_index), keys.pop(row.person, None)
+        )
         for row in connection.execute(sa.select(IDENTITIES))
     }
+    # A data key without an identity was never entered so: a key put back after an erasure.
+    identities.update((person, identity_digest(b"", b"", b"", key)) for person, key in keys.items())
     return KeptState(policy, divisions, identities)
 
 

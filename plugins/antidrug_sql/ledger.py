@@ -78,12 +78,17 @@ def append_entries(
 
 
 def identity_entries(rows: Sequence[Mapping[str, Any]]) -> list[Entry]:
-    """The entries of identity rows as written to ``antidrug_identities``: digests of their ciphertexts."""
+    """The entries of identity rows as written to ``antidrug_identities``: digests of their ciphertexts
+    and (``key``, when the row has one) of the wrapped data key kept in ``antidrug_identity_keys``."""
     return [
         Entry(
             EntryKind.IDENTITY,
             row["person"],
-            {"digest": identity_digest(row["name"], row["resident_id"], row["resident_id_index"])},
+            {
+                "digest": identity_digest(
+                    row["name"], row["resident_id"], row["resident_id_index"], row.get("key")
+                )
+            },
         )
         for row in rows
     ]

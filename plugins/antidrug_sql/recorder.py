@@ -42,7 +42,7 @@ from antidrug_core.model import (
     SubjectId,
     SubjectKind,
 )
-from antidrug_core.ports import KeyRotation, Scope, StoredStream, StreamAppend
+from antidrug_core.ports import IdentityErasure, KeyRotation, Scope, StoredStream, StreamAppend
 from antidrug_core.rules import Policy
 from antidrug_sql.audit_state import late_records, verify_state
 from antidrug_sql.chain import (
@@ -60,12 +60,22 @@ from antidrug_sql.chain import (
 )
 from antidrug_sql.copying import FreshCopy
 from antidrug_sql.engines import BUSY_TIMEOUT_SECONDS, WRITE, Backend, unavailable
+from antidrug_sql.erasure import erase_identities, identified
 from antidrug_sql.identities import IdentityCipher, resolve_key
 from antidrug_sql.ledger import Entry, append_entries, identity_entries
 from antidrug_sql.policy import keep_policy, read_policy
 from antidrug_sql.rotation import new_key_from, rotate, rotation_in_progress
 from antidrug_sql.rows import COMPARED_COLUMNS, record_from_payload, record_values
-from antidrug_sql.tables import ACCESS, CHAIN_HEAD, DIVISIONS, IDENTITIES, META, RECORDS, STREAMS
+from antidrug_sql.tables import (
+    ACCESS,
+    CHAIN_HEAD,
+    DIVISIONS,
+    IDENTITIES,
+    IDENTITY_KEYS,
+    META,
+    RECORDS,
+    STREAMS,
+)
 from antidrug_sql.writer import (
     RESET_PRAGMAS,
     WRITTEN_UNDER,
@@ -233,6 +243,26 @@ class SqlRecorder:
         with self._cipher_lock:
             self._cipher = None  # the old key's cipher must not outlive the rotation here
         return rotate(self.writing, old_key, new_key, batch=batch, step=step)
+
+    # --- erasure (crypto-shredding) ------------------------------------------------------
+
+    def identified(self, people: Collection[PersonId]) -> set[PersonId]:
+        with self.reading() as connection:
+            return identified(connection, list(people))
+
+    def erase_identities(
+        self,
+        erasures: Sequence[IdentityErasure],
+        *,
+        by: str,
+        batch: int = 500,
+        step: Callable[[str], None] | None = None,
+    ) -> list[PersonId]:
+        erased = erase_identities(self.writing, erasures, by=by, batch=batch, step=step)
+        if erased and self.backend.name == "sqlite":
+            with self.engine.connect() as connection:
+                checkpoint(connection)  # the log's copies of the deleted pages go too
+        return erased
 
     # --- the audit chain -----------------------------------------------------------------
 
@@ -526,18 +556,21 @@ class SqlSession:
                 yield StoredStream(current, kind, len(records), tuple(records))
 
     def get_identity(self, person: PersonId, scope: Scope) -> Identity | None:
-        statement = sa.select(IDENTITIES.c.name, IDENTITIES.c.resident_id).where(
-            IDENTITIES.c.person == person, _visible(IDENTITIES.c.person, scope)
+        statement = (
+            sa.select(IDENTITIES.c.name, IDENTITIES.c.resident_id, IDENTITY_KEYS.c.key)
+            .select_from(IDENTITIES.outerjoin(IDENTITY_KEYS, IDENTITY_KEYS.c.person == IDENTITIES.c.person))
+            .where(IDENTITIES.c.person == person, _visible(IDENTITIES.c.person, scope))
         )
         with self._recorder.reading() as connection:
             row = connection.execute(statement).one_or_none()
         if row is None:
             return None
         cipher = self._recorder.cipher()
+        key = None if row.key is None else cipher.person_key(person, bytes(row.key))
         table = IDENTITIES.name
         return Identity(
-            name=cipher.decrypt(table, "name", person, bytes(row.name)),
-            resident_id=cipher.decrypt(table, "resident_id", person, bytes(row.resident_id)),
+            name=cipher.decrypt(table, "name", person, bytes(row.name), key),
+            resident_id=cipher.decrypt(table, "resident_id", person, bytes(row.resident_id), key),
         )
 
     def find_person(self, resident_id: str, scope: Scope) -> PersonId | None:
@@ -570,13 +603,16 @@ class SqlSession:
 
     def put_identity(self, person: PersonId, identity: Identity) -> None:
         # Encrypted now: without a key this fails before anything is written.
+        # A key of the person's own each time: a rewritten identity leaves nothing under the old one.
         cipher = self._recorder.cipher()
+        key = cipher.new_person_key(person)
         table = IDENTITIES.name
         self._identities[person] = {
             "person": person,
-            "name": cipher.encrypt(table, "name", person, identity.name),
-            "resident_id": cipher.encrypt(table, "resident_id", person, identity.resident_id),
+            "name": key.encrypt(table, "name", identity.name),
+            "resident_id": key.encrypt(table, "resident_id", identity.resident_id),
             "resident_id_index": cipher.blind_index(identity.resident_id),
+            "key": key.wrapped,
         }
 
     def put_divisions(self, divisions: Sequence[Division]) -> None:
@@ -642,5 +678,9 @@ def _put_identities(connection: sa.Connection, rows: list[dict[str, Any]], key_c
         raise StoreUnavailable("the identity key is not the one this database's identities were written with")
     for chunk in chunks(sorted(row["person"] for row in rows)):
         connection.execute(sa.delete(IDENTITIES).where(IDENTITIES.c.person.in_(chunk)))
-    connection.execute(sa.insert(IDENTITIES), rows)
+        connection.execute(sa.delete(IDENTITY_KEYS).where(IDENTITY_KEYS.c.person.in_(chunk)))
+    connection.execute(
+        sa.insert(IDENTITY_KEYS), [{"person": row["person"], "key": row["key"]} for row in rows]
+    )
+    connection.execute(sa.insert(IDENTITIES), [{k: v for k, v in row.items() if k != "key"} for row in rows])
     append_entries(connection, identity_entries(sorted(rows, key=lambda row: str(row["person"]))))

@@ -7,15 +7,20 @@ to run again:
    (``identity_key_next``); from then on the store refuses to encrypt or
    look up identities under either key alone, so no writer can add a row
    under the old key behind the rotation;
-2. each batch, in its own transaction under the chain head, decrypts its
-   people's rows under the old key, encrypts them under the new one with
-   fresh nonces, rebuilds their blind index, enters their new digests in
-   the ledger and moves the cursor (``identity_rotation_after``) past them;
+2. each batch, in its own transaction under the chain head, unwraps its
+   people's data keys under the old key and wraps them under the new one
+   (their ciphertexts stay as they are: the data key did not change),
+   rebuilds their blind index under the new key, enters their new digests
+   in the ledger and moves the cursor (``identity_rotation_after``) past
+   them. An identity still under the store-wide key of before per-person
+   keys (format ``0x01``) is decrypted under the old key and encrypted under
+   a fresh data key of its own, wrapped under the new key: a rotation is
+   also how a store moves to per-person keys;
 3. the last transaction makes the new key the store's
    (``identity_key_check``) and removes the two notes.
 
-Every row is therefore, at every moment, encrypted under exactly one of
-the two keys: the rows at or before the cursor under the new one, the
+Every identity is therefore, at every moment, readable under exactly one
+of the two keys: the rows at or before the cursor under the new one, the
 others under the old one. AES-GCM tells the keys apart (a row decrypts
 under one only), and a rerun with the same keys continues from the cursor.
 """
@@ -33,7 +38,7 @@ from antidrug_core.ports import KeyRotation
 from antidrug_sql.chain import Chain
 from antidrug_sql.identities import IdentityCipher, parse_key
 from antidrug_sql.ledger import append_entries, identity_entries
-from antidrug_sql.tables import IDENTITIES, META
+from antidrug_sql.tables import IDENTITIES, IDENTITY_KEYS, META
 
 __all__ = [
     "KEY_CHECK",
@@ -122,27 +127,44 @@ def _begin(writing: Callable[[], Any], old: IdentityCipher, new: IdentityCipher)
 def _batch(
     writing: Callable[[], Any], old: IdentityCipher, new: IdentityCipher, size: int, step: Step
 ) -> int:
-    """Re-encrypt the next ``size`` people after the cursor; how many there were."""
+    """Move the next ``size`` people after the cursor to the new key; how many there were."""
     table = IDENTITIES.name
     with writing() as connection:
         Chain.lock(connection)
         after = _meta(connection, ROTATION_AFTER) or ""
         rows = connection.execute(
-            sa.select(IDENTITIES).where(IDENTITIES.c.person > after).order_by(IDENTITIES.c.person).limit(size)
+            sa.select(IDENTITIES, IDENTITY_KEYS.c.key)
+            .select_from(IDENTITIES.outerjoin(IDENTITY_KEYS, IDENTITY_KEYS.c.person == IDENTITIES.c.person))
+            .where(IDENTITIES.c.person > after)
+            .order_by(IDENTITIES.c.person)
+            .limit(size)
         ).all()
         if not rows:
             return 0
         written: list[dict[str, Any]] = []
         for row in rows:
             person = row.person
-            name = old.decrypt(table, "name", person, bytes(row.name))
-            number = old.decrypt(table, "resident_id", person, bytes(row.resident_id))
-            fresh = {
+            fresh: dict[str, Any] = {
                 "person": person,
-                "name": new.encrypt(table, "name", person, name),
-                "resident_id": new.encrypt(table, "resident_id", person, number),
-                "resident_id_index": new.blind_index(number),
+                "name": bytes(row.name),
+                "resident_id": bytes(row.resident_id),
             }
+            if row.key is None:  # under the store-wide key of before: a data key of its own now
+                name = old.decrypt(table, "name", person, bytes(row.name))
+                number = old.decrypt(table, "resident_id", person, bytes(row.resident_id))
+                key = new.new_person_key(person)
+                fresh["name"] = key.encrypt(table, "name", name)
+                fresh["resident_id"] = key.encrypt(table, "resident_id", number)
+                connection.execute(sa.insert(IDENTITY_KEYS).values(person=person, key=key.wrapped))
+            else:
+                opened = old.person_key(person, bytes(row.key))
+                number = old.decrypt(table, "resident_id", person, bytes(row.resident_id), opened)
+                key = new.rewrap(opened)
+                connection.execute(
+                    sa.update(IDENTITY_KEYS).where(IDENTITY_KEYS.c.person == person).values(key=key.wrapped)
+                )
+            fresh["resident_id_index"] = new.blind_index(number)
+            fresh["key"] = key.wrapped
             connection.execute(
                 sa.update(IDENTITIES)
                 .where(IDENTITIES.c.person == person)

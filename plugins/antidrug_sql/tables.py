@@ -34,6 +34,7 @@ __all__ = [
     "CHAIN_HEAD",
     "DIVISIONS",
     "IDENTITIES",
+    "IDENTITY_KEYS",
     "KEY_LENGTH",
     "LEDGER",
     "META",
@@ -318,6 +319,18 @@ IDENTITIES = sa.Table(
 )
 """People's names and resident identity numbers, AES-GCM encrypted, with a keyed blind index for
 lookup (only people have identities; units' and organisations' names are plain, in their records)."""
+
+IDENTITY_KEYS = sa.Table(
+    "antidrug_identity_keys",
+    METADATA,
+    sa.Column("person", Key(), primary_key=True),
+    sa.Column("key", sa.LargeBinary, nullable=False),
+    **_TABLE_OPTIONS,
+)
+"""Each person's data key (revision 0012), wrapped under the host key: what their identity is
+encrypted under, and what erasure destroys. A table of its own, with no foreign key, so that a host
+may keep it apart (another schema or tablespace, backed up on a shorter cycle); ``antidrug audit
+verify`` checks it against the ledger like the identities."""
 
 
 LEDGER = sa.Table(

@@ -79,6 +79,11 @@ class EntryKind(enum.StrEnum):
     """A division was named or renamed (``key`` is its code; ``data`` its name and parent)."""
     IDENTITY = "identity"
     """A person's identity was stored or re-encrypted (``key`` is the person; ``data.digest``)."""
+    ERASURE = "erasure"
+    """A person's identity was erased by a retention rule: their data key, ciphertexts and blind
+    index destroyed, their records kept (``key`` is the person; ``data``: who erased it, under
+    which rule and as of which date, and the digest of the identity row destroyed — never the
+    identity)."""
     COMMIT = "commit"
     """A unit of work wrote records ``first`` … ``last``."""
     LOAD = "load"
@@ -128,10 +133,15 @@ def ledger_hash(previous: bytes, sequence: int, text: str) -> bytes:
     ).digest()
 
 
-def identity_digest(name: bytes, resident_id: bytes, index: bytes) -> str:
-    """The digest the ledger keeps of a stored identity: its ciphertexts and index, never the plain text."""
+def identity_digest(name: bytes, resident_id: bytes, index: bytes, key: bytes | None = None) -> str:
+    """The digest the ledger keeps of a stored identity: its ciphertexts, index and wrapped data key
+    (when it has one of its own), never the plain text.
+
+    An identity without a data key of its own (written before per-person keys) keeps the digest it
+    always had.
+    """
     digest = hashlib.sha256(b"antidrug-identity-row/1\x00")
-    for part in (name, resident_id, index):
+    for part in (name, resident_id, index) if key is None else (name, resident_id, index, key):
         digest.update(len(part).to_bytes(4, "big") + part)
     return digest.hexdigest()
 
@@ -246,6 +256,8 @@ def replay_ledger(rows: Iterable[LedgerRow], head_sequence: int, head_hash: byte
             divisions[entry["key"]] = (data.get("name"), data.get("parent"))
         elif kind is EntryKind.IDENTITY:
             identities[entry["key"]] = data.get("digest")
+        elif kind is EntryKind.ERASURE:
+            identities.pop(entry["key"], None)
         else:
             at = None if kind is EntryKind.UPGRADE else entry["at"]
             arrivals.append(

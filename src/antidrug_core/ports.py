@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 __all__ = [
     "AuditableRecorder",
     "BulkRecorder",
+    "ErasingRecorder",
+    "IdentityErasure",
     "KeyRotatingRecorder",
     "KeyRotation",
     "LedgerRecorder",
@@ -280,6 +282,49 @@ class KeyRotatingRecorder(Protocol):
     ) -> KeyRotation:
         """Re-encrypt every identity and rebuild the blind index under ``new_key``; resumable,
         safe to stop at any point. ``step`` is told each step (a test stops it there)."""
+        ...
+
+
+@attrs.frozen
+class IdentityErasure:
+    """One person's identity to erase, and why (``antidrug_core.retention``)."""
+
+    person: PersonId
+    rule: str
+    """The retention rule that made it due (its id)."""
+    as_of: dt.date
+    """The date the rule was applied as of."""
+    version: int
+    """The version of the person's stream the decision was made on: if it moved on since (a
+    relapse recorded meanwhile), the person is not erased."""
+
+
+@runtime_checkable
+class ErasingRecorder(Protocol):
+    """A recorder that can erase identities for good, keeping the records (crypto-shredding)."""
+
+    def identified(self, people: Collection[PersonId]) -> set[PersonId]:
+        """Which of ``people`` still have an identity on file (no key needed: nothing is decrypted)."""
+        ...
+
+    def erase_identities(
+        self,
+        erasures: Sequence[IdentityErasure],
+        *,
+        by: str,
+        batch: int = 500,
+        step: Callable[[str], None] | None = None,
+    ) -> list[PersonId]:
+        """Destroy each person's identity (data key, ciphertexts, blind index) and enter each
+        erasure in the store's ledger, ``batch`` people per transaction; the records stay.
+
+        Idempotent and safe to stop at any point: a person without an identity, or whose stream
+        is no longer at the erasure's ``version``, is skipped. ``step`` is told ``"batch"``
+        (inside a batch's transaction, before it commits) and ``"committed"``.
+
+        Returns:
+            The people erased by this call.
+        """
         ...
 
 

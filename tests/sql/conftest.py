@@ -383,3 +383,46 @@ def _snapshot(store: Store) -> dict[str, list[Any]]:
 def snapshot() -> Snapshot:
     """A store's every row and index, to compare before and after a write."""
     return _snapshot
+
+
+StoreWide = Callable[..., None]
+
+
+def _store_wide(engine: sa.Engine, key: bytes = IDENTITY_KEY) -> None:
+    """Rewrite every identity as stores before revision 0012 held them: format 0x01, AES-256-GCM under
+    one key derived from the host key (HKDF-SHA256, "antidrug-identity/1 encryption"), no data key of
+    its own. Spelled out here rather than taken from the store, so the old format stays pinned."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    from antidrug_sql.identities import IdentityCipher
+    from antidrug_sql.tables import IDENTITIES, IDENTITY_KEYS
+
+    old = AESGCM(
+        HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"antidrug-identity/1 encryption").derive(
+            key
+        )
+    )
+    cipher = IdentityCipher(key)
+    table = IDENTITIES.name
+    with engine.begin() as connection:
+        wrapped = dict(connection.execute(sa.select(IDENTITY_KEYS.c.person, IDENTITY_KEYS.c.key)).all())
+        for row in connection.execute(sa.select(IDENTITIES)).all():
+            own = cipher.person_key(row.person, bytes(wrapped[row.person]))
+            values = {}
+            for column in ("name", "resident_id"):
+                plain = cipher.decrypt(table, column, row.person, bytes(getattr(row, column)), own)
+                nonce = os.urandom(12)
+                binding = "\x00".join((table, column, row.person)).encode()
+                values[column] = b"\x01" + nonce + old.encrypt(nonce, plain.encode(), binding)
+            connection.execute(
+                sa.update(IDENTITIES).where(IDENTITIES.c.person == row.person).values(**values)
+            )
+        connection.execute(sa.delete(IDENTITY_KEYS))
+
+
+@pytest.fixture
+def store_wide() -> StoreWide:
+    """Turns a store's identities back into the store-wide format of before per-person keys."""
+    return _store_wide

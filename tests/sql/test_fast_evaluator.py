@@ -66,7 +66,14 @@ CODES = [d["code"] for d in DIVISIONS]
 def wipe(engine: sa.Engine) -> None:
     """Empty a store's tables, so the next example starts from nothing (faster than a new database)."""
     with engine.begin() as connection:
-        for table in (tables.ACCESS, tables.IDENTITIES, tables.RECORDS, tables.STREAMS, tables.DIVISIONS):
+        for table in (
+            tables.ACCESS,
+            tables.IDENTITIES,
+            tables.IDENTITY_KEYS,
+            tables.RECORDS,
+            tables.STREAMS,
+            tables.DIVISIONS,
+        ):
             connection.execute(sa.delete(table))
         connection.execute(sa.delete(tables.META).where(tables.META.c.key == "policy"))
         connection.execute(sa.update(tables.CHAIN_HEAD).values(sequence=0, hash=bytes(32)))

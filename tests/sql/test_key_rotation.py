@@ -23,7 +23,7 @@ from antidrug_core.ports import KeyRotatingRecorder, LedgerRecorder
 from antidrug_core.services import register_person
 from antidrug_core.store import Store
 from antidrug_sql.identities import IdentityCipher
-from antidrug_sql.tables import IDENTITIES
+from antidrug_sql.tables import IDENTITIES, IDENTITY_KEYS
 
 KEY_A = bytes(range(32))
 KEY_B = bytes(range(100, 132))
@@ -63,28 +63,35 @@ def fill(store: Store) -> None:
         uow.commit()
 
 
-def under_which_key(store: Store) -> dict[str, bytes]:
-    """Each person's key: their row must decrypt under exactly one of the two, to their identity,
-    with the blind index of that key."""
+def under_which_key(store: Store, people: dict[str, Identity] = PEOPLE) -> dict[str, bytes]:
+    """Each person's host key: their row must decrypt under exactly one of the two (through their own
+    data key, or the store-wide key of before), to their identity, with the blind index of that key."""
     engine: sa.Engine = store.recorder.engine  # type: ignore[attr-defined]
     with engine.connect() as connection:
         rows = connection.execute(sa.select(IDENTITIES)).all()
-    assert sorted(row.person for row in rows) == sorted(PEOPLE)  # never lost
+        wrapped = dict(connection.execute(sa.select(IDENTITY_KEYS.c.person, IDENTITY_KEYS.c.key)).all())
+    assert sorted(row.person for row in rows) == sorted(people)  # never lost
+    assert set(wrapped) <= set(people)
     found: dict[str, bytes] = {}
     for row in rows:
         opened: dict[bytes, Identity] = {}
         for key in (KEY_A, KEY_B):
             cipher = IdentityCipher(key)
             try:
+                own = (
+                    None if row.person not in wrapped else cipher.person_key(row.person, wrapped[row.person])
+                )
                 opened[key] = Identity(
-                    cipher.decrypt("antidrug_identities", "name", row.person, bytes(row.name)),
-                    cipher.decrypt("antidrug_identities", "resident_id", row.person, bytes(row.resident_id)),
+                    cipher.decrypt("antidrug_identities", "name", row.person, bytes(row.name), own),
+                    cipher.decrypt(
+                        "antidrug_identities", "resident_id", row.person, bytes(row.resident_id), own
+                    ),
                 )
             except StoreUnavailable:
                 continue
         assert len(opened) == 1, f"{row.person} decrypts under {len(opened)} keys"
         ((key, identity),) = opened.items()
-        assert identity == PEOPLE[row.person]
+        assert identity == people[row.person]
         assert bytes(row.resident_id_index) == IdentityCipher(key).blind_index(identity.resident_id)
         found[row.person] = key
     return found

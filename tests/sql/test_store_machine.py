@@ -29,7 +29,17 @@ from antidrug_core.services import record_face_check, register_person
 from antidrug_core.store import Store
 from antidrug_core.testing import FixedClock, SequentialIds
 from antidrug_core.testing.store_model import StoreMachine
-from antidrug_sql.tables import ACCESS, CHAIN_HEAD, DIVISIONS, IDENTITIES, LEDGER, META, RECORDS, STREAMS
+from antidrug_sql.tables import (
+    ACCESS,
+    CHAIN_HEAD,
+    DIVISIONS,
+    IDENTITIES,
+    IDENTITY_KEYS,
+    LEDGER,
+    META,
+    RECORDS,
+    STREAMS,
+)
 
 TOWNSHIP = "522631101"
 OFFICER = Actor(id="officer-1", role=Role.OFFICER, divisions={TOWNSHIP})
@@ -40,7 +50,7 @@ def empty(url: str) -> None:
     building the schema again for each example."""
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.begin() as connection:
-        for table in (IDENTITIES, ACCESS, RECORDS, LEDGER, STREAMS, DIVISIONS):
+        for table in (IDENTITIES, IDENTITY_KEYS, ACCESS, RECORDS, LEDGER, STREAMS, DIVISIONS):
             connection.execute(sa.delete(table))
         connection.execute(sa.delete(META).where(META.c.key.in_(["policy", "identity_key_check"])))
         connection.execute(

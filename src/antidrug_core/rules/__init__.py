@@ -34,6 +34,13 @@ from antidrug_core.rules.prevention import (
     RatingScheme,
     StarLevel,
 )
+from antidrug_core.rules.retention import (
+    DEFAULT_RETENTION_RULES,
+    SEALING_YEARS,
+    RetentionAnchor,
+    RetentionRule,
+    RetentionRules,
+)
 from antidrug_core.rules.risk import NATIONAL_RISK_RULES, RiskProposal, RiskRuleSet
 from antidrug_core.rules.test_schedule import (
     DEFAULT_TEST_SCHEDULE,
@@ -47,10 +54,12 @@ __all__ = [
     "DEFAULT_CHANNELS",
     "DEFAULT_CONTROL_MEASURES",
     "DEFAULT_KEY_DATES",
+    "DEFAULT_RETENTION_RULES",
     "DEFAULT_TEST_SCHEDULE",
     "EXAMPLE_STAR_SCHEME",
     "NATIONAL_CATALOGUE",
     "NATIONAL_RISK_RULES",
+    "SEALING_YEARS",
     "Category",
     "Channel",
     "ChemicalCatalogue",
@@ -63,6 +72,9 @@ __all__ = [
     "RatingItem",
     "RatingScheme",
     "Responsibility",
+    "RetentionAnchor",
+    "RetentionRule",
+    "RetentionRules",
     "RiskProposal",
     "RiskRuleSet",
     "RuleRegistry",
@@ -98,6 +110,8 @@ class Rules:
     """The precursor chemical catalogue: the national one and any entries a host added."""
     prevention: PreventionRules = attrs.field(factory=PreventionRules)
     """Key dates, channels and rating schemes (禁毒宣传, 星级评定)."""
+    retention: RetentionRules = attrs.field(factory=RetentionRules)
+    """When identities are erased (PIPL art. 47)."""
 
 
 class RuleRegistry:
@@ -122,6 +136,8 @@ class RuleRegistry:
         self.risk_rules.add(NATIONAL_RISK_RULES)
         for scheme in (NATIONAL_SCHEME, LETTER_SCHEME, COLOUR_SCHEME):
             self.level_schemes.add(scheme)
+        self.retention: RetentionRules = RetentionRules()
+        """When identities are erased: replace it to set a jurisdiction's own periods."""
         self.chemicals: Registry[ChemicalEntry] = Registry("chemical", lambda c: c.id)
         for entry in NATIONAL_CATALOGUE:
             self.chemicals.add(entry)
@@ -157,4 +173,5 @@ class RuleRegistry:
                 channels={c.id: c for c in self.channels},
                 rating_schemes={s.id: s for s in self.rating_schemes},
             ),
+            retention=self.retention,
         )

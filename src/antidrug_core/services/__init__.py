@@ -73,6 +73,12 @@ from antidrug_core.services.prevention import (
     set_leading_group,
     survey_land,
 )
+from antidrug_core.services.retention import (
+    RetentionApplied,
+    RetentionCase,
+    apply_retention,
+    plan_retention,
+)
 from antidrug_core.services.risk import (
     PendingAssessment,
     confirm_risk_assessment,
@@ -96,9 +102,12 @@ __all__ = [
     "OUTSTANDING",
     "OutstandingTest",
     "PendingAssessment",
+    "RetentionApplied",
+    "RetentionCase",
     "UnitOfWork",
     "accept_transfer",
     "allocate_funding",
+    "apply_retention",
     "assess_rating",
     "change_activity",
     "change_household",
@@ -128,6 +137,7 @@ __all__ = [
     "outstanding_tests",
     "overdue_tests",
     "people_reaching_abstinence",
+    "plan_retention",
     "propose_risk_level",
     "record_app_installed",
     "record_app_login",

@@ -42,6 +42,7 @@ from antidrug_core.state.prevention import (
     ratings_on,
     volunteers_on,
 )
+from antidrug_core.state.retention import RetentionDue, anchor_on, retention_due
 from antidrug_core.state.status import (
     ABSTINENCE_YEARS,
     Abstinence,
@@ -83,6 +84,7 @@ __all__ = [
     "Places",
     "RatedOrganisation",
     "Rating",
+    "RetentionDue",
     "SubjectFile",
     "TransferState",
     "UnitFile",
@@ -90,6 +92,7 @@ __all__ = [
     "abstinence",
     "accepted_transfer_on",
     "access_divisions",
+    "anchor_on",
     "app_installed_on",
     "balance_at_end_of",
     "build_file",
@@ -119,6 +122,7 @@ __all__ = [
     "relapse_ending",
     "relapses",
     "responsible_division_on",
+    "retention_due",
     "status_on",
     "subject_access",
     "transfers",

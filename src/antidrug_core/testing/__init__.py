@@ -10,6 +10,7 @@ from antidrug_core.testing.contract import (
     AuditChainContract,
     BulkLoadContract,
     PersistentStoreContract,
+    RetentionContract,
     StoreContract,
     open_memory_store,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "History",
     "PersistentStoreContract",
     "RecordingNotifier",
+    "RetentionContract",
     "SequentialIds",
     "StoreContract",
     "at",

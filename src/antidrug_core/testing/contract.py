@@ -50,13 +50,23 @@ from antidrug_core.model import (
     UnitRole,
 )
 from antidrug_core.plugins import make_plugin_manager
-from antidrug_core.ports import AuditableRecorder, BulkRecorder, StreamAppend
+from antidrug_core.ports import (
+    AuditableRecorder,
+    BulkRecorder,
+    ErasingRecorder,
+    IdentityErasure,
+    StreamAppend,
+)
 from antidrug_core.rules import Policy, Responsibility
 from antidrug_core.services import (
+    apply_retention,
+    change_status,
     change_unit,
     close_organisation,
     close_unit,
+    plan_retention,
     record_face_check,
+    record_relapse,
     register_organisation,
     register_person,
     register_unit,
@@ -72,6 +82,7 @@ __all__ = [
     "AuditChainContract",
     "BulkLoadContract",
     "PersistentStoreContract",
+    "RetentionContract",
     "StoreContract",
     "open_memory_store",
 ]
@@ -704,3 +715,147 @@ class AuditChainContract(StoreContract):
                 late.commit()
         assert recorder.chain_head().sequence == head.sequence + 1
         assert verify_chain(recorder.chain(), recorder.chain_head()).intact
+
+
+def _resident_id(serial: int) -> str:
+    """A valid resident identity number (GB 11643 check digit) for the retention tests."""
+    from stdnum.cn import ric
+
+    body = f"52263119800101{serial:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+RETAINED = {
+    "P1": ("张一", Status.DECEASED, dt.date(2017, 3, 1)),
+    "P2": ("张二", Status.ABSTINENT_3Y, dt.date(2014, 6, 1)),
+    "P3": ("张三", Status.COMMUNITY_DETOX, dt.date(2022, 1, 1)),
+    "P4": ("张四", Status.ABSTINENT_3Y, dt.date(2019, 1, 1)),
+    "P5": ("张五", Status.DECEASED, dt.date(2016, 1, 1)),
+}
+"""People, their last status and its date: P1 (dead more than five years), P2 (abstinent more than
+eight) and P5 (dead more than five) are due as of 2023-06-30; P3 (managed) and P4 (abstinent four and
+a half years) are not."""
+RETENTION_DAY = dt.date(2023, 6, 30)
+DUE = ["P1", "P2", "P5"]
+
+
+class RetentionContract(StoreContract):
+    """The contract, plus what a store that erases identities (``ErasingRecorder``) must do."""
+
+    @pytest.fixture
+    def administrator(self) -> Actor:
+        return Actor(id="admin-1", role=Role.ADMINISTRATOR, divisions={TOWNSHIP})
+
+    def identified_people(self, store: Store, administrator: Actor) -> dict[str, Identity]:
+        """Everyone registered in ``RETAINED``, with their identity."""
+        people: dict[str, Identity] = {}
+        with store.unit_of_work(administrator) as uow:
+            for serial, (person, (name, status, on)) in enumerate(RETAINED.items(), start=1):
+                identity = Identity(name, _resident_id(serial))
+                register_person(
+                    uow,
+                    person=PersonId(person),
+                    household=TOWNSHIP,
+                    on=dt.date(2010, 1, 5),
+                    status=Status.COMMUNITY_DETOX,
+                    identity=identity,
+                )
+                if status is not Status.COMMUNITY_DETOX:
+                    change_status(uow, PersonId(person), status, on)
+                people[person] = identity
+            uow.commit()
+        return people
+
+    def test_a_due_identity_is_erased_and_the_file_stays(self, store: Store, administrator: Actor) -> None:
+        people = self.identified_people(store, administrator)
+        with store.unit_of_work(administrator) as uow:
+            before = {p: uow.file(PersonId(p)).records for p in people}
+            plan = plan_retention(uow, RETENTION_DAY)
+        assert sorted(c.person for c in plan if c.to_erase) == DUE
+        assert {c.person: c.due.rule.id for c in plan} == {
+            "P1": "deceased-5y",
+            "P2": "abstinent-sealed-5y",
+            "P4": "abstinent-sealed-5y",
+            "P5": "deceased-5y",
+        }
+        with store.unit_of_work(administrator) as uow:
+            done = apply_retention(uow, RETENTION_DAY)
+        assert sorted(done.erased) == DUE
+        with store.unit_of_work(administrator) as uow:
+            for person, identity in people.items():
+                erased = person in DUE
+                assert (uow.identity(PersonId(person)) is None) is erased
+                assert (uow.find_person(identity.resident_id) is None) is erased
+                assert uow.file(PersonId(person)).records == before[person]  # the records stay
+            assert uow.people() == sorted(people)
+            plan = plan_retention(uow, RETENTION_DAY)
+        assert sorted(c.person for c in plan if not c.identified) == DUE
+        with store.unit_of_work(administrator) as uow:
+            assert apply_retention(uow, RETENTION_DAY).erased == ()  # erasure is idempotent
+
+    def test_only_an_administrator_erases_and_never_ahead_of_today(
+        self, store: Store, administrator: Actor, officer: Actor
+    ) -> None:
+        self.identified_people(store, administrator)
+        with store.unit_of_work(officer) as uow, pytest.raises(PermissionDenied, match="may not"):
+            apply_retention(uow, RETENTION_DAY)
+        with store.unit_of_work(administrator) as uow, pytest.raises(InvalidInput, match="later than today"):
+            apply_retention(uow, dt.date(2030, 1, 1))
+        with store.unit_of_work(administrator) as uow:
+            assert sum(c.to_erase for c in plan_retention(uow, dt.date(2030, 1, 1))) == 4  # P4 by 2027
+            assert all(uow.identity(PersonId(p)) is not None for p in RETAINED)
+
+    def test_an_administrator_erases_only_in_its_divisions(self, store: Store, administrator: Actor) -> None:
+        self.identified_people(store, administrator)
+        elsewhere = Actor(id="admin-2", role=Role.ADMINISTRATOR, divisions={OTHER_COUNTY_TOWNSHIP})
+        with store.unit_of_work(elsewhere) as uow:
+            assert apply_retention(uow, RETENTION_DAY).erased == ()
+        with store.unit_of_work(administrator) as uow:
+            assert all(uow.identity(PersonId(p)) is not None for p in RETAINED)
+
+    def test_a_file_that_moved_on_since_it_was_read_is_not_erased(
+        self, store: Store, administrator: Actor
+    ) -> None:
+        self.identified_people(store, administrator)
+        recorder = store.recorder
+        assert isinstance(recorder, ErasingRecorder), "a store under RetentionContract must erase"
+        with store.unit_of_work(administrator) as uow:
+            plan = [c for c in plan_retention(uow, RETENTION_DAY) if c.to_erase]
+        with store.unit_of_work(administrator) as uow:  # meanwhile P2 is found using again
+            record_relapse(uow, PersonId("P2"), dt.date(2023, 6, 1))
+            uow.commit()
+        erasures = [IdentityErasure(c.person, c.due.rule.id, RETENTION_DAY, c.version) for c in plan]
+        assert recorder.erase_identities(erasures, by="admin-1") == ["P1", "P5"]
+        with store.unit_of_work(administrator) as uow:
+            assert uow.identity(PersonId("P2")) is not None
+            assert [c.person for c in plan_retention(uow, RETENTION_DAY) if c.identified] == ["P4"]
+
+    @pytest.mark.parametrize("stop_at", range(4))
+    def test_an_erasure_stopped_at_any_step_leaves_each_identity_whole_or_gone(
+        self, store: Store, administrator: Actor, stop_at: int
+    ) -> None:
+        people = self.identified_people(store, administrator)
+        seen: list[str] = []
+
+        def step(where: str) -> None:
+            seen.append(where)
+            if len(seen) - 1 == stop_at:
+                raise _Stopped(where)
+
+        with store.unit_of_work(administrator) as uow, pytest.raises(_Stopped):
+            apply_retention(uow, RETENTION_DAY, batch=2, step=step)
+        erased = sorted(DUE)[: 2 * seen.count("committed")]
+        with store.unit_of_work(administrator) as uow:
+            for person, identity in people.items():
+                held = uow.identity(PersonId(person))
+                assert held == (None if person in erased else identity)
+        with store.unit_of_work(administrator) as uow:
+            assert sorted(apply_retention(uow, RETENTION_DAY, batch=2).erased) == sorted(
+                set(DUE) - set(erased)
+            )
+        with store.unit_of_work(administrator) as uow:
+            assert [p for p in people if uow.identity(PersonId(p)) is None] == DUE
+
+
+class _Stopped(Exception):
+    """A fake kill, raised by a step callback."""
