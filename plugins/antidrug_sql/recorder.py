@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from antidrug_core.audit import ChainHead, ChainRow
 from antidrug_core.bootstrap import mask_url
 from antidrug_core.identity import Identity
-from antidrug_core.ledger import EntryKind, LateRecord, LoadSource, StateReport
+from antidrug_core.ledger import GENESIS, EntryKind, LateRecord, LedgerRow, LoadSource, StateReport
 from antidrug_core.model import (
     ConcurrencyConflict,
     Division,
@@ -44,7 +44,7 @@ from antidrug_core.model import (
 )
 from antidrug_core.ports import KeyRotation, Scope, StoredStream, StreamAppend
 from antidrug_core.rules import Policy
-from antidrug_sql.audit_state import late_records, verify_state
+from antidrug_sql.audit_state import late_records, ledger_rows, verify_state
 from antidrug_sql.chain import (
     Chain,
     DeferredIndexes,
@@ -275,6 +275,22 @@ class SqlRecorder:
     def late_records(self, margin: dt.timedelta) -> Iterator[LateRecord]:
         with self._snapshot() as connection:
             yield from late_records(connection, margin)
+
+    def ledger(self) -> Iterator[LedgerRow]:
+        with self.reading() as connection:
+            yield from ledger_rows(connection)
+
+    def ledger_head(self) -> ChainHead:
+        with self.reading() as connection:
+            row = connection.execute(
+                sa.select(CHAIN_HEAD.c.ledger_sequence, CHAIN_HEAD.c.ledger_hash).where(CHAIN_HEAD.c.id == 1)
+            ).one_or_none()
+        if row is None:
+            return ChainHead(sequence=0, hash=GENESIS)
+        return ChainHead(
+            sequence=int(row.ledger_sequence or 0),
+            hash=bytes(row.ledger_hash) if row.ledger_hash is not None else GENESIS,
+        )
 
     # --- bulk loading --------------------------------------------------------------------
 

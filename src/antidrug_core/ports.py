@@ -20,7 +20,7 @@ from antidrug_core.model import Division, DivisionCode, PersonId, Record, Subjec
 if TYPE_CHECKING:
     from antidrug_core.audit import ChainHead, ChainRow
     from antidrug_core.identity import Identity
-    from antidrug_core.ledger import LateRecord, LoadSource, StateReport
+    from antidrug_core.ledger import LateRecord, LedgerRow, LoadSource, StateReport
     from antidrug_core.rules import Policy
 
 __all__ = [
@@ -248,6 +248,14 @@ class LedgerRecorder(Protocol):
     def late_records(self, margin: dt.timedelta) -> Iterator[LateRecord]:
         """Records whose claimed recording time is earlier than their receipt by more than
         ``margin``, in sequence order."""
+        ...
+
+    def ledger(self) -> Iterator[LedgerRow]:
+        """Every ledger entry, in sequence order, streamed (for checkpoints)."""
+        ...
+
+    def ledger_head(self) -> ChainHead:
+        """Where the store records that its ledger ends: its entry count and last hash."""
         ...
 
 
