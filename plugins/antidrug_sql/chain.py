@@ -16,6 +16,7 @@ secondary indexes are dropped before and built after the rows
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -29,7 +30,7 @@ from antidrug_core.model import ConcurrencyConflict, Division, InvalidInput, Pro
 from antidrug_core.ports import StreamAppend
 from antidrug_sql.canonical import payload_of
 from antidrug_sql.ledger import Entry, append_entries
-from antidrug_sql.rows import Inserter, RecordInserter, key_problems
+from antidrug_sql.rows import Inserter, RecordInserter, key_problems, sqlite_timestamp
 from antidrug_sql.sqlite_rows import SqliteRecordRows
 from antidrug_sql.tables import ACCESS, CHAIN_HEAD, DIVISIONS, RECORDS, STREAMS
 
@@ -162,14 +163,20 @@ def _merged(appends: Sequence[StreamAppend]) -> dict[SubjectId, list[StreamAppen
 class Chain:
     """Appends streams under the locked chain head, hashing each record onto the last."""
 
-    def __init__(self, dialect: sa.Dialect, sequence: int, last: bytes) -> None:
+    def __init__(
+        self, dialect: sa.Dialect, sequence: int, last: bytes, received: dt.datetime | None = None
+    ) -> None:
         self.sequence = sequence
         self.last = last
+        self.received = received or dt.datetime.now(dt.UTC)
+        """When the store received what this writer appends, by its own clock: every row's
+        ``received_at`` and the time of the commit's or load's ledger entry."""
         self._streams = Inserter(STREAMS, dialect)
         self._access = Inserter(ACCESS, dialect)
-        self._sqlite = SqliteRecordRows() if dialect.name == "sqlite" else None
-        self._copied = SqliteRecordRows() if dialect.name == "postgresql" else None
-        self._records = RecordInserter(dialect)
+        received_text = sqlite_timestamp(self.received)
+        self._sqlite = SqliteRecordRows(received_text) if dialect.name == "sqlite" else None
+        self._copied = SqliteRecordRows(received_text) if dialect.name == "postgresql" else None
+        self._records = RecordInserter(dialect, self.received)
 
     @classmethod
     def lock(cls, connection: sa.Connection) -> Chain:

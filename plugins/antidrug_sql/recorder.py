@@ -373,7 +373,11 @@ class SqlRecorder:
                     put_divisions(connection, divisions)
                 chain.save(connection)
                 if chain.sequence > before:
-                    append_entries(connection, [Entry(EntryKind.LOAD, "", load, before + 1, chain.sequence)])
+                    append_entries(
+                        connection,
+                        [Entry(EntryKind.LOAD, "", load, before + 1, chain.sequence)],
+                        at=chain.received,
+                    )
                 if self.backend.name == "postgresql":
                     started = time.perf_counter()
                     analyse(connection)
@@ -619,7 +623,11 @@ class SqlSession:
                 before = chain.sequence
                 chain.append(connection, self._appends, versions)
                 chain.save(connection)
-                append_entries(connection, [Entry(EntryKind.COMMIT, first=before + 1, last=chain.sequence)])
+                append_entries(
+                    connection,
+                    [Entry(EntryKind.COMMIT, first=before + 1, last=chain.sequence)],
+                    at=chain.received,
+                )
             if self._identities:
                 _check_people(connection, sorted(self._identities))
                 _put_identities(connection, list(self._identities.values()), recorder.cipher().key_check())

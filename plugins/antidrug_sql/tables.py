@@ -355,6 +355,10 @@ def _records_table() -> sa.Table:
         *content,
         sa.Column("payload", _long_text(), nullable=False),
         sa.Column("hash", Digest(), nullable=False),
+        # When the store received the record, by its own clock (revision 0010): the time of its
+        # commit's or load's ledger entry, never taken from the record; None for records stored
+        # before the store kept a ledger (revision 0008), whose receipt is not known.
+        sa.Column("received_at", UtcDateTime(), nullable=True),
         # Unique indexes rather than constraints: SQLite cannot drop a constraint's index, and a
         # load into an empty store builds these after the rows (antidrug_sql.recorder).
         sa.Index("uq_antidrug_records_id", "id", unique=True),
@@ -383,4 +387,4 @@ reads."""
 
 RECORDS = _records_table()
 """Every record of every subject: shared fields, the subject, typed content columns, canonical
-payload, chain sequence and hash."""
+payload, chain sequence and hash, and the time the store received it."""
