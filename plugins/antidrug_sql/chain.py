@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from antidrug_core.audit import chain_hash
 from antidrug_core.ledger import EntryKind
 from antidrug_core.model import ConcurrencyConflict, Division, InvalidInput, Problem, Record, SubjectId
-from antidrug_core.ports import StreamAppend
+from antidrug_core.ports import StreamAppend, id_taken
 from antidrug_sql.canonical import payload_of
 from antidrug_sql.ledger import Entry, append_entries
 from antidrug_sql.rows import Inserter, RecordInserter, key_problems, sqlite_timestamp
@@ -90,12 +90,15 @@ def check_versions(
 
     Raises:
         ConcurrencyConflict: naming the subject and both versions.
+        InvalidInput: a new subject's id was taken meanwhile (``id_taken``: not where, nor how much).
     """
     for append in appends:
         current = versions.get(append.subject, 0)
         named = f"{append.kind.value} {append.subject!r}"
         if current != append.expected_version and loading:
             raise ConcurrencyConflict(f"{named} is already in the store ({current} records)")
+        if current != 0 and append.expected_version == 0:  # taken since it was checked: say no more
+            raise id_taken(append.kind, append.subject, append.records[0].id if append.records else None)
         if current != append.expected_version:
             raise ConcurrencyConflict(
                 f"{named} changed since it was read "

@@ -572,6 +572,14 @@ class SqlSession:
             found = connection.execute(statement).scalar()
         return None if found is None else PersonId(found)
 
+    def subject_taken(self, subject: SubjectId) -> bool:
+        # The stream head's primary key only: the same one-row lookup however long the file is.
+        with self._recorder.reading() as connection:
+            found = connection.execute(
+                sa.select(STREAMS.c.subject).where(STREAMS.c.subject == subject)
+            ).first()
+        return found is not None
+
     def divisions(self) -> list[Division]:
         statement = sa.select(DIVISIONS.c.code, DIVISIONS.c.name, DIVISIONS.c.parent).order_by(
             DIVISIONS.c.code
