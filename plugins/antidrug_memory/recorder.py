@@ -22,7 +22,7 @@ from antidrug_core.model import (
     SubjectId,
     SubjectKind,
 )
-from antidrug_core.ports import IdentityErasure, Scope, StoredStream, StreamAppend
+from antidrug_core.ports import IdentityErasure, Scope, StoredStream, StreamAppend, id_taken
 from antidrug_core.rules import Policy
 from antidrug_core.store import policy_conflict
 
@@ -187,6 +187,8 @@ class MemorySession:
         problems: list[Problem] = []
         for append in appends:
             current = len(state.streams.get(append.subject, ()))
+            if current != 0 and append.expected_version == 0:  # taken since it was checked: say no more
+                raise id_taken(append.kind, append.subject, append.records[0].id if append.records else None)
             if current != append.expected_version:
                 raise ConcurrencyConflict(
                     f"{append.kind.value} {append.subject!r} changed since it was read "
@@ -198,6 +200,10 @@ class MemorySession:
                 seen.add(record.id)
         if problems:
             raise InvalidInput(problems)
+
+    def subject_taken(self, subject: SubjectId) -> bool:
+        with self._recorder._lock:
+            return subject in self._state.streams
 
     def put_identity(self, person: PersonId, identity: Identity) -> None:
         self._identities[person] = identity

@@ -3,13 +3,15 @@
 ``verify_state`` replays the ledger (``antidrug_core.ledger``), compares the
 kept policy, division names and identities' digests with what the ledger
 recorded, checks that the ledger's arrivals cover every record exactly
-once, and recomputes every stream's head and access divisions from its
-chained records under the chained policy. ``late_records`` lists records
-that claim to have been recorded long before the store received them.
+once and that each record's ``received_at`` is its arrival's time, and
+recomputes every stream's head and access divisions from its chained
+records under the chained policy. ``late_records`` lists records that claim
+to have been recorded long before the store received them (``received_at``).
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterator
 
@@ -18,6 +20,7 @@ import sqlalchemy as sa
 from antidrug_core.ledger import (
     GENESIS,
     Arrival,
+    EntryKind,
     KeptState,
     LateRecord,
     LedgerReport,
@@ -117,6 +120,37 @@ def _streams(connection: sa.Connection, report: LedgerReport) -> Iterator[str]:
             )
 
 
+def _received_problems(connection: sa.Connection) -> Iterator[str]:
+    """Records whose ``received_at`` is not the time of the ledger entry they arrived in.
+
+    The ledger's ``at`` column was checked against its hashed text by the
+    replay, so comparing the two columns in SQL compares with the ledger.
+    Records of an ``upgrade`` entry arrived before the store kept a clock per
+    row: their time must stay empty.
+    """
+    covered = RECORDS.c.sequence.between(LEDGER.c.first, LEDGER.c.last)
+    timed = [EntryKind.COMMIT.value, EntryKind.LOAD.value]
+    wrong = sa.or_(
+        sa.and_(
+            LEDGER.c.kind.in_(timed),
+            sa.or_(RECORDS.c.received_at.is_(None), RECORDS.c.received_at != LEDGER.c.at),
+        ),
+        sa.and_(LEDGER.c.kind == EntryKind.UPGRADE.value, RECORDS.c.received_at.is_not(None)),
+    )
+    statement = (
+        sa.select(RECORDS.c.sequence)
+        .select_from(RECORDS.join(LEDGER, covered))
+        .where(wrong)
+        .order_by(RECORDS.c.sequence)
+        .limit(_MOST_PROBLEMS)
+    )
+    for sequence in connection.execute(statement).scalars():
+        yield (
+            f"record {sequence}'s time of receipt differs from the ledger entry it arrived in "
+            "(changed out of band)"
+        )
+
+
 def verify_state(connection: sa.Connection) -> StateReport:
     """Replay the ledger and compare the tables with it and with the chained records.
 
@@ -138,6 +172,7 @@ def verify_state(connection: sa.Connection) -> StateReport:
         problems.append(f"ledger broken at entry {report.first_bad}: {report.reason}")
     else:
         problems += state_problems(report.state, _found_state(connection), int(head.sequence))
+        problems += _received_problems(connection)
         for problem in _streams(connection, report):
             problems.append(problem)
             if len(problems) >= _MOST_PROBLEMS:
@@ -151,41 +186,44 @@ def arrivals(connection: sa.Connection) -> list[Arrival]:
 
 
 def late_records(connection: sa.Connection, margin: dt.timedelta) -> Iterator[LateRecord]:
-    """Records whose claimed ``recorded_at`` is earlier than their arrival by more than ``margin``.
+    """Records whose claimed ``recorded_at`` is earlier than their ``received_at`` by more than ``margin``.
 
-    Arrivals come from the ledger; records stored before it (revision 0008) have no known
-    arrival and are not listed. Each arrival's records are read by their sequence range, so a
-    store of millions of records is read once, a range at a time.
+    The receipt time is the row's own (set by the store, checked against the
+    ledger by ``verify_state``); who loaded them and from which file is read
+    from their arrival in the ledger. Records stored before the store kept a
+    ledger (revision 0008) have no known receipt and are not listed. Only
+    rows claiming a time before their receipt are read, in one pass.
     """
-    for arrival in arrivals(connection):
-        if arrival.at is None:
-            continue
-        statement = (
-            sa.select(
-                RECORDS.c.sequence,
-                RECORDS.c.id,
-                RECORDS.c.type,
-                RECORDS.c.subject,
-                RECORDS.c.recorded_at,
-                RECORDS.c.recorded_by,
-            )
-            .where(
-                RECORDS.c.sequence.between(arrival.first, arrival.last),
-                RECORDS.c.recorded_at < arrival.at - margin,
-            )
-            .order_by(RECORDS.c.sequence)
+    timed = [arrival for arrival in arrivals(connection) if arrival.at is not None]
+    firsts = [arrival.first for arrival in timed]
+    statement = (
+        sa.select(
+            RECORDS.c.sequence,
+            RECORDS.c.id,
+            RECORDS.c.type,
+            RECORDS.c.subject,
+            RECORDS.c.recorded_at,
+            RECORDS.c.recorded_by,
+            RECORDS.c.received_at,
         )
-        with connection.execution_options(yield_per=1000).execute(statement) as result:
-            for row in result:
-                yield LateRecord(
-                    sequence=int(row.sequence),
-                    id=row.id,
-                    type=row.type,
-                    subject=row.subject,
-                    recorded_at=row.recorded_at,
-                    recorded_by=row.recorded_by,
-                    received_at=arrival.at,
-                    via=arrival.kind,
-                    loaded_by=arrival.by,
-                    file=arrival.file,
-                )
+        .where(RECORDS.c.received_at.is_not(None), RECORDS.c.recorded_at < RECORDS.c.received_at)
+        .order_by(RECORDS.c.sequence)
+    )
+    with connection.execution_options(yield_per=1000).execute(statement) as result:
+        for row in result:
+            if row.recorded_at >= row.received_at - margin:
+                continue
+            place = bisect.bisect_right(firsts, int(row.sequence)) - 1
+            arrival = timed[place] if place >= 0 and timed[place].last >= row.sequence else None
+            yield LateRecord(
+                sequence=int(row.sequence),
+                id=row.id,
+                type=row.type,
+                subject=row.subject,
+                recorded_at=row.recorded_at,
+                recorded_by=row.recorded_by,
+                received_at=row.received_at,
+                via=arrival.kind if arrival is not None else EntryKind.COMMIT,
+                loaded_by=arrival.by if arrival is not None else None,
+                file=arrival.file if arrival is not None else None,
+            )

@@ -16,6 +16,7 @@ secondary indexes are dropped before and built after the rows
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -26,10 +27,10 @@ import sqlalchemy as sa
 from antidrug_core.audit import chain_hash
 from antidrug_core.ledger import EntryKind
 from antidrug_core.model import ConcurrencyConflict, Division, InvalidInput, Problem, Record, SubjectId
-from antidrug_core.ports import StreamAppend
+from antidrug_core.ports import StreamAppend, id_taken
 from antidrug_sql.canonical import payload_of
 from antidrug_sql.ledger import Entry, append_entries
-from antidrug_sql.rows import Inserter, RecordInserter, key_problems
+from antidrug_sql.rows import Inserter, RecordInserter, key_problems, sqlite_timestamp
 from antidrug_sql.sqlite_rows import SqliteRecordRows
 from antidrug_sql.tables import ACCESS, CHAIN_HEAD, DIVISIONS, RECORDS, STREAMS
 
@@ -89,12 +90,15 @@ def check_versions(
 
     Raises:
         ConcurrencyConflict: naming the subject and both versions.
+        InvalidInput: a new subject's id was taken meanwhile (``id_taken``: not where, nor how much).
     """
     for append in appends:
         current = versions.get(append.subject, 0)
         named = f"{append.kind.value} {append.subject!r}"
         if current != append.expected_version and loading:
             raise ConcurrencyConflict(f"{named} is already in the store ({current} records)")
+        if current != 0 and append.expected_version == 0:  # taken since it was checked: say no more
+            raise id_taken(append.kind, append.subject, append.records[0].id if append.records else None)
         if current != append.expected_version:
             raise ConcurrencyConflict(
                 f"{named} changed since it was read "
@@ -162,14 +166,20 @@ def _merged(appends: Sequence[StreamAppend]) -> dict[SubjectId, list[StreamAppen
 class Chain:
     """Appends streams under the locked chain head, hashing each record onto the last."""
 
-    def __init__(self, dialect: sa.Dialect, sequence: int, last: bytes) -> None:
+    def __init__(
+        self, dialect: sa.Dialect, sequence: int, last: bytes, received: dt.datetime | None = None
+    ) -> None:
         self.sequence = sequence
         self.last = last
+        self.received = received or dt.datetime.now(dt.UTC)
+        """When the store received what this writer appends, by its own clock: every row's
+        ``received_at`` and the time of the commit's or load's ledger entry."""
         self._streams = Inserter(STREAMS, dialect)
         self._access = Inserter(ACCESS, dialect)
-        self._sqlite = SqliteRecordRows() if dialect.name == "sqlite" else None
-        self._copied = SqliteRecordRows() if dialect.name == "postgresql" else None
-        self._records = RecordInserter(dialect)
+        received_text = sqlite_timestamp(self.received)
+        self._sqlite = SqliteRecordRows(received_text) if dialect.name == "sqlite" else None
+        self._copied = SqliteRecordRows(received_text) if dialect.name == "postgresql" else None
+        self._records = RecordInserter(dialect, self.received)
 
     @classmethod
     def lock(cls, connection: sa.Connection) -> Chain:

@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from antidrug_core.audit import ChainHead, ChainRow
 from antidrug_core.bootstrap import mask_url
 from antidrug_core.identity import Identity
-from antidrug_core.ledger import EntryKind, LateRecord, LoadSource, StateReport
+from antidrug_core.ledger import GENESIS, EntryKind, LateRecord, LedgerRow, LoadSource, StateReport
 from antidrug_core.model import (
     ConcurrencyConflict,
     Division,
@@ -44,7 +44,7 @@ from antidrug_core.model import (
 )
 from antidrug_core.ports import IdentityErasure, KeyRotation, Scope, StoredStream, StreamAppend
 from antidrug_core.rules import Policy
-from antidrug_sql.audit_state import late_records, verify_state
+from antidrug_sql.audit_state import late_records, ledger_rows, verify_state
 from antidrug_sql.chain import (
     Chain,
     DeferredIndexes,
@@ -306,6 +306,22 @@ class SqlRecorder:
         with self._snapshot() as connection:
             yield from late_records(connection, margin)
 
+    def ledger(self) -> Iterator[LedgerRow]:
+        with self.reading() as connection:
+            yield from ledger_rows(connection)
+
+    def ledger_head(self) -> ChainHead:
+        with self.reading() as connection:
+            row = connection.execute(
+                sa.select(CHAIN_HEAD.c.ledger_sequence, CHAIN_HEAD.c.ledger_hash).where(CHAIN_HEAD.c.id == 1)
+            ).one_or_none()
+        if row is None:
+            return ChainHead(sequence=0, hash=GENESIS)
+        return ChainHead(
+            sequence=int(row.ledger_sequence or 0),
+            hash=bytes(row.ledger_hash) if row.ledger_hash is not None else GENESIS,
+        )
+
     # --- bulk loading --------------------------------------------------------------------
 
     def bulk_append(
@@ -387,7 +403,11 @@ class SqlRecorder:
                     put_divisions(connection, divisions)
                 chain.save(connection)
                 if chain.sequence > before:
-                    append_entries(connection, [Entry(EntryKind.LOAD, "", load, before + 1, chain.sequence)])
+                    append_entries(
+                        connection,
+                        [Entry(EntryKind.LOAD, "", load, before + 1, chain.sequence)],
+                        at=chain.received,
+                    )
                 if self.backend.name == "postgresql":
                     started = time.perf_counter()
                     analyse(connection)
@@ -585,6 +605,14 @@ class SqlSession:
             found = connection.execute(statement).scalar()
         return None if found is None else PersonId(found)
 
+    def subject_taken(self, subject: SubjectId) -> bool:
+        # The stream head's primary key only: the same one-row lookup however long the file is.
+        with self._recorder.reading() as connection:
+            found = connection.execute(
+                sa.select(STREAMS.c.subject).where(STREAMS.c.subject == subject)
+            ).first()
+        return found is not None
+
     def divisions(self) -> list[Division]:
         statement = sa.select(DIVISIONS.c.code, DIVISIONS.c.name, DIVISIONS.c.parent).order_by(
             DIVISIONS.c.code
@@ -639,7 +667,11 @@ class SqlSession:
                 before = chain.sequence
                 chain.append(connection, self._appends, versions)
                 chain.save(connection)
-                append_entries(connection, [Entry(EntryKind.COMMIT, first=before + 1, last=chain.sequence)])
+                append_entries(
+                    connection,
+                    [Entry(EntryKind.COMMIT, first=before + 1, last=chain.sequence)],
+                    at=chain.received,
+                )
             if self._identities:
                 _check_people(connection, sorted(self._identities))
                 _put_identities(connection, list(self._identities.values()), recorder.cipher().key_check())

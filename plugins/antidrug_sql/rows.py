@@ -203,15 +203,21 @@ class RecordInserter:
     rows of its own, made ready for the driver (``antidrug_sql.sqlite_rows``).
     """
 
-    def __init__(self, dialect: sa.Dialect) -> None:
+    def __init__(self, dialect: sa.Dialect, received: dt.datetime | None = None) -> None:
+        """Args:
+        dialect: The engine's dialect.
+        received: When the store received the records (``received_at``; None leaves it empty).
+        """
         self.dialect = dialect
+        self._received = () if received is None else (received,)
         self._plans: dict[type[Record], _Plan] = {}
         self._rows: dict[type[Record], list[tuple[Any, ...]]] = {}
 
     def _plan(self, cls: type[Record]) -> _Plan:
         filled = set(columns_of(cls))
         content = tuple(c.name for c in RECORDS.columns if c.name in filled)
-        inserter = Inserter(RECORDS, self.dialect, (*_SHARED_COLUMNS, *content, "payload", "hash"))
+        received = ("received_at",) if self._received else ()
+        inserter = Inserter(RECORDS, self.dialect, (*_SHARED_COLUMNS, *content, "payload", "hash", *received))
         kinds = {c.name: c.kind for c in content_columns()}
         enums = frozenset(i for i, name in enumerate(content) if kinds[name] == "enum")
         plan = self._plans[cls] = _Plan(inserter, content, enums)
@@ -234,6 +240,7 @@ class RecordInserter:
             *plan.values(record),
             payload,
             digest,
+            *self._received,
         )
         rows = self._rows.get(cls)
         if rows is None:

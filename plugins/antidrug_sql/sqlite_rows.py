@@ -97,8 +97,10 @@ def _subject_source(cls: type[Record], plans: dict[str, FieldPlan]) -> str:
 class _TypeRows:
     """The compiled builder of one record type, its rows grouped by the optional columns they fill."""
 
-    def __init__(self, cls: type[Record]) -> None:
+    def __init__(self, cls: type[Record], received: str | None = None) -> None:
         self.cls = cls
+        self.received = received
+        """``received_at`` of every row, as stored (None: left empty)."""
         plans = {plan.attribute: plan for plan in field_plans(cls)}
         content = columns_of(cls)
         ordered = [column.name for column in RECORDS.columns if column.name in content]
@@ -113,7 +115,14 @@ class _TypeRows:
     def names(self, mask: int) -> tuple[str, ...]:
         """The bound columns of the rows in group ``mask``, in order."""
         filled = {name for bit, name in enumerate(self.optional) if mask >> bit & 1}
-        return (*_SHARED, *(n for n in self.columns if n in filled or n in self.required), "payload", "hash")
+        received = () if self.received is None else ("received_at",)
+        return (
+            *_SHARED,
+            *(n for n in self.columns if n in filled or n in self.required),
+            "payload",
+            "hash",
+            *received,
+        )
 
     def full_mask(self) -> int:
         """The group whose statement binds every optional column (rows of the general path bind None)."""
@@ -126,6 +135,7 @@ class _TypeRows:
             "UTC": dt.UTC,
             "BYTEARRAY": bytearray,
             "G": self.groups,
+            "RECEIVED": self.received,
         }
         lines = [f"v_{name} = r.{name}" for name in plans]
         lines.append(f"v_subject = {_subject_source(self.cls, plans)}")
@@ -174,8 +184,14 @@ class _TypeRows:
                 for name in self.columns
                 if name in self.required or (name in self.optional and mask >> self.optional.index(name) & 1)
             ]
+            received = [] if self.received is None else ["RECEIVED"]
             row = ", ".join(
-                ["sequence, v_id, v_subject, version, s_on, s_at, v_recorded_by", *bound, "payload, h"]
+                [
+                    "sequence, v_id, v_subject, version, s_on, s_at, v_recorded_by",
+                    *bound,
+                    "payload, h",
+                    *received,
+                ]
             )
             return [f"G[{mask}].append(({row}))"]
         name = self.optional[bit]
@@ -197,7 +213,13 @@ class _TypeRows:
         values = record_values(record)
         values["on"] = sqlite_date(record.on)
         values["recorded_at"] = sqlite_timestamp(record.recorded_at)
-        values.update(sequence=sequence, version=version, payload=payload, hash=bytearray(last))
+        values.update(
+            sequence=sequence,
+            version=version,
+            payload=payload,
+            hash=bytearray(last),
+            received_at=self.received,
+        )
         mask = self.full_mask()
         self.groups[mask].append(tuple(values[name] for name in self.names(mask)))
         return last
@@ -206,7 +228,12 @@ class _TypeRows:
 class SqliteRecordRows:
     """Queues records as driver-ready rows, hashing each onto the last, and inserts them in groups."""
 
-    def __init__(self) -> None:
+    def __init__(self, received: str | None = None) -> None:
+        """Args:
+        received: ``received_at`` of every row, as SQLite and PostgreSQL's ``COPY`` read it
+            (``sqlite_timestamp``); None leaves it empty.
+        """
+        self._received = received
         self._types: dict[type[Record], _TypeRows] = {}
         self._statements: dict[tuple[type[Record], int], str] = {}
 
@@ -214,7 +241,7 @@ class SqliteRecordRows:
         """The compiled rows of ``cls``."""
         found = self._types.get(cls)
         if found is None:
-            found = self._types[cls] = _TypeRows(cls)
+            found = self._types[cls] = _TypeRows(cls, self._received)
         return found
 
     def builders(self) -> dict[type[Record], Builder]:

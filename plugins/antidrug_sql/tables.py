@@ -327,7 +327,7 @@ IDENTITY_KEYS = sa.Table(
     sa.Column("key", sa.LargeBinary, nullable=False),
     **_TABLE_OPTIONS,
 )
-"""Each person's data key (revision 0012), wrapped under the host key: what their identity is
+"""Each person's data key (revision 0010), wrapped under the host key: what their identity is
 encrypted under, and what erasure destroys. A table of its own, with no foreign key, so that a host
 may keep it apart (another schema or tablespace, backed up on a shorter cycle); ``antidrug audit
 verify`` checks it against the ledger like the identities."""
@@ -368,6 +368,10 @@ def _records_table() -> sa.Table:
         *content,
         sa.Column("payload", _long_text(), nullable=False),
         sa.Column("hash", Digest(), nullable=False),
+        # When the store received the record, by its own clock (revision 0012): the time of its
+        # commit's or load's ledger entry, never taken from the record; None for records stored
+        # before the store kept a ledger (revision 0008), whose receipt is not known.
+        sa.Column("received_at", UtcDateTime(), nullable=True),
         # Unique indexes rather than constraints: SQLite cannot drop a constraint's index, and a
         # load into an empty store builds these after the rows (antidrug_sql.recorder).
         sa.Index("uq_antidrug_records_id", "id", unique=True),
@@ -396,4 +400,4 @@ reads."""
 
 RECORDS = _records_table()
 """Every record of every subject: shared fields, the subject, typed content columns, canonical
-payload, chain sequence and hash."""
+payload, chain sequence and hash, and the time the store received it."""

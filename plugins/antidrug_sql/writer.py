@@ -25,6 +25,7 @@ store turns out not to be empty, the load runs in this process instead.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import marshal
 import os
 import sqlite3
@@ -264,7 +265,8 @@ class WriterProcess:
         assert self._process.stdin is not None
         plain = [(d.code, d.name, d.parent) for d in divisions]
         try:
-            _write_frame(self._process.stdin, ("finish", chain.sequence, chain.last, plain, load))
+            received = chain.received.isoformat()  # the rows' received_at, for the load's ledger entry
+            _write_frame(self._process.stdin, ("finish", chain.sequence, chain.last, plain, load, received))
             self._process.stdin.close()
         except (BrokenPipeError, ConnectionResetError):
             raise self._failure() from None
@@ -381,7 +383,7 @@ def _write(
                     write_fresh(connection, rows, chain.streams_sql, chain.access_sql)
                     written += rows.count()
                     continue
-                _finish, sequence, last, divisions, load = message
+                _finish, sequence, last, divisions, load, received = message
                 inserting = time.process_time()
                 if sequence != chain.sequence + written:
                     raise StoreUnavailable(
@@ -395,7 +397,11 @@ def _write(
                 chain.sequence, chain.last = sequence, last
                 chain.save(connection)
                 if sequence > 0:  # the load's entry in the ledger (antidrug_core.ledger)
-                    append_entries(connection, [Entry(EntryKind.LOAD, "", load or {}, 1, sequence)])
+                    append_entries(
+                        connection,
+                        [Entry(EntryKind.LOAD, "", load or {}, 1, sequence)],
+                        at=dt.datetime.fromisoformat(received),
+                    )
                 break
             committing = time.perf_counter()
         committed = time.perf_counter() - committing

@@ -15,12 +15,21 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
 
-from antidrug_core.model import Division, DivisionCode, PersonId, Record, SubjectId, SubjectKind
+from antidrug_core.model import (
+    Division,
+    DivisionCode,
+    InvalidInput,
+    PersonId,
+    Problem,
+    Record,
+    SubjectId,
+    SubjectKind,
+)
 
 if TYPE_CHECKING:
     from antidrug_core.audit import ChainHead, ChainRow
     from antidrug_core.identity import Identity
-    from antidrug_core.ledger import LateRecord, LoadSource, StateReport
+    from antidrug_core.ledger import LateRecord, LedgerRow, LoadSource, StateReport
     from antidrug_core.rules import Policy
 
 __all__ = [
@@ -37,7 +46,9 @@ __all__ = [
     "StoreContext",
     "StoredStream",
     "StreamAppend",
+    "SubjectProbe",
     "VersionedRecorder",
+    "id_taken",
 ]
 
 Scope = frozenset[DivisionCode] | None
@@ -72,6 +83,41 @@ class StreamAppend:
     records: tuple[Record, ...]
     access: frozenset[DivisionCode]
     """The subject's access divisions after these records, every ancestor included."""
+
+
+def id_taken(kind: SubjectKind, subject: SubjectId, row: str | None = None) -> InvalidInput:
+    """The one refusal of a new subject whose id is already taken in the store, wherever it is.
+
+    Ids are one namespace per store, so a caller-chosen id that another
+    township already uses must be refused; the refusal is the same words and
+    type whether the id is taken in the caller's own divisions, in one it
+    cannot see, or by a subject of another kind, and whether the unit of work
+    or the store at commit finds it, so that it tells no more than "taken"
+    (never where, by what, or how many records). Store-assigned ids (the
+    default) are random and never meet it.
+    """
+    return InvalidInput(
+        Problem(
+            kind.value,
+            f"{subject!r} is already registered in this store (ids are one namespace: it may be a file "
+            "outside your divisions); choose another id, or leave it out and the store assigns one",
+            row,
+        )
+    )
+
+
+@runtime_checkable
+class SubjectProbe(Protocol):
+    """A session that can tell whether an id is taken without reading the subject's records.
+
+    The unit of work asks it before opening a new subject, so that refusing
+    a taken id costs the same whatever the other file holds (a file of a
+    thousand records would otherwise take longer to refuse than one of two).
+    """
+
+    def subject_taken(self, subject: SubjectId) -> bool:
+        """Whether any subject, of any kind, in any division, has this id."""
+        ...
 
 
 class RecorderSession(Protocol):
@@ -250,6 +296,14 @@ class LedgerRecorder(Protocol):
     def late_records(self, margin: dt.timedelta) -> Iterator[LateRecord]:
         """Records whose claimed recording time is earlier than their receipt by more than
         ``margin``, in sequence order."""
+        ...
+
+    def ledger(self) -> Iterator[LedgerRow]:
+        """Every ledger entry, in sequence order, streamed (for checkpoints)."""
+        ...
+
+    def ledger_head(self) -> ChainHead:
+        """Where the store records that its ledger ends: its entry count and last hash."""
         ...
 
 

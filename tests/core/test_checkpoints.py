@@ -13,10 +13,13 @@ from hypothesis import strategies as st
 from antidrug_core.audit import GENESIS, ChainHead, ChainRow, canonical_bytes, chain_hash, verify_chain
 from antidrug_core.checkpoints import (
     Checkpoint,
+    CheckpointReport,
     check_checkpoint,
     make_checkpoint,
     merkle_root,
 )
+from antidrug_core.ledger import GENESIS as LEDGER_GENESIS
+from antidrug_core.ledger import EntryKind, LedgerRow, entry_text, ledger_hash, replay_ledger
 from antidrug_core.model import InvalidInput, Record
 from antidrug_core.testing import every_person_record_type
 from antidrug_signing import Ed25519
@@ -108,3 +111,63 @@ def test_a_broken_chain_gets_no_checkpoint() -> None:
     rows, head = chain_of(RECORDS)
     with pytest.raises(InvalidInput, match="broken at sequence 3"):
         make_checkpoint([*rows[:2], *rows[3:]], head, ED25519, KEY, AT)
+
+
+def ledger_of(names: list[str]) -> tuple[list[LedgerRow], ChainHead]:
+    """A ledger naming one division again and again: each entry a rename."""
+    rows, previous = [], LEDGER_GENESIS
+    for sequence, name in enumerate(names, start=1):
+        text = entry_text(EntryKind.DIVISION, "522631101", AT, {"name": name, "parent": None})
+        previous = ledger_hash(previous, sequence, text)
+        rows.append(LedgerRow(sequence, "division", "522631101", AT, None, None, text, previous))
+    return rows, ChainHead(sequence=len(rows), hash=previous)
+
+
+NAMES = [f"第{n}镇" for n in range(1, 8)]
+
+
+def test_a_checkpoint_covers_the_ledger_and_reads_back() -> None:
+    rows, head = chain_of(RECORDS)
+    entries, ledger_head = ledger_of(NAMES)
+    checkpoint = make_checkpoint(rows, head, ED25519, KEY, AT, (entries, ledger_head))
+    assert (checkpoint.ledger_size, checkpoint.ledger_head) == (len(NAMES), ledger_head.hash)
+    assert checkpoint.to_data()["format"] == "antidrug-checkpoint/2"
+    assert Checkpoint.from_data(checkpoint.to_data()) == checkpoint
+    grown, _ = ledger_of([*NAMES, "第八镇"])
+    assert check_checkpoint(rows, checkpoint, PUBLIC, ED25519, grown) == CheckpointReport(True)
+
+
+def test_a_ledger_tail_cut_or_rewritten_does_not_extend_the_checkpoint() -> None:
+    rows, head = chain_of(RECORDS)
+    entries, ledger_head = ledger_of(NAMES)
+    checkpoint = make_checkpoint(rows, head, ED25519, KEY, AT, (entries, ledger_head))
+    cut, cut_head = ledger_of(NAMES[:-2])
+    assert replay_ledger(cut, cut_head.sequence, cut_head.hash).intact  # the ledger alone cannot tell
+    report = check_checkpoint(rows, checkpoint, PUBLIC, ED25519, cut)
+    assert not report.extends
+    assert "the ledger holds 5 entries, fewer than the 7" in (report.reason or "")
+    rewritten, _ = ledger_of([*NAMES[:-1], "丁镇"])
+    report = check_checkpoint(rows, checkpoint, PUBLIC, ED25519, rewritten)
+    assert "the first 7 ledger entries are not the ones" in (report.reason or "")
+    assert "keeps none" in (check_checkpoint(rows, checkpoint, PUBLIC, ED25519, None).reason or "")
+
+
+def test_a_broken_ledger_gets_no_checkpoint() -> None:
+    rows, head = chain_of(RECORDS)
+    entries, ledger_head = ledger_of(NAMES)
+    with pytest.raises(InvalidInput, match="ledger"):
+        make_checkpoint(rows, head, ED25519, KEY, AT, ([*entries[:2], *entries[3:]], ledger_head))
+
+
+def test_a_records_only_checkpoint_reads_and_verifies_but_says_it_covers_no_ledger() -> None:
+    rows, head = chain_of(RECORDS)
+    old = make_checkpoint(rows, head, ED25519, KEY, AT)
+    document = old.to_data()
+    assert document["format"] == "antidrug-checkpoint/1"
+    assert "ledger_size" not in document
+    read = Checkpoint.from_data(document)
+    entries, _ = ledger_of(NAMES)
+    report = check_checkpoint(rows, read, PUBLIC, ED25519, entries)
+    assert (report.extends, report.covers_ledger) == (True, False)
+    with pytest.raises(InvalidInput, match="antidrug-checkpoint/2"):
+        Checkpoint.from_data({**document, "format": "antidrug-checkpoint/3"})

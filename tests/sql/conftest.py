@@ -389,7 +389,7 @@ StoreWide = Callable[..., None]
 
 
 def _store_wide(engine: sa.Engine, key: bytes = IDENTITY_KEY) -> None:
-    """Rewrite every identity as stores before revision 0012 held them: format 0x01, AES-256-GCM under
+    """Rewrite every identity as stores before revision 0010 held them: format 0x01, AES-256-GCM under
     one key derived from the host key (HKDF-SHA256, "antidrug-identity/1 encryption"), no data key of
     its own. Spelled out here rather than taken from the store, so the old format stays pinned."""
     from cryptography.hazmat.primitives import hashes

@@ -46,7 +46,7 @@ def test_a_store_extends_its_checkpoint_until_its_tail_is_cut(
     checkpoint = tmp_path / "checkpoint.json"
     assert main(["audit", "checkpoint", "--db", store, "-o", str(checkpoint)]) == 0
     written = json.loads(checkpoint.read_text(encoding="utf-8"))
-    assert (written["format"], written["size"], written["scheme"]) == ("antidrug-checkpoint/1", 7, "ed25519")
+    assert (written["format"], written["size"], written["scheme"]) == ("antidrug-checkpoint/2", 7, "ed25519")
     assert main(["audit", "verify", "--db", store, "--checkpoint", str(checkpoint)]) == 0
     assert "extends the checkpoint" in capsys.readouterr().out
 

@@ -30,7 +30,7 @@ from antidrug_core.ports import AuditableRecorder, LedgerRecorder
 from antidrug_core.services import register_person
 from antidrug_core.store import Store
 from antidrug_sql.schema import alembic_config, head_revision
-from antidrug_sql.tables import ACCESS, CHAIN_HEAD, DIVISIONS, IDENTITIES, LEDGER, META, STREAMS
+from antidrug_sql.tables import ACCESS, CHAIN_HEAD, DIVISIONS, IDENTITIES, LEDGER, META, RECORDS, STREAMS
 
 TOWNSHIP = "522631101"
 OTHER = "522631102"
@@ -168,6 +168,17 @@ def tamper(connection: sa.Connection, kind: str) -> Undo:
                 )
 
         return undo
+    if table_name == "received":  # the store's time of receipt of P2's registration
+        where = RECORDS.c.id == "P2:registered"
+        before = _rows(connection, RECORDS, where)
+        received = before[0]["received_at"]
+        changed = None if action == "delete" else received - dt.timedelta(days=400)
+        connection.execute(sa.update(RECORDS).where(where).values(received_at=changed))
+
+        def undo_received(connection: sa.Connection) -> None:
+            connection.execute(sa.update(RECORDS).where(where).values(received_at=received))
+
+        return undo_received
     if table_name == "ledger":
         last = connection.execute(sa.select(sa.func.max(LEDGER.c.sequence))).scalar_one()
         where = LEDGER.c.sequence >= 2
@@ -218,6 +229,8 @@ TAMPERINGS = (
     "ledger:insert",
     "ledger:delete",
     "ledger:change",
+    "received:change",
+    "received:delete",
 )
 
 
@@ -260,6 +273,7 @@ ATTACKS = [
     ("streams:version", "stream 'P2' is stored at version 3 but holds 2 records"),
     ("identities:insert", "the identity of 'P3' is in the store but not in the ledger"),
     ("ledger:delete", "ledger head's hash does not match"),
+    ("received:change", "record 3's time of receipt differs from the ledger entry it arrived in"),
 ]
 """What issue 14 found passing ``audit verify``, and what it says now."""
 

@@ -193,6 +193,7 @@ LATER_COLUMNS = frozenset(
     | {"chemical", "counterparty", "licence_number", "number", "inspection", "licence_record", "order"}
     | {"item", "licence", "movement"}  # 0005: the precursor-chemical records
     | {"found", "key_date", "leader", "place", "purpose", "scheme", "species", "theme", "topic", "volunteer"}
+    | {"received_at"}  # 0012: the store's own clock per row
 )
 """Typed record columns later revisions added (0006 the work-log records'): a store of revision 0003
 has none of them."""

@@ -31,7 +31,13 @@ import attrs
 
 from antidrug_core.audit import verify_chain
 from antidrug_core.bootstrap import mask_url
-from antidrug_core.checkpoints import Checkpoint, SignatureScheme, check_checkpoint, make_checkpoint
+from antidrug_core.checkpoints import (
+    RECORDS_ONLY_FORMAT,
+    Checkpoint,
+    SignatureScheme,
+    check_checkpoint,
+    make_checkpoint,
+)
 from antidrug_core.clock import DEFAULT_TIME_ZONE, local_date, zone
 from antidrug_core.commands.common import (
     add_db_option,
@@ -172,7 +178,8 @@ def register(subparsers: Any) -> None:
     )
     verify.set_defaults(run=run_verify)
     checkpoint: argparse.ArgumentParser = audit_commands.add_parser(
-        "checkpoint", help="print a signed statement of the chain's size and Merkle root, to keep elsewhere"
+        "checkpoint",
+        help="print a signed statement of the chain's and the ledger's sizes and Merkle roots",
     )
     add_db_option(checkpoint)
     checkpoint.add_argument(
@@ -517,7 +524,13 @@ def run_verify(args: argparse.Namespace) -> int:
         report = verify_chain(recorder.chain(), recorder.chain_head())
         state = recorder.verify_state() if report.intact and isinstance(recorder, LedgerRecorder) else None
         extended = (
-            check_checkpoint(recorder.chain(), checkpoint, trusted, scheme)
+            check_checkpoint(
+                recorder.chain(),
+                checkpoint,
+                trusted,
+                scheme,
+                recorder.ledger() if isinstance(recorder, LedgerRecorder) else None,
+            )
             if checkpoint is not None and trusted is not None and scheme is not None and report.intact
             else None
         )
@@ -541,7 +554,18 @@ def run_verify(args: argparse.Namespace) -> int:
     if not extended.extends:
         print(f"antidrug: {store.url}: does not extend the checkpoint: {extended.reason}", file=sys.stderr)
         return CHAIN_BROKEN
-    print(f"{store.url}: extends the checkpoint of {checkpoint.at.isoformat()} ({checkpoint.size} records)")
+    if not extended.covers_ledger:
+        print(
+            f"{store.url}: extends the checkpoint of {checkpoint.at.isoformat()} "
+            f"({checkpoint.size} records); "
+            f"it is an {RECORDS_ONLY_FORMAT} checkpoint, which covers the records only, not the ledger: "
+            "make a new one with antidrug audit checkpoint"
+        )
+        return status
+    print(
+        f"{store.url}: extends the checkpoint of {checkpoint.at.isoformat()} "
+        f"({checkpoint.size} records, {checkpoint.ledger_size} ledger entries)"
+    )
     return status
 
 
@@ -685,11 +709,21 @@ def run_checkpoint(args: argparse.Namespace) -> int:
         recorder = store.recorder
         if not isinstance(recorder, AuditableRecorder):
             raise StoreUnavailable(f"{store.url}: this store keeps no audit chain")
-        made = make_checkpoint(recorder.chain(), recorder.chain_head(), scheme, key, store.clock.now())
+        ledger = None
+        if isinstance(recorder, LedgerRecorder):
+            # A checkpoint vouches for the state beside the records too: refuse one that disagrees.
+            state = recorder.verify_state()
+            if not state.intact:
+                raise InvalidInput.of("ledger", f"does not verify: {state.problems[0]}")
+            ledger = (recorder.ledger(), recorder.ledger_head())
+        made = make_checkpoint(
+            recorder.chain(), recorder.chain_head(), scheme, key, store.clock.now(), ledger
+        )
     text = json.dumps(made.to_data(), indent=1) + "\n"
     if args.output == "-":
         sys.stdout.write(text)
     else:
         write_file(Path(args.output), text.encode("utf-8"))
-        progress(f"wrote a checkpoint of {made.size} records to {args.output}")
+        entries = "" if made.ledger_size is None else f" and {made.ledger_size} ledger entries"
+        progress(f"wrote a checkpoint of {made.size} records{entries} to {args.output}")
     return 0

@@ -67,7 +67,10 @@ def register_person(
             encrypted. A person already on file with the same number is
             refused: in the actor's divisions as a duplicate, elsewhere with
             the advice to request a transfer, never showing that file.
-        person: Use this id instead of a new one (imports from another system).
+        person: Use this id instead of a new one (imports from another system). Leave it
+            out on a platform: the store then assigns a random one. Ids are one namespace per
+            store, so a chosen id already taken anywhere is refused (``ports.id_taken``: the
+            same words wherever it is taken, never where or by what).
     """
     if identity is not None and uow.find_person(identity.resident_id) is not None:
         raise InvalidInput.of(

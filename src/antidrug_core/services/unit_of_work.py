@@ -40,7 +40,7 @@ from antidrug_core.model import (
     UnitId,
 )
 from antidrug_core.model.limits import record_limit_problems
-from antidrug_core.ports import RecorderSession, Scope, StreamAppend
+from antidrug_core.ports import RecorderSession, Scope, StreamAppend, SubjectProbe, id_taken
 from antidrug_core.rules import Policy, Rules
 from antidrug_core.state import (
     OrganisationFile,
@@ -328,9 +328,8 @@ class UnitOfWork:
         opens = isinstance(record, REGISTRATIONS[kind]) and record.voids is None
         if opens:
             self.require(Permission.MANAGE)
-            if subject in self._streams or self.session.read_stream(subject, None) is not None:
-                # Ids are one namespace: an id taken by any subject, seen or not, is taken.
-                raise InvalidInput.of(kind.value, f"{subject!r} is already registered", record.id)
+            if subject in self._streams:
+                raise id_taken(kind, subject, record.id)
             stream = _Stream(kind, 0, [])
         else:
             stream = self._stream(subject, kind)
@@ -347,8 +346,18 @@ class UnitOfWork:
                     f"actor {self.actor.id!r} may not register a {_CALLED[kind]} outside its divisions "
                     f"({_where(record)})"
                 )
+            # Last, so that whether the id is taken decides nothing else a caller could see: ids are
+            # one namespace, and an id taken by any subject, seen or not, gets the one refusal.
+            if self._taken(subject):
+                raise id_taken(kind, subject, record.id)
             self._streams[subject] = stream
         stream.stage(record)
+
+    def _taken(self, subject: SubjectId) -> bool:
+        """Whether the store holds a subject with this id, asked without reading its records."""
+        if isinstance(self.session, SubjectProbe):
+            return self.session.subject_taken(subject)
+        return self.session.read_stream(subject, None) is not None
 
     def set_identity(self, person: PersonId, identity: Identity) -> None:
         """Record who the person is; kept apart from records and encrypted by the store."""

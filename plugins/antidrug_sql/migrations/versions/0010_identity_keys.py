@@ -10,7 +10,7 @@ rotate`` runs (this migration has no host key, so it cannot re-encrypt).
 The ledger needs nothing: an identity without a data key has the digest it
 had.
 
-Revision ID: 0012
+Revision ID: 0010
 Revises: 0008
 Create Date: 2026-12-06
 """
@@ -24,7 +24,7 @@ from alembic import op
 
 from antidrug_sql.tables import Key
 
-revision = "0012"
+revision = "0010"
 down_revision: str | None = "0008"
 branch_labels: str | None = None
 depends_on: str | None = None
@@ -49,7 +49,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Back to 0008, only while no identity is under a key of its own: dropping the keys would
+    """Back to the revision before, only while no identity is under a key of its own: dropping the keys would
     erase every identity written since."""
     connection = op.get_bind()
     keys = sa.table("antidrug_identity_keys", sa.column("person"))
