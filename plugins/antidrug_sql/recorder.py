@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from antidrug_core.audit import ChainHead, ChainRow
 from antidrug_core.bootstrap import mask_url
 from antidrug_core.identity import Identity
-from antidrug_core.ledger import EntryKind, LateRecord, LoadSource, StateReport
+from antidrug_core.ledger import EntryKind, LateRecord, LoadSource, SealedRead, StateReport, sealed_reads
 from antidrug_core.model import (
     ConcurrencyConflict,
     Division,
@@ -44,7 +44,7 @@ from antidrug_core.model import (
 )
 from antidrug_core.ports import KeyRotation, Scope, StoredStream, StreamAppend
 from antidrug_core.rules import Policy
-from antidrug_sql.audit_state import late_records, verify_state
+from antidrug_sql.audit_state import late_records, ledger_rows, verify_state
 from antidrug_sql.chain import (
     Chain,
     DeferredIndexes,
@@ -275,6 +275,17 @@ class SqlRecorder:
     def late_records(self, margin: dt.timedelta) -> Iterator[LateRecord]:
         with self._snapshot() as connection:
             yield from late_records(connection, margin)
+
+    # --- queries of sealed files ---------------------------------------------------------
+
+    def note_sealed_read(self, read: SealedRead) -> None:
+        with self.writing() as connection:
+            Chain.lock(connection)  # the ledger grows under the chain head, like every entry
+            append_entries(connection, [Entry(EntryKind.SEALED_READ, read.person, read.data())], read.at)
+
+    def sealed_reads(self) -> list[SealedRead]:
+        with self._snapshot() as connection:
+            return sealed_reads(ledger_rows(connection))
 
     # --- bulk loading --------------------------------------------------------------------
 

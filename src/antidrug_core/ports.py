@@ -20,7 +20,7 @@ from antidrug_core.model import Division, DivisionCode, PersonId, Record, Subjec
 if TYPE_CHECKING:
     from antidrug_core.audit import ChainHead, ChainRow
     from antidrug_core.identity import Identity
-    from antidrug_core.ledger import LateRecord, LoadSource, StateReport
+    from antidrug_core.ledger import LateRecord, LoadSource, SealedRead, StateReport
     from antidrug_core.rules import Policy
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "Recorder",
     "RecorderSession",
     "Scope",
+    "SealedReadRecorder",
     "StoreContext",
     "StoredStream",
     "StreamAppend",
@@ -248,6 +249,23 @@ class LedgerRecorder(Protocol):
     def late_records(self, margin: dt.timedelta) -> Iterator[LateRecord]:
         """Records whose claimed recording time is earlier than their receipt by more than
         ``margin``, in sequence order."""
+        ...
+
+
+@runtime_checkable
+class SealedReadRecorder(Protocol):
+    """A recorder that enters each query of a sealed file in its audit ledger.
+
+    A unit of work opens a sealed file only on a recorder that can enter the
+    query first: no entry, no read.
+    """
+
+    def note_sealed_read(self, read: SealedRead) -> None:
+        """Enter ``read`` in the ledger now, in its own transaction, before the file is shown."""
+        ...
+
+    def sealed_reads(self) -> list[SealedRead]:
+        """Every query of a sealed file the store entered, oldest first."""
         ...
 
 

@@ -35,6 +35,7 @@ from antidrug_core.rules.prevention import (
     StarLevel,
 )
 from antidrug_core.rules.risk import NATIONAL_RISK_RULES, RiskProposal, RiskRuleSet
+from antidrug_core.rules.sealing import DEFAULT_SEALING, SealingRule
 from antidrug_core.rules.test_schedule import (
     DEFAULT_TEST_SCHEDULE,
     SchedulePolicies,
@@ -47,6 +48,7 @@ __all__ = [
     "DEFAULT_CHANNELS",
     "DEFAULT_CONTROL_MEASURES",
     "DEFAULT_KEY_DATES",
+    "DEFAULT_SEALING",
     "DEFAULT_TEST_SCHEDULE",
     "EXAMPLE_STAR_SCHEME",
     "NATIONAL_CATALOGUE",
@@ -69,6 +71,7 @@ __all__ = [
     "Rules",
     "SchedulePolicies",
     "ScheduleStep",
+    "SealingRule",
     "StarLevel",
     "TestSchedule",
     "add_months",
@@ -98,6 +101,8 @@ class Rules:
     """The precursor chemical catalogue: the national one and any entries a host added."""
     prevention: PreventionRules = attrs.field(factory=PreventionRules)
     """Key dates, channels and rating schemes (禁毒宣传, 星级评定)."""
+    sealing: SealingRule = DEFAULT_SEALING
+    """When a person's file is sealed by rule (封存)."""
 
 
 class RuleRegistry:
@@ -125,6 +130,8 @@ class RuleRegistry:
         self.chemicals: Registry[ChemicalEntry] = Registry("chemical", lambda c: c.id)
         for entry in NATIONAL_CATALOGUE:
             self.chemicals.add(entry)
+        self.sealing: SealingRule = DEFAULT_SEALING
+        """When files are sealed by rule; a host replaces it whole (``SealingRule(years=5)``)."""
 
     def add_chemical(self, entry: ChemicalEntry | Mapping[str, object], *, replace: bool = False) -> None:
         """Add a catalogue entry, given as an entry or as plain data (a new addition to the
@@ -157,4 +164,5 @@ class RuleRegistry:
                 channels={c.id: c for c in self.channels},
                 rating_schemes={s.id: s for s in self.rating_schemes},
             ),
+            sealing=self.sealing,
         )

@@ -42,6 +42,7 @@ from antidrug_core.state.prevention import (
     ratings_on,
     volunteers_on,
 )
+from antidrug_core.state.sealing import Seal, could_be_sealed, seal_on
 from antidrug_core.state.status import (
     ABSTINENCE_YEARS,
     Abstinence,
@@ -83,6 +84,7 @@ __all__ = [
     "Places",
     "RatedOrganisation",
     "Rating",
+    "Seal",
     "SubjectFile",
     "TransferState",
     "UnitFile",
@@ -97,6 +99,7 @@ __all__ = [
     "check_unit",
     "control_level_on",
     "cooperating_divisions_on",
+    "could_be_sealed",
     "due_tests",
     "fulfilment",
     "in_lost_contact_on",
@@ -119,6 +122,7 @@ __all__ = [
     "relapse_ending",
     "relapses",
     "responsible_division_on",
+    "seal_on",
     "status_on",
     "subject_access",
     "transfers",
