@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "antidrug_core.commands.conformance",
     "antidrug_core.commands.catalogue",
     "antidrug_core.commands.keys",
+    "antidrug_core.commands.sealing",
 )
 """The modules that each add subcommands; a new command is a new module listed here."""
 

@@ -10,10 +10,15 @@ import pytest
 from antidrug_core.bootstrap import open_store
 from antidrug_core.plugins import make_plugin_manager
 from antidrug_core.store import Store
-from antidrug_core.testing import AuditChainContract, BulkLoadContract, PersistentStoreContract
+from antidrug_core.testing import (
+    AuditChainContract,
+    BulkLoadContract,
+    PersistentStoreContract,
+    SealingContract,
+)
 
 
-class SqlStoreContract(AuditChainContract, BulkLoadContract, PersistentStoreContract):
+class SqlStoreContract(AuditChainContract, BulkLoadContract, PersistentStoreContract, SealingContract):
     engine_name = "sqlite"
 
     @pytest.fixture(autouse=True)

@@ -33,6 +33,7 @@ from antidrug_core.audit import verify_chain
 from antidrug_core.bootstrap import mask_url
 from antidrug_core.checkpoints import Checkpoint, SignatureScheme, check_checkpoint, make_checkpoint
 from antidrug_core.clock import DEFAULT_TIME_ZONE, local_date, zone
+from antidrug_core.commands import sealing
 from antidrug_core.commands.common import (
     add_db_option,
     load_dataset_file_with_digest,
@@ -199,6 +200,7 @@ def register(subparsers: Any) -> None:
     )
     late.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
     late.set_defaults(run=run_late)
+    sealing.register_audit(audit_commands)
 
 
 # --- init ---------------------------------------------------------------------------------

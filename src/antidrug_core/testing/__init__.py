@@ -16,6 +16,7 @@ from antidrug_core.testing.contract import (
 from antidrug_core.testing.fakes import FixedClock, RecordingNotifier, SequentialIds, at
 from antidrug_core.testing.history import History
 from antidrug_core.testing.sample import every_person_record_type, every_record_type
+from antidrug_core.testing.sealing import SealingContract
 
 __all__ = [
     "AuditChainContract",
@@ -24,6 +25,7 @@ __all__ = [
     "History",
     "PersistentStoreContract",
     "RecordingNotifier",
+    "SealingContract",
     "SequentialIds",
     "StoreContract",
     "at",
