@@ -98,7 +98,9 @@ class SealingContract(StoreContract):
             file = uow.sealed_file(PersonId("P1"), "法院调取案卷")
             seal = uow.seal(PersonId("P1"))
         assert file.person == "P1"
-        assert seal is not None and seal.by_rule and seal.since == dt.date(2023, 1, 5)
+        assert seal is not None
+        assert seal.by_rule
+        assert seal.since == dt.date(2023, 1, 5)
         assert seal.basis == BASIS
         # Entered although the unit of work never committed.
         assert self.sealed_reads(store) == [("P1", "admin-1", "法院调取案卷", "read")]
@@ -126,7 +128,8 @@ class SealingContract(StoreContract):
         with store.unit_of_work(officer) as uow:
             assert uow.people() == ["P2"]
             types = [type(r) for r in uow.file(PersonId("P2")).records]
-        assert FileSealed in types and FileUnsealed in types
+        assert FileSealed in types
+        assert FileUnsealed in types
         purposes = [purpose for _, _, _, purpose in self.sealed_reads(store)]
         assert purposes == ["seal", "seal", "unseal"]
 
@@ -172,4 +175,5 @@ class SealingContract(StoreContract):
         with store.unit_of_work(administrator) as uow:
             uow.sealed_file(PersonId("P1"), "核对身份")
             identity = uow.identity(PersonId("P1"))
-        assert identity is not None and identity.resident_id == RESIDENT_ID
+        assert identity is not None
+        assert identity.resident_id == RESIDENT_ID
