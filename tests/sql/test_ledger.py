@@ -313,7 +313,7 @@ def test_a_store_made_by_revision_0004_upgrades_in_place_and_still_verifies(
         command.downgrade(alembic_config(connection), "0004")
     store_with_people.close()
     assert main(["init", "--db", url]) == 0
-    assert "from revision 0004 to 0008" in capsys.readouterr().out
+    assert "from revision 0004 to 0009" in capsys.readouterr().out
     assert main(["audit", "verify", "--db", url]) == 0
     assert "ledger intact" in capsys.readouterr().out
     with engine.begin() as connection:
