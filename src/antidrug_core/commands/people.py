@@ -10,7 +10,7 @@ from typing import Any
 from antidrug_core.commands.common import add_db_option, local_actor, open_cli_store
 from antidrug_core.commands.terminal import printable
 from antidrug_core.identity import mask_name, mask_resident_id, validate_resident_id
-from antidrug_core.model import InvalidInput, NotFound, Permission, PersonId
+from antidrug_core.model import InvalidInput, NotFound, PersonId
 from antidrug_core.state import (
     control_level_on,
     in_lost_contact_on,
@@ -52,7 +52,7 @@ def register(subparsers: Any) -> None:
     find.set_defaults(run=run_find)
     show = commands.add_parser(
         "show",
-        help="one person's status and places (a sealed file only with --sealed and a reason)",
+        help="one person's status and places, pseudonymous (a sealed file only with --sealed and a reason)",
         description="Show one person's status, responsible division, control level and contact on a date. "
         "A sealed file (封存) answers as a person who does not exist, unless a role that may read sealed "
         "files asks with --sealed and a --reason: the query (who, when, which person, why) is then "
@@ -106,11 +106,8 @@ def run_show(args: argparse.Namespace) -> int:
         file = uow.sealed_file(person, args.reason) if args.sealed else uow.file(person)
         seal = uow.seal(person)
         day = args.on or uow.today()
-        identity = uow.identity(person) if uow.actor.may(Permission.SEE_IDENTITY) else None
         found = {
             "person": person,
-            "name": mask_name(identity.name) if identity else None,
-            "resident_id": mask_resident_id(identity.resident_id) if identity else None,
             "status": status_on(file, day),
             "responsible": responsible_division_on(file, day, store.policy),
             "control": control_level_on(file, day),
