@@ -10,6 +10,7 @@ import attrs
 
 from antidrug_core.audit import GENESIS, ChainHead, ChainRow, canonical_bytes, chain_hash
 from antidrug_core.identity import Identity
+from antidrug_core.ledger import SealedRead
 from antidrug_core.model import (
     ConcurrencyConflict,
     Division,
@@ -51,6 +52,8 @@ class _State:
     erasures: list[MemoryErasure] = attrs.field(factory=list)
     chain: list[ChainRow] = attrs.field(factory=list)
     head: ChainHead = attrs.field(factory=lambda: ChainHead(sequence=0, hash=GENESIS))
+    sealed_reads: list[SealedRead] = attrs.field(factory=list)
+    """Every query of a sealed file, in order (the SQL store enters them in its ledger)."""
 
     def keep(self, policy: Policy, what: str) -> None:
         """Keep ``policy`` if none is kept yet; refuse another (call under the lock)."""
@@ -135,6 +138,16 @@ class MemoryRecorder:
         """Every erasure made, in order."""
         with self._lock:
             return list(self._state.erasures)
+
+    # --- queries of sealed files --------------------------------------------------------
+
+    def note_sealed_read(self, read: SealedRead) -> None:
+        with self._lock:
+            self._state.sealed_reads.append(read)
+
+    def sealed_reads(self) -> list[SealedRead]:
+        with self._lock:
+            return list(self._state.sealed_reads)
 
     def _visible(self, subject: SubjectId, scope: Scope) -> bool:
         return scope is None or bool(self._state.access.get(subject, frozenset()) & scope)

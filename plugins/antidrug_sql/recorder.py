@@ -31,7 +31,16 @@ import sqlalchemy as sa
 from antidrug_core.audit import ChainHead, ChainRow
 from antidrug_core.bootstrap import mask_url
 from antidrug_core.identity import Identity
-from antidrug_core.ledger import GENESIS, EntryKind, LateRecord, LedgerRow, LoadSource, StateReport
+from antidrug_core.ledger import (
+    GENESIS,
+    EntryKind,
+    LateRecord,
+    LedgerRow,
+    LoadSource,
+    SealedRead,
+    StateReport,
+    sealed_reads,
+)
 from antidrug_core.model import (
     ConcurrencyConflict,
     Division,
@@ -321,6 +330,17 @@ class SqlRecorder:
             sequence=int(row.ledger_sequence or 0),
             hash=bytes(row.ledger_hash) if row.ledger_hash is not None else GENESIS,
         )
+
+    # --- queries of sealed files ---------------------------------------------------------
+
+    def note_sealed_read(self, read: SealedRead) -> None:
+        with self.writing() as connection:
+            Chain.lock(connection)  # the ledger grows under the chain head, like every entry
+            append_entries(connection, [Entry(EntryKind.SEALED_READ, read.person, read.data())], read.at)
+
+    def sealed_reads(self) -> list[SealedRead]:
+        with self._snapshot() as connection:
+            return sealed_reads(ledger_rows(connection))
 
     # --- bulk loading --------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "antidrug_core.commands.catalogue",
     "antidrug_core.commands.keys",
     "antidrug_core.commands.retention",
+    "antidrug_core.commands.sealing",
 )
 """The modules that each add subcommands; a new command is a new module listed here."""
 

@@ -50,11 +50,13 @@ __all__ = [
     "LedgerReport",
     "LedgerRow",
     "LoadSource",
+    "SealedRead",
     "StateReport",
     "entry_text",
     "identity_digest",
     "ledger_hash",
     "replay_ledger",
+    "sealed_reads",
     "state_problems",
     "stream_problems",
 ]
@@ -91,6 +93,9 @@ class EntryKind(enum.StrEnum):
     UPGRADE = "upgrade"
     """Records ``first`` … ``last`` were stored before the store kept a ledger; when they
     arrived is not known."""
+    SEALED_READ = "sealed_read"
+    """Someone read a sealed file (``key`` is the person; ``data``: who, the reason, what for).
+    Changes nothing the tables hold: the entry is there so that the query is on the record."""
 
 
 ARRIVALS = frozenset({EntryKind.COMMIT, EntryKind.LOAD, EntryKind.UPGRADE})
@@ -258,6 +263,8 @@ def replay_ledger(rows: Iterable[LedgerRow], head_sequence: int, head_hash: byte
             identities[entry["key"]] = data.get("digest")
         elif kind is EntryKind.ERASURE:
             identities.pop(entry["key"], None)
+        elif kind is EntryKind.SEALED_READ:
+            pass  # a query, not state: the hash above is all there is to check
         else:
             at = None if kind is EntryKind.UPGRADE else entry["at"]
             arrivals.append(
@@ -382,6 +389,49 @@ class LoadSource:
     """The id of the actor who ran it."""
     file: str | None = None
     """The SHA-256 digest (hex) of the file loaded, when it came from a file."""
+
+
+@attrs.frozen(kw_only=True)
+class SealedRead:
+    """A query of a sealed file (治安管理处罚法 art. 136: only authorised queries read sealed
+    records), as the ledger keeps it."""
+
+    person: str
+    """The pseudonymous id of the person whose file was read."""
+    by: str
+    """The id of the actor who read it."""
+    role: str
+    """The actor's role."""
+    reason: str
+    """Why, as the actor gave it."""
+    purpose: str = "read"
+    """What the file was opened for: ``read``, ``seal``, ``unseal``, ``export``."""
+    at: dt.datetime | None = None
+    """When the store entered it (filled in when read back from the ledger)."""
+
+    def data(self) -> dict[str, str]:
+        """The entry's ``data``."""
+        return {"by": self.by, "role": self.role, "reason": self.reason, "purpose": self.purpose}
+
+
+def sealed_reads(rows: Iterable[LedgerRow]) -> list[SealedRead]:
+    """The queries of sealed files among the ledger's ``rows``, in order."""
+    found: list[SealedRead] = []
+    for row in rows:
+        if row.kind != EntryKind.SEALED_READ.value:
+            continue
+        data = json.loads(row.text).get("data", {})
+        found.append(
+            SealedRead(
+                person=row.key,
+                by=str(data.get("by")),
+                role=str(data.get("role")),
+                reason=str(data.get("reason")),
+                purpose=str(data.get("purpose")),
+                at=row.at,
+            )
+        )
+    return found
 
 
 @attrs.frozen

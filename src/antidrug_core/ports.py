@@ -29,7 +29,7 @@ from antidrug_core.model import (
 if TYPE_CHECKING:
     from antidrug_core.audit import ChainHead, ChainRow
     from antidrug_core.identity import Identity
-    from antidrug_core.ledger import LateRecord, LedgerRow, LoadSource, StateReport
+    from antidrug_core.ledger import LateRecord, LedgerRow, LoadSource, SealedRead, StateReport
     from antidrug_core.rules import Policy
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "Recorder",
     "RecorderSession",
     "Scope",
+    "SealedReadRecorder",
     "StoreContext",
     "StoredStream",
     "StreamAppend",
@@ -304,6 +305,23 @@ class LedgerRecorder(Protocol):
 
     def ledger_head(self) -> ChainHead:
         """Where the store records that its ledger ends: its entry count and last hash."""
+        ...
+
+
+@runtime_checkable
+class SealedReadRecorder(Protocol):
+    """A recorder that enters each query of a sealed file in its audit ledger.
+
+    A unit of work opens a sealed file only on a recorder that can enter the
+    query first: no entry, no read.
+    """
+
+    def note_sealed_read(self, read: SealedRead) -> None:
+        """Enter ``read`` in the ledger now, in its own transaction, before the file is shown."""
+        ...
+
+    def sealed_reads(self) -> list[SealedRead]:
+        """Every query of a sealed file the store entered, oldest first."""
         ...
 
 

@@ -28,6 +28,8 @@ from antidrug_core.model import (
     REGISTRATIONS,
     AppLogin,
     ContactRestored,
+    FileSealed,
+    FileUnsealed,
     IncidentReported,
     Inspected,
     LedgerEntry,
@@ -304,6 +306,9 @@ def _person_state_problems(record: Record, file: PersonFile, policy: Policy) -> 
     for field, target in _references(record).items():
         if target is not None and target in file.voided_by:
             problem(field, f"{target!r} is voided")
+    if record.voids is not None and isinstance(file.get(record.voids), FileSealed | FileUnsealed):
+        # Sealing and unsealing are decisions on the record: undone by the opposite decision only.
+        problem("voids", f"{record.voids!r} is a sealing decision; record the opposite decision instead")
     if isinstance(record, TransferRequested) and file.registration is not None:
         responsible = responsible_division_on(file, record.on, policy)
         if record.to_division == responsible:

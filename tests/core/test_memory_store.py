@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from antidrug_core.store import Store
-from antidrug_core.testing import AuditChainContract, RetentionContract, open_memory_store
+from antidrug_core.testing import AuditChainContract, RetentionContract, SealingContract, open_memory_store
 
 
-class TestMemoryStore(AuditChainContract, RetentionContract):
+class TestMemoryStore(AuditChainContract, RetentionContract, SealingContract):
     def open_empty_store(self, **options: Any) -> Store:
         return open_memory_store(**options)

@@ -45,8 +45,8 @@ def file_of(*changes: tuple[Status, str], relapse: str | None = None) -> PersonF
         if relapse is not None:
             services.record_relapse(uow, person, D(relapse))
         uow.commit()
-    with store.unit_of_work(ADMIN) as uow:
-        return uow.file(person)
+    with store.unit_of_work(ADMIN) as uow:  # an abstinent file is sealed (封存) by 2024
+        return uow.sealed_file(person, reason="retention test")
 
 
 def test_the_defaults_are_labelled_as_defaults_and_seal_before_they_erase() -> None:

@@ -291,4 +291,22 @@ def test_a_dataset_loaded_into_the_embedded_store_gives_the_same_document(
     # Only the input differs: the store names its audit chain head, the file its digest.
     assert store_document.pop("input")["kind"] == "store"
     assert file_document.pop("input")["kind"] == "dataset"
+    # And P3, concluded abstinent on 2020-01-01, is sealed in the store (封存) from 2023-01-01:
+    # counted in the same figures, named in no evidence, where a count stands in for it.
+    sealed = 0
+    for stored, filed in zip(store_document["results"], file_document["results"], strict=True):
+        evidence = filed.get("evidence")
+        if evidence is None:
+            continue
+        hidden = {s["key"] for s in evidence["subjects"] if s.get("person") == "P3"}
+        evidence["subjects"] = [s for s in evidence["subjects"] if s["key"] not in hidden]
+        counts = {label: len(set(keys) & hidden) for label, keys in evidence["populations"].items()}
+        evidence["populations"] = {
+            label: [k for k in keys if k not in hidden] for label, keys in evidence["populations"].items()
+        }
+        if any(counts.values()):
+            evidence["sealed"] = {label: n for label, n in counts.items() if n}
+        sealed += bool(hidden)
+        assert stored == filed
+    assert sealed
     assert store_document == file_document

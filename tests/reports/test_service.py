@@ -163,9 +163,10 @@ def named_store() -> Iterator[Store]:
     numbers = resident_ids()
     with store.unit_of_work(Actor.local_administrator()) as uow:
         for index in range(SMALL_SPEC.people):
-            uow.set_identity(
-                person_id(SMALL_SPEC, index), Identity(f"张{'三四五六'[index % 4]}", next(numbers))
-            )
+            person = person_id(SMALL_SPEC, index)
+            if not uow.exists(person):  # sealed (封存): written to only once opened with a reason
+                uow.sealed_file(person, "补录身份信息")
+            uow.set_identity(person, Identity(f"张{'三四五六'[index % 4]}", next(numbers)))
         uow.commit()
     yield store
     store.close()

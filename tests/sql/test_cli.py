@@ -65,7 +65,10 @@ def test_init_load_export_and_verify_round_trip_on_every_engine(
     assert f"loaded {len(original.people())} people and {len(original.records)} records" in out
 
     exported = tmp_path / "exported.json"
-    status, _out, err = run(capsys, "export", "--db", url, "-o", str(exported))
+    # Every file, sealed ones (封存) included, for a round trip: an authorised export with a reason.
+    status, _out, err = run(
+        capsys, "export", "--db", url, "-o", str(exported), "--sealed", "--reason", "迁移到新库"
+    )
     assert status == 0, err
     same_data(read_dataset(json.loads(exported.read_text(encoding="utf-8"))), original)
 
@@ -141,7 +144,7 @@ def test_a_dataset_loads_into_the_memory_store_through_units_of_work(dataset_fil
     with open_store("memory://") as store:
         result = load_dataset(store, original)
         assert (result.people, result.records) == (len(original.people()), len(original.records))
-        same_data(read_dataset(export_document(store)), original)
+        same_data(read_dataset(export_document(store, sealed_reason="迁移到新库")), original)
 
 
 def test_audit_verify_checks_the_in_memory_store_too(capsys: pytest.CaptureFixture[str]) -> None:

@@ -194,9 +194,10 @@ LATER_COLUMNS = frozenset(
     | {"item", "licence", "movement"}  # 0005: the precursor-chemical records
     | {"found", "key_date", "leader", "place", "purpose", "scheme", "species", "theme", "topic", "volunteer"}
     | {"received_at"}  # 0012: the store's own clock per row
+    | {"basis"}  # 0009: sealing decisions
 )
-"""Typed record columns later revisions added (0006 the work-log records'): a store of revision 0003
-has none of them."""
+"""Typed record columns later revisions added (0006 the work-log records', 0009 sealing decisions'): a
+store of revision 0003 has none of them."""
 
 
 def _person_records_table() -> sa.Table:

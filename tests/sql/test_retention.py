@@ -348,3 +348,37 @@ def test_antidrug_retention_plan_is_masked_and_apply_erases_so_people_find_finds
     assert main(["retention", "plan", "--db", url, "--as-of", "2023-06-30", "--all", "--format", "json"]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert [(p["person"], p["state"], p["name"]) for p in plan["people"]] == [("P1", "erased", None)]
+
+
+def test_a_sealed_file_is_planned_and_erased_by_its_id_alone(
+    tmp_path: Path, open_sql: Callable[..., Store], monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """The default abstinence rule erases files that are sealed (封存) by then: the plan names them by
+    pseudonymous id only, since even a masked name of a sealed file needs a query with a reason."""
+    url = f"sqlite:///{tmp_path / 'sealed.db'}"
+    store = open_sql(url)
+    with store.unit_of_work(ADMIN) as uow:
+        identity = Identity("王五", number(7))
+        register_person(
+            uow,
+            person=PersonId("P7"),
+            household=TOWNSHIP,
+            on=dt.date(2008, 1, 5),
+            status=Status.COMMUNITY_DETOX,
+            identity=identity,
+        )
+        change_status(uow, PersonId("P7"), Status.ABSTINENT_3Y, dt.date(2012, 1, 5))
+        uow.commit()
+    store.close()
+    monkeypatch.setenv("ANTIDRUG_IDENTITY_KEY", KEY.hex())
+
+    assert main(["people", "--db", url]) == 0
+    assert "P7" not in capsys.readouterr().out  # sealed since 2015: in no routine list
+    assert main(["retention", "plan", "--db", url, "--as-of", "2023-06-30", "--format", "json"]) == 0
+    plan = json.loads(capsys.readouterr().out)["people"]
+    assert [(p["person"], p["rule"], p["state"], p["name"], p["resident_id"]) for p in plan] == [
+        ("P7", "abstinent-sealed-5y", "erase", None, None)
+    ]
+    assert main(["retention", "apply", "--db", url, "--as-of", "2023-06-30"]) == 0
+    assert "erased\tP7\tabstinent-sealed-5y" in capsys.readouterr().out
+    assert main(["audit", "verify", "--db", url]) == 0

@@ -15,10 +15,13 @@ from antidrug_core.testing import (
     BulkLoadContract,
     PersistentStoreContract,
     RetentionContract,
+    SealingContract,
 )
 
 
-class SqlStoreContract(AuditChainContract, BulkLoadContract, PersistentStoreContract, RetentionContract):
+class SqlStoreContract(
+    AuditChainContract, BulkLoadContract, PersistentStoreContract, RetentionContract, SealingContract
+):
     engine_name = "sqlite"
 
     @pytest.fixture(autouse=True)

@@ -24,7 +24,15 @@ from antidrug_core.indicators.catalogue import indicator_definitions
 from antidrug_core.indicators.evaluate import evaluate_in_store
 from antidrug_core.indicators.period import Period
 from antidrug_core.indicators.results import EvaluationRequest, IndicatorResult
-from antidrug_core.model import DivisionTree, InvalidInput, Permission, Record, RecordId, level_of
+from antidrug_core.model import (
+    DivisionTree,
+    InvalidInput,
+    Permission,
+    Record,
+    RecordId,
+    SubjectKind,
+    level_of,
+)
 from antidrug_core.ports import BulkRecorder, StreamAppend
 from antidrug_core.reports import make_report, percent_text, report_renderers
 from antidrug_core.state import build_file
@@ -115,7 +123,7 @@ def load_synthetic(
     actor = local_actor()
     with store.unit_of_work(actor) as uow:
         uow.require(Permission.MANAGE)
-        if next(iter(uow.files()), None) is not None:
+        if next(iter(uow.counted_files(SubjectKind.PERSON)), None) is not None:  # sealed ones too
             raise InvalidInput.of("--db", f"{store.url} already holds people; the demo needs an empty store")
     recorder = store.recorder
     if isinstance(recorder, BulkRecorder):

@@ -10,7 +10,7 @@ from typing import Any
 from antidrug_core.commands.common import add_db_option, local_actor, open_cli_store
 from antidrug_core.commands.terminal import printable
 from antidrug_core.identity import mask_name, mask_resident_id, validate_resident_id
-from antidrug_core.model import NotFound
+from antidrug_core.model import InvalidInput, NotFound, PersonId
 from antidrug_core.state import (
     control_level_on,
     in_lost_contact_on,
@@ -28,6 +28,11 @@ def register(subparsers: Any) -> None:
     )
     add_db_option(parser)
     parser.add_argument("--on", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD")
+    parser.add_argument(
+        "--sealed-count",
+        action="store_true",
+        help="print only how many files in scope are sealed (封存): a number, never who",
+    )
     parser.set_defaults(run=run)
     commands = parser.add_subparsers(dest="people_command", metavar="COMMAND")
     find = commands.add_parser(
@@ -45,6 +50,21 @@ def register(subparsers: Any) -> None:
     find.add_argument("--on", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD")
     find.add_argument("--format", choices=["table", "json"], default="table")
     find.set_defaults(run=run_find)
+    show = commands.add_parser(
+        "show",
+        help="one person's status and places, pseudonymous (a sealed file only with --sealed and a reason)",
+        description="Show one person's status, responsible division, control level and contact on a date. "
+        "A sealed file (封存) answers as a person who does not exist, unless a role that may read sealed "
+        "files asks with --sealed and a --reason: the query (who, when, which person, why) is then "
+        "entered in the store's ledger before anything is shown.",
+    )
+    add_db_option(show)
+    show.add_argument("--person", required=True, metavar="ID", help="the pseudonymous person id")
+    show.add_argument("--on", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD")
+    show.add_argument("--sealed", action="store_true", help="an authorised query that may open a sealed file")
+    show.add_argument("--reason", default=None, metavar="TEXT", help="why the sealed file is read (required)")
+    show.add_argument("--format", choices=["table", "json"], default="table")
+    show.set_defaults(run=run_show)
 
 
 def run_find(args: argparse.Namespace) -> int:
@@ -76,8 +96,41 @@ def run_find(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_show(args: argparse.Namespace) -> int:
+    if args.sealed and not args.reason:
+        raise InvalidInput.of("--reason", "a query of a sealed file (--sealed) must give its reason")
+    if args.reason and not args.sealed:
+        raise InvalidInput.of("--reason", "a reason is given with --sealed only")
+    person = PersonId(args.person)
+    with open_cli_store(args, create=False) as store, store.unit_of_work(local_actor()) as uow:
+        file = uow.sealed_file(person, args.reason) if args.sealed else uow.file(person)
+        seal = uow.seal(person)
+        day = args.on or uow.today()
+        found = {
+            "person": person,
+            "status": status_on(file, day),
+            "responsible": responsible_division_on(file, day, store.policy),
+            "control": control_level_on(file, day),
+            "lost_contact": in_lost_contact_on(file, day),
+            "sealed_since": seal.since.isoformat() if seal else None,
+            "sealed_by": ("rule" if seal.by_rule else seal.by.recorded_by) if seal else None,
+            "basis": seal.basis if seal else None,
+            "on": day.isoformat(),
+        }
+    if args.format == "json":
+        print(json.dumps(found, ensure_ascii=False))
+        return 0
+    for key, value in found.items():
+        shown = "yes" if value is True else "no" if value is False else str(value or "-")
+        print(f"{key}\t{printable(shown)}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     with open_cli_store(args, create=False) as store, store.unit_of_work(local_actor()) as uow:
+        if args.sealed_count:
+            print(f"sealed\t{uow.sealed_count()}")
+            return 0
         day = args.on or uow.today()
         print("person\tstatus\tresponsible\tcontrol\tlost_contact")
         for file in uow.files():

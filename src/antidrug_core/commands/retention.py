@@ -66,7 +66,10 @@ def run_plan(args: argparse.Namespace) -> int:
         cases = [c for c in plan_retention(uow, as_of) if args.all or c.to_erase]
         rows: list[dict[str, Any]] = []
         for case in cases:
-            identity = uow.identity(case.person) if case.identified else None
+            # An erased identity has nothing to show, and a sealed file (封存) is named by its
+            # pseudonymous id only: showing even a masked name needs a query with a reason.
+            shown = case.identified and uow.exists(case.person)
+            identity = uow.identity(case.person) if shown else None
             rows.append(
                 {
                     "person": case.person,

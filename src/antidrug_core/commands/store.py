@@ -39,6 +39,7 @@ from antidrug_core.checkpoints import (
     make_checkpoint,
 )
 from antidrug_core.clock import DEFAULT_TIME_ZONE, local_date, zone
+from antidrug_core.commands import sealing
 from antidrug_core.commands.common import (
     add_db_option,
     load_dataset_file_with_digest,
@@ -157,6 +158,12 @@ def register(subparsers: Any) -> None:
     export.add_argument(
         "-o", "--output", default="-", metavar="FILE", help="the file to write (default: standard output)"
     )
+    export.add_argument(
+        "--sealed",
+        action="store_true",
+        help="include sealed files (roles that may read them; each is entered in the ledger with --reason)",
+    )
+    export.add_argument("--reason", default=None, metavar="TEXT", help="why sealed files are exported")
     export.set_defaults(run=run_export)
 
     audit: argparse.ArgumentParser = subparsers.add_parser("audit", help="check a store's audit chain")
@@ -200,6 +207,7 @@ def register(subparsers: Any) -> None:
     )
     late.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
     late.set_defaults(run=run_late)
+    sealing.register_audit(audit_commands)
 
 
 # --- init ---------------------------------------------------------------------------------
@@ -467,30 +475,56 @@ def run_load(args: argparse.Namespace) -> int:
 # --- export -------------------------------------------------------------------------------
 
 
-def export_document(store: Store) -> dict[str, Any]:
+def export_document(store: Store, *, sealed_reason: str | None = None) -> dict[str, Any]:
     """Every subject, record and division of ``store`` as a dataset document (no identities).
 
     The rating schemes the store's ratings use are written with them, from
     the rules the store runs under, so the file can be evaluated anywhere.
+    Sealed files (封存) are left out unless ``sealed_reason`` is given (see
+    ``export_with_count``).
+    """
+    return export_with_count(store, sealed_reason=sealed_reason)[0]
+
+
+def export_with_count(store: Store, *, sealed_reason: str | None = None) -> tuple[dict[str, Any], int]:
+    """The dataset document of ``store`` and how many sealed files it leaves out.
+
+    An export is a routine view: sealed files are not in it, so figures
+    computed from the file differ from the store's by exactly those. An
+    actor who may read sealed files includes them by giving a reason; each
+    sealed file written is then entered in the store's ledger as a query
+    (purpose ``export``), and the file reproduces the store's figures.
     """
     with store.unit_of_work(local_actor()) as uow:
         uow.require(Permission.READ)
-        records = [
-            record
-            for kind in SubjectKind
-            for stream in uow.session.read_streams(uow.scope, kind=kind)
-            for record in stream.records
-        ]
+        records: list[Record] = []
+        left_out = 0
+        for kind in SubjectKind:
+            for stream in uow.session.read_streams(uow.scope, kind=kind):
+                if kind is SubjectKind.PERSON and uow.is_sealed(stream.subject, stream.records):
+                    if sealed_reason is None:
+                        left_out += 1
+                        continue
+                    uow.sealed_file(stream.subject, sealed_reason, purpose="export")
+                records.extend(stream.records)
         divisions = uow.divisions()
     known = store.rules.prevention.rating_schemes
     used = {r.scheme for r in records if isinstance(r, RatingAssessed)}
     schemes = [known[scheme] for scheme in sorted(used) if scheme in known]
-    return write_dataset(records, divisions=divisions, policy=store.policy, rating_schemes=schemes)
+    document = write_dataset(records, divisions=divisions, policy=store.policy, rating_schemes=schemes)
+    return document, left_out
 
 
 def run_export(args: argparse.Namespace) -> int:
+    if args.sealed and not args.reason:
+        raise InvalidInput.of("--reason", "exporting sealed files (--sealed) needs a reason")
     with open_cli_store(args, create=False) as store:
-        document = export_document(store)
+        document, left_out = export_with_count(store, sealed_reason=args.reason if args.sealed else None)
+    if left_out:
+        progress(
+            f"{left_out} sealed files (封存) left out: figures computed from this file leave them out "
+            "too (antidrug export --sealed --reason … includes them, entering each in the ledger)"
+        )
     text = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
     if args.output == "-":
         sys.stdout.write(text)

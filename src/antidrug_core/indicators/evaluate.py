@@ -269,7 +269,8 @@ def _by_reference(
     """The reference evaluator over the files ``definitions`` need, streamed from the store."""
     divisions = sorted(set(request.divisions)) if request.divisions is not None else None
     kinds = [kind for kind in SubjectKind if any(d.subject is kind for d in definitions)]
-    files = itertools.chain.from_iterable(uow.subject_files(kind, request.known_at) for kind in kinds)
+    # Sealed files count: sealing decides who is named, never what a figure is.
+    files = itertools.chain.from_iterable(uow.counted_files(kind, request.known_at) for kind in kinds)
     results = evaluate_files(files, definitions, request, tree, policy=policy, divisions=divisions)
     return _store_divisions(results, request, uow.scope)
 
@@ -292,6 +293,8 @@ def explain_in_store(uow: UnitOfWork, request: EvaluationRequest, indicator: str
 
     People are shown by their pseudonymous ids; an actor whose role may see
     identities also sees each person's masked identity (张* 110105********1234).
+    Sealed files (封存) count in every result and appear only as a number per
+    population (``Explanation.sealed``).
 
     Raises:
         PermissionDenied: the actor may not read.
@@ -315,6 +318,7 @@ def explain_in_store(uow: UnitOfWork, request: EvaluationRequest, indicator: str
         policy=policy,
         divisions=divisions,
         identity=_identity_lookup(uow),
+        withheld=uow.is_sealed if definition.subject is SubjectKind.PERSON else None,
     )
     if request.divisions is not None:
         return explanations

@@ -111,6 +111,9 @@ __all__ = [
 IdentityLookup = Callable[[PersonId], str | None]
 """Gives a person's masked identity (``张* 110105********1234``), or None."""
 
+Withheld = Callable[[SubjectId, Sequence[Record]], bool]
+"""Says whether a subject's file, from all its records, is sealed (封存): counted, never named."""
+
 
 @attrs.frozen
 class RecordRef:
@@ -187,7 +190,12 @@ class Explanation:
     """Every subject attributed to the division (and below), those outside IP included, by key."""
     values: tuple[str, ...] = ()
     """For a count of distinct values: the values counted (``subject:value`` when told apart per
-    subject), sorted."""
+    subject), sorted; those only sealed files bring are left out (``sealed_values``)."""
+    sealed: Mapping[str, int] = attrs.field(factory=dict)
+    """Per population label, how many of its keys are sealed files (or their items): counted in
+    the result, named nowhere. Empty when none is."""
+    sealed_values: int = 0
+    """For a count of distinct values: how many only sealed files bring."""
 
 
 # --- records that were not there ------------------------------------------------------------
@@ -557,6 +565,7 @@ def explain_histories(
     policy: Policy,
     divisions: Sequence[DivisionCode] | None = None,
     identity: IdentityLookup | None = None,
+    withheld: Withheld | None = None,
 ) -> list[Explanation]:
     """The evidence behind ``definition``'s result for each division.
 
@@ -572,20 +581,29 @@ def explain_histories(
         divisions: The divisions to explain; None for every division of the
             tree and every division someone counts in.
         identity: Looks up a person's masked identity; None keeps people pseudonymous.
+        withheld: Says which files are sealed (封存): they count in every figure and
+            appear only as a number (``Explanation.sealed``), never by id.
     """
     direct: dict[DivisionCode, list[Subject]] = defaultdict(list)
     values_direct: dict[DivisionCode, set[str]] = defaultdict(set)
+    shown_direct: dict[DivisionCode, set[str]] = defaultdict(set)
+    sealed: set[SubjectId] = set()
     for subject, raw in histories:
         if not raw or raw[0].subject_kind is not definition.subject:
             continue
         file = build_file(definition.subject, subject, raw, request.known_at)
         if not counts_in(file, request):
             continue
+        hidden = withheld is not None and withheld(subject, raw)
+        if hidden:
+            sealed.add(subject)
         facts = facts_for(file, request.period, policy)
         homes = facts.homes(request.view)
         context = _Context.of(facts, raw)
         shown = (
-            identity(subject) if identity is not None and definition.subject is SubjectKind.PERSON else None
+            identity(subject)
+            if identity is not None and definition.subject is SubjectKind.PERSON and not hidden
+            else None
         )
         subjects: list[tuple[Record | None, tuple[DivisionCode, ...], bool]] = []
         if definition.basis is Basis.PERSON:
@@ -618,16 +636,21 @@ def explain_histories(
                 )
                 if adds is not None:
                     values_direct[division].update(adds[1])
+                    if not hidden:
+                        shown_direct[division].update(adds[1])
     gathered: dict[DivisionCode, list[Subject]] = defaultdict(list)
     values: dict[DivisionCode, set[str]] = defaultdict(set)
+    shown_values: dict[DivisionCode, set[str]] = defaultdict(set)
     if request.view is View.COOPERATING:
         gathered.update(direct)
         values.update(values_direct)
+        shown_values.update(shown_direct)
     else:
         for division, subjects_here in direct.items():
             for above in tree.lineage(division):
                 gathered[above].extend(subjects_here)
                 values[above].update(values_direct.get(division, ()))
+                shown_values[above].update(shown_direct.get(division, ()))
     codes = sorted({d.code for d in tree} | set(gathered)) if divisions is None else list(divisions)
     explanations: list[Explanation] = []
     for code in codes:
@@ -641,6 +664,15 @@ def explain_histories(
             (Fraction(s.adds) for s in subjects_here if s.adds is not None and definition.sum_of is not None),
             Fraction(0),
         )
+        visible = [s for s in subjects_here if s.subject not in sealed]
+        named = {
+            label: tuple(sorted({s.key for s in visible if label in s.populations})) for label in POPULATIONS
+        }
+        withheld_here = {
+            label: len(populations[label]) - len(named[label])
+            for label in POPULATIONS
+            if len(populations[label]) != len(named[label])
+        }
         explanations.append(
             Explanation(
                 result=result_from_counts(
@@ -653,9 +685,11 @@ def explain_histories(
                     distinct=len(values.get(code, ())),
                 ),
                 definition=definition,
-                populations=populations,
-                subjects=tuple(subjects_here),
-                values=tuple(sorted(values.get(code, ()))),
+                populations=named,
+                subjects=tuple(visible),
+                values=tuple(sorted(shown_values.get(code, ()))),
+                sealed=withheld_here,
+                sealed_values=len(values.get(code, ())) - len(shown_values.get(code, ())),
             )
         )
     return explanations

@@ -121,6 +121,11 @@ def evidence_data(explanation: Explanation) -> dict[str, Any]:
     }
     if explanation.definition.distinct is not None:
         data["values"] = list(explanation.values)
+    if explanation.sealed or explanation.sealed_values:
+        # Sealed files (封存) count in the result; the evidence gives their number, never who.
+        data["sealed"] = dict(explanation.sealed)
+        if explanation.definition.distinct is not None:
+            data["sealed_values"] = explanation.sealed_values
     data["subjects"] = [_subject_data(s) for s in explanation.subjects]
     return data
 
@@ -256,6 +261,10 @@ def rates_csv(
                             "; ".join(f"{r.id} {r.type} {r.on} {r.note}" for r in check.records),
                         ]
                     )
+            for population, count in explanation.sealed.items():
+                row = [explanation.result.indicator, explanation.result.division, "(sealed)", "person"]
+                because = f"{count} sealed files (封存) counted, not named"
+                writer.writerow([*row, "", "", "", "", population, population, "", "", because, ""])
         return out.getvalue()
     names = _names(definitions)
     division_names = division_names or {}
@@ -376,7 +385,10 @@ def _explanation_lines(explanation: Explanation, division_names: Mapping[Divisio
         f"== {d.id} {d.name_zh} — {r.division} {name} — {r.period} ({r.view})",
         f"   definition v{d.version} {r.digest}",
         "   "
-        + "  ".join(f"{_SHORT[p]} {len(explanation.populations[p])}" for p in POPULATIONS)
+        + "  ".join(
+            f"{_SHORT[p]} {len(explanation.populations[p]) + explanation.sealed.get(p, 0)}"
+            for p in POPULATIONS
+        )
         + (
             f"  → {r.net_numerator}/{r.net_denominator} = {r.display}"
             if r.unit in (Unit.PERCENT, Unit.RATIO)
@@ -384,6 +396,9 @@ def _explanation_lines(explanation: Explanation, division_names: Mapping[Divisio
         )
         + (f" ({r.reason})" if r.reason else ""),
     ]
+    if explanation.sealed:
+        counted = "  ".join(f"{_SHORT[p]} {n}" for p, n in explanation.sealed.items())
+        lines.append(f"   of which sealed files (封存), counted but not named: {counted}")
     for subject in explanation.subjects:
         who = subject.subject + (f" {subject.identity}" if subject.identity else "")
         what = f"{subject.item.id} ({subject.item.type} {subject.item.on}) of {who}" if subject.item else who

@@ -580,6 +580,18 @@ SHEETS: tuple[SheetSpec, ...] = (
         "serious_breach",
         Column("情形", "kind", labels=BREACH_LABELS, required=True),
     ),
+    _record_sheet(
+        "封存",
+        "file_sealed",
+        Column("依据", "basis", required=True),
+        Column("原因", "reason", required=True),
+    ),
+    _record_sheet(
+        "解除封存",
+        "file_unsealed",
+        Column("依据", "basis", required=True),
+        Column("原因", "reason", required=True),
+    ),
     SheetSpec(
         "作废",
         "voided",

@@ -99,6 +99,7 @@ from antidrug_core.model.prevention import (
     VolunteerLeft,
 )
 from antidrug_core.model.risk import ControlLevelSet, FactorValue, LevelMark, RiskAssessed, RiskLevel
+from antidrug_core.model.sealing import FileSealed, FileUnsealed
 from antidrug_core.model.subjects import (
     OrganisationChanged,
     OrganisationClosed,
@@ -138,6 +139,8 @@ RECORD_TYPES: Mapping[str, type[Record]] = {
         LicenceNotified,
         RelapseFound,
         SeriousBreach,
+        FileSealed,
+        FileUnsealed,
         UnitRegistered,
         UnitChanged,
         UnitClosed,
@@ -200,6 +203,8 @@ __all__ = [
     "FaceCheck",
     "FaceCheckMethod",
     "FactorValue",
+    "FileSealed",
+    "FileUnsealed",
     "FollowUp",
     "FollowUpMethod",
     "FundingAllocated",

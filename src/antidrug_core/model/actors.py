@@ -31,6 +31,10 @@ class Permission(enum.StrEnum):
     """See names and identity numbers (masked in named lists all the same)."""
     MANAGE = "manage"
     """Register people, transfer them, conclude their management, load datasets."""
+    SEAL = "seal"
+    """Seal a person's file by decision (封存), or unseal it (治安管理处罚法 art. 136)."""
+    READ_SEALED = "read_sealed"
+    """Read a sealed file, giving a reason; every such query is entered in the store's ledger."""
 
 
 class Role(enum.StrEnum):
@@ -50,9 +54,12 @@ class Role(enum.StrEnum):
     """Runs the installation: imports, migrations, exports."""
 
 
+_SEALED = frozenset({Permission.SEAL, Permission.READ_SEALED})
+"""Sealed files are out of routine work: only the administrator decides on them and reads them."""
+
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
-    Role.OFFICER: frozenset(Permission),
-    Role.COMMUNITY_POLICE: frozenset(Permission),
+    Role.OFFICER: frozenset(Permission) - _SEALED,
+    Role.COMMUNITY_POLICE: frozenset(Permission) - _SEALED,
     Role.SOCIAL_WORKER: frozenset({Permission.READ, Permission.WRITE}),
     Role.GRID_WORKER: frozenset({Permission.READ, Permission.WRITE}),
     Role.AUDITOR: frozenset({Permission.READ}),

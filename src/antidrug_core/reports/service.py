@@ -45,7 +45,7 @@ from antidrug_core.reports.templates import (
     template_registry,
 )
 from antidrug_core.services.unit_of_work import UnitOfWork
-from antidrug_core.state import OrganisationFile, organisation_on, responsible_division_on
+from antidrug_core.state import OrganisationFile, PersonFile, organisation_on, responsible_division_on
 
 __all__ = ["has_records", "make_report", "render", "report_renderers", "report_templates"]
 
@@ -79,8 +79,12 @@ def has_records(
 ) -> bool:
     """Whether the store holds any record dated in ``period`` for someone the division is responsible for,
     or for work an organisation did in it (its own division's, or a record's ``division`` within it)."""
-    for file in uow.files(known_at):
-        if file.registration is None or not any(record.on in period for record in file.records):
+    for file in uow.counted_files(SubjectKind.PERSON, known_at):  # sealed files hold figures too
+        if (
+            not isinstance(file, PersonFile)
+            or file.registration is None
+            or not any(record.on in period for record in file.records)
+        ):
             continue
         if is_within(responsible_division_on(file, period.end, uow.policy), division):
             return True

@@ -42,6 +42,7 @@ from antidrug_core.rules.retention import (
     RetentionRules,
 )
 from antidrug_core.rules.risk import NATIONAL_RISK_RULES, RiskProposal, RiskRuleSet
+from antidrug_core.rules.sealing import DEFAULT_SEALING, SealingRule
 from antidrug_core.rules.test_schedule import (
     DEFAULT_TEST_SCHEDULE,
     SchedulePolicies,
@@ -55,6 +56,7 @@ __all__ = [
     "DEFAULT_CONTROL_MEASURES",
     "DEFAULT_KEY_DATES",
     "DEFAULT_RETENTION_RULES",
+    "DEFAULT_SEALING",
     "DEFAULT_TEST_SCHEDULE",
     "EXAMPLE_STAR_SCHEME",
     "NATIONAL_CATALOGUE",
@@ -81,6 +83,7 @@ __all__ = [
     "Rules",
     "SchedulePolicies",
     "ScheduleStep",
+    "SealingRule",
     "StarLevel",
     "TestSchedule",
     "add_months",
@@ -112,6 +115,8 @@ class Rules:
     """Key dates, channels and rating schemes (禁毒宣传, 星级评定)."""
     retention: RetentionRules = attrs.field(factory=RetentionRules)
     """When identities are erased (PIPL art. 47)."""
+    sealing: SealingRule = DEFAULT_SEALING
+    """When a person's file is sealed by rule (封存)."""
 
 
 class RuleRegistry:
@@ -141,6 +146,8 @@ class RuleRegistry:
         self.chemicals: Registry[ChemicalEntry] = Registry("chemical", lambda c: c.id)
         for entry in NATIONAL_CATALOGUE:
             self.chemicals.add(entry)
+        self.sealing: SealingRule = DEFAULT_SEALING
+        """When files are sealed by rule; a host replaces it whole (``SealingRule(years=5)``)."""
 
     def add_chemical(self, entry: ChemicalEntry | Mapping[str, object], *, replace: bool = False) -> None:
         """Add a catalogue entry, given as an entry or as plain data (a new addition to the
@@ -174,4 +181,5 @@ class RuleRegistry:
                 rating_schemes={s.id: s for s in self.rating_schemes},
             ),
             retention=self.retention,
+            sealing=self.sealing,
         )

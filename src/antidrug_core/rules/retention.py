@@ -20,6 +20,8 @@ import enum
 
 import attrs
 
+from antidrug_core.rules.sealing import SEALING_YEARS
+
 __all__ = [
     "DEFAULT_RETENTION_RULES",
     "SEALING_YEARS",
@@ -27,10 +29,6 @@ __all__ = [
     "RetentionRule",
     "RetentionRules",
 ]
-
-SEALING_YEARS = 3
-"""Years after ``abstinent_3y`` until a file is sealed (治安管理处罚法 art. 136; 戒毒条例 art. 7),
-by the same anchor the sealing policy uses: a retention rule on ``abstinent_3y`` counts them first."""
 
 
 class RetentionAnchor(enum.StrEnum):

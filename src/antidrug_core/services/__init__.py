@@ -87,6 +87,7 @@ from antidrug_core.services.risk import (
     propose_risk_level,
     set_control_level,
 )
+from antidrug_core.services.sealing import seal_file, sealed_since, unseal_file
 from antidrug_core.services.subjects import (
     change_organisation,
     change_unit,
@@ -166,10 +167,13 @@ __all__ = [
     "restore_contact",
     "revoke_licence",
     "schedule_tests",
+    "seal_file",
+    "sealed_since",
     "set_control_level",
     "set_leading_group",
     "survey_land",
     "unit_ledger",
+    "unseal_file",
     "void_record",
     "void_subject_record",
 ]

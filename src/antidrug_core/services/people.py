@@ -79,8 +79,9 @@ def register_person(
     if identity is not None and uow.identity_on_file_elsewhere(identity.resident_id):
         raise InvalidInput.of(
             "identity.resident_id",
-            "a person with this identity number is on file in another division (一人一档): "
-            "ask that division to transfer the file (移交) instead of registering the person again",
+            "a person with this identity number is on file in another division or in a sealed file "
+            "(一人一档): ask that division to transfer the file (移交), or an administrator to unseal it, "
+            "instead of registering the person again",
         )
     person = person or PersonId(uow.new_id())
     uow.add(

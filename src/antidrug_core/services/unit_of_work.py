@@ -21,6 +21,7 @@ import attrs
 
 from antidrug_core.clock import Clock, local_date
 from antidrug_core.identity import Identity
+from antidrug_core.ledger import SealedRead
 from antidrug_core.model import (
     REGISTRATIONS,
     Actor,
@@ -35,19 +36,30 @@ from antidrug_core.model import (
     Record,
     RecordId,
     Role,
+    StoreUnavailable,
     SubjectId,
     SubjectKind,
     UnitId,
 )
-from antidrug_core.model.limits import record_limit_problems
-from antidrug_core.ports import RecorderSession, Scope, StreamAppend, SubjectProbe, id_taken
+from antidrug_core.model.limits import id_problem, record_limit_problems, text_problem
+from antidrug_core.ports import (
+    RecorderSession,
+    Scope,
+    SealedReadRecorder,
+    StreamAppend,
+    SubjectProbe,
+    id_taken,
+)
 from antidrug_core.rules import Policy, Rules
 from antidrug_core.state import (
     OrganisationFile,
     PersonFile,
+    Seal,
     SubjectFile,
     UnitFile,
     build_file,
+    could_be_sealed,
+    seal_on,
     subject_access,
 )
 from antidrug_core.validation import reference_problems, state_problems
@@ -72,6 +84,9 @@ class _Stream:
     stored: list[Record]
     staged: list[Record] = attrs.field(factory=list)
     _file: SubjectFile | None = None
+    seal: Seal | None = None
+    """The seal in force today on the stored records, None when open; known once ``sealed_known``."""
+    sealed_known: bool = False
 
     def file(self, subject: SubjectId) -> SubjectFile:
         if self._file is None:
@@ -98,6 +113,8 @@ class UnitOfWork:
         self._divisions: list[Division] = []
         self._notices: list[Notice] = []
         self._committed = False
+        self._opened: set[PersonId] = set()
+        """Sealed files opened in this unit of work by an entered query (``sealed_file``)."""
 
     # --- context -------------------------------------------------------------------------
 
@@ -175,7 +192,43 @@ class UnitOfWork:
             self._streams[subject] = stream
         elif stream.kind is not kind:
             raise NotFound(f"no {_CALLED[kind]} {subject!r}")
+        if kind is SubjectKind.PERSON and subject not in self._opened and self._seal(subject, stream):
+            # Sealed (封存): for routine work the person is not there, in the same words.
+            raise NotFound(f"no {_CALLED[kind]} {subject!r}")
         return stream
+
+    def _seal(self, subject: SubjectId, stream: _Stream) -> Seal | None:
+        # Judged on what the store holds: a decision staged here takes effect once committed, so
+        # a unit of work can seal a file and go on reading it, or load a history that seals and
+        # unseals it.
+        if not stream.sealed_known:
+            stream.seal = self.seal_of(subject, stream.stored)
+            stream.sealed_known = True
+        return stream.seal
+
+    def seal_of(self, person: PersonId, records: Collection[Record]) -> Seal | None:
+        """The seal in force today on the file ``records`` make (every record known now), or None.
+
+        Sealing is about who may read a file now, so it is judged on
+        everything known, whatever date a figure is computed as known at.
+        """
+        rule = self.rules.sealing
+        if not could_be_sealed(records, rule):
+            return None
+        file = build_file(SubjectKind.PERSON, person, records)
+        assert isinstance(file, PersonFile)
+        return seal_on(file, rule, self.today())
+
+    def _withheld(self, person: PersonId, records: Collection[Record]) -> bool:
+        return person not in self._opened and self.seal_of(person, records) is not None
+
+    def is_sealed(self, person: PersonId, records: Collection[Record]) -> bool:
+        """Whether the file ``records`` make is sealed today and not opened in this unit of work.
+
+        For code that reads streams itself (evidence, exports): a sealed file
+        counts in aggregate figures and is named nowhere.
+        """
+        return self._withheld(person, records)
 
     def _file(self, kind: SubjectKind, subject: SubjectId, cls: type[F]) -> F:
         self.require(Permission.READ)
@@ -187,9 +240,69 @@ class UnitOfWork:
         """The person file with everything known, staged records included.
 
         Raises:
-            NotFound: no such person, or not in the actor's divisions.
+            NotFound: no such person, not in the actor's divisions, or sealed (封存)
+                and not opened with ``sealed_file``: the same words for each.
         """
         return self._file(SubjectKind.PERSON, person, PersonFile)
+
+    def sealed_file(self, person: PersonId, reason: str, *, purpose: str = "read") -> PersonFile:
+        """Open a person's file, sealed or not, for an authorised query (治安管理处罚法 art. 136).
+
+        The query (who, their role, which person, the reason, when) is
+        entered in the store's audit ledger first, in its own transaction:
+        it stays on the record whether or not this unit of work commits, and
+        a store that cannot enter it refuses the read. The file stays open
+        for the rest of this unit of work (its identity, new records).
+
+        Args:
+            person: Whose file.
+            reason: Why; required, as for any query of sealed records.
+            purpose: What the file is opened for (``read``, ``seal``, ``unseal``, ``export``).
+
+        Raises:
+            PermissionDenied: the role may not read sealed files.
+            InvalidInput: no reason, or a reason or id that is not text.
+            StoreUnavailable: the store keeps no ledger to enter the query in.
+            NotFound: no such person in the actor's divisions.
+        """
+        self.require(Permission.READ)
+        self.require(Permission.READ_SEALED)
+        reason = reason.strip()
+        problem = "a query of a sealed file must give its reason" if not reason else text_problem(reason)
+        if problem is not None:
+            raise InvalidInput.of("reason", problem)
+        if id_problem(person) is not None or not person:
+            raise InvalidInput.of("person", f"{person!r} is not a person id")
+        recorder = self.store.recorder
+        if not isinstance(recorder, SealedReadRecorder):
+            raise StoreUnavailable(
+                f"{self.store.url}: this store cannot enter queries of sealed files in an audit ledger, "
+                "so it does not open them"
+            )
+        recorder.note_sealed_read(
+            SealedRead(
+                person=person,
+                by=self.actor.id,
+                role=self.actor.role.value,
+                reason=reason,
+                purpose=purpose,
+                at=self.now(),
+            )
+        )
+        self._opened.add(person)
+        try:
+            return self.file(person)
+        except NotFound:
+            self._opened.discard(person)
+            raise
+
+    def seal(self, person: PersonId) -> Seal | None:
+        """The seal in force today on a file opened with ``sealed_file`` (or an open one), or None.
+
+        Raises:
+            NotFound: the person is not there for this actor (a sealed file not opened included).
+        """
+        return self._seal(person, self._stream(person, SubjectKind.PERSON))
 
     def unit_file(self, unit: UnitId) -> UnitFile:
         """The unit's file with everything known, staged records included.
@@ -227,7 +340,29 @@ class UnitOfWork:
         """
         self.require(Permission.READ)
         for stream in self.session.read_streams(self.scope, subjects, kind):
+            if kind is SubjectKind.PERSON and self._withheld(stream.subject, stream.records):
+                continue  # sealed (封存): in no list
             yield build_file(kind, stream.subject, stream.records, known_at)
+
+    def counted_files(self, kind: SubjectKind, known_at: dt.datetime | None = None) -> Iterator[SubjectFile]:
+        """Every file of ``kind`` in the actor's scope, sealed files included, for aggregate figures.
+
+        A sealed file still counts (sealing is not deletion, and a figure
+        must not change because a file was sealed); what reads these files
+        must show numbers only, never who.
+        """
+        self.require(Permission.READ)
+        for stream in self.session.read_streams(self.scope, None, kind):
+            yield build_file(kind, stream.subject, stream.records, known_at)
+
+    def sealed_count(self) -> int:
+        """How many person files in the actor's scope are sealed today: a number, never who."""
+        self.require(Permission.READ)
+        return sum(
+            1
+            for stream in self.session.read_streams(self.scope)
+            if self._withheld(stream.subject, stream.records)
+        )
 
     def files(
         self, known_at: dt.datetime | None = None, people: Collection[PersonId] | None = None
@@ -263,20 +398,23 @@ class UnitOfWork:
         for person, identity in self._identities.items():
             if identity.resident_id == resident_id:
                 return person
-        return self.session.find_person(resident_id, self.scope)
+        found = self.session.find_person(resident_id, self.scope)
+        if found is not None and not self.exists(found):
+            return None  # a sealed file is found by no number
+        return found
 
     def identity_on_file_elsewhere(self, resident_id: str) -> bool:
-        """Whether a person with this identity number is on file outside the actor's divisions.
+        """Whether a person with this identity number is on file outside the actor's divisions, or
+        in a sealed file.
 
-        It answers yes or no and nothing more — not who, not where — so a
-        registration can be refused (one person, one file) without the
-        refusal showing another township's file.
+        It answers yes or no and nothing more — not who, not where, not
+        which of the two — so a registration can be refused (one person, one
+        file) without the refusal showing another township's file or a
+        sealed one.
         """
         self.require(Permission.SEE_IDENTITY)
-        if self.scope is None:
-            return False
-        return self.session.find_person(resident_id, None) is not None and (
-            self.session.find_person(resident_id, self.scope) is None
+        return (
+            self.session.find_person(resident_id, None) is not None and self.find_person(resident_id) is None
         )
 
     def divisions(self) -> list[Division]:

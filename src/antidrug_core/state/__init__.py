@@ -43,6 +43,7 @@ from antidrug_core.state.prevention import (
     volunteers_on,
 )
 from antidrug_core.state.retention import RetentionDue, anchor_on, retention_due
+from antidrug_core.state.sealing import Seal, could_be_sealed, seal_on
 from antidrug_core.state.status import (
     ABSTINENCE_YEARS,
     Abstinence,
@@ -85,6 +86,7 @@ __all__ = [
     "RatedOrganisation",
     "Rating",
     "RetentionDue",
+    "Seal",
     "SubjectFile",
     "TransferState",
     "UnitFile",
@@ -100,6 +102,7 @@ __all__ = [
     "check_unit",
     "control_level_on",
     "cooperating_divisions_on",
+    "could_be_sealed",
     "due_tests",
     "fulfilment",
     "in_lost_contact_on",
@@ -123,6 +126,7 @@ __all__ = [
     "relapses",
     "responsible_division_on",
     "retention_due",
+    "seal_on",
     "status_on",
     "subject_access",
     "transfers",

@@ -17,6 +17,7 @@ from antidrug_core.testing.contract import (
 from antidrug_core.testing.fakes import FixedClock, RecordingNotifier, SequentialIds, at
 from antidrug_core.testing.history import History
 from antidrug_core.testing.sample import every_person_record_type, every_record_type
+from antidrug_core.testing.sealing import SealingContract
 
 __all__ = [
     "AuditChainContract",
@@ -26,6 +27,7 @@ __all__ = [
     "PersistentStoreContract",
     "RecordingNotifier",
     "RetentionContract",
+    "SealingContract",
     "SequentialIds",
     "StoreContract",
     "at",

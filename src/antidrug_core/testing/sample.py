@@ -18,6 +18,8 @@ from antidrug_core.model import (
     FaceCheck,
     FaceCheckMethod,
     FactorValue,
+    FileSealed,
+    FileUnsealed,
     FollowUp,
     FollowUpMethod,
     HouseholdChanged,
@@ -217,6 +219,9 @@ def every_person_record_type(person: PersonId, home: str, elsewhere: str) -> lis
     add(ResidenceChanged, "2022-10-01", residence=other_code)
     accepted = add(TransferRequested, "2022-10-02", from_division=home_code, to_division=other_code)
     add(TransferAccepted, "2022-10-05", request=accepted)
+    # Sealed and opened again the next day: the file holds both decisions and is open.
+    add(FileSealed, "2022-11-01", basis="治安管理处罚法第一百三十六条", reason="依申请封存")
+    add(FileUnsealed, "2022-11-02", basis="戒毒条例第七条", reason="复查需要")
     return made
 
 

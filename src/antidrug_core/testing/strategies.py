@@ -135,6 +135,8 @@ def _content(tag: str) -> dict[str, st.SearchStrategy[Any]]:
         },
         "test_excused": {"due": ids, "reason": short_text},
         "serious_breach": {"kind": st.sampled_from(SeriousBreachKind)},
+        "file_sealed": {"basis": short_text, "reason": short_text},
+        "file_unsealed": {"basis": short_text, "reason": short_text},
         "unit_registered": {
             "name": short_text,
             "division": division_codes,

@@ -11,7 +11,7 @@ The ledger needs nothing: an identity without a data key has the digest it
 had.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-06
 """
 
@@ -25,7 +25,7 @@ from alembic import op
 from antidrug_sql.tables import Key
 
 revision = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | None = None
 depends_on: str | None = None
 
@@ -58,4 +58,4 @@ def downgrade() -> None:
             "the store holds identities under per-person keys; downgrading would erase them all"
         )
     op.drop_table("antidrug_identity_keys")
-    _set_revision("0008")
+    _set_revision("0009")
