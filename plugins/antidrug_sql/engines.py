@@ -170,6 +170,22 @@ def create_store_engine(url: str) -> tuple[Engine, Backend]:
     return engine, backend
 
 
+def infile_engine(engine: Engine) -> Engine:
+    """An engine like the MariaDB/MySQL store's ``engine`` whose connections may send a load's files.
+
+    ``LOAD DATA LOCAL INFILE`` needs the connection to say so when it is
+    made; a bulk load makes one of its own for its transaction, so the store's
+    other connections never allow a server to ask for a file.
+    """
+    return sa.create_engine(
+        engine.url,
+        isolation_level="READ COMMITTED",
+        hide_parameters=True,
+        poolclass=sa.pool.NullPool,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS, "local_infile": True},
+    )
+
+
 def _sqlite_engine(url: URL) -> Engine:
     engine = sa.create_engine(
         url,
