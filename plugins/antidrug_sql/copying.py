@@ -140,9 +140,15 @@ class FreshCopy(_SendingThread):
         super().__init__(connection)
         self.indexes = DeferredIndexes(connection)
         self._keys: list[tuple[str, str, str]] = []
+        self._primary: tuple[str, str] | None = None
 
     def drop(self) -> None:
-        """Drop the secondary indexes and the foreign keys (a rollback brings them back)."""
+        """Drop the secondary indexes, the foreign keys and the record table's primary key (a rollback
+        brings them back).
+
+        The primary key (the chain's sequence) costs the server a B-tree insert per row while the
+        rows come, and one sort of numbers already in order when it is built after them.
+        """
         inspector = sa.inspect(self.connection)
         for table in (RECORDS.name, ACCESS.name):
             for key in inspector.get_foreign_keys(table):
@@ -159,6 +165,12 @@ class FreshCopy(_SendingThread):
                 )
                 self.connection.exec_driver_sql(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
         self.indexes.drop()
+        primary = inspector.get_pk_constraint(RECORDS.name)
+        name = primary["name"]
+        if name:
+            columns = ", ".join(f'"{c}"' for c in primary["constrained_columns"])
+            self._primary = (name, f"PRIMARY KEY ({columns})")
+            self.connection.exec_driver_sql(f'ALTER TABLE "{RECORDS.name}" DROP CONSTRAINT "{name}"')
 
     def _send(self, rows: FreshRows) -> None:
         driver: Any = self.connection.connection.driver_connection
@@ -190,6 +202,9 @@ class FreshCopy(_SendingThread):
         self.finish()
         # Memory for sorting, in this transaction only (PostgreSQL's default is 64 MB).
         self.connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
+        if self._primary is not None:  # unique by construction: one sequence number per record
+            key, primary = self._primary
+            self.connection.exec_driver_sql(f'ALTER TABLE "{RECORDS.name}" ADD CONSTRAINT "{key}" {primary}')
         self.indexes.build()
         for table, name, definition in self._keys:
             self.connection.exec_driver_sql(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')

@@ -456,10 +456,12 @@ def test_a_load_into_an_empty_server_store_sends_text_and_writes_what_inserting_
     assert any("\t" in r.recorded_by for r in read)
     engine: sa.Engine = recorder.engine  # type: ignore[attr-defined]
     tables = ("antidrug_records", "antidrug_access")
-    with engine.connect() as connection:  # the foreign keys (dropped for a COPY) are there
+    with engine.connect() as connection:  # the foreign and primary keys (dropped for a COPY) are there
         inspector = sa.inspect(connection)
         keys = {t: [k["referred_table"] for k in inspector.get_foreign_keys(t)] for t in tables}
+        primary = inspector.get_pk_constraint("antidrug_records")
     assert keys == {table: ["antidrug_streams"] for table in tables}
+    assert primary["constrained_columns"] == ["sequence"]
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:  # and they hold
         connection.exec_driver_sql("INSERT INTO antidrug_access VALUES ('nobody', '522631')")
 
