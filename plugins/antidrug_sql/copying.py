@@ -210,6 +210,9 @@ class FreshCopy(_SendingThread):
             self.connection.exec_driver_sql(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
 
 
+_LOCAL_FILES = 1 << 7
+"""The MySQL protocol's ``CLIENT_LOCAL_FILES`` capability: the connection asked to send files."""
+
 _DUPLICATE = re.compile(r"Duplicate entry '(?P<value>.*)' for key '(?P<key>[^']*)'")
 
 
@@ -217,10 +220,10 @@ def infile_allowed(connection: sa.Connection) -> bool:
     """Whether the server takes ``LOAD DATA LOCAL INFILE`` on this connection (MariaDB/MySQL).
 
     Both sides must allow it: the server's ``local_infile`` variable, and the
-    connection, which asks for it when it is made (``local_infile=True``).
+    connection, which asks for it when it is made (the store's engine does).
     """
     driver: Any = connection.connection.driver_connection
-    if not getattr(driver, "_local_infile", False):
+    if not getattr(driver, "client_flag", 0) & _LOCAL_FILES:
         return False
     return bool(connection.exec_driver_sql("SELECT @@local_infile").scalar())
 
@@ -231,12 +234,12 @@ class FreshInfile(_SendingThread):
     Each batch's lines of each record type go into a file of a folder only
     this process's user can read, which the server then asks the driver for.
     The driver sends a file only while this load's own statement runs: at any
-    other time a server asking for one is refused.
+    other time a server asking for one is refused (``antidrug_sql.engines``).
     """
 
     def __init__(self, connection: sa.Connection) -> None:
         """Args:
-        connection: The load's connection (made with ``local_infile=True``), in its transaction.
+        connection: The load's connection (``infile_allowed``), in its transaction.
         """
         super().__init__(connection)
         self._streams = Inserter(STREAMS, connection.dialect)
@@ -244,7 +247,7 @@ class FreshInfile(_SendingThread):
         self._folder = Path(tempfile.mkdtemp(prefix="antidrug-load-"))
         driver: Any = connection.connection.driver_connection
         self._driver = driver
-        driver._local_infile = False  # until a statement of this load asks for its file
+        driver._local_infile = False  # until a statement of this load asks for its file (as made)
 
     def _send(self, rows: FreshRows) -> None:
         self._streams.insert(self.connection, [list(row) for row in rows.streams])

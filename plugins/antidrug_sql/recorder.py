@@ -59,7 +59,7 @@ from antidrug_sql.chain import (
     write_fresh,
 )
 from antidrug_sql.copying import FreshCopy, FreshInfile, infile_allowed
-from antidrug_sql.engines import BUSY_TIMEOUT_SECONDS, WRITE, Backend, infile_engine, unavailable
+from antidrug_sql.engines import BUSY_TIMEOUT_SECONDS, WRITE, Backend, unavailable
 from antidrug_sql.identities import IdentityCipher, resolve_key
 from antidrug_sql.ledger import Entry, append_entries, identity_entries
 from antidrug_sql.policy import keep_policy, read_policy
@@ -163,11 +163,10 @@ class SqlRecorder:
             raise unavailable(self.url, error, self.backend) from None
 
     @contextmanager
-    def writing(self, engine: sa.Engine | None = None) -> Iterator[sa.Connection]:
-        """The one write transaction of a commit (on ``engine``, the store's by default); errors become
-        the library's errors."""
+    def writing(self) -> Iterator[sa.Connection]:
+        """The one write transaction of a commit; errors become the library's errors."""
         try:
-            with (engine or self.engine).connect() as connection:
+            with self.engine.connect() as connection:
                 connection.execution_options(**{WRITE: True})
                 with connection.begin():
                     yield connection
@@ -313,77 +312,69 @@ class SqlRecorder:
         sqlite = self.backend.name == "sqlite"
         times: dict[str, float] = {}
         sending: FreshCopy | FreshInfile | None = None
-        # MariaDB: a connection of the load's own, which may send files to the server (LOAD DATA).
-        engine = infile_engine(self.engine) if self.backend.name == "mysql" else self.engine
-        try:
-            with self.writing(engine) as connection:
-                if sqlite:
-                    for pragma in load_pragmas(LOAD_CACHE_KIB):
-                        connection.exec_driver_sql(pragma)
-                try:
-                    chain = Chain.lock(connection)
-                    before = chain.sequence
-                    keep_policy(connection, self.writing_policy, WRITTEN_UNDER)
-                    fresh = chain.sequence == 0  # nothing stored: no versions to check against
-                    # Into an empty SQLite store the rows go in first and the indexes are built once at
-                    # the end, in this same transaction: a crash or an error leaves the store as it was.
-                    deferred = DeferredIndexes(connection) if sqlite and fresh else None
-                    if deferred is not None:
-                        deferred.drop()
-                    # Into an empty server store the records go as text, sent by a thread: through COPY
-                    # (indexes built after them) on PostgreSQL, LOAD DATA on MariaDB where it is allowed.
-                    if self.backend.name == "postgresql" and fresh:
-                        sending = FreshCopy(connection)
-                        sending.drop()
-                    elif self.backend.name == "mysql" and fresh and infile_allowed(connection):
-                        sending = FreshInfile(connection)
-                    for batch in loading:
-                        if deferred is not None:  # ids checked as rows are made and when indexes are built
-                            check_versions(batch, {}, loading=True)
-                            rows = chain.fresh_rows(batch)
-                            write_fresh(connection, rows, chain.streams_sql, chain.access_sql)
-                            written += rows.count()
-                        elif sending is not None:
-                            check_versions(batch, {}, loading=True)
-                            rows = chain.fresh_rows(batch, text=True)
-                            sending.write(rows)
-                            written += rows.count()
-                        else:
-                            versions = stored_versions(connection, [a.subject for a in batch])
-                            check_appends(connection, batch, versions, loading=True)
-                            written += chain.append(connection, batch, versions)
-                        people += len(batch)
-                        if progress is not None:
-                            progress(people, written)
-                    started = time.perf_counter()
-                    if isinstance(sending, FreshCopy):
-                        sending.build()
+        with self.writing() as connection:
+            if sqlite:
+                for pragma in load_pragmas(LOAD_CACHE_KIB):
+                    connection.exec_driver_sql(pragma)
+            try:
+                chain = Chain.lock(connection)
+                before = chain.sequence
+                keep_policy(connection, self.writing_policy, WRITTEN_UNDER)
+                fresh = chain.sequence == 0  # nothing stored: no versions to check against
+                # Into an empty SQLite store the rows go in first and the indexes are built once at
+                # the end, in this same transaction: a crash or an error leaves the store as it was.
+                deferred = DeferredIndexes(connection) if sqlite and fresh else None
+                if deferred is not None:
+                    deferred.drop()
+                # Into an empty server store the records go as text, sent by a thread: through COPY
+                # (indexes built after them) on PostgreSQL, LOAD DATA on MariaDB where it is allowed.
+                if self.backend.name == "postgresql" and fresh:
+                    sending = FreshCopy(connection)
+                    sending.drop()
+                elif self.backend.name == "mysql" and fresh and infile_allowed(connection):
+                    sending = FreshInfile(connection)
+                for batch in loading:
+                    if deferred is not None:  # ids checked as rows are made and when indexes are built
+                        check_versions(batch, {}, loading=True)
+                        rows = chain.fresh_rows(batch)
+                        write_fresh(connection, rows, chain.streams_sql, chain.access_sql)
+                        written += rows.count()
                     elif sending is not None:
-                        sending.finish()
-                    elif deferred is not None:
-                        deferred.build()
-                    times["indexes"] = time.perf_counter() - started
-                    if divisions:
-                        put_divisions(connection, divisions)
-                    chain.save(connection)
-                    if chain.sequence > before:
-                        append_entries(
-                            connection, [Entry(EntryKind.LOAD, "", load, before + 1, chain.sequence)]
-                        )
-                    if self.backend.name == "postgresql":
-                        started = time.perf_counter()
-                        analyse(connection)
-                        times["statistics"] = time.perf_counter() - started
-                finally:
-                    if sending is not None:  # before the rollback or the commit: it uses the connection
-                        sending.stop()
-                    if sqlite:
-                        for pragma in RESET_PRAGMAS:
-                            connection.exec_driver_sql(pragma)
-                times["commit"] = time.perf_counter()
-        finally:
-            if engine is not self.engine:
-                engine.dispose()
+                        check_versions(batch, {}, loading=True)
+                        rows = chain.fresh_rows(batch, text=True)
+                        sending.write(rows)
+                        written += rows.count()
+                    else:
+                        versions = stored_versions(connection, [a.subject for a in batch])
+                        check_appends(connection, batch, versions, loading=True)
+                        written += chain.append(connection, batch, versions)
+                    people += len(batch)
+                    if progress is not None:
+                        progress(people, written)
+                started = time.perf_counter()
+                if isinstance(sending, FreshCopy):
+                    sending.build()
+                elif sending is not None:
+                    sending.finish()
+                elif deferred is not None:
+                    deferred.build()
+                times["indexes"] = time.perf_counter() - started
+                if divisions:
+                    put_divisions(connection, divisions)
+                chain.save(connection)
+                if chain.sequence > before:
+                    append_entries(connection, [Entry(EntryKind.LOAD, "", load, before + 1, chain.sequence)])
+                if self.backend.name == "postgresql":
+                    started = time.perf_counter()
+                    analyse(connection)
+                    times["statistics"] = time.perf_counter() - started
+            finally:
+                if sending is not None:  # before the rollback or the commit: it uses the connection
+                    sending.stop()
+                if sqlite:
+                    for pragma in RESET_PRAGMAS:
+                        connection.exec_driver_sql(pragma)
+            times["commit"] = time.perf_counter()
         committed = time.perf_counter()
         if sqlite:
             with self.engine.connect() as connection:

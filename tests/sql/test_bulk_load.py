@@ -30,7 +30,7 @@ from antidrug_core.synthetic import SyntheticSpec, divisions, person_records
 from antidrug_core.testing import every_record_type
 from antidrug_sql import recorder as recorder_module
 from antidrug_sql import writer as writer_module
-from antidrug_sql.copying import FreshCopy, FreshInfile
+from antidrug_sql.copying import FreshCopy, FreshInfile, infile_allowed
 from antidrug_sql.writer import WriterProcess
 
 Snapshot = Callable[[Store], dict[str, list[Any]]]
@@ -467,7 +467,7 @@ def test_a_load_into_an_empty_server_store_sends_text_and_writes_what_inserting_
 
 
 @pytest.mark.usefixtures("small_batches")
-def test_where_the_connection_may_not_send_files_a_mariadb_load_inserts_the_same_rows(
+def test_where_the_server_refuses_files_a_mariadb_load_inserts_the_same_rows(
     make_databases: Callable[[str], Any],
     open_sql: Callable[..., Store],
     snapshot: Snapshot,
@@ -481,14 +481,29 @@ def test_where_the_connection_may_not_send_files_a_mariadb_load_inserts_the_same
     assert set(sent) == {"FreshInfile"}
     sent.clear()
 
-    def without_files(engine: sa.Engine) -> sa.Engine:  # as a server or driver that refuses LOAD DATA
-        return sa.create_engine(engine.url, poolclass=sa.pool.NullPool, isolation_level="READ COMMITTED")
-
-    monkeypatch.setattr(recorder_module, "infile_engine", without_files)
+    monkeypatch.setattr(recorder_module, "infile_allowed", lambda connection: False)  # local_infile OFF
     inserted = open_sql(databases.new())
     bulk(inserted).bulk_append(everything)
     assert sent == []
     assert records_of(snapshot(sent_as_files)) == records_of(snapshot(inserted))
+
+
+def test_a_mariadb_store_may_send_files_only_where_both_sides_allow_it(
+    make_databases: Callable[[str], Any], open_sql: Callable[..., Store]
+) -> None:
+    store = open_sql(make_databases("mysql").new())
+    engine: sa.Engine = store.recorder.engine  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        server_allows = bool(connection.exec_driver_sql("SELECT @@local_infile").scalar())
+        assert infile_allowed(connection) == server_allows
+        driver: Any = connection.connection.driver_connection
+        assert driver._local_infile is False  # no file is sent outside a load's own statement
+    without = sa.create_engine(engine.url, poolclass=sa.pool.NullPool)  # a connection that did not ask
+    try:
+        with without.connect() as connection:
+            assert not infile_allowed(connection)
+    finally:
+        without.dispose()
 
 
 @pytest.mark.usefixtures("small_batches")
