@@ -9,9 +9,10 @@ end (``save``).
 
 A load into an empty store (``fresh``) has nothing to check against: its
 rows are made by ``Chain.fresh_rows`` (plain tuples, which can travel to
-another process) and inserted by ``write_fresh``, and on SQLite the
+another process, or lines of text for a server's ``COPY`` or ``LOAD DATA``)
+and inserted by ``write_fresh`` (SQLite) or ``antidrug_sql.copying``; the
 secondary indexes are dropped before and built after the rows
-(``DeferredIndexes``), in the same transaction.
+(``DeferredIndexes``), in the same transaction, where the engine allows it.
 """
 
 from __future__ import annotations
@@ -134,7 +135,8 @@ def check_appends(
 
 @attrs.define
 class FreshRows:
-    """A batch of new streams as rows ready for SQLite's driver: plain tuples another process can take."""
+    """A batch of new streams as rows ready for the driver: plain tuples (another process can take
+    SQLite's), the records as lines of text on a server."""
 
     streams: list[tuple[Any, ...]]
     """``(subject, kind, version)`` for ``antidrug_streams``."""
