@@ -397,7 +397,7 @@ def with_text_to_escape(source: Iterator[StreamAppend]) -> Iterator[StreamAppend
     for index, append in enumerate(source):
         if index in (3, 17):
             records = tuple(
-                attrs.evolve(r, id=f"{r.id}\\x0{n}", recorded_by=f"officer\t{n}\\N\r\nend")
+                attrs.evolve(r, id=f"{r.id}\\x0{n}档", recorded_by=f"民警\t{n}\\N\r\nend")
                 for n, r in enumerate(append.records)
             )
             append = attrs.evolve(append, records=records)
