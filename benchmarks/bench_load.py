@@ -50,7 +50,7 @@ from antidrug_core.bootstrap import open_store
 from antidrug_core.ports import BulkRecorder, StreamAppend
 from antidrug_core.store import new_stream
 from antidrug_core.synthetic import SyntheticSpec, divisions, person_records
-from benchmarks.engines import Place, engine_of, plain_copy, run_side_by_side
+from benchmarks.engines import BackendTime, Place, engine_of, plain_copy, run_side_by_side
 
 GOAL_RECORDS_PER_SECOND = 100_000
 GOAL_PEAK_BYTES = 1 << 30
@@ -97,12 +97,17 @@ def load(args: argparse.Namespace) -> dict[str, Any]:
     place.make()
     print(f"load: {args.people:,} people into {engine} ({place.name}) on {os.cpu_count()} cores", flush=True)
     copy_seconds: float | None = None
+    copy_processor: float | None = None
+    server: BackendTime | None = None
+    load_average = [os.getloadavg()[0]]
     try:
         with open_store(place.url) as store:
             recorder = store.recorder
             assert isinstance(recorder, BulkRecorder), "the SQL store plugin is not installed"
             people = TimedPeople(spec)
             last_report = time.perf_counter()
+            if engine == "postgresql":
+                server = BackendTime(recorder.engine)  # type: ignore[attr-defined]
 
             def report(loaded: int, records: int) -> None:
                 nonlocal last_report
@@ -114,10 +119,11 @@ def load(args: argparse.Namespace) -> dict[str, Any]:
             records = recorder.bulk_append(people, divisions=divisions(spec), progress=report)
             elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
             times = getattr(recorder, "last_load", None)
+        load_average.append(os.getloadavg()[0])
         size = place.size()
         own = _peak_bytes(resource.RUSAGE_SELF)  # before the plain COPY below
         if engine == "postgresql":
-            copy_seconds = plain_copy(place, folder)
+            copy_seconds, copy_processor = plain_copy(place, folder)
     finally:
         if not args.keep:
             place.drop()
@@ -129,9 +135,12 @@ def load(args: argparse.Namespace) -> dict[str, Any]:
     store_seconds = without_people
     lines = [
         f"load: {args.people:,} people, {records:,} records in {elapsed:.1f} s "
-        f"(making the people took {people.seconds:.1f} s of it)"
+        f"(making the people took {people.seconds:.1f} s of it); "
+        f"the machine's load average {load_average[0]:.1f} before, {load_average[1]:.1f} after"
     ]
     processor_note = ""
+    rows_cpu = cpu - people.processor
+    server_cpu = server.seconds if server is not None else None
     if times is not None:
         busy = elapsed - times.writer_waiting if times.writer_process else without_people
         store_seconds = max(without_people, busy)
@@ -143,7 +152,6 @@ def load(args: argparse.Namespace) -> dict[str, Any]:
             f"log emptied {times.checkpoint:.1f} s"
         )
         # Processor time is what the work costs even when other programs share the cores.
-        rows_cpu = cpu - people.processor
         lines.append(
             f"  processor time: making people {people.processor:.1f} s, making rows {rows_cpu:.1f} s"
             + (f", writer inserting {times.writer_cpu:.1f} s" if times.writer_process else "")
@@ -166,6 +174,14 @@ def load(args: argparse.Namespace) -> dict[str, Any]:
             f"the store's load took {store_seconds / copy_seconds:.2f} × that "
             f"(goal at most {GOAL_COPY_RATIO})"
         )
+    if server_cpu is not None and copy_processor:
+        lines.append(
+            f"  by processor time: the load {rows_cpu + server_cpu:.1f} s (this process making rows "
+            f"{rows_cpu:.1f} s, the server's backend {server_cpu:.1f} s), "
+            f"the plain COPY {copy_processor:.1f} s (the server's backend): "
+            f"{(rows_cpu + server_cpu) / copy_processor:.2f} × "
+            "(parallel index-build workers not counted)"
+        )
     print("\n".join(lines))
     met = store_only >= GOAL_RECORDS_PER_SECOND and peak < GOAL_PEAK_BYTES
     print(f"  goal {'met' if met else 'NOT met'}", flush=True)
@@ -179,6 +195,10 @@ def load(args: argparse.Namespace) -> dict[str, Any]:
         "peak_bytes": peak,
         "size_bytes": size,
         "copy_seconds": copy_seconds,
+        "rows_processor": rows_cpu,
+        "server_processor": server_cpu,
+        "copy_processor": copy_processor,
+        "load_average": load_average,
     }
 
 
@@ -186,17 +206,21 @@ def side_by_side(found: list[dict[str, Any]]) -> None:
     """The engines' loads in one table (Markdown, for docs/storage.md)."""
     print(
         "\n| engine | records | load (s) | store only (s) | records/s (store) | indexes (s) "
-        "| peak MiB | size GiB |"
+        "| rows, processor (s) | server backend, processor (s) | peak MiB | size GiB | load average |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for m in found:
         if m.get("failed"):
-            print(f"| {m['engine']} | failed | | | | | | |")
+            print(f"| {m['engine']} | failed | | | | | | | | | |")
             continue
+        backend = m.get("server_processor")
+        average = m.get("load_average") or [0.0, 0.0]
         print(
             f"| {m['engine']} | {m['records']:,} | {m['seconds']:.1f} | {m['store_seconds']:.1f} | "
             f"{m['records'] / m['store_seconds']:,.0f} | {m['indexes'] or 0:.1f} | "
-            f"{m['peak_bytes'] / 2**20:,.0f} | {m['size_bytes'] / 2**30:.2f} |"
+            f"{m['rows_processor']:.1f} | {'—' if backend is None else f'{backend:.1f}'} | "
+            f"{m['peak_bytes'] / 2**20:,.0f} | {m['size_bytes'] / 2**30:.2f} | "
+            f"{average[0]:.1f} → {average[1]:.1f} |"
         )
     by = {m["engine"]: m for m in found if not m.get("failed")}
     postgresql = by.get("postgresql")
@@ -207,6 +231,13 @@ def side_by_side(found: list[dict[str, Any]]) -> None:
             f"{ratio:.2f} × that (goal at most {GOAL_COPY_RATIO}: "
             f"{'met' if ratio <= GOAL_COPY_RATIO else 'NOT met'})"
         )
+        if postgresql.get("copy_processor") and postgresql.get("server_processor") is not None:
+            used = postgresql["rows_processor"] + postgresql["server_processor"]
+            print(
+                f"By processor time: the load {used:.1f} s (rows {postgresql['rows_processor']:.1f} s, "
+                f"server {postgresql['server_processor']:.1f} s), the plain COPY "
+                f"{postgresql['copy_processor']:.1f} s: {used / postgresql['copy_processor']:.2f} ×"
+            )
         if "mysql" in by:
             ratio = by["mysql"]["store_seconds"] / postgresql["store_seconds"]
             print(

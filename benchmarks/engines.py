@@ -21,7 +21,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-__all__ = ["SERVERS", "Place", "engine_of", "plain_copy", "run_side_by_side", "server_url"]
+__all__ = [
+    "SERVERS",
+    "BackendTime",
+    "Place",
+    "engine_of",
+    "plain_copy",
+    "process_seconds",
+    "run_side_by_side",
+    "server_url",
+]
 
 _COPIED = ("antidrug_streams", "antidrug_access", "antidrug_records")
 
@@ -135,8 +144,49 @@ class Place:
             admin.dispose()
 
 
-def plain_copy(place: Place, folder: Path) -> float:
-    """Seconds a plain ``COPY`` of the loaded rows takes into tables without indexes or keys.
+def process_seconds(pid: int) -> float | None:
+    """Processor seconds process ``pid`` of this machine has used (None where it cannot be read)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class BackendTime:
+    """Processor time the PostgreSQL server spends for an engine's connections, while it is watched.
+
+    Each connection's server process (its backend) is read when the
+    connection is taken from the pool and when it goes back, so the machine's
+    other work is not counted; parallel workers of an index build are not
+    counted either. None where the server is not on this machine.
+    """
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.seconds: float | None = 0.0
+        self._started: dict[int, float] = {}
+        sa.event.listen(engine, "checkout", self._checkout)
+        sa.event.listen(engine, "checkin", self._checkin)
+
+    def _checkout(self, dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        pid = dbapi_connection.info.backend_pid
+        used = process_seconds(pid)
+        if used is None:
+            self.seconds = None
+        else:
+            self._started[pid] = used
+
+    def _checkin(self, dbapi_connection: Any, _record: Any) -> None:
+        pid = dbapi_connection.info.backend_pid
+        used = process_seconds(pid)
+        started = self._started.pop(pid, None)
+        if used is not None and started is not None and self.seconds is not None:
+            self.seconds += used - started
+
+
+def plain_copy(place: Place, folder: Path) -> tuple[float, float | None]:
+    """Seconds a plain ``COPY`` of the loaded rows takes into tables without indexes or keys, and the
+    processor seconds the server's process spent on it (None where it cannot be read).
 
     The rows are first copied out of the store into files in ``folder`` (not
     timed, and not held in memory), then from them into new tables of the
@@ -154,14 +204,16 @@ def plain_copy(place: Place, folder: Path) -> float:
                             out.write(data)
                     cursor.execute(f"CREATE TABLE plain_{table} (LIKE {table} INCLUDING DEFAULTS)")
             driver.commit()
-            started = time.perf_counter()
+            pid = driver.info.backend_pid
+            started, processor = time.perf_counter(), process_seconds(pid)
             with driver.cursor() as cursor:
                 for table, path in files.items():
                     with path.open("rb") as source, cursor.copy(f"COPY plain_{table} FROM STDIN") as copy:
                         while data := source.read(1 << 20):
                             copy.write(data)
             driver.commit()
-            return time.perf_counter() - started
+            elapsed, used = time.perf_counter() - started, process_seconds(pid)
+            return elapsed, (used - processor if used is not None and processor is not None else None)
     finally:
         engine.dispose()
         for path in files.values():

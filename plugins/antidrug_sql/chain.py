@@ -9,9 +9,10 @@ end (``save``).
 
 A load into an empty store (``fresh``) has nothing to check against: its
 rows are made by ``Chain.fresh_rows`` (plain tuples, which can travel to
-another process) and inserted by ``write_fresh``, and on SQLite the
+another process, or lines of text for a server's ``COPY`` or ``LOAD DATA``)
+and inserted by ``write_fresh`` (SQLite) or ``antidrug_sql.copying``; the
 secondary indexes are dropped before and built after the rows
-(``DeferredIndexes``), in the same transaction.
+(``DeferredIndexes``), in the same transaction, where the engine allows it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from antidrug_sql.ledger import Entry, append_entries
 from antidrug_sql.rows import Inserter, RecordInserter, key_problems, sqlite_timestamp
 from antidrug_sql.sqlite_rows import SqliteRecordRows
 from antidrug_sql.tables import ACCESS, CHAIN_HEAD, DIVISIONS, RECORDS, STREAMS
+from antidrug_sql.text_rows import TextBatch, TextRecordRows
 
 __all__ = [
     "CHUNK",
@@ -137,18 +139,21 @@ def check_appends(
 
 @attrs.define
 class FreshRows:
-    """A batch of new streams as rows ready for SQLite's driver: plain tuples another process can take."""
+    """A batch of new streams as rows ready for the driver: plain tuples (another process can take
+    SQLite's), the records as lines of text on a server."""
 
     streams: list[tuple[Any, ...]]
     """``(subject, kind, version)`` for ``antidrug_streams``."""
     access: list[tuple[Any, ...]]
     """``(subject, division)`` for ``antidrug_access``."""
     records: list[tuple[str, list[tuple[Any, ...]]]]
-    """Each insert statement of ``antidrug_records`` with its rows."""
+    """Each insert statement of ``antidrug_records`` with its rows (SQLite)."""
+    lines: list[TextBatch] = attrs.Factory(list)
+    """The records as lines of text, by type (PostgreSQL's ``COPY``, MariaDB's ``LOAD DATA``)."""
 
     def count(self) -> int:
         """How many records the batch holds."""
-        return sum(len(rows) for _sql, rows in self.records)
+        return sum(len(rows) for _sql, rows in self.records) + sum(len(batch) for batch in self.lines)
 
 
 _Stream = tuple[int, list[tuple[Record, ...]]]
@@ -178,7 +183,9 @@ class Chain:
         self._access = Inserter(ACCESS, dialect)
         received_text = sqlite_timestamp(self.received)
         self._sqlite = SqliteRecordRows(received_text) if dialect.name == "sqlite" else None
-        self._copied = SqliteRecordRows(received_text) if dialect.name == "postgresql" else None
+        self._text = (
+            TextRecordRows(dialect.name, received_text) if dialect.name in ("postgresql", "mysql") else None
+        )
         self._records = RecordInserter(dialect, self.received)
 
     @classmethod
@@ -251,8 +258,9 @@ class Chain:
             self.sequence, self.last = sequence, last
         return self.sequence - before
 
-    def fresh_rows(self, appends: Sequence[StreamAppend], *, copy: bool = False) -> FreshRows:
-        """The rows of new streams (SQLite; PostgreSQL's ``COPY`` when ``copy``), the chain moved past them.
+    def fresh_rows(self, appends: Sequence[StreamAppend], *, text: bool = False) -> FreshRows:
+        """The rows of new streams, the chain moved past them: the records as SQLite's rows, or as lines
+        of text when ``text`` (PostgreSQL's ``COPY``, MariaDB's ``LOAD DATA``).
 
         Raises:
             InvalidInput: a record id (or another key) is too long, naming each.
@@ -266,15 +274,25 @@ class Chain:
             (subject, division) for subject, items in merged.items() for division in sorted(items[-1].access)
         ]
         streams = [(0, [a.records for a in items]) for items in merged.values()]
-        return FreshRows(heads, access, self._sqlite_rows(streams, copy=copy))
+        if text:
+            assert self._text is not None, "lines of text on SQLite"
+            self._build(self._text, streams)
+            return FreshRows(heads, access, [], list(self._text.pending()))
+        return FreshRows(heads, access, self._sqlite_rows(streams))
 
-    def _sqlite_rows(
-        self, streams: list[tuple[int, list[tuple[Record, ...]]]], *, copy: bool = False
-    ) -> list[tuple[str, list[Any]]]:
-        """Make the rows of ``streams`` with the compiled builders (for SQLite's inserts, or for
-        PostgreSQL's ``COPY`` when ``copy``); move the chain past them."""
-        rows = self._copied if copy else self._sqlite
+    def _sqlite_rows(self, streams: list[_Stream]) -> list[tuple[str, list[Any]]]:
+        """Make the rows of ``streams`` with SQLite's compiled builders; move the chain past them."""
+        rows = self._sqlite
         assert rows is not None, "compiled rows on another engine"
+        self._build(rows, streams)
+        return list(rows.pending())
+
+    def _build(self, rows: SqliteRecordRows | TextRecordRows, streams: list[_Stream]) -> None:
+        """Queue the rows of ``streams`` in ``rows``, each hashed onto the last; move the chain past them.
+
+        Raises:
+            InvalidInput: a record id (or another key) is too long, naming each (nothing is queued).
+        """
         builders = rows.builders()
         problems: list[Problem] = []
         sequence, last = self.sequence, self.last
@@ -297,12 +315,10 @@ class Chain:
                     last = found
             if problems:
                 raise InvalidInput(problems)
-            pending = list(rows.pending_copy() if copy else rows.pending())
         except BaseException:
             rows.clear()
             raise
         self.sequence, self.last = sequence, last
-        return pending
 
     def save(self, connection: sa.Connection) -> None:
         """Move the head to the last record written."""

@@ -1,48 +1,63 @@
-"""A load into an empty PostgreSQL store through ``COPY`` (psycopg 3), in the load's one transaction.
+"""Loads into an empty server store: ``COPY`` on PostgreSQL, ``LOAD DATA`` on MariaDB, in one transaction.
 
-Inserting through SQLAlchemy's batched ``INSERT … VALUES`` costs PostgreSQL
+Inserting through SQLAlchemy's batched ``INSERT … VALUES`` costs the server
 a statement to parse, plan and execute per batch of rows, plus the bound
-parameters' round trips: about 1,700 records/s, where ``COPY`` of the
-same rows reaches 200,000. So a load into an empty PostgreSQL store:
+parameters' round trips: about 1,700 records/s on PostgreSQL, where ``COPY``
+of the same rows reaches 200,000. So a load into an empty server store
+sends each batch's records as lines of text (``antidrug_sql.text_rows``:
+the same canonical JSON, chain hashes, versions and typed values as every
+other path) in one piece per record type:
 
-- drops the secondary indexes of the record and access tables and the
-  foreign keys from them to the stream heads (``FreshCopy.drop``), inside
-  the load's transaction;
-- streams each batch's rows through ``COPY … FROM STDIN``, made by the same
-  compiled builders as SQLite's rows (the same canonical JSON, chain hashes,
-  versions and access sets; dates and UTC timestamps as the text
-  PostgreSQL reads);
-- builds the indexes once and adds the foreign keys back (each checked in
-  one pass over the table), then the caller moves the chain head and
-  commits.
+- on PostgreSQL (``FreshCopy``) through ``COPY … FROM STDIN``; the secondary
+  indexes of the record and access tables and the foreign keys from them to
+  the stream heads are dropped first (inside the load's transaction) and
+  built once after the rows, each checked in one pass over the table;
+- on MariaDB (``FreshInfile``) through ``LOAD DATA LOCAL INFILE`` from a file
+  of this process's own, with every index in place (MariaDB commits the
+  transaction on ``DROP INDEX``). The server takes a ``LOCAL`` file's
+  duplicate keys and bad values as warnings and skips those rows, so every
+  statement's count of rows and warnings is checked, and any warning fails
+  the load, naming the record id a duplicate key names.
 
-Making a batch's rows (Python) and PostgreSQL taking them cost about the
-same, so a thread of this process does the copying while the loading thread
-makes the next batch: psycopg waits for the server without holding the
-interpreter's lock. The thread is the only user of the connection until the
-indexes are built; at most one batch waits for it.
+Making a batch's lines (Python) and the server taking them cost about the
+same, so a thread of this process sends each batch while the loading thread
+makes the next: the drivers wait for the server without holding the
+interpreter's lock. The thread is the only user of the connection until it
+is stopped; at most one batch waits for it.
 
-An error anywhere rolls the whole transaction back: the indexes and keys
-come back with it, and the store is as it was. A record id used twice is
-found when its unique index is built, and named (``DeferredIndexes``).
+An error anywhere rolls the whole transaction back (and the indexes and
+keys dropped with it come back), so the store is as it was. A record id
+used twice is named: by the unique index built after the rows
+(``DeferredIndexes``) on PostgreSQL, by the duplicate key's warning on
+MariaDB.
 """
 
 from __future__ import annotations
 
+import abc
+import contextlib
 import queue
+import re
+import shutil
+import tempfile
 import threading
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import sqlalchemy as sa
 
+from antidrug_core.model import ConcurrencyConflict, InvalidInput, Problem
 from antidrug_sql.chain import DeferredIndexes, FreshRows
-from antidrug_sql.tables import ACCESS, RECORDS
+from antidrug_sql.rows import Inserter
+from antidrug_sql.tables import ACCESS, RECORDS, STREAMS
 
-__all__ = ["FreshCopy"]
+__all__ = ["FreshCopy", "FreshInfile", "infile_allowed"]
 
 _STREAMS_COPY = "COPY antidrug_streams (subject, kind, version) FROM STDIN"
 _ACCESS_COPY = "COPY antidrug_access (subject, division) FROM STDIN"
+_PIECE = 1 << 20
+"""Bytes handed to the driver at a time (it sends them on while the next piece is cut)."""
 
 
 def _foreign_keys() -> list[sa.ForeignKeyConstraint]:
@@ -55,22 +70,85 @@ def _foreign_keys() -> list[sa.ForeignKeyConstraint]:
     ]
 
 
-class FreshCopy:
-    """The ``COPY`` side of one load into an empty PostgreSQL store."""
+class _SendingThread(abc.ABC):
+    """A thread that sends each batch given to it on the load's connection, keeping the first error."""
 
     def __init__(self, connection: sa.Connection) -> None:
         """Args:
         connection: The load's connection, in its transaction, holding the chain head.
         """
         self.connection = connection
-        self.indexes = DeferredIndexes(connection)
-        self._keys: list[tuple[str, str, str]] = []
         self._queue: queue.Queue[FreshRows | None] = queue.Queue(maxsize=1)
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
 
+    def write(self, rows: FreshRows) -> None:
+        """Hand one batch of stream heads, access sets and records (``Chain.fresh_rows``) to the thread.
+
+        Blocks while the thread is a batch behind.
+
+        Raises:
+            sqlalchemy.exc.IntegrityError: an earlier batch was refused (a subject given twice).
+            InvalidInput: an earlier batch was refused (MariaDB: a record id used twice, named).
+        """
+        self._raise_failure()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._sending, name="antidrug-load", daemon=True)
+            self._thread.start()
+        self._queue.put(rows)
+        self._raise_failure()
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise failure
+
+    def _sending(self) -> None:
+        """The thread: send each batch as it comes, until ``None``; keep the first error."""
+        while (rows := self._queue.get()) is not None:
+            if self._failure is not None:
+                continue  # the loading thread raises it; drain what was sent
+            try:
+                self._send(rows)
+            except BaseException as error:  # every error goes back to the loading thread
+                self._failure = error
+
+    @abc.abstractmethod
+    def _send(self, rows: FreshRows) -> None:
+        """Send one batch on the connection (in the thread)."""
+
+    def stop(self) -> None:
+        """Wait for the thread to send what it was given (or to fail), and end it."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def finish(self) -> None:
+        """Stop the thread; raise the error it kept, if any."""
+        self.stop()
+        self._raise_failure()
+
+
+class FreshCopy(_SendingThread):
+    """The ``COPY`` side of one load into an empty PostgreSQL store."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        """Args:
+        connection: The load's connection, in its transaction, holding the chain head.
+        """
+        super().__init__(connection)
+        self.indexes = DeferredIndexes(connection)
+        self._keys: list[tuple[str, str, str]] = []
+        self._primary: tuple[str, str] | None = None
+
     def drop(self) -> None:
-        """Drop the secondary indexes and the foreign keys (a rollback brings them back)."""
+        """Drop the secondary indexes, the foreign keys and the record table's primary key (a rollback
+        brings them back).
+
+        The primary key (the chain's sequence) costs the server a B-tree insert per row while the
+        rows come, and one sort of numbers already in order when it is built after them.
+        """
         inspector = sa.inspect(self.connection)
         for table in (RECORDS.name, ACCESS.name):
             for key in inspector.get_foreign_keys(table):
@@ -87,42 +165,17 @@ class FreshCopy:
                 )
                 self.connection.exec_driver_sql(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
         self.indexes.drop()
+        primary = inspector.get_pk_constraint(RECORDS.name)
+        name = primary["name"]
+        if name:
+            columns = ", ".join(f'"{c}"' for c in primary["constrained_columns"])
+            self._primary = (name, f"PRIMARY KEY ({columns})")
+            self.connection.exec_driver_sql(f'ALTER TABLE "{RECORDS.name}" DROP CONSTRAINT "{name}"')
 
-    def write(self, rows: FreshRows) -> None:
-        """Hand one batch of stream heads, access sets and records (``Chain.fresh_rows``) to the thread.
-
-        Blocks while the thread is a batch behind.
-
-        Raises:
-            sqlalchemy.exc.IntegrityError: an earlier batch was refused (a subject given twice).
-        """
-        self._raise_failure()
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._copying, name="antidrug-copy", daemon=True)
-            self._thread.start()
-        self._queue.put(rows)
-        self._raise_failure()
-
-    def _raise_failure(self) -> None:
-        if self._failure is not None:
-            failure, self._failure = self._failure, None
-            raise failure
-
-    def _copying(self) -> None:
-        """The thread: copy each batch as it comes, until ``None``; keep the first error."""
+    def _send(self, rows: FreshRows) -> None:
         driver: Any = self.connection.connection.driver_connection
-        while (rows := self._queue.get()) is not None:
-            if self._failure is not None:
-                continue  # the loading thread raises it; drain what was sent
-            try:
-                self._copy(driver, rows)
-            except BaseException as error:  # every error goes back to the loading thread
-                self._failure = error
-
-    @staticmethod
-    def _copy(driver: Any, rows: FreshRows) -> None:
         with driver.cursor() as cursor:
-            for sql, batch in ((_STREAMS_COPY, rows.streams), (_ACCESS_COPY, rows.access), *rows.records):
+            for sql, batch in ((_STREAMS_COPY, rows.streams), (_ACCESS_COPY, rows.access)):
                 if not batch:
                     continue
                 try:
@@ -131,13 +184,12 @@ class FreshCopy:
                             copy.write_row(row)
                 except psycopg.IntegrityError as error:  # a subject given twice: the streams' key
                     raise sa.exc.IntegrityError(sql, None, error) from None
-
-    def stop(self) -> None:
-        """Wait for the thread to copy what it was given (or to fail), and end it."""
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
+            for lines in rows.lines:
+                columns = ", ".join(f'"{name}"' for name in lines.columns)
+                with cursor.copy(f"COPY antidrug_records ({columns}) FROM STDIN") as copy:
+                    text = memoryview("".join(lines.lines).encode("utf-8"))
+                    for start in range(0, len(text), _PIECE):
+                        copy.write(text[start : start + _PIECE])
 
     def build(self) -> None:
         """Build the indexes and add the foreign keys back, each checked once over the whole table.
@@ -147,10 +199,104 @@ class FreshCopy:
             ConcurrencyConflict: a subject's stream was given twice.
             sqlalchemy.exc.IntegrityError: a batch was refused (a subject given twice).
         """
-        self.stop()
-        self._raise_failure()
+        self.finish()
         # Memory for sorting, in this transaction only (PostgreSQL's default is 64 MB).
         self.connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
+        if self._primary is not None:  # unique by construction: one sequence number per record
+            key, primary = self._primary
+            self.connection.exec_driver_sql(f'ALTER TABLE "{RECORDS.name}" ADD CONSTRAINT "{key}" {primary}')
         self.indexes.build()
         for table, name, definition in self._keys:
             self.connection.exec_driver_sql(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+
+
+_LOCAL_FILES = 1 << 7
+"""The MySQL protocol's ``CLIENT_LOCAL_FILES`` capability: the connection asked to send files."""
+
+_DUPLICATE = re.compile(r"Duplicate entry '(?P<value>.*)' for key '(?P<key>[^']*)'")
+
+
+def infile_allowed(connection: sa.Connection) -> bool:
+    """Whether the server takes ``LOAD DATA LOCAL INFILE`` on this connection (MariaDB/MySQL).
+
+    Both sides must allow it: the server's ``local_infile`` variable, and the
+    connection, which asks for it when it is made (the store's engine does).
+    """
+    driver: Any = connection.connection.driver_connection
+    if not getattr(driver, "client_flag", 0) & _LOCAL_FILES:
+        return False
+    return bool(connection.exec_driver_sql("SELECT @@local_infile").scalar())
+
+
+class FreshInfile(_SendingThread):
+    """The ``LOAD DATA LOCAL INFILE`` side of one load into an empty MariaDB/MySQL store.
+
+    Each batch's lines of each record type go into a file of a folder only
+    this process's user can read, which the server then asks the driver for.
+    The driver sends a file only while this load's own statement runs: at any
+    other time a server asking for one is refused (``antidrug_sql.engines``).
+    """
+
+    def __init__(self, connection: sa.Connection) -> None:
+        """Args:
+        connection: The load's connection (``infile_allowed``), in its transaction.
+        """
+        super().__init__(connection)
+        self._streams = Inserter(STREAMS, connection.dialect)
+        self._access = Inserter(ACCESS, connection.dialect)
+        self._folder = Path(tempfile.mkdtemp(prefix="antidrug-load-"))
+        driver: Any = connection.connection.driver_connection
+        self._driver = driver
+        driver._local_infile = False  # until a statement of this load asks for its file (as made)
+
+    def _send(self, rows: FreshRows) -> None:
+        self._streams.insert(self.connection, [list(row) for row in rows.streams])
+        self._access.insert(self.connection, [list(row) for row in rows.access])
+        path = self._folder / "records.txt"
+        for lines in rows.lines:
+            path.write_text("".join(lines.lines), encoding="utf-8")
+            # The hash comes as hex digits into a variable, and is stored as its bytes.
+            columns = ", ".join("@hash" if name == "hash" else f"`{name}`" for name in lines.columns)
+            sql = (
+                "LOAD DATA LOCAL INFILE %s INTO TABLE antidrug_records CHARACTER SET utf8mb4 "
+                "FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' "
+                f"({columns}) SET `hash` = UNHEX(@hash)"
+            )
+            with self._driver.cursor() as cursor:
+                self._driver._local_infile = True
+                try:
+                    loaded = cursor.execute(sql, (str(path),))
+                finally:
+                    self._driver._local_infile = False
+                cursor.execute("SELECT @@warning_count")
+                (warnings,) = cursor.fetchone()
+                if loaded != len(lines) or warnings:
+                    cursor.execute("SHOW WARNINGS LIMIT 100")
+                    raise _refused(cursor.fetchall(), len(lines) - loaded)
+
+    def stop(self) -> None:
+        """Wait for the thread to send what it was given (or to fail), end it, and remove the files."""
+        try:
+            super().stop()
+        finally:
+            with contextlib.suppress(OSError):
+                shutil.rmtree(self._folder)
+
+
+def _refused(warnings: list[tuple[Any, ...]], skipped: int) -> Exception:
+    """The library's error for the rows a ``LOAD DATA`` skipped or changed (its warnings)."""
+    problems: list[Problem] = []
+    for _level, _code, message in warnings:
+        found = _DUPLICATE.search(str(message))
+        if found is not None and found["key"].endswith("records_id"):
+            value = found["value"]
+            problems.append(Problem("id", f"record id {value!r} is used twice", value))
+        elif found is not None:
+            return ConcurrencyConflict(
+                f"the rows are not unique on {found['key']}: a subject's records were given twice"
+            )
+        else:
+            problems.append(Problem("", f"the store refused the data: {message}"))
+    if not problems:
+        problems.append(Problem("", f"the store skipped {skipped} rows without saying why"))
+    return InvalidInput(problems)

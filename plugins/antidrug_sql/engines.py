@@ -155,8 +155,12 @@ def create_store_engine(url: str) -> tuple[Engine, Backend]:
                 hide_parameters=True,
                 pool_pre_ping=True,
                 pool_recycle=3600,
-                connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+                # A bulk load may send its rows as a file (LOAD DATA LOCAL INFILE): the connection
+                # must say so when it is made. The driver then sends a file only while the load's
+                # own statement runs (``antidrug_sql.copying``); at any other time it refuses.
+                connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS, "local_infile": True},
             )
+            sa.event.listen(engine, "connect", _no_files_yet)
     except ImportError:
         install = (
             f'pip install "antidrug-core[{backend.extra}]"'
@@ -168,6 +172,11 @@ def create_store_engine(url: str) -> tuple[Engine, Backend]:
             f"is not installed; install it with {install}"
         ) from None
     return engine, backend
+
+
+def _no_files_yet(dbapi_connection: Any, _record: Any) -> None:
+    """A new MariaDB/MySQL connection refuses to send files until a load's statement asks for one."""
+    dbapi_connection._local_infile = False
 
 
 def _sqlite_engine(url: URL) -> Engine:

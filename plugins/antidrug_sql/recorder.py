@@ -67,7 +67,7 @@ from antidrug_sql.chain import (
     stored_versions,
     write_fresh,
 )
-from antidrug_sql.copying import FreshCopy
+from antidrug_sql.copying import FreshCopy, FreshInfile, infile_allowed
 from antidrug_sql.engines import BUSY_TIMEOUT_SECONDS, WRITE, Backend, unavailable
 from antidrug_sql.erasure import erase_identities, identified
 from antidrug_sql.identities import IdentityCipher, resolve_key
@@ -377,7 +377,7 @@ class SqlRecorder:
         people = written = 0
         sqlite = self.backend.name == "sqlite"
         times: dict[str, float] = {}
-        copying: FreshCopy | None = None
+        sending: FreshCopy | FreshInfile | None = None
         with self.writing() as connection:
             if sqlite:
                 for pragma in load_pragmas(LOAD_CACHE_KIB):
@@ -392,20 +392,23 @@ class SqlRecorder:
                 deferred = DeferredIndexes(connection) if sqlite and fresh else None
                 if deferred is not None:
                     deferred.drop()
-                # Into an empty PostgreSQL store the same, the rows streamed through COPY by a thread.
+                # Into an empty server store the records go as text, sent by a thread: through COPY
+                # (indexes built after them) on PostgreSQL, LOAD DATA on MariaDB where it is allowed.
                 if self.backend.name == "postgresql" and fresh:
-                    copying = FreshCopy(connection)
-                    copying.drop()
+                    sending = FreshCopy(connection)
+                    sending.drop()
+                elif self.backend.name == "mysql" and fresh and infile_allowed(connection):
+                    sending = FreshInfile(connection)
                 for batch in loading:
-                    if deferred is not None:  # ids are checked as rows are made and when indexes are built
+                    if deferred is not None:  # ids checked as rows are made and when indexes are built
                         check_versions(batch, {}, loading=True)
                         rows = chain.fresh_rows(batch)
                         write_fresh(connection, rows, chain.streams_sql, chain.access_sql)
                         written += rows.count()
-                    elif copying is not None:
+                    elif sending is not None:
                         check_versions(batch, {}, loading=True)
-                        rows = chain.fresh_rows(batch, copy=True)
-                        copying.write(rows)
+                        rows = chain.fresh_rows(batch, text=True)
+                        sending.write(rows)
                         written += rows.count()
                     else:
                         versions = stored_versions(connection, [a.subject for a in batch])
@@ -414,11 +417,14 @@ class SqlRecorder:
                     people += len(batch)
                     if progress is not None:
                         progress(people, written)
-                after: FreshCopy | DeferredIndexes | None = copying if copying is not None else deferred
-                if after is not None:
-                    started = time.perf_counter()
-                    after.build()
-                    times["indexes"] = time.perf_counter() - started
+                started = time.perf_counter()
+                if isinstance(sending, FreshCopy):
+                    sending.build()
+                elif sending is not None:
+                    sending.finish()
+                elif deferred is not None:
+                    deferred.build()
+                times["indexes"] = time.perf_counter() - started
                 if divisions:
                     put_divisions(connection, divisions)
                 chain.save(connection)
@@ -433,8 +439,8 @@ class SqlRecorder:
                     analyse(connection)
                     times["statistics"] = time.perf_counter() - started
             finally:
-                if copying is not None:  # before the rollback or the commit: it uses the connection
-                    copying.stop()
+                if sending is not None:  # before the rollback or the commit: it uses the connection
+                    sending.stop()
                 if sqlite:
                     for pragma in RESET_PRAGMAS:
                         connection.exec_driver_sql(pragma)

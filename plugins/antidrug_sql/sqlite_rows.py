@@ -39,7 +39,7 @@ from antidrug_sql.canonical import FieldPlan, field_plans, member_texts, payload
 from antidrug_sql.rows import KEY_FIELDS, record_values, sqlite_date, sqlite_timestamp
 from antidrug_sql.tables import KEY_LENGTH, RECORDS, SUBJECT_FIELDS, columns_of
 
-__all__ = ["Builder", "SqliteRecordRows", "utc_text"]
+__all__ = ["Builder", "SqliteRecordRows", "subject_source", "utc_text"]
 
 Builder = Callable[[Record, int, int, bytes], bytes | None]
 """``build(record, sequence, version, previous)`` queues the row, returns its hash (None: left aside)."""
@@ -72,7 +72,7 @@ def utc_text(local: str, value: dt.datetime) -> str:
     return sqlite_timestamp(value)
 
 
-def _subject_source(cls: type[Record], plans: dict[str, FieldPlan]) -> str:
+def subject_source(cls: type[Record], plans: dict[str, FieldPlan]) -> str:
     """Python source of the record's subject, from the field of its kind that it fills.
 
     A record type of one kind has that kind's field (and may have another subject's id as
@@ -138,7 +138,7 @@ class _TypeRows:
             "RECEIVED": self.received,
         }
         lines = [f"v_{name} = r.{name}" for name in plans]
-        lines.append(f"v_subject = {_subject_source(self.cls, plans)}")
+        lines.append(f"v_subject = {subject_source(self.cls, plans)}")
         checks: list[str] = []
         for name, plan in plans.items():
             if plan.kind == "other":
@@ -278,21 +278,6 @@ class SqliteRecordRows:
                 if group:
                     rows.groups[mask] = []  # the compiled builder looks its group up on each call
                     yield self.statement(cls, mask), group
-
-    def pending_copy(self) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
-        """Each PostgreSQL ``COPY`` statement with its queued rows (the type tag last), emptied as it
-        is handed out.
-
-        The rows' text (dates, UTC timestamps, enums by value) is what PostgreSQL reads for these
-        columns too, so one compiled builder serves both engines' bulk loads.
-        """
-        for cls, rows in self._types.items():
-            tail = (cls.type_tag,)
-            for mask, group in enumerate(rows.groups):
-                if group:
-                    rows.groups[mask] = []
-                    columns = ", ".join(f'"{name}"' for name in (*rows.names(mask), "type"))
-                    yield f"COPY antidrug_records ({columns}) FROM STDIN", [row + tail for row in group]
 
     def flush(self, connection: sa.Connection) -> None:
         """Insert everything queued, one ``executemany`` per statement."""

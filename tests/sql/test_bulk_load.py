@@ -30,6 +30,7 @@ from antidrug_core.synthetic import SyntheticSpec, divisions, person_records
 from antidrug_core.testing import every_record_type
 from antidrug_sql import recorder as recorder_module
 from antidrug_sql import writer as writer_module
+from antidrug_sql.copying import FreshCopy, FreshInfile, infile_allowed
 from antidrug_sql.tables import RECORDS
 from antidrug_sql.writer import WriterProcess
 
@@ -394,19 +395,55 @@ def test_where_no_writer_process_can_run_the_load_runs_in_one_process(
         assert sum(len(f) for f in uow.counted_files(SubjectKind.PERSON)) == written
 
 
+def with_text_to_escape(source: Iterator[StreamAppend]) -> Iterator[StreamAppend]:
+    """The appends, some records holding a backslash, tab, newline or carriage return in their values."""
+    for index, append in enumerate(source):
+        if index in (3, 17):
+            records = tuple(
+                attrs.evolve(r, id=f"{r.id}\\x0{n}档", recorded_by=f"民警\t{n}\\N\r\nend")
+                for n, r in enumerate(append.records)
+            )
+            append = attrs.evolve(append, records=records)
+        yield append
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of the text path's class for each batch it sent (``COPY``, ``LOAD DATA``)."""
+    batches: list[str] = []
+    for cls in (FreshCopy, FreshInfile):
+        send = cls._send
+
+        def counted(self: Any, rows: Any, send: Any = send) -> None:
+            batches.append(type(self).__name__)
+            send(self, rows)
+
+        monkeypatch.setattr(cls, "_send", counted)
+    return batches
+
+
 @pytest.mark.usefixtures("small_batches")
-def test_a_copy_load_into_an_empty_postgresql_store_writes_what_inserting_writes(
-    make_databases: Callable[[str], Any], open_sql: Callable[..., Store], snapshot: Snapshot
+@pytest.mark.parametrize(("server", "path"), [("postgresql", "FreshCopy"), ("mysql", "FreshInfile")])
+def test_a_load_into_an_empty_server_store_sends_text_and_writes_what_inserting_writes(
+    server: str,
+    path: str,
+    make_databases: Callable[[str], Any],
+    open_sql: Callable[..., Store],
+    snapshot: Snapshot,
+    sent: list[str],
 ) -> None:
-    databases = make_databases("postgresql")
+    databases = make_databases(server)
+    everything = list(with_text_to_escape(with_units_and_organisations()))
     copied = open_sql(databases.new())
-    written = bulk(copied).bulk_append(with_units_and_organisations(), divisions=divisions(SPEC))
-    assert copied.recorder.last_load.indexes > 0  # type: ignore[attr-defined]  # built after the rows
+    written = bulk(copied).bulk_append(everything, divisions=divisions(SPEC))
+    assert len(sent) > 1  # every batch went as text, on this engine's path
+    assert set(sent) == {path}
+    sent.clear()
 
     inserted = open_sql(databases.new())
-    everything = list(with_units_and_organisations())
-    bulk(inserted).bulk_append(everything[:1])  # not empty: inserted with every index in place
-    bulk(inserted).bulk_append(everything[1:], divisions=divisions(SPEC))
+    bulk(inserted).bulk_append(everything[:1])  # into an empty store: as text
+    bulk(inserted).bulk_append(everything[1:], divisions=divisions(SPEC))  # inserted, every index there
+    assert sent == [path]
 
     # Compared without the ledger: the two stores' loads arrived at other moments, in other parts.
     assert records_of(snapshot(copied)) == records_of(snapshot(inserted))
@@ -414,21 +451,74 @@ def test_a_copy_load_into_an_empty_postgresql_store_writes_what_inserting_writes
     assert isinstance(recorder, AuditableRecorder)
     report = verify_chain(recorder.chain(), recorder.chain_head())
     assert (report.intact, report.records) == (True, written)
+    given = {r.id: r for r in everything[3].records}
+    with copied.unit_of_work(Actor.local_administrator()) as uow:  # the escaped values read back
+        read = uow.file(everything[3].subject).records
+    assert read
+    assert all(given[r.id] == r for r in read)
+    assert any("\t" in r.recorded_by for r in read)
     engine: sa.Engine = recorder.engine  # type: ignore[attr-defined]
     tables = ("antidrug_records", "antidrug_access")
-    with engine.connect() as connection:  # the foreign keys dropped for the copy are back
+    with engine.connect() as connection:  # the foreign and primary keys (dropped for a COPY) are there
         inspector = sa.inspect(connection)
         keys = {t: [k["referred_table"] for k in inspector.get_foreign_keys(t)] for t in tables}
+        primary = inspector.get_pk_constraint("antidrug_records")
     assert keys == {table: ["antidrug_streams"] for table in tables}
+    assert primary["constrained_columns"] == ["sequence"]
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:  # and they hold
         connection.exec_driver_sql("INSERT INTO antidrug_access VALUES ('nobody', '522631')")
 
 
 @pytest.mark.usefixtures("small_batches")
-def test_a_copy_load_that_fails_leaves_the_postgresql_store_as_it_was(
-    make_databases: Callable[[str], Any], open_sql: Callable[..., Store], snapshot: Snapshot
+def test_where_the_server_refuses_files_a_mariadb_load_inserts_the_same_rows(
+    make_databases: Callable[[str], Any],
+    open_sql: Callable[..., Store],
+    snapshot: Snapshot,
+    sent: list[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    store = open_sql(make_databases("postgresql").new())
+    databases = make_databases("mysql")
+    everything = list(with_text_to_escape(appends()))
+    sent_as_files = open_sql(databases.new())
+    bulk(sent_as_files).bulk_append(everything)
+    assert set(sent) == {"FreshInfile"}
+    sent.clear()
+
+    monkeypatch.setattr(recorder_module, "infile_allowed", lambda connection: False)  # local_infile OFF
+    inserted = open_sql(databases.new())
+    bulk(inserted).bulk_append(everything)
+    assert sent == []
+    assert records_of(snapshot(sent_as_files)) == records_of(snapshot(inserted))
+
+
+def test_a_mariadb_store_may_send_files_only_where_both_sides_allow_it(
+    make_databases: Callable[[str], Any], open_sql: Callable[..., Store]
+) -> None:
+    store = open_sql(make_databases("mysql").new())
+    engine: sa.Engine = store.recorder.engine  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        server_allows = bool(connection.exec_driver_sql("SELECT @@local_infile").scalar())
+        assert infile_allowed(connection) == server_allows
+        driver: Any = connection.connection.driver_connection
+        assert driver._local_infile is False  # no file is sent outside a load's own statement
+    without = sa.create_engine(engine.url, poolclass=sa.pool.NullPool)  # a connection that did not ask
+    try:
+        with without.connect() as connection:
+            assert not infile_allowed(connection)
+    finally:
+        without.dispose()
+
+
+@pytest.mark.usefixtures("small_batches")
+@pytest.mark.parametrize("server", ["postgresql", "mysql"])
+def test_a_text_load_that_fails_midway_leaves_the_server_store_as_it_was(
+    server: str,
+    make_databases: Callable[[str], Any],
+    open_sql: Callable[..., Store],
+    snapshot: Snapshot,
+    sent: list[str],
+) -> None:
+    store = open_sql(make_databases(server).new())
     before = snapshot(store)
     everyone = list(appends())
     again = attrs.evolve(
@@ -447,3 +537,4 @@ def test_a_copy_load_that_fails_leaves_the_postgresql_store_as_it_was(
     with pytest.raises(RuntimeError, match="the source went away"):
         bulk(store).bulk_append(failing())
     assert snapshot(store) == before
+    assert len(sent) > 1  # batches had gone to the server before each failure
