@@ -86,6 +86,10 @@ class EntryKind(enum.StrEnum):
     UPGRADE = "upgrade"
     """Records ``first`` … ``last`` were stored before the store kept a ledger; when they
     arrived is not known."""
+    RATING_SCHEME = "rating_scheme"
+    """The store kept a rating scheme loaded with a dataset (``key`` is its id; ``data.scheme``
+    its plain data). The ledger is where a store keeps it: the chain protects it, and a scheme
+    is kept once, never changed."""
 
 
 ARRIVALS = frozenset({EntryKind.COMMIT, EntryKind.LOAD, EntryKind.UPGRADE})
@@ -173,6 +177,8 @@ class KeptState:
     divisions: Mapping[str, tuple[str, str | None]] = attrs.field(factory=dict)
     identities: Mapping[str, str] = attrs.field(factory=dict)
     arrivals: tuple[Arrival, ...] = ()
+    rating_schemes: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
+    """The rating schemes kept, as plain data by id."""
 
 
 @attrs.frozen
@@ -221,9 +227,10 @@ def replay_ledger(rows: Iterable[LedgerRow], head_sequence: int, head_hash: byte
     divisions: dict[str, tuple[str, str | None]] = {}
     identities: dict[str, str] = {}
     arrivals: list[Arrival] = []
+    schemes: dict[str, Mapping[str, Any]] = {}
 
     def state() -> KeptState:
-        return KeptState(policy, divisions, identities, tuple(arrivals))
+        return KeptState(policy, divisions, identities, tuple(arrivals), schemes)
 
     def broken(sequence: int, reason: str) -> LedgerReport:
         return LedgerReport(expected - 1, previous, state(), sequence, reason)
@@ -246,6 +253,11 @@ def replay_ledger(rows: Iterable[LedgerRow], head_sequence: int, head_hash: byte
             divisions[entry["key"]] = (data.get("name"), data.get("parent"))
         elif kind is EntryKind.IDENTITY:
             identities[entry["key"]] = data.get("digest")
+        elif kind is EntryKind.RATING_SCHEME:
+            scheme = data.get("scheme")
+            if not isinstance(scheme, dict) or schemes.get(entry["key"], scheme) != scheme:
+                return broken(row.sequence, f"rating scheme {entry['key']!r} is kept again, changed")
+            schemes[entry["key"]] = scheme
         else:
             at = None if kind is EntryKind.UPGRADE else entry["at"]
             arrivals.append(
