@@ -48,6 +48,7 @@ UNITS = 6
 _CST = dt.timezone(dt.timedelta(hours=8), "CST")
 _SEED_OFFSET = 5 << 36
 
+
 @attrs.frozen
 class _Profile:
     """What a kind of unit does with its chemical, and the filings it holds for that."""
