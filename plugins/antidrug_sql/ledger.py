@@ -3,8 +3,9 @@
 Every transaction that changes what decides access or a figure appends to
 ``antidrug_ledger`` (``antidrug_core.ledger``) while it holds the chain
 head: keeping a policy (``policy.keep_policy``), naming divisions
-(``chain.put_divisions``), storing identities, and each commit's or load's
-records. ``antidrug_sql.audit_state`` checks the tables against it.
+(``chain.put_divisions``), storing identities, keeping a dataset's rating
+schemes (``keep_rating_schemes``: the ledger is where they are kept), and each
+commit's or load's records. ``antidrug_sql.audit_state`` checks the tables against it.
 """
 
 from __future__ import annotations

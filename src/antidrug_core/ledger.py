@@ -11,8 +11,9 @@ person, a renamed division or a switched policy:
 - what cannot be derived from the records is appended to the ledger when it
   is written: the kept policy, each division's name and parent, each
   identity's ciphertext digest (never the plain text: the digest changes
-  whenever the ciphertext does, and says nothing about the person), and one
-  entry per commit or load naming the range of records it wrote, when the
+  whenever the ciphertext does, and says nothing about the person), the
+  rating schemes loaded with a dataset (kept here, once, never changed), and
+  one entry per commit or load naming the range of records it wrote, when the
   store received them and, for a load, who ran it and the file's digest;
 - what can be derived is recomputed from the chained records and the
   chained policy: each stream's version and kind, and its access divisions
