@@ -25,6 +25,7 @@ from antidrug_core.model import (
 )
 from antidrug_core.ports import IdentityErasure, Scope, StoredStream, StreamAppend, id_taken
 from antidrug_core.rules import Policy
+from antidrug_core.rules.prevention import RatingScheme, schemes_to_keep
 from antidrug_core.store import policy_conflict
 
 __all__ = ["MemoryErasure", "MemoryRecorder", "MemorySession"]
@@ -54,6 +55,7 @@ class _State:
     head: ChainHead = attrs.field(factory=lambda: ChainHead(sequence=0, hash=GENESIS))
     sealed_reads: list[SealedRead] = attrs.field(factory=list)
     """Every query of a sealed file, in order (the SQL store enters them in its ledger)."""
+    rating_schemes: dict[str, RatingScheme] = attrs.field(factory=dict)
 
     def keep(self, policy: Policy, what: str) -> None:
         """Keep ``policy`` if none is kept yet; refuse another (call under the lock)."""
@@ -88,6 +90,17 @@ class MemoryRecorder:
     def keep_policy(self, policy: Policy) -> None:
         with self._lock:
             self._state.keep(policy, "the policy to keep")
+
+    # --- rating schemes (``RatingSchemeRecorder``) --------------------------------------------
+
+    def kept_rating_schemes(self) -> tuple[RatingScheme, ...]:
+        with self._lock:
+            return tuple(self._state.rating_schemes.values())
+
+    def keep_rating_schemes(self, schemes: Sequence[RatingScheme]) -> None:
+        with self._lock:
+            for scheme in schemes_to_keep(self._state.rating_schemes, schemes):
+                self._state.rating_schemes[scheme.id] = scheme
 
     # --- the audit chain, as the SQL store keeps it (``antidrug_core.audit``) ---------------
 

@@ -105,6 +105,15 @@ class HtmlRenderer:
                         {
                             "kind": "chart",
                             "chart": block,
+                            "cites": cited_entries(numbers, block),
+                            "first": min(
+                                (
+                                    numbers[(f.key, f.text)]
+                                    for f in block.figures
+                                    if (f.key, f.text) in numbers
+                                ),
+                                default=None,
+                            ),
                             "number": charts,
                             "parts": [
                                 {

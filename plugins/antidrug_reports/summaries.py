@@ -5,7 +5,9 @@ puts a figure from the records where that summary has ``xx``: the leading
 group, the volunteers (近xx人), the activities and their reach (xx场次,
 xxxx份, 逾万人次), banners, posters and publicity vehicles (幅, 张次, 台次),
 the rangers who surveyed land for drug plants (xxxx名, 为期xx天) and 零种植,
-letters, funding and the star rating. What no record can say (the
+letters, funding and the star rating; and, where a summary speaks of
+activities on key dates, charts of the activities and their reach by key
+date and by channel. What no record can say (the
 narrative, problems, plans; the chemical figures while their catalogue
 entries are not there) is a place to write, filled with ``--text`` or left
 marked 【待填写】, never invented.
@@ -33,6 +35,38 @@ def _leading_group(otherwise: str) -> ParagraphTemplate:
         when="leading_groups",
         otherwise=otherwise,
     )
+
+
+_CHANNELS_NOTE = "一次活动经多个渠道开展的，在每个渠道各计一次，各渠道之和可大于合计"
+
+
+def _activity_charts() -> list[ChartTemplate]:
+    """The activities and their reach by key date and by channel: a bar per key date (a host's own
+    too) and for the other days, a bar per channel, each bar a figure traced in the appendix."""
+    return [
+        ChartTemplate(
+            "breakdown", ["activities"], "{period}宣传活动场次（按重要节点）", "场次", by="key_date"
+        ),
+        ChartTemplate(
+            "breakdown", ["activity_reach"], "{period}宣传覆盖人次（按重要节点）", "人次", by="key_date"
+        ),
+        ChartTemplate(
+            "breakdown",
+            ["activities"],
+            "{period}宣传活动场次（按宣传渠道）",
+            "场次",
+            by="channels",
+            note=_CHANNELS_NOTE,
+        ),
+        ChartTemplate(
+            "breakdown",
+            ["activity_reach"],
+            "{period}宣传覆盖人次（按宣传渠道）",
+            "人次",
+            by="channels",
+            note=_CHANNELS_NOTE,
+        ),
+    ]
 
 
 def _chemicals(title: str) -> SectionTemplate:
@@ -87,6 +121,7 @@ def street_annual_template() -> ReportTemplate:
                         "{period}宣传活动场次（按乡镇街道）",
                         "场次",
                     ),
+                    *_activity_charts(),
                     "{fill:publicity_narrative 宣传活动的主要做法和成效}",
                 ],
             ),
@@ -129,6 +164,7 @@ def township_half_year_template() -> ReportTemplate:
                             "{period}宣传活动场次（按乡镇街道）",
                             "场次",
                         ),
+                        *_activity_charts(),
                         ChartTemplate(
                             "by_division",
                             ["area_surveyed_mu"],
@@ -197,6 +233,7 @@ def forestry_annual_template() -> ReportTemplate:
                     "张贴禁毒宣传挂画{posters_put_up 张次 余}；发放宣传资料{materials_distributed 份 近}，"
                     "出动活动宣传车{vehicle_trips 台次 余}。",
                     "以重要节点为重点时段开展宣传活动{key_date_activities 场次}。",
+                    *_activity_charts(),
                     ParagraphTemplate(
                         "深入林区开展禁种铲毒专项行动："
                         "{period}开展踏查{surveys 次}，为期{survey_days 天}，组织"
@@ -258,6 +295,7 @@ def emergency_annual_template() -> ReportTemplate:
                     "{period}共开展宣传活动{activities 场次}，"
                     "发放宣传册{materials_distributed 份}，"
                     "设置标语{banners_hung 幅}，覆盖{activity_reach 人次}。",
+                    *_activity_charts(),
                     "{fill:publicity_narrative 宣传教育的主要做法}",
                 ],
             ),

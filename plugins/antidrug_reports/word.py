@@ -178,7 +178,7 @@ class WordRenderer:
                     self._paragraph(document, block, numbers)
                 elif isinstance(block, Chart):
                     charts += 1
-                    self._chart(document, block, charts)
+                    self._chart(document, block, charts, cited_entries(numbers, block))
                 elif isinstance(block, Table):
                     self._table(document, block.title, block.header, block.rows)
                 elif isinstance(block, NamedList):
@@ -242,7 +242,7 @@ class WordRenderer:
         _run(paragraph, text, SMALL_FONT, size)
         return paragraph
 
-    def _chart(self, document: DocumentObject, chart: Chart, number: int) -> None:
+    def _chart(self, document: DocumentObject, chart: Chart, number: int, cited: str | None = None) -> None:
         """The chart as pictures at their printed size, each kept on one page with its caption.
 
         A chart too long for a page comes in parts of whole rows; every part
@@ -260,6 +260,9 @@ class WordRenderer:
                 io.BytesIO(part.png), width=Mm(part.width_mm), height=Mm(part.height_mm)
             )
             caption = self._small(document, chart_caption(chart, number, index))
+            if cited is not None and index == 0:
+                # A breakdown's bars are figures of the appendix: the caption cites them as a paragraph does.
+                _run(caption, cited, SMALL_FONT, _SMALL_SIZE).font.superscript = True
             caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
             caption.paragraph_format.first_line_indent = Pt(0)
             caption.paragraph_format.keep_together = True

@@ -3,23 +3,27 @@
 Every transaction that changes what decides access or a figure appends to
 ``antidrug_ledger`` (``antidrug_core.ledger``) while it holds the chain
 head: keeping a policy (``policy.keep_policy``), naming divisions
-(``chain.put_divisions``), storing identities, and each commit's or load's
-records. ``antidrug_sql.audit_state`` checks the tables against it.
+(``chain.put_divisions``), storing identities, keeping a dataset's rating
+schemes (``keep_rating_schemes``: the ledger is where they are kept), and each
+commit's or load's records. ``antidrug_sql.audit_state`` checks the tables against it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 import sqlalchemy as sa
 
+from antidrug_core.converter import structure, unstructure
 from antidrug_core.ledger import GENESIS, EntryKind, entry_text, identity_digest, ledger_hash
+from antidrug_core.rules.prevention import RatingScheme, schemes_to_keep
 from antidrug_sql.tables import CHAIN_HEAD, LEDGER
 
-__all__ = ["Entry", "append_entries", "identity_entries"]
+__all__ = ["Entry", "append_entries", "identity_entries", "keep_rating_schemes", "kept_rating_schemes"]
 
 _CHUNK = 500
 
@@ -92,3 +96,37 @@ def identity_entries(rows: Sequence[Mapping[str, Any]]) -> list[Entry]:
         )
         for row in rows
     ]
+
+
+def kept_rating_schemes(connection: sa.Connection) -> tuple[RatingScheme, ...]:
+    """The rating schemes the store keeps: its ledger's ``rating_scheme`` entries, in order.
+
+    The ledger is where a scheme is kept (no table of its own): the hash
+    chain that ``antidrug audit verify`` checks covers it, and it is
+    appended once, never changed.
+    """
+    statement = (
+        sa.select(LEDGER.c.payload)
+        .where(LEDGER.c.kind == EntryKind.RATING_SCHEME.value)
+        .order_by(LEDGER.c.sequence)
+    )
+    return tuple(
+        structure(json.loads(payload)["data"]["scheme"], RatingScheme)
+        for payload in connection.execute(statement).scalars()
+    )
+
+
+def keep_rating_schemes(connection: sa.Connection, schemes: Sequence[RatingScheme]) -> None:
+    """Append an entry for each scheme not kept yet; call holding the chain head.
+
+    Raises:
+        InvalidInput: a scheme differs from the kept one of its id.
+    """
+    kept = {scheme.id: scheme for scheme in kept_rating_schemes(connection)}
+    append_entries(
+        connection,
+        [
+            Entry(EntryKind.RATING_SCHEME, scheme.id, {"scheme": unstructure(scheme)})
+            for scheme in schemes_to_keep(kept, schemes)
+        ],
+    )

@@ -53,6 +53,7 @@ from antidrug_core.model import (
 )
 from antidrug_core.ports import IdentityErasure, KeyRotation, Scope, StoredStream, StreamAppend
 from antidrug_core.rules import Policy
+from antidrug_core.rules.prevention import RatingScheme
 from antidrug_sql.audit_state import late_records, ledger_rows, verify_state
 from antidrug_sql.chain import (
     Chain,
@@ -71,7 +72,13 @@ from antidrug_sql.copying import FreshCopy, FreshInfile, infile_allowed
 from antidrug_sql.engines import BUSY_TIMEOUT_SECONDS, WRITE, Backend, unavailable
 from antidrug_sql.erasure import erase_identities, identified
 from antidrug_sql.identities import IdentityCipher, resolve_key
-from antidrug_sql.ledger import Entry, append_entries, identity_entries
+from antidrug_sql.ledger import (
+    Entry,
+    append_entries,
+    identity_entries,
+    keep_rating_schemes,
+    kept_rating_schemes,
+)
 from antidrug_sql.policy import keep_policy, read_policy
 from antidrug_sql.rotation import new_key_from, rotate, rotation_in_progress
 from antidrug_sql.rows import COMPARED_COLUMNS, record_from_payload, record_values
@@ -169,6 +176,17 @@ class SqlRecorder:
         with self.writing() as connection:
             Chain.lock(connection)  # one writer at a time decides
             keep_policy(connection, policy, "the policy to keep")
+
+    # --- rating schemes (``RatingSchemeRecorder``), kept in the ledger -------------------------
+
+    def kept_rating_schemes(self) -> tuple[RatingScheme, ...]:
+        with self.reading() as connection:
+            return kept_rating_schemes(connection)
+
+    def keep_rating_schemes(self, schemes: Sequence[RatingScheme]) -> None:
+        with self.writing() as connection:
+            Chain.lock(connection)  # one writer at a time decides what is kept
+            keep_rating_schemes(connection, schemes)
 
     # --- connections ---------------------------------------------------------------------
 

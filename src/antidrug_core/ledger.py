@@ -11,8 +11,9 @@ person, a renamed division or a switched policy:
 - what cannot be derived from the records is appended to the ledger when it
   is written: the kept policy, each division's name and parent, each
   identity's ciphertext digest (never the plain text: the digest changes
-  whenever the ciphertext does, and says nothing about the person), and one
-  entry per commit or load naming the range of records it wrote, when the
+  whenever the ciphertext does, and says nothing about the person), the
+  rating schemes loaded with a dataset (kept here, once, never changed), and
+  one entry per commit or load naming the range of records it wrote, when the
   store received them and, for a load, who ran it and the file's digest;
 - what can be derived is recomputed from the chained records and the
   chained policy: each stream's version and kind, and its access divisions
@@ -96,6 +97,10 @@ class EntryKind(enum.StrEnum):
     SEALED_READ = "sealed_read"
     """Someone read a sealed file (``key`` is the person; ``data``: who, the reason, what for).
     Changes nothing the tables hold: the entry is there so that the query is on the record."""
+    RATING_SCHEME = "rating_scheme"
+    """The store kept a rating scheme loaded with a dataset (``key`` is its id; ``data.scheme``
+    its plain data). The ledger is where a store keeps it: the chain protects it, and a scheme
+    is kept once, never changed."""
 
 
 ARRIVALS = frozenset({EntryKind.COMMIT, EntryKind.LOAD, EntryKind.UPGRADE})
@@ -188,6 +193,8 @@ class KeptState:
     divisions: Mapping[str, tuple[str, str | None]] = attrs.field(factory=dict)
     identities: Mapping[str, str] = attrs.field(factory=dict)
     arrivals: tuple[Arrival, ...] = ()
+    rating_schemes: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
+    """The rating schemes kept, as plain data by id."""
 
 
 @attrs.frozen
@@ -236,9 +243,10 @@ def replay_ledger(rows: Iterable[LedgerRow], head_sequence: int, head_hash: byte
     divisions: dict[str, tuple[str, str | None]] = {}
     identities: dict[str, str] = {}
     arrivals: list[Arrival] = []
+    schemes: dict[str, Mapping[str, Any]] = {}
 
     def state() -> KeptState:
-        return KeptState(policy, divisions, identities, tuple(arrivals))
+        return KeptState(policy, divisions, identities, tuple(arrivals), schemes)
 
     def broken(sequence: int, reason: str) -> LedgerReport:
         return LedgerReport(expected - 1, previous, state(), sequence, reason)
@@ -265,6 +273,11 @@ def replay_ledger(rows: Iterable[LedgerRow], head_sequence: int, head_hash: byte
             identities.pop(entry["key"], None)
         elif kind is EntryKind.SEALED_READ:
             pass  # a query, not state: the hash above is all there is to check
+        elif kind is EntryKind.RATING_SCHEME:
+            scheme = data.get("scheme")
+            if not isinstance(scheme, dict) or schemes.get(entry["key"], scheme) != scheme:
+                return broken(row.sequence, f"rating scheme {entry['key']!r} is kept again, changed")
+            schemes[entry["key"]] = scheme
         else:
             at = None if kind is EntryKind.UPGRADE else entry["at"]
             arrivals.append(

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from antidrug_core.identity import Identity
     from antidrug_core.ledger import LateRecord, LedgerRow, LoadSource, SealedRead, StateReport
     from antidrug_core.rules import Policy
+    from antidrug_core.rules.prevention import RatingScheme
 
 __all__ = [
     "AuditableRecorder",
@@ -250,6 +251,28 @@ class AuditableRecorder(Protocol):
 
     def chain_head(self) -> ChainHead:
         """Where the store records that its chain ends."""
+        ...
+
+
+@runtime_checkable
+class RatingSchemeRecorder(Protocol):
+    """A recorder that keeps the rating schemes loaded with a dataset, so its ratings keep their stars.
+
+    A rating names its scheme (``example_star@1``); the stars are the scheme's.
+    A store that kept only the ratings would give other stars, or none, once
+    the file is gone: it keeps the schemes too, each once and never changed.
+    """
+
+    def kept_rating_schemes(self) -> tuple[RatingScheme, ...]:
+        """The rating schemes the store keeps, in the order they were kept."""
+        ...
+
+    def keep_rating_schemes(self, schemes: Sequence[RatingScheme]) -> None:
+        """Keep the schemes not kept yet, in one transaction; a scheme kept already is left as it is.
+
+        Raises:
+            InvalidInput: a scheme differs from the kept one of its id (``schemes_to_keep``).
+        """
         ...
 
 

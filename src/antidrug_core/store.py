@@ -17,12 +17,14 @@ import uuid
 from collections.abc import Callable, Sequence
 from types import TracebackType
 
+import attrs
 import pluggy
 
 from antidrug_core.clock import Clock
 from antidrug_core.model import Actor, InvalidInput, Record, SubjectId
-from antidrug_core.ports import Recorder, StreamAppend
+from antidrug_core.ports import RatingSchemeRecorder, Recorder, StreamAppend
 from antidrug_core.rules import Policy, Rules
+from antidrug_core.rules.prevention import RatingScheme
 from antidrug_core.services.unit_of_work import UnitOfWork
 from antidrug_core.state import build_file, subject_access
 
@@ -104,6 +106,9 @@ class Store:
         self._policy_set = kept is not None or policy is not None
         recorder.write_under(self.policy)
         self.rules = rules or Rules()
+        if isinstance(recorder, RatingSchemeRecorder):
+            # The schemes loaded with a dataset rate as they did from the file, over a host's of that id.
+            self.rules = self._with_schemes(recorder.kept_rating_schemes())
         self.ids = ids
         self._last_recorded_at: dt.datetime | None = None
         self._time_lock = threading.Lock()
@@ -130,6 +135,28 @@ class Store:
         nothing said otherwise yet, and ``use_policy`` may change it.
         """
         return self._policy_set
+
+    def _with_schemes(self, schemes: Sequence[RatingScheme]) -> Rules:
+        return attrs.evolve(self.rules, prevention=self.rules.prevention.with_schemes(schemes))
+
+    def keep_rating_schemes(self, schemes: Sequence[RatingScheme]) -> None:
+        """Keep ``schemes`` (a dataset's) with the store, and rate with them from now on.
+
+        Raises:
+            InvalidInput: a scheme differs from the kept one of its id, or the
+                store cannot keep schemes (a host's recorder without
+                ``RatingSchemeRecorder``); nothing is kept.
+        """
+        if not schemes:
+            return
+        if not isinstance(self.recorder, RatingSchemeRecorder):
+            raise InvalidInput.of(
+                "rating_schemes",
+                f"the store at {self.recorder.url} cannot keep rating schemes, so its ratings would "
+                "lose their stars; load the dataset without rating_schemes or into another store",
+            )
+        self.recorder.keep_rating_schemes(schemes)
+        self.rules = self._with_schemes(schemes)
 
     def use_policy(self, policy: Policy, *, what: str = "the policy asked for") -> None:
         """Run under ``policy`` from now on, unless another one is set.

@@ -259,25 +259,40 @@ def _centre(spec: SyntheticSpec, index: int, code: DivisionCode, name: str) -> _
     return log
 
 
-def _forestry(spec: SyntheticSpec, county: DivisionCode, rural: list[DivisionCode]) -> _Log:
-    log = _Log(OrganisationId(FORESTRY), random.Random(spec.seed * _STRIDE + _OFFSET + 9_000))
-    rng = log.rng
+def _bureau(
+    spec: SyntheticSpec,
+    organisation: str,
+    offset: int,
+    name: str,
+    county: DivisionCode,
+    group_day: int,
+    members: Callable[[random.Random], int],
+) -> _Log:
+    """A county bureau's log, opened as every bureau's is: registered a year before, and its
+    leading group (局长 at its head, 分管副局长 as deputy, an office) set in January."""
+    log = _Log(OrganisationId(organisation), random.Random(spec.seed * _STRIDE + _OFFSET + offset))
     log.add(
         OrganisationRegistered,
         spec.start - dt.timedelta(days=365),
         id=subject_registration_id(log.organisation),
-        name="县林业和草原局",
+        name=name,
         kind="department",
         division=county,
     )
     log.add(
         LeadingGroupSet,
-        _in_year(spec, 1, 10),
+        _in_year(spec, 1, group_day),
         leader="局长",
         deputies=("分管副局长",),
-        members=rng.randint(10, 20),
+        members=members(log.rng),
         office=True,
     )
+    return log
+
+
+def _forestry(spec: SyntheticSpec, county: DivisionCode, rural: list[DivisionCode]) -> _Log:
+    log = _bureau(spec, FORESTRY, 9_000, "县林业和草原局", county, 10, lambda rng: rng.randint(10, 20))
+    rng = log.rng
     log.add(
         LettersSigned,
         _in_year(spec, 2, 20),
@@ -333,24 +348,8 @@ def _forestry(spec: SyntheticSpec, county: DivisionCode, rural: list[DivisionCod
 
 
 def _emergency(spec: SyntheticSpec, county: DivisionCode) -> _Log:
-    log = _Log(OrganisationId(EMERGENCY), random.Random(spec.seed * _STRIDE + _OFFSET + 9_001))
+    log = _bureau(spec, EMERGENCY, 9_001, "县应急管理局", county, 12, lambda _rng: 8)
     rng = log.rng
-    log.add(
-        OrganisationRegistered,
-        spec.start - dt.timedelta(days=365),
-        id=subject_registration_id(log.organisation),
-        name="县应急管理局",
-        kind="department",
-        division=county,
-    )
-    log.add(
-        LeadingGroupSet,
-        _in_year(spec, 1, 12),
-        leader="局长",
-        deputies=("分管副局长",),
-        members=8,
-        office=True,
-    )
     log.add(MeetingHeld, _in_year(spec, 1, 20), kind="deployment", participants=rng.randint(25, 50))
     log.add(
         LettersSigned,

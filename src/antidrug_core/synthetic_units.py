@@ -48,15 +48,54 @@ UNITS = 6
 _CST = dt.timezone(dt.timedelta(hours=8), "CST")
 _SEED_OFFSET = 5 << 36
 
+
+@attrs.frozen
+class _Profile:
+    """What a kind of unit does with its chemical, and the filings it holds for that."""
+
+    kind: str
+    chemical: str
+    """The catalogue id (categories 2 and 3 only: every filing below is of those categories)."""
+    measure: str
+    roles: frozenset[str]
+    licences: tuple[str, ...]
+    """Its filings (备案证明): a user's purchase filing, a producer's production and trade filings …"""
+    inflow: str = "received"
+    """How stock comes in: bought (``received``, which needs a purchase filing) or ``produced``."""
+    outflow: str = "used"
+    """How it goes out: ``used`` up, or ``issued`` to buyers."""
+
+
 _PROFILES = (
-    ("化工有限公司", "7664-93-9", "硫酸", "kg"),
-    ("污水处理厂", "7647-01-0", "盐酸", "kg"),
-    ("中学实验室", "67-64-1", "丙酮", "L"),
-    ("制药有限公司", "108-88-3", "甲苯", "L"),
-    ("电镀有限公司", "7664-93-9", "硫酸", "kg"),
-    ("医院检验科", "7722-64-7", "高锰酸钾", "kg"),
+    _Profile(
+        "化工有限公司",
+        "7664-93-9",  # 硫酸
+        "kg",
+        frozenset({"production", "trade"}),
+        ("production_filing", "trade_filing"),
+        inflow="produced",
+        outflow="issued",
+    ),
+    _Profile("污水处理厂", "7647-01-0", "kg", frozenset({"use"}), ("purchase_filing",)),  # 盐酸
+    _Profile("中学实验室", "67-64-1", "L", frozenset({"use"}), ("purchase_filing",)),  # 丙酮
+    _Profile(
+        "制药有限公司",
+        "108-88-3",  # 甲苯
+        "L",
+        frozenset({"use", "transport"}),
+        ("purchase_filing", "transport_filing"),
+    ),
+    _Profile(
+        "化学试剂经营部",
+        "7664-93-9",  # 硫酸
+        "kg",
+        frozenset({"trade", "storage"}),
+        ("trade_filing", "purchase_filing"),
+        outflow="issued",
+    ),
+    _Profile("医院检验科", "7722-64-7", "kg", frozenset({"use"}), ("purchase_filing",)),  # 高锰酸钾
 )
-"""A unit's kind, its chemical (catalogue id, Chinese name) and the measure its ledger keeps."""
+"""The county's kinds of unit: users, a producer, a trader, one that also transports its chemical."""
 
 
 @attrs.define
@@ -80,7 +119,8 @@ class _Stream:
 
 def _unit(spec: SyntheticSpec, index: int, code: DivisionCode, name: str) -> list[Record]:
     rng = random.Random(spec.seed * (1 << 40) + _SEED_OFFSET + index)
-    kind, chemical, _chinese, measure = _PROFILES[index % len(_PROFILES)]
+    profile = _PROFILES[index % len(_PROFILES)]
+    kind, chemical, measure = profile.kind, profile.chemical, profile.measure
     year = spec.start.year
     stream = _Stream(UnitId(f"UNIT-{code}-{index}"))
     stream.add(
@@ -89,17 +129,18 @@ def _unit(spec: SyntheticSpec, index: int, code: DivisionCode, name: str) -> lis
         id=subject_registration_id(stream.unit),
         name=f"{name}某{kind}",
         division=code,
-        roles=frozenset({"use"}),
+        roles=profile.roles,
         since=dt.date(year - 2, 3, 1),
     )
-    stream.add(
-        LicenceGranted,
-        dt.date(year - 1, 1, 10),
-        licence="purchase_filing",
-        number=f"备{year - 1}-{index + 1:03d}",
-        chemicals=frozenset({chemical}),
-        until=dt.date(year + 1, 12, 31),
-    )
+    for number, licence in enumerate(profile.licences, 1):
+        stream.add(
+            LicenceGranted,
+            dt.date(year - 1, 1, 10),
+            licence=licence,
+            number=f"备{year - 1}-{index + 1:03d}-{number}",
+            chemicals=frozenset({chemical}),
+            until=dt.date(year + 1, 12, 31),
+        )
     balance = Decimal(rng.randint(50, 200))
     stream.add(
         LedgerEntry,
@@ -116,18 +157,19 @@ def _unit(spec: SyntheticSpec, index: int, code: DivisionCode, name: str) -> lis
             LedgerEntry,
             dt.date(year, month, 5),
             chemical=chemical,
-            movement="received",
+            movement=profile.inflow,
             quantity=received,
             measure=measure,
-            counterparty="某化学试剂经营公司",
+            counterparty="某化学试剂经营公司" if profile.inflow == "received" else None,
         )
         stream.add(
             LedgerEntry,
             dt.date(year, month, 20),
             chemical=chemical,
-            movement="used",
+            movement=profile.outflow,
             quantity=used,
             measure=measure,
+            counterparty="县内备案使用单位" if profile.outflow == "issued" else None,
         )
         balance += received - used
         if month % 3 == 0:

@@ -241,3 +241,33 @@ def test_a_where_condition_must_list_values() -> None:
     }
     with pytest.raises(InvalidInput, match="non-empty list"):
         definition_from_data(data)
+
+
+def test_a_part_names_its_whole_and_a_field_its_items_have() -> None:
+    from antidrug_core.indicators import PartOf, Records
+    from antidrug_core.indicators.canonical import definition_from_data
+    from antidrug_core.indicators.prevention import activity_parts
+    from antidrug_core.model import SubjectKind
+
+    for part in activity_parts():
+        assert definition_from_data(definition_to_data(part)) == part
+    fields: dict[str, Any] = {
+        "id": "activities_by_theme",
+        "version": 1,
+        "name_zh": "按主题",
+        "name_en": "By theme",
+        "unit": Unit.SUM,
+        "subject": SubjectKind.ORGANISATION,
+        "basis": "event",
+        "items": Records(("activity_held",)),
+        "sum_of": "sessions",
+    }
+    with pytest.raises(InvalidInput) as error:
+        IndicatorDefinition(**fields, part_of=PartOf("activities", "weather", "rain"))
+    assert problem_fields(error) == {"part_of.by"}
+    with pytest.raises(InvalidInput) as error:
+        IndicatorDefinition(**fields, part_of=PartOf("activities_by_theme", "theme"))
+    assert problem_fields(error) == {"part_of.whole"}
+    with pytest.raises(InvalidInput) as error:
+        local(part_of=PartOf("face_check_rate", "method", "home_visit"))
+    assert problem_fields(error) == {"part_of.by"}

@@ -144,3 +144,24 @@ def test_a_dataset_rating_outside_its_scheme_is_an_error_naming_the_record(
     assert "scores.org: 41 is above the item's maximum 40" in error
     assert "scores.garden" in error
     assert "scores.work: is missing" in error
+
+
+def test_a_store_keeps_the_schemes_given_to_it_and_refuses_a_changed_one_of_a_kept_id() -> None:
+    from antidrug_core.model import InvalidInput
+    from antidrug_core.rules.prevention import RatingItem, RatingScheme, StarLevel
+
+    scheme = RatingScheme(
+        id="province@2023",
+        name="某省细则",
+        items=(RatingItem("org", "组织领导", 40), RatingItem("work", "工作机制", 60)),
+        stars=(StarLevel(1, 60), StarLevel(2, 75)),
+    )
+    with open_memory_store(plugins=make_plugin_manager()) as store:
+        store.keep_rating_schemes([scheme])
+        store.keep_rating_schemes([scheme])  # again: nothing new
+        assert store.recorder.kept_rating_schemes() == (scheme,)  # type: ignore[attr-defined]
+        assert store.rules.prevention.rating_schemes["province@2023"] == scheme
+        changed = RatingScheme(id=scheme.id, name=scheme.name, items=scheme.items, stars=(StarLevel(1, 50),))
+        with pytest.raises(InvalidInput, match="differs from the scheme of that id the store keeps"):
+            store.keep_rating_schemes([changed])
+        assert store.recorder.kept_rating_schemes() == (scheme,)  # type: ignore[attr-defined]

@@ -87,7 +87,7 @@ def test_the_township_half_year_summary_adds_activities_surveys_and_the_rating(s
     assert "开展禁种铲毒踏查1次，出动36人次，踏查面积1250.5亩" in text
     assert "发现非法种植12株，未铲除0株，零种植：否" in text
     assert "已有1个社区戒毒康复工作中心完成星级评定" in text
-    assert [chart.unit for chart in made.charts()][-2:] == ["场次", "亩"]
+    assert [chart.unit for chart in made.charts()][-6:] == ["场次", "场次", "人次", "场次", "人次", "亩"]
 
 
 def test_the_forestry_summary_is_the_bureaus_own_with_zero_cultivation(store: Store) -> None:

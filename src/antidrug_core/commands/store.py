@@ -71,6 +71,7 @@ from antidrug_core.ports import (
     AuditableRecorder,
     BulkRecorder,
     LedgerRecorder,
+    RatingSchemeRecorder,
     Recorder,
     StoreContext,
     StreamAppend,
@@ -370,6 +371,9 @@ def load_dataset(
     if late:
         raise InvalidInput(late)
     store.use_policy(dataset.policy, what="the dataset's policy")
+    # The store keeps the dataset's schemes (before its ratings, which would otherwise lose their
+    # stars): ``antidrug ratings --db`` then reads the stars ``--dataset`` read from the file.
+    store.keep_rating_schemes(dataset.rating_schemes)
     people = dataset.people()
     units, organisations = dataset.subjects(SubjectKind.UNIT), dataset.subjects(SubjectKind.ORGANISATION)
     recorder = store.recorder
@@ -478,8 +482,10 @@ def run_load(args: argparse.Namespace) -> int:
 def export_document(store: Store, *, sealed_reason: str | None = None) -> dict[str, Any]:
     """Every subject, record and division of ``store`` as a dataset document (no identities).
 
-    The rating schemes the store's ratings use are written with them, from
-    the rules the store runs under, so the file can be evaluated anywhere.
+    The rating schemes the store keeps (loaded with a dataset) are written
+    back, and with them any scheme of the host's rules its ratings use, so
+    the file rates the same anywhere.
+
     Sealed files (封存) are left out unless ``sealed_reason`` is given (see
     ``export_with_count``).
     """
@@ -509,7 +515,8 @@ def export_with_count(store: Store, *, sealed_reason: str | None = None) -> tupl
                 records.extend(stream.records)
         divisions = uow.divisions()
     known = store.rules.prevention.rating_schemes
-    used = {r.scheme for r in records if isinstance(r, RatingAssessed)}
+    kept = store.recorder.kept_rating_schemes() if isinstance(store.recorder, RatingSchemeRecorder) else ()
+    used = {r.scheme for r in records if isinstance(r, RatingAssessed)} | {s.id for s in kept}
     schemes = [known[scheme] for scheme in sorted(used) if scheme in known]
     document = write_dataset(records, divisions=divisions, policy=store.policy, rating_schemes=schemes)
     return document, left_out

@@ -47,10 +47,11 @@ from antidrug_core.indicators.definitions import (
     RecordsInPeriod,
     Unit,
 )
-from antidrug_core.indicators.prevention import prevention_catalogue
+from antidrug_core.indicators.prevention import activity_parts, prevention_catalogue
 from antidrug_core.model import ACTIVE_STATUSES, FaceCheckMethod, InvalidInput, Status, SubjectKind, TestKind
 from antidrug_core.plugins import hookimpl
 from antidrug_core.registry import Registry
+from antidrug_core.rules import RuleRegistry
 
 __all__ = [
     "CATALOGUE_VERSION",
@@ -445,6 +446,13 @@ def indicator_definitions(plugins: pluggy.PluginManager | None = None) -> list[I
         return standard_catalogue()
     registry = indicator_registry()
     plugins.hook.antidrug_register_indicators(registry=registry)
+    # A key date or channel a host added is data like the national ones: it gets its own
+    # parts of the activities and their reach, unless a plugin registered figures of that id.
+    rules = RuleRegistry()
+    plugins.hook.antidrug_register_rules(registry=rules)
+    for part in activity_parts(rules.key_dates, rules.channels):
+        if part.id not in registry:
+            registry.add(part)
     return list(registry)
 
 

@@ -16,7 +16,13 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from antidrug_core.indicators.criteria import CRITERION_TYPES, Criterion, Where
-from antidrug_core.indicators.definitions import ITEM_SOURCE_TYPES, Distinct, IndicatorDefinition, ItemSource
+from antidrug_core.indicators.definitions import (
+    ITEM_SOURCE_TYPES,
+    Distinct,
+    IndicatorDefinition,
+    ItemSource,
+    PartOf,
+)
 
 __all__ = ["TAG_FIELD", "configure_converter"]
 
@@ -81,12 +87,13 @@ def configure_converter(converter: cattrs.Converter) -> None:
     _tagged(converter, ItemSource, ITEM_SOURCE_TYPES, "item source")
     # Like every part of a definition, a distinct count leaves its defaults out, so a field added
     # later with a default keeps the digests of definitions written before it.
-    converter.register_structure_hook(
-        Distinct, make_dict_structure_fn(Distinct, converter, _cattrs_forbid_extra_keys=True)
-    )
-    converter.register_unstructure_hook(
-        Distinct, make_dict_unstructure_fn(Distinct, converter, _cattrs_omit_if_default=True)
-    )
+    for part in (Distinct, PartOf):
+        converter.register_structure_hook(
+            part, make_dict_structure_fn(part, converter, _cattrs_forbid_extra_keys=True)
+        )
+        converter.register_unstructure_hook(
+            part, make_dict_unstructure_fn(part, converter, _cattrs_omit_if_default=True)
+        )
     converter.register_structure_hook(
         IndicatorDefinition,
         make_dict_structure_fn(IndicatorDefinition, converter, _cattrs_forbid_extra_keys=True),

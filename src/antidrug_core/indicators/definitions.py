@@ -84,6 +84,7 @@ __all__ = [
     "FlagRule",
     "IndicatorDefinition",
     "ItemSource",
+    "PartOf",
     "Records",
     "RecordsInPeriod",
     "Rounding",
@@ -265,6 +266,29 @@ class Distinct:
     """Values are told apart per unit or organisation (``V1`` of two teams is two volunteers)."""
 
 
+@attrs.frozen
+class PartOf:
+    """The figure is one part (分项) of another, the items whose ``by`` field holds ``value``.
+
+    ``activities_on_0626`` is the part of ``activities`` whose ``key_date`` is
+    ``0626``; ``value`` None is the part whose field is empty (活动 on no key
+    date: “其他日期”). A chart breaks the whole down by its parts
+    (``ChartKind.BREAKDOWN``), each bar a figure of its own with its evidence.
+    Parts by a field of one value (``key_date``) add up to the whole; parts by
+    a field of several values (an activity's ``channels``) need not, since an
+    item counts in each of its values.
+    """
+
+    whole: str
+    """The id of the figure this is a part of (``activities``)."""
+    by: str
+    """The item field the whole is broken down by (``key_date``, ``channels``)."""
+    value: str | None = None
+    """The field's value this part holds; None for the items where it is empty."""
+    label: str = ""
+    """How a chart names the part (“6·26 国际禁毒日”, 进校园, 其他日期)."""
+
+
 def _optional_flag(value: FlagRule | str | None) -> FlagRule | None:
     return None if value is None else FlagRule(value)
 
@@ -342,6 +366,8 @@ class IndicatorDefinition:
     """Direction; None when neither is (most counts)."""
     description: str | None = None
     """A short note for readers of a local indicator."""
+    part_of: PartOf | None = None
+    """The whole this figure is a part of, and by which field's value; None for a figure of its own."""
 
     def __attrs_post_init__(self) -> None:
         problems = self.problems()
@@ -399,6 +425,17 @@ class IndicatorDefinition:
                 if self.items.date not in plain_fields(cls):
                     problem("items.date", f"a {cls.type_tag} has no field {self.items.date!r}")
         found.extend(self._figure_problems(row))
+        if self.part_of is not None:
+            if not isinstance(self.part_of.whole, str) or not _ID.fullmatch(self.part_of.whole):
+                problem("part_of.whole", f"{self.part_of.whole!r} is not an indicator id")
+            elif self.part_of.whole == self.id:
+                problem("part_of.whole", "a figure is not a part of itself")
+            broken_down = _item_classes(self.items)
+            if not broken_down:
+                problem("part_of.by", "only a figure over records is broken down by a field of them")
+            for cls in broken_down:
+                if self.part_of.by not in plain_fields(cls):
+                    problem("part_of.by", f"a {cls.type_tag} has no field {self.part_of.by!r}")
         item_classes = _item_classes(self.items)
         for label, criterion in self.criteria():
             field = _FIELD_OF[label]

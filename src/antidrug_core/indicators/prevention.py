@@ -8,9 +8,17 @@ and the rated centres. Each is an organisation figure: an item of a record
 is attributed to the record's ``division`` when it has one, else to its
 organisation's division, and every division adds up those below it. Sums
 are exact (areas and money are decimals); ``zero_cultivation`` is a flag.
+
+The activities and their reach are also broken down by key date and by
+channel (``activity_parts``): one figure per key date (and one for the
+activities on no key date), one per channel, each a part of ``activities``
+or ``activity_reach`` (``PartOf``), generated from the key dates and
+channels in force, so a host's own key date gets figures of its own.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from antidrug_core.indicators.criteria import (
     AllOf,
@@ -30,13 +38,14 @@ from antidrug_core.indicators.definitions import (
     Distinct,
     FlagRule,
     IndicatorDefinition,
+    PartOf,
     Records,
     Unit,
 )
 from antidrug_core.model import SubjectKind
-from antidrug_core.rules.prevention import SIX_ENTRIES
+from antidrug_core.rules.prevention import DEFAULT_CHANNELS, DEFAULT_KEY_DATES, SIX_ENTRIES, Channel, KeyDate
 
-__all__ = ["PREVENTION_VERSION", "prevention_catalogue"]
+__all__ = ["OTHER_DAYS", "PREVENTION_VERSION", "activity_parts", "prevention_catalogue"]
 
 PREVENTION_VERSION = 1
 """The version of these definitions (the standard catalogue's)."""
@@ -54,6 +63,7 @@ def _work(
     distinct: Distinct | None = None,
     flag: FlagRule | None = None,
     description: str | None = None,
+    part_of: PartOf | None = None,
 ) -> IndicatorDefinition:
     """A figure over the items of organisations' records."""
     return IndicatorDefinition(
@@ -72,6 +82,7 @@ def _work(
         decimals=0,
         higher_is_better=None,
         description=description,
+        part_of=part_of,
     )
 
 
@@ -98,6 +109,73 @@ def _in_period(*types: str, **where: list[str]) -> Records:
 
 
 ACTIVITIES = _in_period("activity_held")
+
+OTHER_DAYS = "其他日期"
+"""The label of the part of the activities held on no key date."""
+
+_MEASURES = (
+    ("activities", "宣传活动场次", "Activity sessions", "sessions"),
+    ("activity_reach", "覆盖人次", "People reached", "reach"),
+)
+"""The wholes broken down by key date and channel: (id, 中文名, English name, field summed)."""
+
+
+def activity_parts(
+    key_dates: Iterable[KeyDate] = DEFAULT_KEY_DATES, channels: Iterable[Channel] = DEFAULT_CHANNELS
+) -> list[IndicatorDefinition]:
+    """The activities and their reach on each key date, on other days, and through each channel.
+
+    ``activities_on_0626`` and ``activity_reach_on_0626`` for 6·26,
+    ``activities_on_other_days`` for the activities with no key date,
+    ``activities_via_school`` for 进校园, and so on: each is its own figure,
+    evaluated like any other (every engine, ``known_at``, ``--organisation``,
+    evidence), and names the whole it is a part of. The key-date parts and
+    the other days add up to the whole; the channel parts need not, as an
+    activity through two channels counts in both.
+
+    Raises:
+        InvalidInput: a key date's or channel's id cannot be part of a figure's id.
+    """
+    dates, ways = list(key_dates), list(channels)
+    parts: list[IndicatorDefinition] = []
+    for whole, name_zh, name_en, field in _MEASURES:
+        for key_date in dates:
+            parts.append(
+                _work(
+                    f"{whole}_on_{key_date.id}",
+                    f"{name_zh}（{key_date.label}）",
+                    f"{name_en} on key date {key_date.id}",
+                    ACTIVITIES,
+                    sum_of=field,
+                    numerator=ItemField("key_date", (key_date.id,)),
+                    part_of=PartOf(whole, "key_date", key_date.id, key_date.label),
+                )
+            )
+        parts.append(
+            _work(
+                f"{whole}_on_other_days",
+                f"{name_zh}（{OTHER_DAYS}）",
+                f"{name_en} on no key date",
+                ACTIVITIES,
+                sum_of=field,
+                numerator=Not(ItemField("key_date")),
+                part_of=PartOf(whole, "key_date", None, OTHER_DAYS),
+            )
+        )
+        for channel in ways:
+            parts.append(
+                _work(
+                    f"{whole}_via_{channel.id}",
+                    f"{name_zh}（{channel.name}）",
+                    f"{name_en} through channel {channel.id}",
+                    ACTIVITIES,
+                    sum_of=field,
+                    numerator=ItemField("channels", (channel.id,)),
+                    part_of=PartOf(whole, "channels", channel.id, channel.name),
+                    description="An activity through several channels counts in each of them.",
+                )
+            )
+    return parts
 
 
 def prevention_catalogue() -> list[IndicatorDefinition]:
@@ -225,4 +303,5 @@ def prevention_catalogue() -> list[IndicatorDefinition]:
             ),
             "Rehabilitation centres not closed at the period end with a rating in force then.",
         ),
+        *activity_parts(),
     ]

@@ -144,6 +144,10 @@ def definition_words(definition: IndicatorDefinition) -> list[str]:
             lines.append(f"{label}: {criterion_words(criterion)}")
         elif population == "initial_population":
             lines.append(f"{label}: everyone attributed to the division")
+    if definition.part_of is not None:
+        part = definition.part_of
+        which = "is empty" if part.value is None else f"is `{part.value}`"
+        lines.append(f"part of `{part.whole}`: the items whose `{part.by}` {which} ({part.label})")
     return lines
 
 

@@ -15,7 +15,7 @@ from antidrug_core.indicators.numbers import value_text
 from antidrug_core.indicators.results import IndicatorResult
 from antidrug_core.model import InvalidInput
 from antidrug_core.reports.formatting import period_text
-from antidrug_core.reports.model import AppendixEntry, Figure, Paragraph, Report, ReportPart, Source
+from antidrug_core.reports.model import AppendixEntry, Chart, Figure, Paragraph, Report, ReportPart, Source
 
 __all__ = [
     "APPENDIX_ATTACHED",
@@ -77,8 +77,9 @@ def citations(report: Report) -> dict[tuple[str, str], int]:
     return {(entry.figure.key, entry.figure.text): entry.number for entry in report.appendix}
 
 
-def cited_entries(numbers: dict[tuple[str, str], int], paragraph: Paragraph) -> str | None:
-    """What a paragraph of the body cites, as its superscript reads (``[10-13]``, ``[3,10]``), or None.
+def cited_entries(numbers: dict[tuple[str, str], int], paragraph: Paragraph | Chart) -> str | None:
+    """What a paragraph (or a breakdown chart, by its bars) of the body cites, as its superscript
+    reads (``[10-13]``, ``[3,10]``), or None.
 
     One mark per paragraph, after it, rather than one per number: a
     sentence with four numbers would otherwise carry four marks, and the
@@ -88,7 +89,7 @@ def cited_entries(numbers: dict[tuple[str, str], int], paragraph: Paragraph) -> 
     cited = sorted(
         {
             numbers[(p.key, p.text)]
-            for p in paragraph.parts
+            for p in (paragraph.parts if isinstance(paragraph, Paragraph) else paragraph.figures)
             if isinstance(p, Figure) and (p.key, p.text) in numbers
         }
     )

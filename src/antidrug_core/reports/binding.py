@@ -22,6 +22,7 @@ from antidrug_core.indicators.period import Period
 from antidrug_core.indicators.results import IndicatorResult
 from antidrug_core.model import DivisionCode, DivisionTree, InvalidInput, Problem
 from antidrug_core.reports.formatting import (
+    Approximation,
     amount_text,
     change_text,
     count_text,
@@ -60,6 +61,7 @@ from antidrug_core.reports.templates import (
     VariableSlot,
     check_template,
     parse,
+    parts_of,
 )
 
 __all__ = ["ReportData", "bind_report", "describe_definition"]
@@ -375,9 +377,48 @@ class _Binder:
         ]
         return below or [self.data.division]
 
+    def breakdown(self, block: ChartTemplate, title: str) -> Chart:
+        """A bar for every part of each whole, each bar the part's figure (traced in the appendix)."""
+        by = block.by or ""
+        wholes = [parts_of(self.data.definitions.values(), whole, by) for whole in block.indicators]
+        # The categories are the parts' values; a whole lacking one of them shows no value there.
+        values: dict[str | None, str] = {}
+        for parts in wholes:
+            for part in parts:
+                assert part.part_of is not None  # parts_of gives parts only
+                values.setdefault(part.part_of.value, part.part_of.label)
+        order = sorted(values, key=lambda value: value is None)
+        series: list[Series] = []
+        figures: list[Figure] = []
+        for whole, parts in zip(block.indicators, wholes, strict=True):
+            by_value = {part.part_of.value: part for part in parts if part.part_of is not None}
+            bars: list[Fraction | None] = []
+            for value in order:
+                found = by_value.get(value)
+                if found is None:
+                    bars.append(None)
+                    continue
+                slot = FigureSlot(found.id, None, block.unit, Approximation.EXACT)
+                made = self.figure(slot)
+                figures.append(made)
+                bars.append(made.number)
+            series.append(Series(self.data.definitions[whole].name_zh, whole, tuple(bars)))
+        return Chart(
+            kind=block.kind.value,
+            unit=block.unit,
+            title=title,
+            categories=tuple(values[value] for value in order),
+            category_codes=tuple(value or f"no {by}" for value in order),
+            series=tuple(series),
+            note=block.note,
+            figures=tuple(figures),
+        )
+
     def chart(self, block: ChartTemplate) -> Chart:
         names = [self.data.definitions[i].name_zh for i in block.indicators]
         title = self.text(block.title)
+        if block.kind is ChartKind.BREAKDOWN:
+            return self.breakdown(block, title)
         if block.kind is ChartKind.BY_DIVISION:
             codes = self.rows(block.indicators)
             return Chart(
@@ -608,6 +649,10 @@ def describe_definition(definition: IndicatorDefinition) -> str:
     for field, name in _POPULATION_NAMES.items():
         if data.get(field) is not None:
             parts.append(f"{name}：{_describe(data[field])}")
+    if definition.part_of is not None:
+        part = definition.part_of
+        which = f"为 {part.value}" if part.value is not None else "为空"
+        parts.append(f"分项：{part.whole} 中 {part.by} {which}的部分（{part.label}）")
     if definition.distinct is not None:
         parts.append(f"数值：N−NX 中 {definition.distinct.field} 不同取值的个数")
     elif definition.unit is Unit.COUNT:

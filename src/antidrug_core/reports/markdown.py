@@ -57,14 +57,15 @@ def _paragraph(paragraph: Paragraph, numbers: dict[tuple[str, str], int]) -> str
     return "".join(out)
 
 
-def _chart(chart: Chart) -> list[str]:
+def _chart(chart: Chart, numbers: dict[tuple[str, str], int] | None = None) -> list[str]:
     """A chart's data as a table: Markdown shows no pictures, but loses no number."""
     header = ["", *(series.label for series in chart.series)]
     rows = [
         [category, *(chart_value_text(chart.unit, series.values[index]) for series in chart.series)]
         for index, category in enumerate(chart.categories)
     ]
-    lines = [f"**图：{chart.title}**", "", *_table(header, rows)]
+    cited = cited_entries(numbers or {}, chart)
+    lines = [f"**图：{chart.title}**" + (f"<sup>{cited}</sup>" if cited else ""), "", *_table(header, rows)]
     if chart.note:
         lines += ["", chart.note]
     return lines
@@ -97,7 +98,7 @@ def _body(report: Report) -> list[str]:
             if isinstance(block, Paragraph):
                 lines += [_paragraph(block, numbers), ""]
             elif isinstance(block, Chart):
-                lines += [*_chart(block), ""]
+                lines += [*_chart(block, numbers), ""]
             elif isinstance(block, Table):
                 lines += [f"**表：{block.title}**", "", *_table(block.header, block.rows), ""]
             elif isinstance(block, NamedList):

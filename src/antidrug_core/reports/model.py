@@ -126,7 +126,8 @@ class Chart:
     """Data for a chart; the renderer draws it (the data also read as a table)."""
 
     kind: str
-    """``by_division`` (rates by division) or ``change`` (this period against the previous)."""
+    """``by_division`` (rates by division), ``change`` (this period against the previous) or
+    ``breakdown`` (a figure's parts: activities by key date)."""
     title: str
     categories: tuple[str, ...]
     """What the bars stand for, in Chinese (division or indicator names)."""
@@ -137,6 +138,8 @@ class Chart:
     """Said under the chart (e.g. why the previous period is missing)."""
     unit: str | None = None
     """None for a chart of rates (percentages); else the unit of its counts or amounts (场次, 亩)."""
+    figures: tuple[Figure, ...] = ()
+    """For a breakdown: every bar as a figure, series by series, each traced in the appendix."""
 
 
 @attrs.frozen(kw_only=True)
@@ -216,11 +219,13 @@ class Report:
     """The template's Chinese name, shown to readers ("" when it has none: the name is shown)."""
 
     def figures(self) -> Iterator[Figure]:
-        """Every figure in the text, in reading order."""
+        """Every figure in the text and every bar that is one (a breakdown's), in reading order."""
         for section in self.sections:
             for block in section.blocks:
                 if isinstance(block, Paragraph):
                     yield from (part for part in block.parts if isinstance(part, Figure))
+                elif isinstance(block, Chart):
+                    yield from block.figures
 
     def fills(self) -> Iterator[Fill]:
         """Every field left for a person to fill, in reading order."""

@@ -153,7 +153,7 @@ def make_report(
             f"the store holds no records dated in {period_text(period)} ({period}) for "
             f"{tree.name(code)} ({code}); there is nothing to report, and no report was written",
         )
-    indicators = tuple(referenced_indicators(chosen))
+    indicators = tuple(referenced_indicators(chosen, definitions.values()))
     divisions = (code, *(child for child in tree.children(code) if child != code))
     request = EvaluationRequest(
         period=period,

@@ -67,6 +67,7 @@ __all__ = [
     "VariableSlot",
     "check_template",
     "parse",
+    "parts_of",
     "referenced_indicators",
     "renderer_registry",
     "template_problems",
@@ -244,6 +245,9 @@ class ChartKind(enum.StrEnum):
     """Rates of each division directly below the report's (or of the division itself)."""
     CHANGE = "change"
     """Rates of the period beside those of the previous period."""
+    BREAKDOWN = "breakdown"
+    """A count or sum of the division broken down into its parts (``PartOf``) by a field: a bar per
+    part (activities by key date, by channel), each bar a figure traced in the appendix."""
 
 
 @attrs.frozen
@@ -255,6 +259,10 @@ class ChartTemplate:
     title: str
     unit: str | None = None
     """None for a chart of rates; the unit of its counts or sums (场次, 亩) otherwise."""
+    by: str | None = None
+    """For a ``breakdown``: the field the figures are broken down by (``key_date``, ``channels``)."""
+    note: str | None = None
+    """Said under the chart (that the parts by channel need not add up to the whole)."""
 
 
 @attrs.frozen
@@ -318,8 +326,14 @@ class ReportTemplate:
     """Its Chinese name (半年工作总结), what a reader of the document is shown; "" shows ``name``."""
 
 
-def referenced_indicators(template: ReportTemplate) -> list[str]:
-    """Every indicator id the template uses, in order of first use."""
+def referenced_indicators(
+    template: ReportTemplate, definitions: Iterable[IndicatorDefinition] = ()
+) -> list[str]:
+    """Every indicator id the template uses, in order of first use.
+
+    A breakdown chart uses its wholes and every part of them by its field
+    among ``definitions`` (the definitions in force, a host's key dates too).
+    """
     found: dict[str, None] = {}
     for texts, ids in _contents(template):
         for text in texts:
@@ -328,7 +342,22 @@ def referenced_indicators(template: ReportTemplate) -> list[str]:
                     found.setdefault(piece.indicator)
         for indicator in ids:
             found.setdefault(indicator)
+    known = list(definitions)
+    for section in template.sections:
+        for block in section.blocks:
+            if isinstance(block, ChartTemplate) and block.kind is ChartKind.BREAKDOWN:
+                for whole in block.indicators:
+                    for part in parts_of(known, whole, block.by or ""):
+                        found.setdefault(part.id)
     return list(found)
+
+
+def parts_of(definitions: Iterable[IndicatorDefinition], whole: str, by: str) -> list[IndicatorDefinition]:
+    """The parts of ``whole`` by the field ``by``, in catalogue order, the part of no value last."""
+    parts = [
+        d for d in definitions if d.part_of is not None and d.part_of.whole == whole and d.part_of.by == by
+    ]
+    return sorted(parts, key=lambda d: d.part_of is not None and d.part_of.value is None)
 
 
 def _contents(template: ReportTemplate) -> list[tuple[list[str], list[str]]]:
@@ -422,6 +451,26 @@ def template_problems(
                     )
                 )
 
+    def check_breakdown(where: str, block: ChartTemplate) -> None:
+        if (block.kind is ChartKind.BREAKDOWN) != (block.by is not None):
+            problems.append(
+                Problem(
+                    f"{where}.by", "a breakdown, and only a breakdown, names the field (by)", template.name
+                )
+            )
+            return
+        if block.by is None:
+            return
+        if block.unit is None:
+            problems.append(
+                Problem(f"{where}.unit", "a breakdown shows counts or sums in a unit", template.name)
+            )
+        for whole in block.indicators:
+            if whole in definitions and not parts_of(definitions.values(), whole, block.by):
+                problems.append(
+                    Problem(where, f"{whole} has no parts by {block.by!r} in the catalogue", template.name)
+                )
+
     if not template.name or not re.fullmatch(r"[a-z][a-z0-9_\-]*", template.name):
         problems.append(
             Problem("name", f"{template.name!r} is not a name of lower-case letters, digits, - and _")
@@ -448,6 +497,8 @@ def template_problems(
             elif isinstance(block, ChartTemplate | TableTemplate):
                 check_text(f"{where}.title", block.title, figures=False)
                 check_rates(where, block.indicators, block.unit if isinstance(block, ChartTemplate) else None)
+                if isinstance(block, ChartTemplate):
+                    check_breakdown(where, block)
             else:
                 check_text(f"{where}.title", block.title, figures=False)
                 known(where, block.indicator)

@@ -37,6 +37,7 @@ __all__ = [
     "RatingItem",
     "RatingScheme",
     "StarLevel",
+    "schemes_to_keep",
 ]
 
 
@@ -285,3 +286,36 @@ class PreventionRules:
         found = [problem for record in records for problem in self.problems(record)]
         if found:
             raise InvalidInput(found)
+
+
+def schemes_to_keep(kept: Mapping[str, RatingScheme], schemes: Iterable[RatingScheme]) -> list[RatingScheme]:
+    """Which of ``schemes`` a store keeping ``kept`` must add: those it does not keep yet.
+
+    A store keeps the rating schemes loaded with a dataset, so its ratings
+    read the same stars later as they did from the file. A scheme's id
+    names one checklist (``example_star@1``); a scheme of a kept id with
+    other items or thresholds would change the stars of ratings already
+    assessed under it, so it is refused: a new checklist takes a new id.
+
+    Raises:
+        InvalidInput: a scheme differs from the kept one of its id, naming both.
+    """
+    found: list[Problem] = []
+    new: dict[str, RatingScheme] = {}
+    for scheme in schemes:
+        before = kept.get(scheme.id) or new.get(scheme.id)
+        if before is None:
+            new[scheme.id] = scheme
+        elif before != scheme:
+            found.append(
+                Problem(
+                    "rating_schemes",
+                    f"{scheme.id!r} differs from the scheme of that id the store keeps; ratings already "
+                    "assessed under it would change their stars, so a changed checklist takes a new id "
+                    f"(e.g. {scheme.id.partition('@')[0]}@2)",
+                    scheme.id,
+                )
+            )
+    if found:
+        raise InvalidInput(found)
+    return list(new.values())

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from typing import ClassVar, TypeVar
+from typing import ClassVar, Generic, TypeVar, cast
 
 from antidrug_core.model import (
     REGISTRATIONS,
@@ -26,7 +26,7 @@ from antidrug_core.model import (
     SubjectKind,
 )
 
-__all__ = ["PersonFile", "SubjectFile", "canonical_order", "latest_on_or_before"]
+__all__ = ["KindFile", "PersonFile", "SubjectFile", "canonical_order", "latest_on_or_before"]
 
 R = TypeVar("R", bound=Record)
 
@@ -137,9 +137,26 @@ class SubjectFile:
 
 
 F = TypeVar("F", bound=SubjectFile)
+G = TypeVar("G", bound=Record)
 
 
-class PersonFile(SubjectFile):
+class KindFile(SubjectFile, Generic[G]):
+    """The file of one kind of subject, whose opening is that kind's registration ``G``.
+
+    ``registration`` is ``opening()`` typed for the kind, so a person's,
+    a unit's and an organisation's file answer it by the one mechanism.
+    """
+
+    __slots__ = ()
+
+    @property
+    def registration(self) -> G | None:
+        """The record that opened the file (the first, should there be corrections)."""
+        # ``kind`` names the registration type (``REGISTRATIONS``) that ``G`` stands for.
+        return cast("G | None", self.opening())
+
+
+class PersonFile(KindFile[PersonRegistered]):
     """One person's effective records (一人一档). Every person derivation in ``state`` reads one."""
 
     __slots__ = ()
@@ -149,12 +166,6 @@ class PersonFile(SubjectFile):
     def person(self) -> PersonId:
         """The pseudonymous person id."""
         return self.subject
-
-    @property
-    def registration(self) -> PersonRegistered | None:
-        """The record that opened the file (the first, should there be corrections)."""
-        found = self.of_type(PersonRegistered)
-        return found[0] if found else None
 
 
 def _voided(known: list[Record]) -> dict[RecordId, Record]:

@@ -38,7 +38,7 @@ from antidrug_core.model import (
     ancestors,
 )
 from antidrug_core.rules import Policy
-from antidrug_core.state.person_file import PersonFile, SubjectFile
+from antidrug_core.state.person_file import KindFile, PersonFile, SubjectFile
 from antidrug_core.state.places import access_divisions
 
 __all__ = [
@@ -55,7 +55,7 @@ __all__ = [
 ]
 
 
-class UnitFile(SubjectFile):
+class UnitFile(KindFile[UnitRegistered]):
     """One unit's effective records: registration, changes, licences, ledger, counts, inspections."""
 
     __slots__ = ()
@@ -66,14 +66,8 @@ class UnitFile(SubjectFile):
         """The unit's id."""
         return self.subject
 
-    @property
-    def registration(self) -> UnitRegistered | None:
-        """The record that brought the unit under supervision."""
-        found = self.of_type(UnitRegistered)
-        return found[0] if found else None
 
-
-class OrganisationFile(SubjectFile):
+class OrganisationFile(KindFile[OrganisationRegistered]):
     """One organisation's effective records: its work log."""
 
     __slots__ = ()
@@ -83,12 +77,6 @@ class OrganisationFile(SubjectFile):
     def organisation(self) -> OrganisationId:
         """The organisation's id."""
         return self.subject
-
-    @property
-    def registration(self) -> OrganisationRegistered | None:
-        """The record that registered the organisation."""
-        found = self.of_type(OrganisationRegistered)
-        return found[0] if found else None
 
 
 FILE_TYPES: Mapping[SubjectKind, type[SubjectFile]] = {

@@ -55,9 +55,11 @@ from antidrug_core.ports import (
     BulkRecorder,
     ErasingRecorder,
     IdentityErasure,
+    RatingSchemeRecorder,
     StreamAppend,
 )
 from antidrug_core.rules import Policy, Responsibility
+from antidrug_core.rules.prevention import RatingItem, RatingScheme, StarLevel
 from antidrug_core.services import (
     UnitOfWork,
     apply_retention,
@@ -580,6 +582,30 @@ class StoreContract(abc.ABC):
         assert describe_policy(LONGER_WINDOW) in str(refused.value)
         assert describe_policy(RESIDENCE_FIRST) in str(refused.value)
         assert self.again(store).policy == LONGER_WINDOW
+
+    # --- the rating schemes the store keeps ----------------------------------------------
+
+    def test_a_store_keeps_rating_schemes_once_and_never_changed(self, store: Store) -> None:
+        province = RatingScheme(
+            id="province@2023",
+            name="某省社区戒毒康复工作中心星级评定细则",
+            items=(RatingItem("org", "组织领导", 40), RatingItem("work", "工作机制", 60)),
+            stars=(StarLevel(1, 60), StarLevel(2, 75)),
+        )
+        if not isinstance(store.recorder, RatingSchemeRecorder):
+            pytest.skip("the store does not keep rating schemes")
+        assert store.recorder.kept_rating_schemes() == ()
+        store.keep_rating_schemes([province])
+        store.keep_rating_schemes([province])
+        assert store.recorder.kept_rating_schemes() == (province,)
+        changed = RatingScheme(
+            id=province.id, name=province.name, items=province.items, stars=(StarLevel(1, 50),)
+        )
+        with pytest.raises(InvalidInput, match="province@2023"):
+            store.keep_rating_schemes([changed])
+        assert store.recorder.kept_rating_schemes() == (province,)
+        # Opened again, the store rates with the scheme it keeps.
+        assert self.again(store).rules.prevention.rating_schemes["province@2023"] == province
 
     def test_a_chosen_policy_is_not_changed_by_a_dataset(self, clock: Clock) -> None:
         store = self.open_empty_store(clock=clock, policy=LONGER_WINDOW)
