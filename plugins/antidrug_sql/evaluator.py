@@ -33,7 +33,7 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from antidrug_core.indicators import EvaluationRequest, IndicatorDefinition, IndicatorResult, View
+from antidrug_core.indicators import EvaluationRequest, IndicatorDefinition, IndicatorResult, View, digest
 from antidrug_core.indicators.reference import Counts, result_from_counts
 from antidrug_core.model import DivisionCode, DivisionTree, SubjectKind, is_within
 from antidrug_core.ports import Recorder, Scope
@@ -127,12 +127,17 @@ def evaluate_indicators(
             if scope is None or any(is_within(code, division) for division in scope)
         ]
     empty = [0] * (len(definitions) * WIDTH)
+    digests = [digest(definition) for definition in definitions]
     results: list[IndicatorResult] = []
     for code in codes:
         sizes = totals.get(code, empty)
         for index, definition in enumerate(definitions):
             counts: Counts = tuple(sizes[index * WIDTH : (index + 1) * WIDTH])  # type: ignore[assignment]
-            results.append(result_from_counts(definition, code, counts, request, policy))
+            results.append(
+                result_from_counts(
+                    definition, code, counts, request, policy, definition_digest=digests[index]
+                )
+            )
     return results
 
 
