@@ -37,7 +37,7 @@ division in that one pass, so memory holds one subject and the counts.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
@@ -495,6 +495,7 @@ def evaluate_files(
     *,
     policy: Policy,
     divisions: Sequence[DivisionCode] | None = None,
+    within: Callable[[DivisionCode], bool] | None = None,
 ) -> list[IndicatorResult]:
     """Every definition for every division, in one pass over ``files``.
 
@@ -509,6 +510,9 @@ def evaluate_files(
         policy: The settings in force (responsibility, test window).
         divisions: The divisions to report; None for every division of the
             tree and every division someone counts in.
+        within: Only the divisions it says yes to are reported (an actor's
+            scope): a county's figures are not made for every division of the
+            province first.
 
     Returns:
         One result per division (by code) and definition (in the order given).
@@ -520,6 +524,7 @@ def evaluate_files(
         tree,
         policy=policy,
         divisions=divisions,
+        within=within,
     )
 
 
@@ -555,12 +560,15 @@ def results_of_tally(
     *,
     policy: Policy,
     divisions: Sequence[DivisionCode] | None = None,
+    within: Callable[[DivisionCode], bool] | None = None,
 ) -> list[IndicatorResult]:
     """The results of a tally of every file (the second half of ``evaluate_files``): sizes added up
     the tree, and each figure made from its division's sizes."""
     totals = tally.aggregated(tree, request.view)
     amounts, values = tally.aggregated_amounts(tree, request.view)
     codes = sorted({d.code for d in tree} | set(totals)) if divisions is None else list(divisions)
+    if within is not None:
+        codes = [code for code in codes if within(code)]
     empty = [0] * (len(definitions) * 6)
     digests = [digest(definition) for definition in definitions]
     results: list[IndicatorResult] = []
