@@ -32,8 +32,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import resource
-import sqlite3
 import subprocess
 import sys
 import time
@@ -48,14 +48,16 @@ from antidrug_core.indicators import (
     EvaluationRequest,
     IndicatorResult,
     Period,
-    evaluate_files,
     evaluate_in_store,
     indicator_definitions,
 )
+from antidrug_core.indicators.reference import with_policy
 from antidrug_core.model import Actor, Division, DivisionTree, Role, StoreUnavailable, SubjectKind
 from antidrug_core.ports import BulkRecorder, StreamAppend
 from antidrug_core.store import new_stream
 from antidrug_core.synthetic import SyntheticSpec, divisions, person_records, townships
+from antidrug_sql.recorder import SqlRecorder
+from antidrug_sql.slices import evaluate_in_processes
 from benchmarks.engines import Place, run_side_by_side
 
 GOAL_FAST_SECONDS = 20.0
@@ -71,11 +73,6 @@ MANAGED = "('community_detox', 'community_rehab', 'maintenance_treatment', 'regi
 def _appends(spec: SyntheticSpec) -> Iterator[StreamAppend]:
     for records in person_records(spec):
         yield new_stream(records[0].subject, records, spec.policy)
-
-
-def _read(path: Path) -> sqlite3.Connection:
-    """A read-only connection to the province's database, for plain SQL."""
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 
 
 def province(spec: SyntheticSpec, cache: Path, db: str | None) -> tuple[Place, float | None]:
@@ -146,9 +143,12 @@ def a_day(spec: SyntheticSpec, url: str, people: int) -> tuple[int, float, float
     return written, appended, recomputed, len(results)
 
 
-def fast(url: str, period: Period, *, people_only: bool = False) -> tuple[float, list[IndicatorResult]]:
+def fast(
+    url: str, period: Period, *, people_only: bool = False
+) -> tuple[float, float, list[IndicatorResult]]:
     """``evaluate_in_store`` as a host calls it: the whole catalogue, or only the people's
-    definitions (which the fast evaluator answers alone)."""
+    definitions (which the fast evaluator answers alone); the seconds it took, and the processor
+    seconds of this process (every thread: on SQLite all the work; on a server, not the server's)."""
     with open_store(url, create=False) as store, store.unit_of_work(Actor.local_administrator()) as uow:
         request = _request(period)
         if people_only:
@@ -156,27 +156,44 @@ def fast(url: str, period: Period, *, people_only: bool = False) -> tuple[float,
                 d.id for d in indicator_definitions(store.plugins) if d.subject is SubjectKind.PERSON
             )
             request = EvaluationRequest(period=period, indicators=chosen)
-        started = time.perf_counter()
+        started, processor = time.perf_counter(), time.process_time()
         results = evaluate_in_store(uow, request)
-        return time.perf_counter() - started, results
+        return time.perf_counter() - started, time.process_time() - processor, results
 
 
-def reference(url: str, period: Period) -> dict[str, Any]:
-    """The reference evaluator streaming every person file (run in a process of its own)."""
+def reference(url: str, period: Period, workers: int | None) -> dict[str, Any]:
+    """The reference evaluator over every file, read and counted in ``workers`` processes (None: one
+    per processor), run in a process of its own so that its peak memory is its own."""
     with open_store(url, create=False) as store, store.unit_of_work(Actor.local_administrator()) as uow:
-        request = _request(period)
         policy = uow.policy
+        request = with_policy(_request(period), policy)
+        recorder = store.recorder
+        assert isinstance(recorder, SqlRecorder), "the SQL store plugin is not installed"
         started = time.perf_counter()
-        results = evaluate_files(
-            uow.files(),
+        results = evaluate_in_processes(
+            url,
+            recorder,
             indicator_definitions(store.plugins),
             request,
             DivisionTree(uow.divisions()),
             policy=policy,
+            workers=workers,
         )
         seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"seconds": seconds, "peak_bytes": peak, "results": len(results), "digest": digest(results)}
+    mine, workers_usage = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    own = mine.ru_maxrss * 1024
+    largest_worker = workers_usage.ru_maxrss * 1024
+    return {
+        "seconds": seconds,
+        "cpu": mine.ru_utime + mine.ru_stime + workers_usage.ru_utime + workers_usage.ru_stime,
+        "peak_bytes": max(own, largest_worker),
+        "workers": workers or len(os.sched_getaffinity(0)),
+        "results": len(results),
+        "digest": digest(results),
+    }
 
 
 def digest(results: Iterable[IndicatorResult]) -> str:
@@ -187,12 +204,50 @@ def digest(results: Iterable[IndicatorResult]) -> str:
     return hashed.hexdigest()
 
 
-# --- hand-written SQL, one query per indicator ------------------------------------------------------
+# --- hand-written SQL, one query per indicator, in each engine's dialect ------------------------------
 #
-# What a developer who knows this schema would write for SQLite, for the store's household-first
-# policy: window functions for "the latest record", IN-lists for "has a record", and the voids
-# followed two levels deep (the province has no deeper chains). Each query returns, per
-# responsible division, the initial population, the denominator, the exception and the numerator.
+# What a developer who knows this schema would write, for the store's household-first policy:
+# window functions for "the latest record", IN-lists for "has a record", each person's latest place
+# and status gathered by grouping (joined instead, SQLite scanned a table expression for every
+# person), and the voids followed two levels deep (the province has no deeper chains). Each query
+# returns, per responsible division, the initial population, the denominator, the exception and the
+# numerator. Written once and said in each dialect by ``_Dialect``: SQLite's text dates, ``+column``
+# (no index) and scalar ``min``; PostgreSQL's ``FILTER`` (booleans do not add up) and date
+# arithmetic; MariaDB's back-quoted names and intervals, and no ``MATERIALIZED``.
+
+
+@attrs.frozen
+class _Dialect:
+    name: str
+
+    def sql(self, text: str) -> str:
+        """``text`` (written with SQLite's quoting) in this dialect."""
+        if self.name != "sqlite":
+            text = text.replace("+d.type", "d.type").replace("+t.type", "t.type").replace("+x.type", "x.type")
+        if self.name == "mysql":
+            text = text.replace('"on"', "`on`").replace("AS MATERIALIZED (", "AS (")
+            # MariaDB 10.11's split materialization pushes a semi-join's key into a derived table
+            # whose rows a window function numbers: lost_contact_at_end found 1 person of 20.
+            text = f"SET STATEMENT optimizer_switch='split_materialized=off' FOR {text}"
+        return text
+
+    def count(self, condition: str) -> str:
+        """How many rows meet ``condition`` (a truth value)."""
+        if self.name == "postgresql":
+            return f"count(*) FILTER (WHERE {condition})"
+        return f"sum({condition})"
+
+    def window(self, day: str, sign: str) -> str:
+        """``day`` moved by the test window (``sign`` is ``-`` or ``+``)."""
+        if self.name == "sqlite":
+            return f"date({day}, '{sign}' || :window || ' days')"
+        if self.name == "postgresql":
+            return f"({day} {sign} CAST(:window AS integer))"
+        return f"({day} {sign} INTERVAL :window DAY)"
+
+    def least(self, first: str, second: str) -> str:
+        return f"min({first}, {second})" if self.name == "sqlite" else f"least({first}, {second})"
+
 
 _EFFECTIVE = "id NOT IN (SELECT id FROM voided)"
 _COMMON = f"""
@@ -207,14 +262,14 @@ registration AS MATERIALIZED (
     SELECT subject, household,
            row_number() OVER (PARTITION BY subject ORDER BY "on", recorded_at, id) AS n
     FROM antidrug_records WHERE type = 'person_registered' AND {_EFFECTIVE}
-  ) WHERE n = 1
+  ) AS t WHERE n = 1
 ),
 household_change AS MATERIALIZED (
   SELECT subject, household FROM (
     SELECT subject, household,
            row_number() OVER (PARTITION BY subject ORDER BY "on" DESC, recorded_at DESC, id DESC) AS n
     FROM antidrug_records WHERE type = 'household_changed' AND "on" <= :end AND {_EFFECTIVE}
-  ) WHERE n = 1
+  ) AS t WHERE n = 1
 ),
 first_answer AS MATERIALIZED (
   SELECT * FROM (
@@ -222,7 +277,7 @@ first_answer AS MATERIALIZED (
            row_number() OVER (PARTITION BY request ORDER BY "on", recorded_at, id) AS n
     FROM antidrug_records
     WHERE type IN ('transfer_accepted', 'transfer_rejected') AND {_EFFECTIVE}
-  ) WHERE n = 1
+  ) AS t WHERE n = 1
 ),
 accepted AS MATERIALIZED (
   SELECT a.subject, a.id, a."on", a.recorded_at, q.from_division, q.to_division
@@ -234,25 +289,27 @@ moved AS MATERIALIZED (
     SELECT subject, to_division,
            row_number() OVER (PARTITION BY subject ORDER BY "on" DESC, recorded_at DESC, id DESC) AS n
     FROM accepted WHERE "on" <= :end
-  ) WHERE n = 1
+  ) AS t WHERE n = 1
 ),
 responsible AS MATERIALIZED (
-  SELECT g.subject, coalesce(
-    (SELECT m.to_division FROM moved m WHERE m.subject = g.subject),
-    (SELECT h.household FROM household_change h WHERE h.subject = g.subject),
-    g.household) AS division
-  FROM registration g
+  SELECT subject, coalesce(max(moved_to), max(changed_to), max(registered_in)) AS division FROM (
+    SELECT subject, to_division AS moved_to, NULL AS changed_to, NULL AS registered_in FROM moved
+    UNION ALL SELECT subject, NULL, household, NULL FROM household_change
+    UNION ALL SELECT subject, NULL, NULL, household FROM registration
+  ) AS t GROUP BY subject HAVING count(registered_in) > 0
 ),
 status AS MATERIALIZED (
   SELECT subject, status FROM (
     SELECT subject, status,
            row_number() OVER (PARTITION BY subject ORDER BY "on" DESC, recorded_at DESC, id DESC) AS n
     FROM antidrug_records WHERE type = 'status_changed' AND "on" <= :end AND {_EFFECTIVE}
-  ) WHERE n = 1
+  ) AS t WHERE n = 1
 ),
 managed AS MATERIALIZED (
-  SELECT r.subject, r.division, (SELECT s.status FROM status s WHERE s.subject = r.subject) AS status
-  FROM responsible r
+  SELECT subject, max(division) AS division, max(status) AS status FROM (
+    SELECT subject, division, NULL AS status FROM responsible
+    UNION ALL SELECT subject, NULL, status FROM status
+  ) AS t GROUP BY subject HAVING count(division) > 0
 ),
 lost_events AS MATERIALIZED (
   SELECT subject, type, "on", recorded_at, id FROM antidrug_records
@@ -263,14 +320,14 @@ lost_at_end AS (
     SELECT subject, type,
            row_number() OVER (PARTITION BY subject ORDER BY "on" DESC, recorded_at DESC, id DESC) AS n
     FROM lost_events
-  ) WHERE n = 1 AND type = 'lost_contact'
+  ) AS t WHERE n = 1 AND type = 'lost_contact'
 ),
 lost_before AS (
   SELECT subject FROM (
     SELECT subject, type,
            row_number() OVER (PARTITION BY subject ORDER BY "on" DESC, recorded_at DESC, id DESC) AS n
     FROM lost_events WHERE "on" < :start
-  ) WHERE n = 1 AND type = 'lost_contact'
+  ) AS t WHERE n = 1 AND type = 'lost_contact'
 )
 """
 
@@ -292,156 +349,165 @@ def _by_end(types: str) -> str:
     return _records(f'type IN ({types}) AND "on" <= :end')
 
 
-def _rate(numerator: str) -> str:
-    return _with(
-        f"SELECT division, count(*), count(*), 0, sum(subject IN {numerator}) "
-        f"FROM managed WHERE status IN {MANAGED} GROUP BY division"
-    )
-
-
-def _test_rate(kind: str) -> str:
-    due = _in_period("test_due", f" AND kind = '{kind}'")
-    done = _in_period("test_done", f" AND kind = '{kind}'")
-    unexcused = _records(
-        f"type = 'test_due' AND kind = '{kind}' AND \"on\" BETWEEN :start AND :end AND id NOT IN "
-        f"(SELECT due FROM antidrug_records WHERE type = 'test_excused' AND \"on\" <= :end AND {_EFFECTIVE})"
-    )
-    return _with(
-        "SELECT division, count(*), sum(due), sum(due AND NOT done AND NOT unexcused), sum(due AND done) "
-        f"FROM (SELECT division, subject IN {due} AS due, subject IN {done} AS done, "
-        f"subject IN {unexcused} AS unexcused FROM managed WHERE status IN {MANAGED}) GROUP BY division"
-    )
-
-
-def _counted(condition: str) -> str:
-    return _with(
-        f"SELECT division, count(*), count(*), 0, count(*) FROM managed WHERE {condition} GROUP BY division"
-    )
-
-
-def _items(condition: str) -> str:
-    """Records meeting ``condition``, dated in the period, counted at their subject's division
-    (one lookup per person: ``condition`` names a test's kind, so the person's tests index serves)."""
-    return _with(
-        "SELECT division, sum(items), sum(items), 0, sum(items) FROM ("
-        "SELECT r.division, (SELECT count(*) FROM antidrug_records x WHERE x.subject = r.subject "
-        f'AND {condition} AND x."on" BETWEEN :start AND :end AND x.{_EFFECTIVE}) AS items '
-        "FROM responsible r) WHERE items > 0 GROUP BY division"
-    )
-
-
-_DUE = f"""antidrug_records d WHERE d.subject = m.subject AND +d.type = 'test_due'
-  AND d."on" BETWEEN :start AND :end AND d.{_EFFECTIVE}"""
-_ADHERENCE = _with(
-    f"""
-SELECT division, sum(due), sum(due), 0, sum(on_time) FROM (
-  SELECT m.division, (SELECT count(*) FROM {_DUE}) AS due, (SELECT count(*) FROM {_DUE} AND
-    CASE WHEN (SELECT min(t."on") FROM antidrug_records t
-               WHERE t.subject = d.subject AND +t.type = 'test_done' AND t.due = d.id
-                 AND t.{_EFFECTIVE}) IS NOT NULL
-         THEN (SELECT min(t."on") FROM antidrug_records t
-               WHERE t.subject = d.subject AND +t.type = 'test_done' AND t.due = d.id AND t.{_EFFECTIVE})
-              BETWEEN date(d."on", '-' || :window || ' days')
-                  AND min(date(d."on", '+' || :window || ' days'), :end)
-         ELSE EXISTS (SELECT 1 FROM antidrug_records t
-               WHERE t.subject = d.subject AND +t.type = 'test_done' AND t.due IS NULL AND t.kind = d.kind
-                 AND t."on" BETWEEN date(d."on", '-' || :window || ' days')
-                                AND min(date(d."on", '+' || :window || ' days'), :end)
-                 AND t.{_EFFECTIVE})
-    END) AS on_time
-  FROM managed m WHERE m.status IN {MANAGED}
-) WHERE due > 0 GROUP BY division
-"""
-)
-
-_LOST_FOUND = _with(
-    "SELECT division, count(*), count(*), 0, sum(subject NOT IN (SELECT subject FROM lost_at_end)) "
-    "FROM responsible WHERE subject IN (SELECT subject FROM lost_before) "
-    "OR subject IN (SELECT subject FROM lost_events WHERE type = 'lost_contact' AND \"on\" >= :start) "
-    "GROUP BY division"
-)
-
-
-def _transfers(side: str) -> str:
-    return _with(
-        f"SELECT a.{side}, count(*), count(*), 0, count(*) FROM accepted a "
-        'WHERE a."on" BETWEEN :start AND :end AND a.subject IN (SELECT subject FROM registration) '
-        f"GROUP BY a.{side}"
-    )
-
-
 _INSTALLED, _NOTIFIED, _FOUND = "'app_installed'", "'licence_notified'", "'licence_found'"
 
-HAND_WRITTEN: dict[str, str] = {
-    "face_check_rate": _rate(_in_period("face_check")),
-    "risk_assessment_rate": _rate(_in_period("risk_assessed")),
-    "tiered_control_rate": _rate(_by_end("'risk_assessed', 'control_level_set'")),
-    "care_rate": _rate(_in_period("care_provided")),
-    "urine_test_rate": _test_rate("urine"),
-    "hair_test_rate": _test_rate("hair"),
-    "test_adherence": _ADHERENCE,
-    "app_install_rate": _rate(_by_end("'app_installed'")),
-    "app_login_rate": _with(
-        "SELECT division, count(*), sum(installed), 0, "
-        f"sum(installed AND subject IN {_in_period('app_login')}) "
-        f"FROM (SELECT division, subject, subject IN {_by_end(_INSTALLED)} AS installed "
-        f"FROM managed WHERE status IN {MANAGED}) GROUP BY division"
-    ),
-    "lost_contact_found_rate": _LOST_FOUND,
-    "licence_notified_rate": _with(
-        "SELECT division, count(*), sum(found), 0, "
-        f"sum(found AND subject IN {_by_end(_NOTIFIED)}) "
-        f"FROM (SELECT division, subject, subject IN {_by_end(_FOUND)} AS found "
-        f"FROM managed WHERE status IN {MANAGED}) GROUP BY division"
-    ),
-    "managed": _counted(f"status IN {MANAGED}"),
-    "managed_registered": _counted("status = 'registered'"),
-    "managed_community_detox": _counted("status = 'community_detox'"),
-    "managed_community_rehab": _counted("status = 'community_rehab'"),
-    "managed_maintenance_treatment": _counted("status = 'maintenance_treatment'"),
-    "abstinent_3y": _counted("status = 'abstinent_3y'"),
-    "newly_registered": _with(
-        "SELECT division, count(*), count(*), 0, count(*) FROM responsible "
-        f"WHERE subject IN {_in_period('person_registered')} GROUP BY division"
-    ),
-    "transfers_in": _transfers("to_division"),
-    "transfers_out": _transfers("from_division"),
-    "lost_contact_at_end": _with(
-        "SELECT division, count(*), count(*), 0, count(*) FROM responsible "
-        "WHERE subject IN (SELECT subject FROM lost_at_end) GROUP BY division"
-    ),
-    "urine_tests_due": _items("x.type = 'test_due' AND x.kind = 'urine'"),
-    "urine_tests_done": _items("x.type = 'test_done' AND x.kind = 'urine'"),
-    "hair_tests_due": _items("x.type = 'test_due' AND x.kind = 'hair'"),
-    "hair_tests_done": _items("x.type = 'test_done' AND x.kind = 'hair'"),
-    "positive_tests": _items("+x.type = 'test_done' AND x.kind IS NOT NULL AND x.result = 'positive'"),
-}
-"""One query per indicator of the catalogue: rows of (division, IP, D, DE, N)."""
+
+def hand_written_queries(dialect: str) -> dict[str, str]:
+    """One query per indicator of the catalogue, in ``dialect``: rows of (division, IP, D, DE, N)."""
+    d = _Dialect(dialect)
+
+    def rate(numerator: str) -> str:
+        return _with(
+            f"SELECT division, count(*), count(*), 0, {d.count(f'subject IN {numerator}')} "
+            f"FROM managed WHERE status IN {MANAGED} GROUP BY division"
+        )
+
+    def test_rate(kind: str) -> str:
+        due = _in_period("test_due", f" AND kind = '{kind}'")
+        done = _in_period("test_done", f" AND kind = '{kind}'")
+        unexcused = _records(
+            f"type = 'test_due' AND kind = '{kind}' AND \"on\" BETWEEN :start AND :end AND id NOT IN "
+            "(SELECT due FROM antidrug_records WHERE type = 'test_excused' "
+            f'AND "on" <= :end AND {_EFFECTIVE})'
+        )
+        return _with(
+            f"SELECT division, count(*), {d.count('due')}, {d.count('due AND NOT done AND NOT unexcused')}, "
+            f"{d.count('due AND done')} "
+            f"FROM (SELECT division, subject IN {due} AS due, subject IN {done} AS done, "
+            f"subject IN {unexcused} AS unexcused FROM managed WHERE status IN {MANAGED}) AS t "
+            "GROUP BY division"
+        )
+
+    def counted(condition: str) -> str:
+        return _with(
+            "SELECT division, count(*), count(*), 0, count(*) "
+            f"FROM managed WHERE {condition} GROUP BY division"
+        )
+
+    def items(condition: str) -> str:
+        """Records meeting ``condition``, dated in the period, counted at their subject's division
+        (one lookup per person: ``condition`` names a test's kind, so the person's tests index serves)."""
+        return _with(
+            "SELECT division, sum(items), sum(items), 0, sum(items) FROM ("
+            "SELECT r.division, (SELECT count(*) FROM antidrug_records x WHERE x.subject = r.subject "
+            f'AND {condition} AND x."on" BETWEEN :start AND :end AND x.{_EFFECTIVE}) AS items '
+            "FROM responsible r) AS t WHERE items > 0 GROUP BY division"
+        )
+
+    due_tests = f"""antidrug_records d WHERE d.subject = m.subject AND +d.type = 'test_due'
+      AND d."on" BETWEEN :start AND :end AND d.{_EFFECTIVE}"""
+    named = f"""(SELECT min(t."on") FROM antidrug_records t
+               WHERE t.subject = d.subject AND +t.type = 'test_done' AND t.due = d.id AND t.{_EFFECTIVE})"""
+    on = 'd."on"'
+    window = f"{d.window(on, '-')} AND {d.least(d.window(on, '+'), ':end')}"
+    on_time = f"""CASE WHEN {named} IS NOT NULL
+         THEN {named} BETWEEN {window}
+         ELSE EXISTS (SELECT 1 FROM antidrug_records t
+               WHERE t.subject = d.subject AND +t.type = 'test_done' AND t.due IS NULL AND t.kind = d.kind
+                 AND t."on" BETWEEN {window}
+                 AND t.{_EFFECTIVE})
+    END"""
+    excused = f"""d.id IN (SELECT e.due FROM antidrug_records e
+      WHERE e.type = 'test_excused' AND e."on" <= :end AND e.{_EFFECTIVE})"""
+    adherence = _with(
+        f"""
+SELECT division, sum(due), sum(due), sum(excused), sum(on_time) FROM (
+  SELECT m.division, (SELECT count(*) FROM {due_tests}) AS due,
+    (SELECT count(*) FROM {due_tests} AND {on_time}) AS on_time,
+    (SELECT count(*) FROM {due_tests} AND NOT ({on_time}) AND {excused}) AS excused
+  FROM managed m WHERE m.status IN {MANAGED}
+) AS t WHERE due > 0 GROUP BY division
+"""
+    )
+    lost_found = _with(
+        "SELECT division, count(*), count(*), 0, "
+        f"{d.count('subject NOT IN (SELECT subject FROM lost_at_end)')} "
+        "FROM responsible WHERE subject IN (SELECT subject FROM lost_before) "
+        "OR subject IN (SELECT subject FROM lost_events WHERE type = 'lost_contact' AND \"on\" >= :start) "
+        "GROUP BY division"
+    )
+
+    def transfers(side: str) -> str:
+        return _with(
+            f"SELECT a.{side}, count(*), count(*), 0, count(*) FROM accepted a "
+            'WHERE a."on" BETWEEN :start AND :end AND a.subject IN (SELECT subject FROM registration) '
+            f"GROUP BY a.{side}"
+        )
+
+    def among(condition: str, numerator: str) -> str:
+        """A rate whose denominator is the managed people meeting ``condition``."""
+        return _with(
+            f"SELECT division, count(*), {d.count('chosen')}, 0, "
+            f"{d.count(f'chosen AND subject IN {numerator}')} "
+            f"FROM (SELECT division, subject, subject IN {condition} AS chosen "
+            f"FROM managed WHERE status IN {MANAGED}) AS t GROUP BY division"
+        )
+
+    queries = {
+        "face_check_rate": rate(_in_period("face_check")),
+        "risk_assessment_rate": rate(_in_period("risk_assessed")),
+        "tiered_control_rate": rate(_by_end("'risk_assessed', 'control_level_set'")),
+        "care_rate": rate(_in_period("care_provided")),
+        "urine_test_rate": test_rate("urine"),
+        "hair_test_rate": test_rate("hair"),
+        "test_adherence": adherence,
+        "app_install_rate": rate(_by_end("'app_installed'")),
+        "app_login_rate": among(_by_end(_INSTALLED), _in_period("app_login")),
+        "lost_contact_found_rate": lost_found,
+        "licence_notified_rate": among(_by_end(_FOUND), _by_end(_NOTIFIED)),
+        "managed": counted(f"status IN {MANAGED}"),
+        "managed_registered": counted("status = 'registered'"),
+        "managed_community_detox": counted("status = 'community_detox'"),
+        "managed_community_rehab": counted("status = 'community_rehab'"),
+        "managed_maintenance_treatment": counted("status = 'maintenance_treatment'"),
+        "abstinent_3y": counted("status = 'abstinent_3y'"),
+        "newly_registered": _with(
+            "SELECT division, count(*), count(*), 0, count(*) FROM responsible "
+            f"WHERE subject IN {_in_period('person_registered')} GROUP BY division"
+        ),
+        "transfers_in": transfers("to_division"),
+        "transfers_out": transfers("from_division"),
+        "lost_contact_at_end": _with(
+            "SELECT division, count(*), count(*), 0, count(*) FROM responsible "
+            "WHERE subject IN (SELECT subject FROM lost_at_end) GROUP BY division"
+        ),
+        "urine_tests_due": items("x.type = 'test_due' AND x.kind = 'urine'"),
+        "urine_tests_done": items("x.type = 'test_done' AND x.kind = 'urine'"),
+        "hair_tests_due": items("x.type = 'test_due' AND x.kind = 'hair'"),
+        "hair_tests_done": items("x.type = 'test_done' AND x.kind = 'hair'"),
+        "positive_tests": items("+x.type = 'test_done' AND x.kind IS NOT NULL AND x.result = 'positive'"),
+    }
+    return {indicator: d.sql(query) for indicator, query in queries.items()}
+
+
+HAND_WRITTEN = tuple(hand_written_queries("sqlite"))
+"""The indicators written by hand (each engine's queries give the same figures)."""
 
 
 def hand_written(
-    path: Path, period: Period, window: int
+    place: Place, period: Period, window: int
 ) -> tuple[float, dict[str, dict[str, tuple[int, ...]]]]:
-    """Every indicator by its own query; each division's figures with those below it added."""
+    """Every indicator by its own query, on the store of ``place``; each division's figures with those
+    below it added."""
     found: dict[str, dict[str, tuple[int, ...]]] = {}
-    parameters = {"start": period.start.isoformat(), "end": period.end.isoformat(), "window": window}
-    connection = _read(path)
+    engine = place.engine
+    start: object = period.start.isoformat() if engine == "sqlite" else period.start
+    end: object = period.end.isoformat() if engine == "sqlite" else period.end
+    parameters = {"start": start, "end": end, "window": window}
+    queries = hand_written_queries(engine)
     started = time.perf_counter()
-    try:
-        tree = DivisionTree(
-            Division(code=code, name=name, parent=parent)
-            for code, name, parent in connection.execute("SELECT code, name, parent FROM antidrug_divisions")
-        )
-        for indicator, query in HAND_WRITTEN.items():
-            totals: dict[str, list[int]] = {}
-            for division, *sizes in connection.execute(query, parameters):
-                for above in tree.lineage(division):
-                    total = totals.setdefault(above, [0, 0, 0, 0])
-                    for position, size in enumerate(sizes):
-                        total[position] += int(size or 0)
-            found[indicator] = {code: tuple(sizes) for code, sizes in totals.items()}
-    finally:
-        connection.close()
+    answers = place.answers(
+        ["SELECT code, name, parent FROM antidrug_divisions", *queries.values()], parameters
+    )
+    tree = DivisionTree(Division(code=code, name=name, parent=parent) for code, name, parent in next(answers))
+    for indicator, rows in zip(queries, answers, strict=True):
+        totals: dict[str, list[int]] = {}
+        for division, *sizes in rows:
+            for above in tree.lineage(division):
+                total = totals.setdefault(above, [0, 0, 0, 0])
+                for position, size in enumerate(sizes):
+                    total[position] += int(size or 0)
+        found[indicator] = {code: tuple(sizes) for code, sizes in totals.items()}
     return time.perf_counter() - started, found
 
 
@@ -486,17 +552,39 @@ def main(argv: list[str]) -> int:
         help="new people in the day's work (default 300; 0: no incremental step)",
     )
     parser.add_argument(
+        "--hand",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run the hand-written SQL (--no-hand: leave it out)",
+    )
+    parser.add_argument(
+        "--reference",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run the reference evaluator (--no-reference: leave it out)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="processes the reference evaluator reads and counts the files in (default: one per processor)",
+    )
+    parser.add_argument(
         "--reference-of", help=argparse.SUPPRESS
     )  # the child process: run the reference evaluator
     args, _ = parser.parse_known_args(argv)
     period = Period.parse(args.period)
     if args.reference_of:
-        print(json.dumps(reference(args.reference_of, period)))
+        print(json.dumps(reference(args.reference_of, period, args.workers or None)))
         return 0
     if args.engines:
         cache = Path(args.cache)
         passed = ["--people", str(args.people), "--cache", str(cache), "--period", args.period]
-        passed += ["--day", str(args.day)]
+        passed += ["--day", str(args.day), "--workers", str(args.workers)]
+        passed += [
+            "--hand" if args.hand else "--no-hand",
+            "--reference" if args.reference else "--no-reference",
+        ]
         found = run_side_by_side("benchmarks.bench_indicators", args.engines.split(","), passed, cache)
         side_by_side(found)
         return 0 if all(m["status"] == 0 for m in found) else 1
@@ -519,39 +607,68 @@ def run(args: argparse.Namespace, period: Period) -> dict[str, Any]:
         + (f"; the store was made in {made:.0f} s" if made is not None else "; the store was in the cache")
     )
 
-    people_seconds, people_results = fast(url, period, people_only=True)
-    fast_seconds, results = fast(url, period)
-    hand_seconds: float | None = None
-    differing: list[str] = []
-    if place.path is not None:
-        hand_seconds, hand = hand_written(place.path, period, spec.policy.test_window_days)
-        differing = disagreements([r for r in results if r.indicator in HAND_WRITTEN], hand)
-    child = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_indicators", "--reference-of", url, "--period", args.period],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    reference_run = json.loads(child.stdout.strip().splitlines()[-1])
-    same_as_reference = reference_run["digest"] == digest(results)
+    load_before = os.getloadavg()[0]
+    people_seconds, people_processor, people_results = fast(url, period, people_only=True)
+    fast_seconds, fast_processor, results = fast(url, period)
     print(
         f"  fast evaluator      {people_seconds:8.1f} s  the people's definitions, "
-        f"{len(people_results):,} results"
+        f"{len(people_results):,} results ({people_processor:.1f} s of this process's processor time)"
     )
-    print(f"  whole catalogue     {fast_seconds:8.1f} s  through evaluate_in_store, {len(results):,} results")
-    if hand_seconds is not None:
+    print(
+        f"  whole catalogue     {fast_seconds:8.1f} s  through evaluate_in_store, {len(results):,} results "
+        f"({fast_processor:.1f} s of this process's processor time)"
+    )
+    hand_seconds: float | None = None
+    differing: list[str] = []
+    if args.hand:
+        hand_seconds, hand = hand_written(place, period, spec.policy.test_window_days)
+        differing = disagreements([r for r in results if r.indicator in HAND_WRITTEN], hand)
         ratio = people_seconds / hand_seconds
-        print(f"  hand-written SQL    {hand_seconds:8.1f} s  {len(HAND_WRITTEN)} queries, one per indicator")
+        print(
+            f"  hand-written SQL    {hand_seconds:8.1f} s  {len(HAND_WRITTEN)} queries, one per indicator, "
+            f"in {place.engine}'s dialect"
+        )
         print(
             f"  fast / hand-written {ratio:8.2f}    "
             f"(goal at most {GOAL_FAST_RATIO}: {_met(ratio <= GOAL_FAST_RATIO)})"
         )
-    else:
-        print("  hand-written SQL         —    written in SQLite's dialect: not run on this engine")
-    print(
-        f"  reference evaluator {reference_run['seconds']:8.1f} s  streaming the person files, "
-        f"peak memory {reference_run['peak_bytes'] / 2**20:,.0f} MiB (a process of its own)"
-    )
+        note = "agree" if not differing else f"DISAGREE on {len(differing)} results, e.g. {differing[0]}"
+        print(f"  figures: the hand-written queries {note} with the fast evaluator", flush=True)
+    reference_run: dict[str, Any] | None = None
+    if args.reference:
+        child = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.bench_indicators",
+                "--reference-of",
+                url,
+                "--period",
+                args.period,
+                "--workers",
+                str(args.workers),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        reference_run = json.loads(child.stdout.strip().splitlines()[-1])
+        same = reference_run["digest"] == digest(results)
+        print(
+            f"  reference evaluator {reference_run['seconds']:8.1f} s  reading and counting the files in "
+            f"{reference_run['workers']} process(es) ({reference_run['cpu']:.0f} s of processor time), "
+            f"peak memory {reference_run['peak_bytes'] / 2**20:,.0f} MiB (the largest process)"
+        )
+        print(
+            f"  reference evaluator under {GOAL_REFERENCE_SECONDS / 60:.0f} min: "
+            f"{_met(reference_run['seconds'] < GOAL_REFERENCE_SECONDS)}; "
+            f"peak memory under {GOAL_REFERENCE_BYTES / 2**30:.0f} GiB: "
+            f"{_met(reference_run['peak_bytes'] < GOAL_REFERENCE_BYTES)}; its figures "
+            f"{'agree' if same else 'DISAGREE'} on all {reference_run['results']:,} results",
+            flush=True,
+        )
+        if not same:
+            differing.append("the reference evaluator's figures")
     day: tuple[int, float, float, int] | None = None
     if args.day > 0:
         day = a_day(spec, url, args.day)
@@ -560,31 +677,24 @@ def run(args: argparse.Namespace, period: Period) -> dict[str, Any]:
             f"then one county's catalogue again in {day[2]:.2f} s ({day[3]:,} results; goal well under 1 s)"
         )
     print(f"  whole catalogue under {GOAL_FAST_SECONDS:.0f} s: {_met(fast_seconds < GOAL_FAST_SECONDS)}")
-    print(
-        f"  reference evaluator under {GOAL_REFERENCE_SECONDS / 60:.0f} min: "
-        f"{_met(reference_run['seconds'] < GOAL_REFERENCE_SECONDS)}; "
-        f"peak memory under {GOAL_REFERENCE_BYTES / 2**30:.0f} GiB: "
-        f"{_met(reference_run['peak_bytes'] < GOAL_REFERENCE_BYTES)}"
-    )
-    hand_note = "agree" if not differing else f"DISAGREE on {len(differing)} results, e.g. {differing[0]}"
-    reference_note = "agrees" if same_as_reference else "DISAGREES"
-    print(
-        f"  figures: the hand-written queries {hand_note} with the fast evaluator; "
-        f"the reference evaluator {reference_note} on all {reference_run['results']:,} results",
-        flush=True,
-    )
+    load_after = os.getloadavg()[0]
+    print(f"  load average {load_before:.1f} before, {load_after:.1f} after (two processors)", flush=True)
     return {
         "people": people,
         "records": records,
         "fast_people": people_seconds,
         "whole": fast_seconds,
+        "whole_processor": fast_processor,
         "hand": hand_seconds,
-        "reference": reference_run["seconds"],
-        "reference_peak_bytes": reference_run["peak_bytes"],
+        "reference": reference_run["seconds"] if reference_run else None,
+        "reference_cpu": reference_run["cpu"] if reference_run else None,
+        "reference_peak_bytes": reference_run["peak_bytes"] if reference_run else None,
+        "reference_workers": reference_run["workers"] if reference_run else None,
+        "load": f"{load_before:.0f}–{load_after:.0f}",
         "peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         "results": len(results),
         "digest": digest(results),
-        "agree": not differing and same_as_reference,
+        "agree": not differing,
         "day_records": day[0] if day else None,
         "day_append": day[1] if day else None,
         "county": day[2] if day else None,
@@ -599,18 +709,22 @@ def side_by_side(found: list[dict[str, Any]]) -> None:
     """The engines' figures and times in one table (Markdown, for docs/storage.md)."""
     print(
         "\n| engine | fast evaluator, people (s) | whole catalogue (s) | hand-written SQL (s) "
-        "| reference (s) | peak MiB (fast / reference) | a day: appended (s) | one county again (s) | agree |"
+        "| reference (s) | peak MiB (fast / reference) | a day: appended (s) | one county again (s) "
+        "| load average | agree |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for m in found:
         if m.get("failed"):
-            print(f"| {m['engine']} | failed | | | | | | | |")
+            print(f"| {m['engine']} | failed | | | | | | | | |")
             continue
-        hand = f"{m['hand']:.1f}" if m["hand"] is not None else "—"
+        reference_peak = m["reference_peak_bytes"]
+        peaks = f"{m['peak_bytes'] / 2**20:,.0f} / " + (
+            "—" if reference_peak is None else f"{reference_peak / 2**20:,.0f}"
+        )
         print(
-            f"| {m['engine']} | {m['fast_people']:.1f} | {m['whole']:.1f} | {hand} | {m['reference']:.1f} | "
-            f"{m['peak_bytes'] / 2**20:,.0f} / {m['reference_peak_bytes'] / 2**20:,.0f} | "
-            f"{_seconds(m['day_append'])} | {_seconds(m['county'], 2)} | {'yes' if m['agree'] else 'NO'} |"
+            f"| {m['engine']} | {m['fast_people']:.1f} | {m['whole']:.1f} | {_seconds(m['hand'])} | "
+            f"{_seconds(m['reference'])} | {peaks} | {_seconds(m['day_append'])} | "
+            f"{_seconds(m['county'], 2)} | {m['load']} | {'yes' if m['agree'] else 'NO'} |"
         )
     digests = {m["digest"] for m in found if not m.get("failed")}
     print(f"\nevery engine's figures {'are the same' if len(digests) == 1 else 'DIFFER'}")

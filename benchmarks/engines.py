@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +120,24 @@ class Place:
                 return int(connection.exec_driver_sql(query).scalar() or 0)
         except sa.exc.DBAPIError:
             return 0
+        finally:
+            engine.dispose()
+
+    def answers(self, queries: Sequence[str], parameters: dict[str, Any]) -> Iterator[list[tuple[Any, ...]]]:
+        """Each query's rows in turn (``:name`` parameters), on one connection that only reads."""
+        if self.path is not None:
+            path = self.path
+            engine = sa.create_engine(
+                "sqlite://",
+                creator=lambda: sqlite3.connect(f"file:{path}?mode=ro", uri=True),
+                poolclass=sa.pool.NullPool,
+            )
+        else:
+            engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
+        try:
+            with engine.connect() as connection:
+                for query in queries:
+                    yield [tuple(row) for row in connection.execute(sa.text(query), parameters)]
         finally:
             engine.dispose()
 

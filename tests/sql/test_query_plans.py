@@ -12,6 +12,10 @@ in its own transaction, as it is sent:
   once per person), and no just-in-time compilation (``JIT_OFF``);
 - MariaDB: no full scan of a table in a dependent subquery.
 
+Both are checked as a host's evaluation sends its statements, and as a large
+store is read, in slices of people (``PEOPLE_PER_SLICE``), each slice's
+statement explained as its thread sends it.
+
 Each check is itself checked against a plan it must catch.
 """
 
@@ -21,13 +25,15 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
-from antidrug_core.indicators import EvaluationRequest, Period, evaluate_in_store
-from antidrug_core.model import Actor
+from antidrug_core.indicators import EvaluationRequest, Period, evaluate_in_store, standard_catalogue
+from antidrug_core.model import Actor, DivisionTree, SubjectKind
 from antidrug_core.ports import BulkRecorder
 from antidrug_core.store import Store, new_stream
 from antidrug_core.synthetic import SyntheticSpec, divisions, person_records
+from antidrug_sql.evaluator import evaluate_indicators
 
 SPEC = SyntheticSpec.provincial(people=3_000)
 """Enough records (about 35,000) that a pass over all of them per person costs the planner far more
@@ -36,8 +42,12 @@ than an index lookup, as at a million people."""
 RECORDS = "antidrug_records"
 
 
-def _explained(store: Store, explain: Callable[[Any, str, Any], Any]) -> list[tuple[str, Any]]:
-    """Evaluate the catalogue; each of the evaluator's reads with its plan, explained as it was sent."""
+def _explained(
+    store: Store, explain: Callable[[Any, str, Any], Any], slices: int | None = None
+) -> list[tuple[str, Any]]:
+    """Evaluate the catalogue (or, given ``slices``, the people's figures in that many slices of
+    people, as a large store is read); each of the evaluator's reads with its plan, explained as it
+    was sent."""
     engine: sa.Engine = store.recorder.engine  # type: ignore[attr-defined]
     plans: list[tuple[str, Any]] = []
 
@@ -48,13 +58,23 @@ def _explained(store: Store, explain: Callable[[Any, str, Any], Any]) -> list[tu
             plans.append((statement, explain(cursor, statement, parameters)))
 
     sa.event.listen(engine, "before_cursor_execute", before)
+    request = EvaluationRequest(period=Period.parse("2025H2"), policy=SPEC.policy)
     try:
         with store.unit_of_work(Actor.local_administrator()) as uow:
-            results = evaluate_in_store(uow, EvaluationRequest(period=Period.parse("2025H2")))
+            if slices is None:
+                results = evaluate_in_store(uow, request)
+            else:
+                people = [d for d in standard_catalogue() if d.subject is SubjectKind.PERSON]
+                tree = DivisionTree(uow.divisions())
+                results = (
+                    evaluate_indicators(store.recorder, None, request, people, tree, slices=slices) or []
+                )
     finally:
         sa.event.remove(engine, "before_cursor_execute", before)
     assert results, "the catalogue gave no results"
     assert plans, "the fast evaluator sent no statement"
+    if slices is not None:
+        assert sum("per_person" in statement for statement, _plan in plans) == slices
     return plans
 
 
@@ -91,11 +111,12 @@ def _full_scans_per_row(plan: dict[str, Any]) -> list[str]:
     ]
 
 
+@pytest.mark.parametrize("slices", [None, 2], ids=["whole", "in-slices"])
 def test_the_fast_evaluator_on_postgresql_looks_records_up_by_index_and_compiles_nothing(
-    make_databases: Callable[[str], Any], open_sql: Callable[..., Store]
+    make_databases: Callable[[str], Any], open_sql: Callable[..., Store], slices: int | None
 ) -> None:
     store = _loaded(make_databases("postgresql"), open_sql)
-    for statement, plan in _explained(store, _postgresql_plan):
+    for statement, plan in _explained(store, _postgresql_plan, slices):
         assert _full_scans_per_row(plan) == [], statement[:200]
         assert "JIT" not in plan, "the evaluator's statement would be compiled just in time"
 
@@ -134,11 +155,12 @@ def _mysql_full_scans_per_row(plan: list[dict[str, Any]]) -> list[str]:
     ]
 
 
+@pytest.mark.parametrize("slices", [None, 2], ids=["whole", "in-slices"])
 def test_the_fast_evaluator_on_mariadb_reads_no_record_table_in_full_per_person(
-    make_databases: Callable[[str], Any], open_sql: Callable[..., Store]
+    make_databases: Callable[[str], Any], open_sql: Callable[..., Store], slices: int | None
 ) -> None:
     store = _loaded(make_databases("mysql"), open_sql)
-    for statement, plan in _explained(store, _mysql_plan):
+    for statement, plan in _explained(store, _mysql_plan, slices):
         assert _mysql_full_scans_per_row(plan) == [], statement[:200]
 
 

@@ -10,6 +10,7 @@ own membership rules.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -271,8 +272,12 @@ def _by_reference(
     kinds = [kind for kind in SubjectKind if any(d.subject is kind for d in definitions)]
     # Sealed files count: sealing decides who is named, never what a figure is.
     files = itertools.chain.from_iterable(uow.counted_files(kind, request.known_at) for kind in kinds)
-    results = evaluate_files(files, definitions, request, tree, policy=policy, divisions=divisions)
-    return _store_divisions(results, request, uow.scope)
+    scope = uow.scope
+    within = None if divisions is not None or scope is None else functools.partial(_covered, scope=scope)
+    results = evaluate_files(
+        files, definitions, request, tree, policy=policy, divisions=divisions, within=within
+    )
+    return _store_divisions(results, request, scope)
 
 
 def _identity_lookup(uow: UnitOfWork) -> IdentityLookup | None:

@@ -37,7 +37,7 @@ division in that one pass, so memory holds one subject and the counts.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
@@ -89,12 +89,15 @@ from antidrug_core.state.ledger import CountLine
 __all__ = [
     "Counts",
     "Membership",
+    "Tally",
     "contribution",
     "evaluate_files",
     "holds",
     "items_of",
     "membership",
     "result_from_counts",
+    "results_of_tally",
+    "tally_files",
 ]
 
 Membership = tuple[bool, bool, bool, bool, bool, bool]
@@ -294,9 +297,16 @@ def contribution(
 # --- 4. counting, and aggregation up the tree ----------------------------------------------------
 
 
-class _Tally:
+class Tally:
     """Population sizes per division a subject or item counts in directly, for every definition;
-    and, for sums and distinct counts, what the members of N − NX add."""
+    and, for sums and distinct counts, what the members of N − NX add.
+
+    Tallies of different subjects add up exactly (``add_tally``): sizes and
+    sums are added and distinct values united, so files may be counted in
+    parts, in any order, and the parts' tallies added (``indicators.parallel``).
+    A tally holds only counts, fractions and sets of text, so it can be
+    pickled back from another process.
+    """
 
     def __init__(self, definitions: int) -> None:
         self.width = definitions * 6
@@ -319,6 +329,22 @@ class _Tally:
         key = (division, index)
         self.amounts[key] = self.amounts.get(key, Fraction(0)) + amount
         self.values.setdefault(key, set()).update(keys)
+
+    def add_tally(self, other: Tally) -> None:
+        """Add the counts of ``other``, a tally of other subjects for the same definitions."""
+        if other.width != self.width:
+            raise ValueError(f"a tally of {other.width // 6} definitions added to one of {self.width // 6}")
+        for division, row in other.by_division.items():
+            total = self.by_division.get(division)
+            if total is None:
+                self.by_division[division] = list(row)
+            else:
+                for position, size in enumerate(row):
+                    total[position] += size
+        for key, amount in other.amounts.items():
+            self.amounts[key] = self.amounts.get(key, Fraction(0)) + amount
+        for key, values in other.values.items():
+            self.values.setdefault(key, set()).update(values)
 
     def aggregated(self, tree: DivisionTree, view: View) -> dict[DivisionCode, list[int]]:
         """Each division's sizes: its own plus everything below it (the cooperating view: its own only)."""
@@ -356,7 +382,7 @@ def _aggregates(definition: IndicatorDefinition) -> bool:
 
 
 def _count_subject(
-    tally: _Tally,
+    tally: Tally,
     definitions: Sequence[tuple[int, IndicatorDefinition, bool]],
     facts: SubjectFacts,
     view: View,
@@ -398,8 +424,13 @@ def result_from_counts(
     *,
     amount: Fraction = Fraction(0),
     distinct: int = 0,
+    definition_digest: str | None = None,
 ) -> IndicatorResult:
     """The result for one definition and division from its population sizes.
+
+    ``definition_digest`` is ``digest(definition)`` when the caller has it:
+    making one result per division of a province, working it out again (the
+    definition hashed and compared field by field) took longer than the rest.
 
     A count's value is |N − NX| (or ``distinct``, the number of distinct
     values, for a count of distinct values); a sum's is ``amount``, the exact
@@ -434,7 +465,7 @@ def result_from_counts(
     return IndicatorResult(
         indicator=definition.id,
         version=definition.version,
-        digest=digest(definition),
+        digest=definition_digest or digest(definition),
         division=division,
         period=request.period,
         known_at=request.known_at,
@@ -464,6 +495,7 @@ def evaluate_files(
     *,
     policy: Policy,
     divisions: Sequence[DivisionCode] | None = None,
+    within: Callable[[DivisionCode], bool] | None = None,
 ) -> list[IndicatorResult]:
     """Every definition for every division, in one pass over ``files``.
 
@@ -478,11 +510,37 @@ def evaluate_files(
         policy: The settings in force (responsibility, test window).
         divisions: The divisions to report; None for every division of the
             tree and every division someone counts in.
+        within: Only the divisions it says yes to are reported (an actor's
+            scope): a county's figures are not made for every division of the
+            province first.
 
     Returns:
         One result per division (by code) and definition (in the order given).
     """
-    tally = _Tally(len(definitions))
+    return results_of_tally(
+        tally_files(files, definitions, request, policy=policy),
+        definitions,
+        request,
+        tree,
+        policy=policy,
+        divisions=divisions,
+        within=within,
+    )
+
+
+def tally_files(
+    files: Iterable[SubjectFile],
+    definitions: Sequence[IndicatorDefinition],
+    request: EvaluationRequest,
+    *,
+    policy: Policy,
+) -> Tally:
+    """The population sizes ``files`` give every definition, by the division each counts in directly.
+
+    The first half of ``evaluate_files``: a tally of some files added to a
+    tally of the others (``Tally.add_tally``) is the tally of all of them.
+    """
+    tally = Tally(len(definitions))
     by_kind: dict[SubjectKind, list[tuple[int, IndicatorDefinition, bool]]] = {}
     for index, definition in enumerate(definitions):
         by_kind.setdefault(definition.subject, []).append((index, definition, _aggregates(definition)))
@@ -491,10 +549,28 @@ def evaluate_files(
         if not asked or not counts_in(file, request):
             continue
         _count_subject(tally, asked, facts_for(file, request.period, policy), request.view)
+    return tally
+
+
+def results_of_tally(
+    tally: Tally,
+    definitions: Sequence[IndicatorDefinition],
+    request: EvaluationRequest,
+    tree: DivisionTree,
+    *,
+    policy: Policy,
+    divisions: Sequence[DivisionCode] | None = None,
+    within: Callable[[DivisionCode], bool] | None = None,
+) -> list[IndicatorResult]:
+    """The results of a tally of every file (the second half of ``evaluate_files``): sizes added up
+    the tree, and each figure made from its division's sizes."""
     totals = tally.aggregated(tree, request.view)
     amounts, values = tally.aggregated_amounts(tree, request.view)
     codes = sorted({d.code for d in tree} | set(totals)) if divisions is None else list(divisions)
+    if within is not None:
+        codes = [code for code in codes if within(code)]
     empty = [0] * (len(definitions) * 6)
+    digests = [digest(definition) for definition in definitions]
     results: list[IndicatorResult] = []
     for division in codes:
         row = totals.get(division, empty)
@@ -509,6 +585,7 @@ def evaluate_files(
                     policy,
                     amount=amounts.get((division, index), Fraction(0)),
                     distinct=len(values.get((division, index), ())),
+                    definition_digest=digests[index],
                 )
             )
     return results
