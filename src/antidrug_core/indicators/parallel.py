@@ -15,7 +15,7 @@ caller gives
   produces its part's files (reading a slice of a store, say). To run in
   another process it must be picklable: a module-level function, a
   ``functools.partial`` of one, or a frozen ``attrs`` class with
-  ``__call__`` (``antidrug_sql.slices.StoreSlice``);
+  ``__call__`` (as a store plugin's slice of its people is);
 * and, to run them side by side, an ``Executor`` it made and owns (a
   ``concurrent.futures.ProcessPoolExecutor``). Without one, the parts are
   counted here, one after the other.
