@@ -94,6 +94,40 @@ def subject_source(cls: type[Record], plans: dict[str, FieldPlan]) -> str:
     return source
 
 
+def checked_reads(cls: type[Record], plans: dict[str, FieldPlan], names: dict[str, Any]) -> list[str]:
+    """The start of a compiled row builder, shared by SQLite's rows and the servers' lines of text.
+
+    It reads each field once into ``v_<field>``, returns None (the general
+    path) when a value is not of its declared type or a key is too long for
+    its column, and leaves the date and timestamp as their canonical texts in
+    ``s_on`` and ``s_iso``; ``names`` gains what the source refers to. One
+    function, so that what a fast path accepts is the same on every engine.
+    """
+    lines = [f"v_{name} = r.{name}" for name in plans]
+    lines.append(f"v_subject = {subject_source(cls, plans)}")
+    checks: list[str] = []
+    for name, plan in plans.items():
+        if plan.kind == "other":
+            continue
+        check = type_check(plan, f"v_{name}", names)
+        assert check is not None
+        if name in KEY_FIELDS:
+            guard = f"v_{name} is not None and " if plan.omittable else ""
+            check = f"{check} or ({guard}len(v_{name}) > {KEY_LENGTH})"
+        checks.append(check)
+    checks.append(f"len(v_subject) > {KEY_LENGTH}")
+    if plans["on"].kind != "date" or plans["recorded_at"].kind != "datetime":
+        raise TypeError(f"{cls.__name__}: on must be a date and recorded_at a timestamp")
+    lines.append(f"if {' or '.join(checks)}:")
+    lines.append("    return None")
+    names["H_on"] = plans["on"].hook
+    names["H_at"] = plans["recorded_at"].hook
+    names["UTC_TEXT"] = utc_text
+    lines.append("s_on = H_on(v_on)")
+    lines.append("s_iso = H_at(v_recorded_at)")
+    return lines
+
+
 class _TypeRows:
     """The compiled builder of one record type, its rows grouped by the optional columns they fill."""
 
@@ -137,28 +171,7 @@ class _TypeRows:
             "G": self.groups,
             "RECEIVED": self.received,
         }
-        lines = [f"v_{name} = r.{name}" for name in plans]
-        lines.append(f"v_subject = {subject_source(self.cls, plans)}")
-        checks: list[str] = []
-        for name, plan in plans.items():
-            if plan.kind == "other":
-                continue
-            check = type_check(plan, f"v_{name}", names)
-            assert check is not None
-            if name in KEY_FIELDS:
-                guard = f"v_{name} is not None and " if plan.omittable else ""
-                check = f"{check} or ({guard}len(v_{name}) > {KEY_LENGTH})"
-            checks.append(check)
-        checks.append(f"len(v_subject) > {KEY_LENGTH}")
-        if plans["on"].kind != "date" or plans["recorded_at"].kind != "datetime":
-            raise TypeError(f"{self.cls.__name__}: on must be a date and recorded_at a timestamp")
-        lines.append(f"if {' or '.join(checks)}:")
-        lines.append("    return None")
-        names["H_on"] = plans["on"].hook
-        names["H_at"] = plans["recorded_at"].hook
-        names["UTC_TEXT"] = utc_text
-        lines.append("s_on = H_on(v_on)")
-        lines.append("s_iso = H_at(v_recorded_at)")
+        lines = checked_reads(self.cls, plans, names)
         lines += payload_source(self.cls, names, texts={"on": "s_on", "recorded_at": "s_iso"})
         lines.append("last = SHA256(PREFIX + last + sequence.to_bytes(8, 'big') + payload.encode()).digest()")
         lines.append("s_at = UTC_TEXT(s_iso, v_recorded_at)")

@@ -37,10 +37,10 @@ import attrs
 
 from antidrug_core.audit import CHAIN_FORMAT, canonical_json
 from antidrug_core.model import Record
-from antidrug_sql.canonical import FieldPlan, field_plans, member_texts, payload_source, type_check
-from antidrug_sql.rows import KEY_FIELDS, record_values, sqlite_date, sqlite_timestamp
-from antidrug_sql.sqlite_rows import Builder, subject_source, utc_text
-from antidrug_sql.tables import KEY_LENGTH, RECORDS, columns_of
+from antidrug_sql.canonical import FieldPlan, field_plans, member_texts, payload_source
+from antidrug_sql.rows import record_values, sqlite_date, sqlite_timestamp
+from antidrug_sql.sqlite_rows import Builder, checked_reads
+from antidrug_sql.tables import RECORDS, columns_of
 
 __all__ = ["HEX_PREFIX", "TextRecordRows", "escaped"]
 
@@ -105,29 +105,8 @@ class _TypeLines:
             "SHA256": hashlib.sha256,
             "PREFIX": CHAIN_FORMAT,
             "L": self.lines,
-            "UTC_TEXT": utc_text,
         }
-        lines = [f"v_{name} = r.{name}" for name in plans]
-        lines.append(f"v_subject = {subject_source(self.cls, plans)}")
-        checks: list[str] = []
-        for name, plan in plans.items():
-            if plan.kind == "other":
-                continue
-            check = type_check(plan, f"v_{name}", names)
-            assert check is not None
-            if name in KEY_FIELDS:
-                guard = f"v_{name} is not None and " if plan.omittable else ""
-                check = f"{check} or ({guard}len(v_{name}) > {KEY_LENGTH})"
-            checks.append(check)
-        checks.append(f"len(v_subject) > {KEY_LENGTH}")
-        if plans["on"].kind != "date" or plans["recorded_at"].kind != "datetime":
-            raise TypeError(f"{self.cls.__name__}: on must be a date and recorded_at a timestamp")
-        lines.append(f"if {' or '.join(checks)}:")
-        lines.append("    return None")
-        names["H_on"] = plans["on"].hook
-        names["H_at"] = plans["recorded_at"].hook
-        lines.append("s_on = H_on(v_on)")
-        lines.append("s_iso = H_at(v_recorded_at)")
+        lines = checked_reads(self.cls, plans, names)
         lines += payload_source(self.cls, names, texts={"on": "s_on", "recorded_at": "s_iso"})
         # A backslash in the payload: some value may need escaping (the general path does it).
         lines.append("if '\\\\' in payload:")
