@@ -41,9 +41,13 @@ class RetentionAnchor(enum.StrEnum):
     relapse after it ends the abstinence and the period with it."""
 
 
-def _not_negative(_instance: object, _attribute: attrs.Attribute[int], value: int) -> None:
+def _not_negative(instance: object, _attribute: attrs.Attribute[int], value: int) -> None:
     if value < 0:
-        raise ValueError(f"a retention period must not be negative (it is {value} years)")
+        rule = getattr(instance, "id", "?")
+        raise ValueError(
+            f"retention rule {rule!r}: years must not be negative (it is {value}): "
+            "an identity is never erased before its anchor"
+        )
 
 
 @attrs.frozen(kw_only=True)
