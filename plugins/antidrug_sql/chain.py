@@ -156,8 +156,9 @@ class FreshRows:
         return sum(len(rows) for _sql, rows in self.records) + sum(len(batch) for batch in self.lines)
 
 
-_Stream = tuple[int, list[tuple[Record, ...]]]
-"""A subject's records to write: the version before them, and the records of each append in order."""
+_Stream = tuple[SubjectId, int, list[tuple[Record, ...]]]
+"""A subject's records to write: the subject, the version before them, and the records of each append
+in order."""
 
 
 def _merged(appends: Sequence[StreamAppend]) -> dict[SubjectId, list[StreamAppend]]:
@@ -239,15 +240,18 @@ class Chain:
                 for division in sorted(items[-1].access)
             ],
         )
-        streams = [(items[0].expected_version, [a.records for a in items]) for items in merged.values()]
+        streams = [
+            (subject, items[0].expected_version, [a.records for a in items]) for subject, items in merged.items()
+        ]
         before = self.sequence
         if self._sqlite is not None:
             for sql, rows in self._sqlite_rows(streams):
                 connection.exec_driver_sql(sql, rows)
         else:
+            _check_subjects(streams)
             sequence, last = self.sequence, self.last
             records = self._records
-            for version, parts in streams:
+            for _subject, version, parts in streams:
                 for record in itertools.chain.from_iterable(parts):
                     version += 1
                     sequence += 1
@@ -273,7 +277,7 @@ class Chain:
         access = [
             (subject, division) for subject, items in merged.items() for division in sorted(items[-1].access)
         ]
-        streams = [(0, [a.records for a in items]) for items in merged.values()]
+        streams = [(subject, 0, [a.records for a in items]) for subject, items in merged.items()]
         if text:
             assert self._text is not None, "lines of text on SQLite"
             self._build(self._text, streams)
@@ -297,10 +301,13 @@ class Chain:
         problems: list[Problem] = []
         sequence, last = self.sequence, self.last
         try:
-            for version, parts in streams:
+            for subject, version, parts in streams:
                 for record in itertools.chain.from_iterable(parts):
                     version += 1
                     sequence += 1
+                    if record.subject != subject:
+                        problems.append(_stranger(record, subject))
+                        continue
                     build = builders.get(type(record))
                     if build is None:
                         build = rows.of(type(record)).build
@@ -325,6 +332,34 @@ class Chain:
         connection.execute(
             sa.update(CHAIN_HEAD).where(CHAIN_HEAD.c.id == 1).values(sequence=self.sequence, hash=self.last)
         )
+
+
+def _stranger(record: Record, subject: SubjectId) -> Problem:
+    """The problem of a record given in another subject's stream."""
+    return Problem(
+        "subject", f"record {record.id!r} is about {record.subject!r}, not {subject!r} whose stream it is in", record.id
+    )
+
+
+def _check_subjects(streams: Sequence[_Stream]) -> None:
+    """Refuse records given in another subject's stream, naming each (the compiled rows check as they go).
+
+    A stream's records must be its subject's: the row's subject column is
+    read from the record, the stream head from the append, and a load into an
+    empty MariaDB store does not check the one against the other (its foreign
+    key checks are off, ``antidrug_sql.copying``).
+
+    Raises:
+        InvalidInput: naming each such record.
+    """
+    problems = [
+        _stranger(record, subject)
+        for subject, _version, parts in streams
+        for record in itertools.chain.from_iterable(parts)
+        if record.subject != subject
+    ]
+    if problems:
+        raise InvalidInput(problems)
 
 
 def write_fresh(connection: sa.Connection, rows: FreshRows, streams_sql: str, access_sql: str) -> None:

@@ -8,6 +8,7 @@ process being killed.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -538,3 +539,41 @@ def test_a_text_load_that_fails_midway_leaves_the_server_store_as_it_was(
         bulk(store).bulk_append(failing())
     assert snapshot(store) == before
     assert len(sent) > 1  # batches had gone to the server before each failure
+
+
+@pytest.mark.usefixtures("small_batches", "one_process")
+def test_a_record_given_in_another_subjects_stream_is_refused_by_name_on_every_engine(
+    databases: Any, open_sql: Callable[..., Store], snapshot: Snapshot
+) -> None:
+    """MariaDB's load checks no foreign keys: the load itself refuses a record that is not its stream's."""
+    store = open_sql(databases.new())
+    before = snapshot(store)
+    people = list(appends())
+    stranger = people[0].records[-1]
+    moved = attrs.evolve(people[40], records=(*people[40].records, attrs.evolve(stranger, id="stranger-1")))
+    with pytest.raises(InvalidInput) as refused:
+        bulk(store).bulk_append([*people[:40], moved, *people[41:]])
+    (problem,) = refused.value.problems
+    assert (problem.field, problem.row) == ("subject", "stranger-1")
+    assert repr(people[40].subject) in problem.reason and repr(stranger.subject) in problem.reason
+    assert snapshot(store) == before
+
+
+def test_a_load_into_mariadb_leaves_its_connection_checking_foreign_keys(
+    databases: Any, open_sql: Callable[..., Store], engine: str
+) -> None:
+    """The load turns the checks off for its own session only; the pool gets them back on."""
+    store = open_sql(databases.new())
+    bulk(store).bulk_append(appends())
+    recorder: Any = store.recorder
+    with recorder.engine.connect() as connection:
+        if engine == "mysql":
+            assert connection.exec_driver_sql("SELECT @@foreign_key_checks").scalar() == 1
+        ghost = dict.fromkeys(("id", "type", "subject", "recorded_by", "payload"), "x")
+        at = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+        with pytest.raises(sa.exc.IntegrityError):  # a record of no stream
+            connection.execute(
+                RECORDS.insert().values(
+                    sequence=10**9, version=1, on=at.date(), recorded_at=at, hash=b"\0" * 32, **ghost
+                )
+            )
