@@ -241,7 +241,8 @@ class Chain:
             ],
         )
         streams = [
-            (subject, items[0].expected_version, [a.records for a in items]) for subject, items in merged.items()
+            (subject, items[0].expected_version, [a.records for a in items])
+            for subject, items in merged.items()
         ]
         before = self.sequence
         if self._sqlite is not None:
@@ -336,9 +337,8 @@ class Chain:
 
 def _stranger(record: Record, subject: SubjectId) -> Problem:
     """The problem of a record given in another subject's stream."""
-    return Problem(
-        "subject", f"record {record.id!r} is about {record.subject!r}, not {subject!r} whose stream it is in", record.id
-    )
+    reason = f"record {record.id!r} is about {record.subject!r}, not {subject!r} whose stream it is in"
+    return Problem("subject", reason, record.id)
 
 
 def _check_subjects(streams: Sequence[_Stream]) -> None:

@@ -555,7 +555,8 @@ def test_a_record_given_in_another_subjects_stream_is_refused_by_name_on_every_e
         bulk(store).bulk_append([*people[:40], moved, *people[41:]])
     (problem,) = refused.value.problems
     assert (problem.field, problem.row) == ("subject", "stranger-1")
-    assert repr(people[40].subject) in problem.reason and repr(stranger.subject) in problem.reason
+    assert repr(people[40].subject) in problem.reason
+    assert repr(stranger.subject) in problem.reason
     assert snapshot(store) == before
 
 

@@ -13,6 +13,7 @@ figure reported under them can be reproduced (``standard_catalogue(1)``,
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -183,6 +184,13 @@ def standard_catalogue(version: int = CATALOGUE_VERSION) -> list[IndicatorDefini
     Raises:
         InvalidInput: no such catalogue version.
     """
+    return list(_standard_catalogue(version))
+
+
+@functools.cache
+def _standard_catalogue(version: int) -> list[IndicatorDefinition]:
+    """``standard_catalogue``, made once per version (callers get a copy): every evaluation asks
+    for it, and the definitions (frozen, each checked as it is made) never change."""
     if version not in CATALOGUE_VERSIONS:
         raise InvalidInput.of(
             "catalogue", f"no catalogue version {version} (known: {', '.join(map(str, CATALOGUE_VERSIONS))})"

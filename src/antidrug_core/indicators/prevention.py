@@ -18,6 +18,7 @@ channels in force, so a host's own key date gets figures of its own.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from antidrug_core.indicators.criteria import (
@@ -136,7 +137,14 @@ def activity_parts(
     Raises:
         InvalidInput: a key date's or channel's id cannot be part of a figure's id.
     """
-    dates, ways = list(key_dates), list(channels)
+    return list(_activity_parts(tuple(key_dates), tuple(channels)))
+
+
+@functools.lru_cache(maxsize=16)
+def _activity_parts(dates: tuple[KeyDate, ...], ways: tuple[Channel, ...]) -> tuple[IndicatorDefinition, ...]:
+    """``activity_parts``, made once per set of key dates and channels: a store asks for its
+    definitions at every evaluation, and making (and checking) ninety of them took a third of a
+    county's evaluation after a day's work."""
     parts: list[IndicatorDefinition] = []
     for whole, name_zh, name_en, field in _MEASURES:
         for key_date in dates:
@@ -175,7 +183,7 @@ def activity_parts(
                     description="An activity through several channels counts in each of them.",
                 )
             )
-    return parts
+    return tuple(parts)
 
 
 def prevention_catalogue() -> list[IndicatorDefinition]:

@@ -8,6 +8,7 @@ scope can be checked from codes alone.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -37,8 +38,15 @@ def parent_code(code: str) -> DivisionCode | None:
     return DivisionCode(code[:4] + "00")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def ancestors(code: str) -> tuple[DivisionCode, ...]:
-    """Every division above ``code``, nearest first."""
+    """Every division above ``code``, nearest first.
+
+    Kept for the codes last asked about: every result of an evaluation asks
+    whether its division lies within the actor's scope, about a hundred
+    thousand times for a county's catalogue, and a province has a few
+    thousand divisions.
+    """
     found: list[DivisionCode] = []
     parent = parent_code(code)
     while parent is not None:
