@@ -269,24 +269,29 @@ def test_the_fast_evaluator_gives_the_reference_evaluators_figures(engine: str, 
 
 
 def test_reading_the_people_in_slices_adds_up_to_the_same_figures(stores: Stores) -> None:
-    """Large SQLite stores are read in slices of people, one thread each; the sizes of the slices
-    must add up to what one read finds, whichever ids the cuts fall between."""
+    """Large stores, and an actor's scope of many people, are read in slices of people, one thread
+    each; the sizes of the slices must add up to what one read finds, whichever ids the cuts fall
+    between (cut among the province's people, or among the scope's)."""
 
     @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(dataset_documents(max_people=8), requests(), st.integers(2, 5), others)
+    @given(dataset_documents(max_people=8), requests(), scopes, st.integers(2, 5), others)
     def same_figures(
-        document: dict[str, Any], request: EvaluationRequest, slices: int, other_subjects: list[Record]
+        document: dict[str, Any],
+        request: EvaluationRequest,
+        scope: frozenset[str] | None,
+        slices: int,
+        other_subjects: list[Record],
     ) -> None:
         dataset = read_dataset(document)
         definitions = people_catalogue()
         with (
             stores.loaded(dataset, other_subjects) as store,
-            store.unit_of_work(actor_for(None)) as uow,
+            store.unit_of_work(actor_for(scope)) as uow,
         ):
             request = attrs.evolve(request, policy=request.policy or uow.policy)
             tree = DivisionTree(uow.divisions())
             sliced = evaluate_indicators(store.recorder, uow.scope, request, definitions, tree, slices=slices)
-        assert differences(sliced, reference(dataset, request, None, definitions)) == []
+        assert differences(sliced, reference(dataset, request, scope, definitions)) == []
 
     same_figures()
 
