@@ -441,13 +441,20 @@ class FactsQuery:
         """The people asked about: in the slice, and with an access division in the scope."""
         question = self.question
         lower, upper = question.people
-        conditions: list[Condition] = []
-        if lower is not None:
-            conditions.append(person >= lower)
-        if upper is not None:
-            conditions.append(person < upper)
+
+        def in_slice(subject: sa.ColumnElement[Any]) -> list[Condition]:
+            return [
+                *(() if lower is None else (subject >= lower,)),
+                *(() if upper is None else (subject < upper,)),
+            ]
+
+        conditions = in_slice(person)
         if question.scope is not None:
-            visible = sa.select(ACCESS.c.subject).where(ACCESS.c.division.in_(sorted(question.scope)))
+            # The slice's bounds in the scope's lookup too: PostgreSQL read the whole scope's
+            # people from the access index, and each slice's records, before keeping its own.
+            visible = sa.select(ACCESS.c.subject).where(
+                ACCESS.c.division.in_(sorted(question.scope)), *in_slice(ACCESS.c.subject)
+            )
             conditions.append(person.in_(visible))
         return conditions
 
