@@ -560,10 +560,11 @@ def test_a_record_given_in_another_subjects_stream_is_refused_by_name_on_every_e
     assert snapshot(store) == before
 
 
-def test_a_load_into_mariadb_leaves_its_connection_checking_foreign_keys(
+def test_after_a_load_the_store_checks_foreign_keys_again_on_every_engine(
     databases: Any, open_sql: Callable[..., Store], engine: str
 ) -> None:
-    """The load turns the checks off for its own session only; the pool gets them back on."""
+    """A load drops (PostgreSQL) or turns off (MariaDB, for its own session) the foreign keys of
+    the records to their streams; afterwards a record of no stream is refused again."""
     store = open_sql(databases.new())
     bulk(store).bulk_append(appends())
     recorder: Any = store.recorder
