@@ -34,6 +34,7 @@ from antidrug_sql.tables import (
 __all__ = [
     "COMPARED_COLUMNS",
     "KEY_FIELDS",
+    "SHARED_COLUMNS",
     "Inserter",
     "RecordInserter",
     "key_problems",
@@ -88,7 +89,7 @@ def record_row(record: Record, sequence: int, version: int, payload: str, digest
     return row
 
 
-_SHARED_COLUMNS = (
+SHARED_COLUMNS = (
     "sequence",
     "id",
     "type",
@@ -99,6 +100,7 @@ _SHARED_COLUMNS = (
     "recorded_by",
     "voids",
 )
+"""The columns every record's row fills, first, in table order (its content, payload and hash follow)."""
 
 
 def sqlite_timestamp(value: dt.datetime) -> str:
@@ -217,7 +219,7 @@ class RecordInserter:
         filled = set(columns_of(cls))
         content = tuple(c.name for c in RECORDS.columns if c.name in filled)
         received = ("received_at",) if self._received else ()
-        inserter = Inserter(RECORDS, self.dialect, (*_SHARED_COLUMNS, *content, "payload", "hash", *received))
+        inserter = Inserter(RECORDS, self.dialect, (*SHARED_COLUMNS, *content, "payload", "hash", *received))
         kinds = {c.name: c.kind for c in content_columns()}
         enums = frozenset(i for i, name in enumerate(content) if kinds[name] == "enum")
         plan = self._plans[cls] = _Plan(inserter, content, enums)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
@@ -39,10 +39,13 @@ from antidrug_sql.canonical import FieldPlan, field_plans, member_texts, payload
 from antidrug_sql.rows import KEY_FIELDS, record_values, sqlite_date, sqlite_timestamp
 from antidrug_sql.tables import KEY_LENGTH, RECORDS, SUBJECT_FIELDS, columns_of
 
-__all__ = ["Builder", "SqliteRecordRows", "subject_source", "utc_text"]
+__all__ = ["Builder", "CompiledQueues", "SqliteRecordRows", "subject_source", "utc_text"]
 
 Builder = Callable[[Record, int, int, bytes], bytes | None]
 """``build(record, sequence, version, previous)`` queues the row, returns its hash (None: left aside)."""
+
+Q = TypeVar("Q", bound="_Compiled")
+"""A record type's compiled builder with its queue (SQLite's rows, or a server's lines)."""
 
 _SHARED = ("sequence", "id", "subject", "version", "on", "recorded_at", "recorded_by")
 """The columns every row binds, first, in table order (``type`` is a literal of the statement)."""
@@ -126,6 +129,48 @@ def checked_reads(cls: type[Record], plans: dict[str, FieldPlan], names: dict[st
     lines.append("s_on = H_on(v_on)")
     lines.append("s_iso = H_at(v_recorded_at)")
     return lines
+
+
+class _Compiled(Protocol):
+    """What a record type's compiled builder keeps: the builder, and the general path beside it."""
+
+    @property
+    def build(self) -> Builder: ...
+
+    def add_general(self, record: Record, sequence: int, version: int, previous: bytes) -> bytes: ...
+
+
+class CompiledQueues(Generic[Q]):
+    """A compiled builder per record type, made when the type is first met, and its queued rows.
+
+    The mechanism SQLite's rows (``SqliteRecordRows``) and the servers'
+    lines of text (``antidrug_sql.text_rows``) share: they differ only in
+    what a type's builder makes and how the queue is handed out.
+    """
+
+    def __init__(self) -> None:
+        self._types: dict[type[Record], Q] = {}
+
+    def _compile(self, cls: type[Record]) -> Q:
+        """The compiled builder of ``cls`` with an empty queue."""
+        raise NotImplementedError
+
+    def of(self, cls: type[Record]) -> Q:
+        """The compiled builder of ``cls`` (made the first time)."""
+        found = self._types.get(cls)
+        if found is None:
+            found = self._types[cls] = self._compile(cls)
+        return found
+
+    def builders(self) -> dict[type[Record], Builder]:
+        """The compiled builder of each type seen so far (callers keep it to skip a lookup per record)."""
+        return {cls: compiled.build for cls, compiled in self._types.items()}
+
+    def add(self, record: Record, sequence: int, version: int, previous: bytes) -> bytes:
+        """Queue ``record`` at ``sequence`` (``version`` in its stream); return its chain hash."""
+        compiled = self.of(type(record))
+        found = compiled.build(record, sequence, version, previous)
+        return found if found is not None else compiled.add_general(record, sequence, version, previous)
 
 
 class _TypeRows:
@@ -238,7 +283,7 @@ class _TypeRows:
         return last
 
 
-class SqliteRecordRows:
+class SqliteRecordRows(CompiledQueues[_TypeRows]):
     """Queues records as driver-ready rows, hashing each onto the last, and inserts them in groups."""
 
     def __init__(self, received: str | None = None) -> None:
@@ -246,26 +291,12 @@ class SqliteRecordRows:
         received: ``received_at`` of every row, as SQLite and PostgreSQL's ``COPY`` read it
             (``sqlite_timestamp``); None leaves it empty.
         """
+        super().__init__()
         self._received = received
-        self._types: dict[type[Record], _TypeRows] = {}
         self._statements: dict[tuple[type[Record], int], str] = {}
 
-    def of(self, cls: type[Record]) -> _TypeRows:
-        """The compiled rows of ``cls``."""
-        found = self._types.get(cls)
-        if found is None:
-            found = self._types[cls] = _TypeRows(cls, self._received)
-        return found
-
-    def builders(self) -> dict[type[Record], Builder]:
-        """The compiled builder of each type seen so far (callers keep it to skip a lookup per record)."""
-        return {cls: rows.build for cls, rows in self._types.items()}
-
-    def add(self, record: Record, sequence: int, version: int, previous: bytes) -> bytes:
-        """Queue ``record`` at ``sequence`` (``version`` in its stream); return its chain hash."""
-        rows = self.of(type(record))
-        found = rows.build(record, sequence, version, previous)
-        return found if found is not None else rows.add_general(record, sequence, version, previous)
+    def _compile(self, cls: type[Record]) -> _TypeRows:
+        return _TypeRows(cls, self._received)
 
     def statement(self, cls: type[Record], mask: int) -> str:
         """The insert statement of the rows of ``cls`` in group ``mask``."""

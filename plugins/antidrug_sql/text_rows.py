@@ -38,8 +38,8 @@ import attrs
 from antidrug_core.audit import CHAIN_FORMAT, canonical_json
 from antidrug_core.model import Record
 from antidrug_sql.canonical import FieldPlan, field_plans, member_texts, payload_source
-from antidrug_sql.rows import record_values, sqlite_date, sqlite_timestamp
-from antidrug_sql.sqlite_rows import Builder, checked_reads
+from antidrug_sql.rows import SHARED_COLUMNS, record_values, sqlite_date, sqlite_timestamp
+from antidrug_sql.sqlite_rows import Builder, CompiledQueues, checked_reads
 from antidrug_sql.tables import RECORDS, columns_of
 
 __all__ = ["HEX_PREFIX", "TextRecordRows", "escaped"]
@@ -83,15 +83,7 @@ class _TypeLines:
         content = columns_of(cls)
         self.content = tuple(column.name for column in RECORDS.columns if column.name in content)
         self.columns = (
-            "sequence",
-            "id",
-            "type",
-            "subject",
-            "version",
-            "on",
-            "recorded_at",
-            "recorded_by",
-            "voids",
+            *SHARED_COLUMNS,
             *self.content,
             "payload",
             "hash",
@@ -169,7 +161,7 @@ class TextBatch:
         return len(self.lines)
 
 
-class TextRecordRows:
+class TextRecordRows(CompiledQueues[_TypeLines]):
     """Queues records as lines of text for one engine, hashing each onto the last."""
 
     def __init__(self, engine: str, received: str | None = None) -> None:
@@ -178,26 +170,12 @@ class TextRecordRows:
         received: ``received_at`` of every line, as ``sqlite_timestamp`` writes it (UTC, no
             offset; both servers read it so in a UTC session); None leaves the column out.
         """
+        super().__init__()
         self._hex_prefix = HEX_PREFIX[engine]
         self._received = received
-        self._types: dict[type[Record], _TypeLines] = {}
 
-    def of(self, cls: type[Record]) -> _TypeLines:
-        """The compiled lines of ``cls``."""
-        found = self._types.get(cls)
-        if found is None:
-            found = self._types[cls] = _TypeLines(cls, self._hex_prefix, self._received)
-        return found
-
-    def builders(self) -> dict[type[Record], Builder]:
-        """The compiled builder of each type seen so far (callers keep it to skip a lookup per record)."""
-        return {cls: lines.build for cls, lines in self._types.items()}
-
-    def add(self, record: Record, sequence: int, version: int, previous: bytes) -> bytes:
-        """Queue ``record`` at ``sequence`` (``version`` in its stream); return its chain hash."""
-        lines = self.of(type(record))
-        found = lines.build(record, sequence, version, previous)
-        return found if found is not None else lines.add_general(record, sequence, version, previous)
+    def _compile(self, cls: type[Record]) -> _TypeLines:
+        return _TypeLines(cls, self._hex_prefix, self._received)
 
     def pending(self) -> Iterator[TextBatch]:
         """Each record type's queued lines, emptied as they are handed out."""
