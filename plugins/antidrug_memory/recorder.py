@@ -23,7 +23,7 @@ from antidrug_core.model import (
     SubjectId,
     SubjectKind,
 )
-from antidrug_core.ports import IdentityErasure, Scope, StoredStream, StreamAppend, id_taken
+from antidrug_core.ports import IdentityErasure, Scope, StoredStream, StreamAppend, erasure_order, id_taken
 from antidrug_core.rules import Policy
 from antidrug_core.rules.prevention import RatingScheme, schemes_to_keep
 from antidrug_core.store import policy_conflict
@@ -128,7 +128,7 @@ class MemoryRecorder:
         step: Callable[[str], None] | None = None,
     ) -> list[PersonId]:
         told = step or (lambda _where: None)
-        ordered = sorted({e.person: e for e in reversed(erasures)}.values(), key=lambda e: str(e.person))
+        ordered = erasure_order(erasures)
         erased: list[PersonId] = []
         for start in range(0, len(ordered), max(batch, 1)):
             with self._lock:

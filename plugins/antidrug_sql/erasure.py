@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from antidrug_core.ledger import EntryKind, identity_digest
 from antidrug_core.model import PersonId
-from antidrug_core.ports import IdentityErasure
+from antidrug_core.ports import IdentityErasure, erasure_order
 from antidrug_sql.chain import Chain, chunks
 from antidrug_sql.ledger import Entry, append_entries
 from antidrug_sql.tables import IDENTITIES, IDENTITY_KEYS, STREAMS
@@ -108,7 +108,7 @@ def erase_identities(
         step: Told ``"batch"`` inside each transaction and ``"committed"`` after it.
     """
     told: Step = step or (lambda _where: None)
-    ordered = sorted({e.person: e for e in reversed(erasures)}.values(), key=lambda e: str(e.person))
+    ordered = erasure_order(erasures)
     erased: list[PersonId] = []
     for start in range(0, len(ordered), max(batch, 1)):
         with writing() as connection:

@@ -50,6 +50,7 @@ __all__ = [
     "StreamAppend",
     "SubjectProbe",
     "VersionedRecorder",
+    "erasure_order",
     "id_taken",
 ]
 
@@ -392,6 +393,16 @@ class IdentityErasure:
     version: int
     """The version of the person's stream the decision was made on: if it moved on since (a
     relapse recorded meanwhile), the person is not erased."""
+
+
+def erasure_order(erasures: Sequence[IdentityErasure]) -> list[IdentityErasure]:
+    """One erasure per person, the first given for them, in the order of their ids.
+
+    Every store erases in this order, so a run stopped midway and run again
+    takes the same batches, and a person named twice is erased once, by the
+    rule that named them first.
+    """
+    return sorted({e.person: e for e in reversed(erasures)}.values(), key=lambda e: str(e.person))
 
 
 @runtime_checkable
