@@ -6,11 +6,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 from antidrug_core.commands.common import add_db_option, local_actor, open_cli_store
 from antidrug_core.commands.terminal import printable
-from antidrug_core.model import PersonId, StoreUnavailable
+from antidrug_core.model import FileSealed, FileUnsealed, PersonId, StoreUnavailable
 from antidrug_core.ports import SealedReadRecorder
 from antidrug_core.services import seal_file, unseal_file
 
@@ -77,18 +78,19 @@ def _cell(text: str) -> str:
 
 
 def run_seal(args: argparse.Namespace) -> int:
-    with open_cli_store(args, create=False) as store, store.unit_of_work(local_actor()) as uow:
-        made = seal_file(uow, PersonId(args.person), basis=args.basis, reason=args.reason, on=args.on)
-        uow.commit()
-    print(f"sealed the file of {printable(made.person)} from {made.on} (record {printable(made.id)})")
-    return 0
+    return _decide(args, seal_file, "sealed the file of {person} from {on}")
 
 
 def run_unseal(args: argparse.Namespace) -> int:
+    return _decide(args, unseal_file, "opened the file of {person} again from {on}")
+
+
+def _decide(args: argparse.Namespace, decide: Callable[..., FileSealed | FileUnsealed], done: str) -> int:
+    """Enter a sealing decision (``seal`` and ``unseal`` take the same arguments) and say what was done."""
     with open_cli_store(args, create=False) as store, store.unit_of_work(local_actor()) as uow:
-        made = unseal_file(uow, PersonId(args.person), basis=args.basis, reason=args.reason, on=args.on)
+        made = decide(uow, PersonId(args.person), basis=args.basis, reason=args.reason, on=args.on)
         uow.commit()
-    print(f"opened the file of {printable(made.person)} again from {made.on} (record {printable(made.id)})")
+    print(done.format(person=printable(made.person), on=made.on) + f" (record {printable(made.id)})")
     return 0
 
 
