@@ -21,14 +21,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from stdnum.cn import ric
 
-from antidrug_core.audit import verify_chain
 from antidrug_core.cli import main
 from antidrug_core.identity import Identity
 from antidrug_core.ledger import EntryKind, LedgerRow, replay_ledger
 from antidrug_core.model import Actor, Division, PersonId, Status
-from antidrug_core.ports import AuditableRecorder, LedgerRecorder
 from antidrug_core.services import register_person
 from antidrug_core.store import Store
+from antidrug_core.testing import verification_problems
 from antidrug_sql.schema import alembic_config, head_revision
 from antidrug_sql.tables import ACCESS, CHAIN_HEAD, DIVISIONS, IDENTITIES, LEDGER, META, RECORDS, STREAMS
 
@@ -71,17 +70,6 @@ def fill(store: Store) -> None:
                 person=PersonId(person),
             )
             uow.commit()
-
-
-def check(store: Store) -> list[str]:
-    """Everything verification finds wrong: the record chain's break, or the ledger's problems."""
-    recorder = store.recorder
-    assert isinstance(recorder, AuditableRecorder)
-    assert isinstance(recorder, LedgerRecorder)
-    chain = verify_chain(recorder.chain(), recorder.chain_head())
-    if not chain.intact:
-        return [f"chain: {chain.reason}"]
-    return list(recorder.verify_state().problems)
 
 
 Undo = Callable[[sa.Connection], None]
@@ -249,19 +237,19 @@ def test_any_insert_change_or_delete_in_a_table_that_decides_access_is_found(
         for kind in kinds:
             undos.append(tamper(connection, kind))
     try:
-        assert check(store_with_people), f"{kinds} passed verification"
+        assert verification_problems(store_with_people), f"{kinds} passed verification"
     finally:
         with engine.begin() as connection:
             for undo in reversed(undos):
                 undo(connection)
-    assert check(store_with_people) == []
+    assert verification_problems(store_with_people) == []
 
 
 @pytest.fixture
 def store_with_people(databases: Any, open_sql: Callable[..., Store]) -> Store:
     store = open_sql(databases.new())
     fill(store)
-    assert check(store) == []
+    assert verification_problems(store) == []
     return store
 
 

@@ -13,29 +13,19 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from antidrug_core.audit import verify_chain
 from antidrug_core.cli import main
 from antidrug_core.ledger import EntryKind
 from antidrug_core.model import Actor, PersonId, Role, Status
-from antidrug_core.ports import AuditableRecorder, LedgerRecorder, SealedReadRecorder
+from antidrug_core.ports import SealedReadRecorder
 from antidrug_core.services import register_person, seal_file
 from antidrug_core.store import Store
+from antidrug_core.testing import verification_problems
 from antidrug_sql.schema import alembic_config, head_revision
 from antidrug_sql.tables import CHAIN_HEAD, LEDGER, RECORDS
 
 TOWNSHIP = "522631101"
 ADMIN = Actor.local_administrator()
 BASIS = "治安管理处罚法第一百三十六条"
-
-
-def problems(store: Store) -> list[str]:
-    recorder = store.recorder
-    assert isinstance(recorder, AuditableRecorder)
-    assert isinstance(recorder, LedgerRecorder)
-    chain = verify_chain(recorder.chain(), recorder.chain_head())
-    if not chain.intact:
-        return [f"chain: {chain.reason}"]
-    return list(recorder.verify_state().problems)
 
 
 @pytest.fixture
@@ -53,7 +43,7 @@ def sealed_store(databases: Any, open_sql: Callable[..., Store]) -> Store:
         uow.commit()
     with store.unit_of_work(ADMIN) as uow:
         uow.sealed_file(PersonId("P1"), "法院调取案卷")
-    assert problems(store) == []
+    assert verification_problems(store) == []
     return store
 
 
@@ -76,7 +66,7 @@ def test_each_query_is_a_ledger_entry_that_verification_holds_to_its_hash(sealed
     def after(tampering: Callable[[sa.Connection], None]) -> list[str]:
         with engine.begin() as connection:
             tampering(connection)
-        found = problems(sealed_store)
+        found = verification_problems(sealed_store)
         with engine.begin() as connection:  # put the row back as it was
             connection.execute(sa.delete(LEDGER).where(LEDGER.c.sequence == row["sequence"]))
             connection.execute(sa.insert(LEDGER).values(**row))
@@ -97,7 +87,7 @@ def test_each_query_is_a_ledger_entry_that_verification_holds_to_its_hash(sealed
         )
     )
     assert after(lambda c: c.execute(sa.delete(LEDGER).where(LEDGER.c.sequence == row["sequence"])))
-    assert problems(sealed_store) == []
+    assert verification_problems(sealed_store) == []
 
 
 def test_a_routine_role_reads_nothing_of_a_sealed_file_on_the_server(sealed_store: Store) -> None:

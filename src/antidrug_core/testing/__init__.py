@@ -13,6 +13,7 @@ from antidrug_core.testing.contract import (
     RetentionContract,
     StoreContract,
     open_memory_store,
+    verification_problems,
 )
 from antidrug_core.testing.fakes import FixedClock, RecordingNotifier, SequentialIds, at
 from antidrug_core.testing.history import History
@@ -34,4 +35,5 @@ __all__ = [
     "every_person_record_type",
     "every_record_type",
     "open_memory_store",
+    "verification_problems",
 ]

@@ -55,6 +55,7 @@ from antidrug_core.ports import (
     BulkRecorder,
     ErasingRecorder,
     IdentityErasure,
+    LedgerRecorder,
     RatingSchemeRecorder,
     StreamAppend,
 )
@@ -701,6 +702,18 @@ class BulkLoadContract(StoreContract):
             ]
             found.append(new_stream(PersonId(person), records, RESIDENCE_FIRST))
         return found
+
+
+def verification_problems(store: Store) -> list[str]:
+    """Everything ``antidrug audit verify`` would find wrong with ``store``: the record chain's
+    break, or else the ledger's replay problems (empty when the store verifies)."""
+    recorder = store.recorder
+    assert isinstance(recorder, AuditableRecorder)
+    assert isinstance(recorder, LedgerRecorder)
+    chain = verify_chain(recorder.chain(), recorder.chain_head())
+    if not chain.intact:
+        return [f"chain: {chain.reason}"]
+    return list(recorder.verify_state().problems)
 
 
 class AuditChainContract(StoreContract):
