@@ -307,7 +307,7 @@ class Chain:
                     version += 1
                     sequence += 1
                     if record.subject != subject:
-                        problems.append(_stranger(record, subject))
+                        problems.append(_in_another_stream(record, subject))
                         continue
                     build = builders.get(type(record))
                     if build is None:
@@ -335,7 +335,7 @@ class Chain:
         )
 
 
-def _stranger(record: Record, subject: SubjectId) -> Problem:
+def _in_another_stream(record: Record, subject: SubjectId) -> Problem:
     """The problem of a record given in another subject's stream."""
     reason = f"record {record.id!r} is about {record.subject!r}, not {subject!r} whose stream it is in"
     return Problem("subject", reason, record.id)
@@ -353,7 +353,7 @@ def _check_subjects(streams: Sequence[_Stream]) -> None:
         InvalidInput: naming each such record.
     """
     problems = [
-        _stranger(record, subject)
+        _in_another_stream(record, subject)
         for subject, _version, parts in streams
         for record in itertools.chain.from_iterable(parts)
         if record.subject != subject
