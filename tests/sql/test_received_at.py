@@ -18,11 +18,12 @@ from antidrug_core.cli import main
 from antidrug_core.interchange import write_dataset
 from antidrug_core.store import Store
 from antidrug_core.synthetic import SyntheticSpec, divisions, person_records
+from antidrug_core.testing import verification_problems
 from antidrug_sql import recorder as sql_recorder
 from antidrug_sql.schema import alembic_config, head_revision
 from antidrug_sql.tables import LEDGER, RECORDS
 
-from .test_ledger import check, fill
+from .test_ledger import fill
 
 RECEIPTS_MIGRATION = ScriptDirectory.from_config(alembic_config()).get_revision("0012")
 """The revision that gave every record row its time of receipt."""
@@ -139,4 +140,4 @@ def test_records_stored_before_the_ledger_keep_no_receipt_time_and_still_verify(
     found = receipts(engine)
     assert len(found) == 6
     assert all(received is None and arrival is None for _s, received, arrival in found)
-    assert check(store) == []
+    assert verification_problems(store) == []
