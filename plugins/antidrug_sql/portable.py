@@ -134,7 +134,10 @@ class Unindexed(sa.sql.functions.FunctionElement[str]):
     A lookup of one person's records must go through ``(person, version)``;
     without statistics SQLite may take ``(type, on)`` instead and read every
     record of that type for each person. ``+column`` is SQLite's way to say
-    so; the other engines plan by statistics and get the column itself.
+    so. MariaDB, with its statistics, chose the same for each person's latest
+    transfer in a store of 3,000 people (``tests/sql/test_query_plans.py``); a
+    function of the column, ``concat(column)``, is what it cannot look up.
+    PostgreSQL plans by its statistics and gets the column itself.
     """
 
     inherit_cache = True
@@ -150,3 +153,8 @@ def _unindexed(element: Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(Unindexed, "sqlite")
 def _unindexed_sqlite(element: Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
     return f"+{compiler.process(element.clauses, **kw)}"
+
+
+@compiles(Unindexed, "mysql")
+def _unindexed_mysql(element: Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"concat({compiler.process(element.clauses, **kw)})"
