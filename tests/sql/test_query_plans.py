@@ -260,3 +260,23 @@ def test_a_bulk_load_into_postgresql_leaves_the_planner_statistics(
             "AND schemaname = current_schema() ORDER BY relname"
         ).scalars()
         assert list(analysed) == ["antidrug_access", "antidrug_records", "antidrug_streams"]
+
+
+def test_an_evaluation_gives_its_mariadb_sessions_back_as_it_found_them(
+    make_databases: Callable[[str], Any], open_sql: Callable[..., Store]
+) -> None:
+    """The evaluator turns MariaDB's derived-table merging off for its own sessions
+    (``NO_DERIVED_MERGE``); every pooled connection has it on again afterwards."""
+    store = _loaded(make_databases("mysql"), open_sql)
+    engine: sa.Engine = store.recorder.engine  # type: ignore[attr-defined]
+    _explained(store, _mysql_plan, slices=2)  # two threads, two connections
+    pooled = engine.pool.checkedin()  # type: ignore[attr-defined]
+    assert pooled >= 2
+    connections = [engine.connect() for _ in range(pooled)]
+    try:
+        for connection in connections:
+            switches = str(connection.exec_driver_sql("SELECT @@session.optimizer_switch").scalar())
+            assert "derived_merge=on" in switches.split(","), switches
+    finally:
+        for connection in connections:
+            connection.close()
