@@ -532,6 +532,8 @@ def transfer_tally(
                 ]
             )
         layouts[side] = layout
+    if query.dialect == "mysql" and len(sides) > 1:
+        return Tally(_sides_in_one_read(source, sides, sums.columns), layouts)
     statements = [
         sa.select(sa.literal(side).label("side"), division.label("division"), *sums.columns)
         .select_from(source)
@@ -539,3 +541,25 @@ def transfer_tally(
         for side, division, _direction in sides
     ]
     return Tally(statements[0] if len(statements) == 1 else sa.union_all(*statements), layouts)
+
+
+def _sides_in_one_read(
+    source: sa.FromClause,
+    sides: Sequence[tuple[str, sa.ColumnElement[Any], Direction | None]],
+    columns: Sequence[sa.ColumnElement[Any]],
+) -> sa.Select[Any]:
+    """Every side's sums from one read of ``source``, each transfer taken once per side.
+
+    MariaDB makes a table expression again for every reference: as one
+    statement per side joined by ``UNION ALL``, it found the accepted
+    transfers twice, 0.26 s of a county slice at a million people.
+    """
+    names = sa.union_all(*(sa.select(sa.literal(side).label("side")) for side, _d, _dir in sides)).subquery(
+        "sides"
+    )
+    division = sa.case(*((names.c.side == side, column) for side, column, _dir in sides))
+    return (
+        sa.select(names.c.side, division.label("division"), *columns)
+        .select_from(source.join(names, sa.true()))
+        .group_by(names.c.side, division)
+    )
