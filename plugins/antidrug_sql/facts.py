@@ -335,7 +335,12 @@ class FactsQuery:
             key = self._key(row, [(lost, 1)])
             columns.append(self._latest(sa.and_(row.c.type.in_(_LOST_EVENTS), before), key).label(label))
         answered = self._count(sa.and_(row.c.type == "transfer_accepted", dated))
-        columns.append(sa.case((answered > 0, self._moved_to(row.c.subject))).label("moved_to"))
+        if self.dialect == "mysql":
+            # MariaDB ran the subquery for every group, whatever the count; read out of the
+            # groups (``_facts``) it runs only for the people with an accepted transfer.
+            columns.append(answered.label("answered"))
+        else:
+            columns.append(sa.case((answered > 0, self._moved_to(row.c.subject))).label("moved_to"))
         for test in self.record_tests:
             columns.append(self._count(self.test(row, test)).label(self.column(test)))
         if self.due_kinds:
@@ -520,10 +525,16 @@ class FactsQuery:
             else_=registered[2],
         )
         by_policy = sa.func.coalesce(residence, household) if question.residence_first else household
+        if "answered" in grouped.c:
+            moved_to: sa.ColumnElement[Any] = sa.case(
+                (grouped.c.answered > 0, self._moved_to(grouped.c.person))
+            )
+        else:
+            moved_to = grouped.c.moved_to
         columns: list[sa.ColumnElement[Any]] = [
             *(grouped.c[name] for name in extra),
             self._status(grouped).label("status"),
-            sa.func.coalesce(grouped.c.moved_to, by_policy).label("responsible"),
+            sa.func.coalesce(moved_to, by_policy).label("responsible"),
             _flag(self._value(grouped.c.lost_before_key, 1, 1) == "L").label("lost_before"),
             _flag(self._value(grouped.c.lost_end_key, 1, 1) == "L").label("lost_at_end"),
             *(grouped.c[self.column(test)] for test in self.record_tests),
@@ -627,6 +638,7 @@ class FactsQuery:
                 accepted.c.answer,
                 accepted.c.from_division,
                 accepted.c.to_division,
+                row.c.subject.label("person"),
                 *self._aggregates(row),
             )
             .select_from(accepted.join(row, row.c.subject == accepted.c.person))
