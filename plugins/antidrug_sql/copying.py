@@ -55,6 +55,7 @@ import sqlalchemy as sa
 
 from antidrug_core.model import ConcurrencyConflict, InvalidInput, Problem
 from antidrug_sql.chain import DeferredIndexes, FreshRows
+from antidrug_sql.engines import set_back
 from antidrug_sql.rows import Inserter
 from antidrug_sql.tables import ACCESS, RECORDS, STREAMS
 
@@ -288,12 +289,7 @@ class FreshInfile(_SendingThread):
         finally:
             with contextlib.suppress(OSError):
                 shutil.rmtree(self._folder)
-            # The session goes back to the pool: the checks come back for whoever uses it next, or
-            # (a connection that cannot take them back) it is not used again.
-            try:
-                self.connection.exec_driver_sql("SET SESSION foreign_key_checks = 1")
-            except sa.exc.SQLAlchemyError:
-                self.connection.invalidate()
+            set_back(self.connection, "SET SESSION foreign_key_checks = 1")
 
 
 def _refused(warnings: list[tuple[Any, ...]], skipped: int) -> Exception:

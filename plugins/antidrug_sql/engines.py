@@ -31,6 +31,7 @@ __all__ = [
     "Backend",
     "backend_of",
     "create_store_engine",
+    "set_back",
     "unavailable",
 ]
 
@@ -110,6 +111,20 @@ def unavailable(url: str, error: BaseException, backend: Backend) -> StoreUnavai
         f"{mask_url(url)}: cannot connect to the database server ({reason}); "
         "check the server address and port, that it is running, and the user name and password"
     )
+
+
+def set_back(connection: sa.Connection, statement: str, parameters: tuple[Any, ...] = ()) -> None:
+    """Give a MariaDB session a setting back before the connection returns to the pool, or throw
+    the connection away: whoever takes it next must find the session as the engine made it.
+
+    The load turns foreign key checks off for its session (``copying.FreshInfile``), the
+    evaluator turns derived-table merging off (``evaluator._snapshot``); a connection that
+    cannot take such a setting back would keep it for an unrelated unit of work.
+    """
+    try:
+        connection.exec_driver_sql(statement, parameters or None)
+    except sa.exc.SQLAlchemyError:
+        connection.invalidate()
 
 
 def _first_line(error: BaseException) -> str:

@@ -38,7 +38,7 @@ from antidrug_core.indicators.reference import Counts, result_from_counts
 from antidrug_core.model import DivisionCode, DivisionTree, SubjectKind, is_within
 from antidrug_core.ports import Recorder, Scope
 from antidrug_core.rules import Responsibility
-from antidrug_sql.engines import unavailable
+from antidrug_sql.engines import set_back, unavailable
 from antidrug_sql.facts import VOID_DEPTH_LIMIT, FactsQuery, Question, void_depth
 from antidrug_sql.recorder import SqlRecorder
 from antidrug_sql.tables import ACCESS, CHAIN_HEAD, STREAMS
@@ -309,17 +309,9 @@ def _snapshot(recorder: SqlRecorder) -> Iterator[sa.Connection]:
                     yield connection
             finally:
                 if switches is not None:
-                    _restore_switches(connection, str(switches))
+                    set_back(connection, "SET SESSION optimizer_switch = %s", (str(switches),))
     except sa.exc.OperationalError as error:
         raise unavailable(recorder.url, error, recorder.backend) from None
-
-
-def _restore_switches(connection: sa.Connection, switches: str) -> None:
-    """Give a MariaDB session its optimizer switches back, or throw the connection away."""
-    try:
-        connection.exec_driver_sql("SET SESSION optimizer_switch = %s", (switches,))
-    except sa.exc.SQLAlchemyError:
-        connection.invalidate()
 
 
 def _add(direct: dict[DivisionCode, list[int]], tally: Tally, rows: Sequence[Any], definitions: int) -> None:
