@@ -25,6 +25,7 @@ what SQLAlchemy stores and the payloads equal to ``canonical_json``.
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterator
@@ -140,20 +141,20 @@ class _Compiled(Protocol):
     def add_general(self, record: Record, sequence: int, version: int, previous: bytes) -> bytes: ...
 
 
-class CompiledQueues(Generic[Q]):
+class CompiledQueues(abc.ABC, Generic[Q]):
     """A compiled builder per record type, made when the type is first met, and its queued rows.
 
     The mechanism SQLite's rows (``SqliteRecordRows``) and the servers'
     lines of text (``antidrug_sql.text_rows``) share: they differ only in
-    what a type's builder makes and how the queue is handed out.
+    what a type's builder makes (``_compile``) and how the queue is handed out.
     """
 
     def __init__(self) -> None:
         self._types: dict[type[Record], Q] = {}
 
+    @abc.abstractmethod
     def _compile(self, cls: type[Record]) -> Q:
-        """The compiled builder of ``cls`` with an empty queue."""
-        raise NotImplementedError
+        """The compiled builder of ``cls`` with an empty queue (each kind of rows makes its own)."""
 
     def of(self, cls: type[Record]) -> Q:
         """The compiled builder of ``cls`` (made the first time)."""
