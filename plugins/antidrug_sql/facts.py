@@ -210,6 +210,9 @@ class FactsQuery:
         self.fulfilment = fulfilment
         self.places = places
         self._void_depth = void_depth
+        # MariaDB runs a subquery of a grouped select for every group: there the latest transfer
+        # is looked up after grouping, only for people with an accepted one (``_facts``).
+        self._moved_after_grouping = dialect == "mysql"
         self._voided = self._voided_ids(void_depth) if void_depth and dialect != "mysql" else None
         self._excused_table: sa.CTE | None = None
 
@@ -335,9 +338,7 @@ class FactsQuery:
             key = self._key(row, [(lost, 1)])
             columns.append(self._latest(sa.and_(row.c.type.in_(_LOST_EVENTS), before), key).label(label))
         answered = self._count(sa.and_(row.c.type == "transfer_accepted", dated))
-        if self.dialect == "mysql":
-            # MariaDB ran the subquery for every group, whatever the count; read out of the
-            # groups (``_facts``) it runs only for the people with an accepted transfer.
+        if self._moved_after_grouping:
             columns.append(answered.label("answered"))
         else:
             columns.append(sa.case((answered > 0, self._moved_to(row.c.subject))).label("moved_to"))
@@ -396,7 +397,7 @@ class FactsQuery:
         )
 
     def _excused(self, due: Row) -> sa.Select[Any]:
-        """The ids of due tests excused by the period end.
+        """The ids of due tests excused by the period end (on MariaDB, among ``due``'s person's).
 
         On SQLite and PostgreSQL one table of the statement (materialized),
         of the people it reads, which every kind's counts look into: as a subquery in each of them,
@@ -525,7 +526,7 @@ class FactsQuery:
             else_=registered[2],
         )
         by_policy = sa.func.coalesce(residence, household) if question.residence_first else household
-        if "answered" in grouped.c:
+        if self._moved_after_grouping:
             moved_to: sa.ColumnElement[Any] = sa.case(
                 (grouped.c.answered > 0, self._moved_to(grouped.c.person))
             )
@@ -638,7 +639,7 @@ class FactsQuery:
                 accepted.c.answer,
                 accepted.c.from_division,
                 accepted.c.to_division,
-                row.c.subject.label("person"),
+                row.c.subject.label("person"),  # whose latest transfer, after grouping
                 *self._aggregates(row),
             )
             .select_from(accepted.join(row, row.c.subject == accepted.c.person))
