@@ -33,7 +33,7 @@ from antidrug_sql.canonical import payload_of
 from antidrug_sql.ledger import Entry, append_entries
 from antidrug_sql.rows import Inserter, RecordInserter, key_problems, sqlite_timestamp
 from antidrug_sql.sqlite_rows import SqliteRecordRows
-from antidrug_sql.tables import ACCESS, CHAIN_HEAD, DIVISIONS, RECORDS, STREAMS
+from antidrug_sql.tables import ACCESS, CHAIN_HEAD, DIVISIONS, RECORDS, STREAMS, has_index
 from antidrug_sql.text_rows import TextBatch, TextRecordRows
 
 __all__ = [
@@ -394,16 +394,18 @@ class DeferredIndexes:
     def __init__(self, connection: sa.Connection, names: Collection[str] | None = None) -> None:
         """Args:
         connection: The load's connection, in its transaction.
-        names: The indexes to defer (None: all of them).
+        names: The indexes to defer (None: all of them that this engine has; some are one
+            engine's only, such as MariaDB's ``(subject, type)``).
         """
         self.connection = connection
+        dialect = connection.dialect.name
         # Unique ones first: a duplicate is found before time goes into the others.
         self.indexes = sorted(
             (
                 index
                 for table in (RECORDS, ACCESS)
                 for index in table.indexes
-                if names is None or index.name in names
+                if has_index(index, dialect) and (names is None or index.name in names)
             ),
             key=lambda index: (not index.unique, str(index.name)),
         )

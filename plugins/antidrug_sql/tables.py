@@ -35,6 +35,7 @@ __all__ = [
     "DIVISIONS",
     "IDENTITIES",
     "IDENTITY_KEYS",
+    "INDEX_ENGINES",
     "KEY_LENGTH",
     "LEDGER",
     "META",
@@ -42,11 +43,13 @@ __all__ = [
     "RECORDS",
     "STREAMS",
     "SUBJECT_FIELDS",
+    "TYPE_ON_INDEX",
     "ContentColumn",
     "Digest",
     "Key",
     "UtcDateTime",
     "content_columns",
+    "has_index",
 ]
 
 KEY_LENGTH = 128
@@ -376,24 +379,29 @@ def _records_table() -> sa.Table:
         # load into an empty store builds these after the rows (antidrug_sql.recorder).
         sa.Index("uq_antidrug_records_id", "id", unique=True),
         sa.Index("uq_antidrug_records_subject_version", "subject", "version", unique=True),
-        sa.Index(None, "type", "on"),
+        sa.Index(TYPE_ON_INDEX, "type", "on"),
         # For the fast evaluator (antidrug_sql.facts): the few voids, and each person's tests,
         # looked up for every due test. Partial where the engine can; MariaDB/MySQL cannot, and
-        # look a person's tests up through (subject, version) instead.
+        # look a person's tests up through (subject, type) instead.
         sa.Index("ix_antidrug_records_voids", "voids", sqlite_where=_VOIDS, postgresql_where=_VOIDS),
         sa.Index(
             "ix_antidrug_records_subject_tests",
             *TESTS_INDEX_COLUMNS,
             sqlite_where=_TESTS,
             postgresql_where=_TESTS,
-        ).ddl_if(dialect=("sqlite", "postgresql")),  # type: ignore[arg-type]  # a tuple is documented
+        ).ddl_if(dialect=INDEX_ENGINES["ix_antidrug_records_subject_tests"]),  # type: ignore[arg-type]
         # Each person's excuses, looked up for the due tests a statement counts (revision 0013).
         sa.Index(
             "ix_antidrug_records_excuses",
             *EXCUSES_INDEX_COLUMNS,
             sqlite_where=_EXCUSES,
             postgresql_where=_EXCUSES,
-        ).ddl_if(dialect=("sqlite", "postgresql")),  # type: ignore[arg-type]  # a tuple is documented
+        ).ddl_if(dialect=INDEX_ENGINES["ix_antidrug_records_excuses"]),  # type: ignore[arg-type]
+        # MariaDB/MySQL's stand-in for the two partial indexes above (revision 0014): a person's
+        # records of one type (their tests, excuses, transfer answers) without reading the rest.
+        sa.Index("ix_antidrug_records_subject_type", *SUBJECT_TYPE_INDEX_COLUMNS).ddl_if(
+            dialect=INDEX_ENGINES["ix_antidrug_records_subject_type"]  # type: ignore[arg-type]
+        ),
         **_TABLE_OPTIONS,
     )
 
@@ -404,6 +412,27 @@ _EXCUSES = sa.text("type = 'test_excused'")
 EXCUSES_INDEX_COLUMNS = ("subject", "due", "on", "recorded_at", "sequence", "type")
 """The excuses index: every ``test_excused`` record, covering what the fast evaluator reads of it
 (who, which due test, when, and what decides whether it is in effect)."""
+INDEX_ENGINES = {
+    "ix_antidrug_records_subject_tests": ("sqlite", "postgresql"),
+    "ix_antidrug_records_excuses": ("sqlite", "postgresql"),
+    "ix_antidrug_records_subject_type": ("mysql",),
+}
+"""The indexes only some engines have, and which (a tuple: ``ddl_if`` documents one); every other
+index is on every engine."""
+
+
+def has_index(index: sa.Index, dialect: str) -> bool:
+    """Whether a store on ``dialect`` has ``index``."""
+    return dialect in INDEX_ENGINES.get(str(index.name), (dialect,))
+
+
+TYPE_ON_INDEX = "ix_antidrug_records_type_on"
+"""The records by type and date: a type's records across the store, never one person's (on MariaDB
+a lookup of a person's records says so, ``antidrug_sql.facts``)."""
+SUBJECT_TYPE_INDEX_COLUMNS = ("subject", "type")
+"""MariaDB's index of each person's records by type, in place of the partial tests and excuses
+indexes it cannot have: a due test's look at its person's tests and excuses reads those, not the
+person's thirty-odd records."""
 TESTS_INDEX_COLUMNS = ("subject", "type", "kind", "on", "due", "recorded_at", "id")
 """The subject-tests index: every record with a ``kind`` (due and done tests, and the few
 organisation records naming an organisation's kind), covering what a lookup of a person's tests
