@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -39,7 +41,7 @@ from antidrug_core.model import DivisionCode, DivisionTree, SubjectKind, is_with
 from antidrug_core.ports import Recorder, Scope
 from antidrug_core.rules import Responsibility
 from antidrug_sql.engines import set_back, unavailable
-from antidrug_sql.facts import VOID_DEPTH_LIMIT, FactsQuery, Question, void_depth
+from antidrug_sql.facts import VOID_DEPTH_LIMIT, FactsQuery, Question, slice_parameters, void_depth
 from antidrug_sql.recorder import SqlRecorder
 from antidrug_sql.tables import ACCESS, CHAIN_HEAD, STREAMS
 from antidrug_sql.translation import (
@@ -178,22 +180,110 @@ def _count(
         depth = void_depth(connection, question)
         if depth >= VOID_DEPTH_LIMIT:
             return None
-        query = FactsQuery(
-            question,
-            recorder.backend.name,
-            void_depth=depth,
-            record_tests=plan.record_tests,
-            due_kinds=plan.due_kinds,
-            fulfilment=plan.fulfilment,
-            places=cooperating,
-        )
-        tallies = [people_tally(query, plan, definitions, cooperating=cooperating)]
-        transfers = transfer_tally(query, plan, definitions, cooperating=cooperating)
-        if transfers is not None:
-            tallies.append(transfers)
+        dialect = recorder.backend.name
+        key = _BuiltKey.of(dialect, question, depth, definitions, cooperating)
+        tallies = _BUILT.get(key, lambda: _tallies(dialect, question, depth, plan, definitions, cooperating))
+        bounds = slice_parameters(question.people)
         for tally in tallies:
-            _add(direct, tally, connection.execute(tally.statement).all(), len(definitions))
+            _add(direct, tally, connection.execute(tally.statement, bounds).all(), len(definitions))
     return _Counted(direct, head)
+
+
+def _tallies(
+    dialect: str,
+    question: Question,
+    depth: int,
+    plan: Plan,
+    definitions: Sequence[IndicatorDefinition],
+    cooperating: bool,
+) -> tuple[Tally, ...]:
+    """The statements that count the people of ``question`` (and their accepted transfers)."""
+    query = FactsQuery(
+        question,
+        dialect,
+        void_depth=depth,
+        record_tests=plan.record_tests,
+        due_kinds=plan.due_kinds,
+        fulfilment=plan.fulfilment,
+        places=cooperating,
+    )
+    tallies = [people_tally(query, plan, definitions, cooperating=cooperating)]
+    transfers = transfer_tally(query, plan, definitions, cooperating=cooperating)
+    if transfers is not None:
+        tallies.append(transfers)
+    return tuple(tallies)
+
+
+@attrs.frozen
+class _BuiltKey:
+    """What decides the statements of a read: everything in them but the values of a slice's bounds."""
+
+    dialect: str
+    question: Question
+    """With ``people`` left out: only whether each bound is there changes the statements."""
+    bounded: tuple[bool, bool]
+    void_depth: int
+    definitions: tuple[str, ...]
+    """The definitions' digests, in order (the plan is translated from them)."""
+    cooperating: bool
+
+    @classmethod
+    def of(
+        cls,
+        dialect: str,
+        question: Question,
+        depth: int,
+        definitions: Sequence[IndicatorDefinition],
+        cooperating: bool,
+    ) -> _BuiltKey:
+        lower, upper = question.people
+        return cls(
+            dialect,
+            attrs.evolve(question, people=(None, None)),
+            (lower is not None, upper is not None),
+            depth,
+            tuple(digest(definition) for definition in definitions),
+            cooperating,
+        )
+
+
+class _Built:
+    """The statements of the latest reads, kept for the next read that asks the same.
+
+    Building a catalogue's statements is Python work (thousands of
+    expression objects): 0.05 to 0.13 s each time, and a county's two
+    slices built theirs at once, each waiting for the other's hold on the
+    interpreter (0.2 s of a county's 0.85 s on MariaDB at a million people).
+    A platform asks the same county and period again and again, and every
+    slice of a read with the same bounds present asks the same statement
+    with other values of the bounds (``slice_parameters``). The statements
+    are immutable, so threads share them; the engine keeps their compiled
+    SQL.
+    """
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self._kept: OrderedDict[_BuiltKey, tuple[Tally, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: _BuiltKey, build: Callable[[], tuple[Tally, ...]]) -> tuple[Tally, ...]:
+        """The statements kept for ``key``, or those ``build`` makes (then kept), forgetting the least
+        recently used beyond ``most``.
+
+        One build at a time: the slices of a read that ask the same wait for the first to build
+        it rather than build it again (building holds the interpreter either way).
+        """
+        with self._lock:
+            found = self._kept.get(key)
+            if found is None:
+                found = self._kept[key] = build()
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.most:
+                self._kept.popitem(last=False)
+            return found
+
+
+_BUILT = _Built(most=16)
 
 
 def _in_slices(

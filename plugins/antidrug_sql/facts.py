@@ -57,12 +57,14 @@ __all__ = [
     "DUE_COUNTS",
     "OTHER_RECORD_TYPES",
     "PERSON_RECORD_TYPES",
+    "SLICE_PARAMETERS",
     "VOID_DEPTH_LIMIT",
     "FactsQuery",
     "Question",
     "RecordTest",
     "due_column",
     "due_test",
+    "slice_parameters",
     "void_depth",
 ]
 
@@ -174,6 +176,16 @@ def void_depth(connection: sa.Connection, question: Question) -> int:
     )
     found = connection.execute(sa.select(sa.func.max(chain.c.depth))).scalar()
     return int(found or 0)
+
+
+SLICE_PARAMETERS = ("slice_lower", "slice_upper")
+"""The names of a slice's bounds (``Question.people``) in the statements: a statement built for one
+slice runs for another slice with the same bounds given (``slice_parameters``)."""
+
+
+def slice_parameters(people: tuple[str | None, str | None]) -> dict[str, str]:
+    """The values of a slice's bounds, by their names in the statements (the unbounded left out)."""
+    return {name: bound for name, bound in zip(SLICE_PARAMETERS, people, strict=True) if bound is not None}
 
 
 class FactsQuery:
@@ -477,8 +489,8 @@ class FactsQuery:
 
         def in_slice(subject: sa.ColumnElement[Any]) -> list[Condition]:
             return [
-                *(() if lower is None else (subject >= lower,)),
-                *(() if upper is None else (subject < upper,)),
+                *(() if lower is None else (subject >= sa.bindparam(SLICE_PARAMETERS[0], lower),)),
+                *(() if upper is None else (subject < sa.bindparam(SLICE_PARAMETERS[1], upper),)),
             ]
 
         conditions = in_slice(person)

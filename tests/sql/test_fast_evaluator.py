@@ -52,7 +52,7 @@ from antidrug_core.store import Store
 from antidrug_core.testing import every_record_type, open_memory_store
 from antidrug_core.testing.datasets import COUNTY, DIVISIONS, NEIGHBOUR_TOWNSHIP, TOWNSHIPS, dataset_documents
 from antidrug_core.testing.datasets import definitions as local_definitions
-from antidrug_sql import tables, translation
+from antidrug_sql import evaluator, tables, translation
 from antidrug_sql.engines import create_store_engine
 from antidrug_sql.evaluator import evaluate_indicators
 
@@ -294,6 +294,55 @@ def test_reading_the_people_in_slices_adds_up_to_the_same_figures(stores: Stores
         assert differences(sliced, reference(dataset, request, scope, definitions)) == []
 
     same_figures()
+
+
+def test_a_read_asked_again_reuses_its_statements_and_every_slice_counts_its_own_people(
+    stores: Stores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The statements of a read are built once and kept (``evaluator._Built``): asked again, and by
+    every slice whose bounds are of the same shape (the middle slices of four), the same statements
+    run with each slice's own bounds, and the figures stay the reference evaluator's."""
+    built: list[int] = []
+    building = evaluator._tallies
+
+    def counted(*args: Any, **kwargs: Any) -> tuple[translation.Tally, ...]:
+        tallies = building(*args, **kwargs)
+        built.append(len(tallies))
+        return tallies
+
+    monkeypatch.setattr(evaluator, "_tallies", counted)
+    monkeypatch.setattr(evaluator, "_BUILT", evaluator._Built(most=16))
+    people = [
+        {"id": f"P{n:02}", "household": TOWNSHIPS[n % 2], "registered_on": "2020-01-01"} for n in range(12)
+    ]
+    statuses = [
+        {"type": "status_changed", "id": f"s{n}", "person": f"P{n:02}", "on": "2020-01-01"}
+        | {"status": "registered"}
+        for n in range(12)
+    ]
+    dataset = read_dataset(
+        {
+            "format": "antidrug-dataset/1",
+            "divisions": [dict(d) for d in DIVISIONS],
+            "people": people,
+            "records": statuses,
+        }
+    )
+    request = EvaluationRequest(period=H1, policy=dataset.policy)
+    definitions = people_catalogue()
+    expected = reference(dataset, request, None, definitions)
+    with stores.loaded(dataset) as store, store.unit_of_work(Actor.local_administrator()) as uow:
+        tree = DivisionTree(uow.divisions())
+        first = evaluate_indicators(store.recorder, uow.scope, request, definitions, tree, slices=4)
+        shapes = len(built)
+        again = evaluate_indicators(store.recorder, uow.scope, request, definitions, tree, slices=4)
+        assert len(built) == shapes  # asked again: nothing built
+        later = attrs.evolve(request, period=Period.parse("2023H2"))
+        evaluate_indicators(store.recorder, uow.scope, later, definitions, tree, slices=4)
+        assert len(built) == 2 * shapes  # another period: built for it
+    assert shapes == 3  # four slices, three shapes of bounds: the two middle slices share one
+    assert differences(first, expected) == []
+    assert differences(again, expected) == []
 
 
 # --- the cases set-based SQL most easily gets wrong ------------------------------------------------
