@@ -283,7 +283,8 @@ class _Built:
             return found
 
 
-_BUILT = _Built(most=16)
+_BUILT = _Built(most=8)
+"""Eight sets of statements: 3 to 6 MiB each (most on MariaDB), two or three per read of a county."""
 
 
 def _in_slices(
