@@ -55,7 +55,7 @@ import sqlalchemy as sa
 
 from antidrug_core.model import ConcurrencyConflict, InvalidInput, Problem
 from antidrug_sql.chain import DeferredIndexes, FreshRows
-from antidrug_sql.engines import set_back
+from antidrug_sql.engines import restore_session_setting
 from antidrug_sql.rows import Inserter
 from antidrug_sql.tables import ACCESS, RECORDS, STREAMS
 
@@ -289,7 +289,7 @@ class FreshInfile(_SendingThread):
         finally:
             with contextlib.suppress(OSError):
                 shutil.rmtree(self._folder)
-            set_back(self.connection, "SET SESSION foreign_key_checks = 1")
+            restore_session_setting(self.connection, "SET SESSION foreign_key_checks = 1")
 
 
 def _refused(warnings: list[tuple[Any, ...]], skipped: int) -> Exception:

@@ -31,7 +31,7 @@ __all__ = [
     "Backend",
     "backend_of",
     "create_store_engine",
-    "set_back",
+    "restore_session_setting",
     "unavailable",
 ]
 
@@ -113,7 +113,9 @@ def unavailable(url: str, error: BaseException, backend: Backend) -> StoreUnavai
     )
 
 
-def set_back(connection: sa.Connection, statement: str, parameters: tuple[Any, ...] = ()) -> None:
+def restore_session_setting(
+    connection: sa.Connection, statement: str, parameters: tuple[Any, ...] = ()
+) -> None:
     """Give a MariaDB session a setting back before the connection returns to the pool, or throw
     the connection away: whoever takes it next must find the session as the engine made it.
 

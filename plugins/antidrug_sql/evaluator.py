@@ -40,7 +40,7 @@ from antidrug_core.indicators.reference import Counts, result_from_counts
 from antidrug_core.model import DivisionCode, DivisionTree, SubjectKind, is_within
 from antidrug_core.ports import Recorder, Scope
 from antidrug_core.rules import Responsibility
-from antidrug_sql.engines import set_back, unavailable
+from antidrug_sql.engines import restore_session_setting, unavailable
 from antidrug_sql.facts import VOID_DEPTH_LIMIT, FactsQuery, Question, slice_parameters, void_depth
 from antidrug_sql.recorder import SqlRecorder
 from antidrug_sql.tables import ACCESS, CHAIN_HEAD, STREAMS
@@ -181,15 +181,17 @@ def _count(
         if depth >= VOID_DEPTH_LIMIT:
             return None
         dialect = recorder.backend.name
-        key = _BuiltKey.of(dialect, question, depth, definitions, cooperating)
-        tallies = _BUILT.get(key, lambda: _tallies(dialect, question, depth, plan, definitions, cooperating))
+        key = _StatementsKey.of(dialect, question, depth, definitions, cooperating)
+        tallies = _KEPT_STATEMENTS.get(
+            key, lambda: _build_statements(dialect, question, depth, plan, definitions, cooperating)
+        )
         bounds = slice_parameters(question.people)
         for tally in tallies:
             _add(direct, tally, connection.execute(tally.statement, bounds).all(), len(definitions))
     return _Counted(direct, head)
 
 
-def _tallies(
+def _build_statements(
     dialect: str,
     question: Question,
     depth: int,
@@ -215,7 +217,7 @@ def _tallies(
 
 
 @attrs.frozen
-class _BuiltKey:
+class _StatementsKey:
     """What decides the statements of a read: everything in them but the values of a slice's bounds."""
 
     dialect: str
@@ -235,7 +237,7 @@ class _BuiltKey:
         depth: int,
         definitions: Sequence[IndicatorDefinition],
         cooperating: bool,
-    ) -> _BuiltKey:
+    ) -> _StatementsKey:
         lower, upper = question.people
         return cls(
             dialect,
@@ -247,7 +249,7 @@ class _BuiltKey:
         )
 
 
-class _Built:
+class _KeptStatements:
     """The statements of the latest reads, kept for the next read that asks the same.
 
     Building a catalogue's statements is Python work (thousands of
@@ -263,10 +265,10 @@ class _Built:
 
     def __init__(self, most: int) -> None:
         self.most = most
-        self._kept: OrderedDict[_BuiltKey, tuple[Tally, ...]] = OrderedDict()
+        self._kept: OrderedDict[_StatementsKey, tuple[Tally, ...]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: _BuiltKey, build: Callable[[], tuple[Tally, ...]]) -> tuple[Tally, ...]:
+    def get(self, key: _StatementsKey, build: Callable[[], tuple[Tally, ...]]) -> tuple[Tally, ...]:
         """The statements kept for ``key``, or those ``build`` makes (then kept), forgetting the least
         recently used beyond ``most``.
 
@@ -283,7 +285,7 @@ class _Built:
             return found
 
 
-_BUILT = _Built(most=8)
+_KEPT_STATEMENTS = _KeptStatements(most=8)
 """Eight sets of statements: 3 to 6 MiB each (most on MariaDB), two or three per read of a county."""
 
 
@@ -400,7 +402,7 @@ def _snapshot(recorder: SqlRecorder) -> Iterator[sa.Connection]:
                     yield connection
             finally:
                 if switches is not None:
-                    set_back(connection, "SET SESSION optimizer_switch = %s", (str(switches),))
+                    restore_session_setting(connection, "SET SESSION optimizer_switch = %s", (str(switches),))
     except sa.exc.OperationalError as error:
         raise unavailable(recorder.url, error, recorder.backend) from None
 

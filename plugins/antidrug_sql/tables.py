@@ -384,24 +384,28 @@ def _records_table() -> sa.Table:
         # looked up for every due test. Partial where the engine can; MariaDB/MySQL cannot, and
         # look a person's tests up through (subject, type) instead.
         sa.Index("ix_antidrug_records_voids", "voids", sqlite_where=_VOIDS, postgresql_where=_VOIDS),
-        sa.Index(
-            "ix_antidrug_records_subject_tests",
-            *TESTS_INDEX_COLUMNS,
-            sqlite_where=_TESTS,
-            postgresql_where=_TESTS,
-        ).ddl_if(dialect=INDEX_ENGINES["ix_antidrug_records_subject_tests"]),  # type: ignore[arg-type]
+        _only_on(
+            sa.Index(
+                "ix_antidrug_records_subject_tests",
+                *TESTS_INDEX_COLUMNS,
+                sqlite_where=_TESTS,
+                postgresql_where=_TESTS,
+            ),
+            *_PARTIAL_INDEXES,
+        ),
         # Each person's excuses, looked up for the due tests a statement counts (revision 0013).
-        sa.Index(
-            "ix_antidrug_records_excuses",
-            *EXCUSES_INDEX_COLUMNS,
-            sqlite_where=_EXCUSES,
-            postgresql_where=_EXCUSES,
-        ).ddl_if(dialect=INDEX_ENGINES["ix_antidrug_records_excuses"]),  # type: ignore[arg-type]
+        _only_on(
+            sa.Index(
+                "ix_antidrug_records_excuses",
+                *EXCUSES_INDEX_COLUMNS,
+                sqlite_where=_EXCUSES,
+                postgresql_where=_EXCUSES,
+            ),
+            *_PARTIAL_INDEXES,
+        ),
         # MariaDB/MySQL's stand-in for the two partial indexes above (revision 0014): a person's
         # records of one type (their tests, excuses, transfer answers) without reading the rest.
-        sa.Index("ix_antidrug_records_subject_type", *SUBJECT_TYPE_INDEX_COLUMNS).ddl_if(
-            dialect=INDEX_ENGINES["ix_antidrug_records_subject_type"]  # type: ignore[arg-type]
-        ),
+        _only_on(sa.Index("ix_antidrug_records_subject_type", *SUBJECT_TYPE_INDEX_COLUMNS), "mysql"),
         **_TABLE_OPTIONS,
     )
 
@@ -412,13 +416,18 @@ _EXCUSES = sa.text("type = 'test_excused'")
 EXCUSES_INDEX_COLUMNS = ("subject", "due", "on", "recorded_at", "sequence", "type")
 """The excuses index: every ``test_excused`` record, covering what the fast evaluator reads of it
 (who, which due test, when, and what decides whether it is in effect)."""
-INDEX_ENGINES = {
-    "ix_antidrug_records_subject_tests": ("sqlite", "postgresql"),
-    "ix_antidrug_records_excuses": ("sqlite", "postgresql"),
-    "ix_antidrug_records_subject_type": ("mysql",),
-}
-"""The indexes only some engines have, and which (a tuple: ``ddl_if`` documents one); every other
-index is on every engine."""
+_PARTIAL_INDEXES = ("sqlite", "postgresql")
+"""The engines that have partial indexes (``WHERE`` in ``CREATE INDEX``)."""
+INDEX_ENGINES: dict[str, tuple[str, ...]] = {}
+"""The indexes only some engines have, and which (filled by ``_only_on`` as the tables are made);
+every other index is on every engine. A load that drops and builds the indexes again asks
+``has_index``, so that it never drops one the engine was not given."""
+
+
+def _only_on(index: sa.Index, *dialects: str) -> sa.Index:
+    """``index``, created only on ``dialects`` (and entered in ``INDEX_ENGINES``)."""
+    INDEX_ENGINES[str(index.name)] = dialects
+    return index.ddl_if(dialect=dialects)  # type: ignore[arg-type]  # a tuple is documented
 
 
 def has_index(index: sa.Index, dialect: str) -> bool:

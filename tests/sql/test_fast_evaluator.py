@@ -299,19 +299,19 @@ def test_reading_the_people_in_slices_adds_up_to_the_same_figures(stores: Stores
 def test_a_read_asked_again_reuses_its_statements_and_every_slice_counts_its_own_people(
     stores: Stores, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The statements of a read are built once and kept (``evaluator._Built``): asked again, and by
+    """The statements of a read are built once and kept (``evaluator._KeptStatements``): asked again, and by
     every slice whose bounds are of the same shape (the middle slices of four), the same statements
     run with each slice's own bounds, and the figures stay the reference evaluator's."""
     built: list[int] = []
-    building = evaluator._tallies
+    building = evaluator._build_statements
 
     def counted(*args: Any, **kwargs: Any) -> tuple[translation.Tally, ...]:
         tallies = building(*args, **kwargs)
         built.append(len(tallies))
         return tallies
 
-    monkeypatch.setattr(evaluator, "_tallies", counted)
-    monkeypatch.setattr(evaluator, "_BUILT", evaluator._Built(most=16))
+    monkeypatch.setattr(evaluator, "_build_statements", counted)
+    monkeypatch.setattr(evaluator, "_KEPT_STATEMENTS", evaluator._KeptStatements(most=16))
     people = [
         {"id": f"P{n:02}", "household": TOWNSHIPS[n % 2], "registered_on": "2020-01-01"} for n in range(12)
     ]
