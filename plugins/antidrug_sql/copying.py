@@ -50,7 +50,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import sqlalchemy as sa
 
 from antidrug_core.model import ConcurrencyConflict, InvalidInput, Problem
@@ -180,6 +179,8 @@ class FreshCopy(_SendingThread):
             self.connection.exec_driver_sql(f'ALTER TABLE "{RECORDS.name}" DROP CONSTRAINT "{name}"')
 
     def _send(self, rows: FreshRows) -> None:
+        from psycopg import IntegrityError  # the driver is an extra: a store on SQLite needs none
+
         driver: Any = self.connection.connection.driver_connection
         with driver.cursor() as cursor:
             for sql, batch in ((_STREAMS_COPY, rows.streams), (_ACCESS_COPY, rows.access)):
@@ -189,7 +190,7 @@ class FreshCopy(_SendingThread):
                     with cursor.copy(sql) as copy:
                         for row in batch:
                             copy.write_row(row)
-                except psycopg.IntegrityError as error:  # a subject given twice: the streams' key
+                except IntegrityError as error:  # a subject given twice: the streams' key
                     raise sa.exc.IntegrityError(sql, None, error) from None
             for lines in rows.lines:
                 columns = ", ".join(f'"{name}"' for name in lines.columns)

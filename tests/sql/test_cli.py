@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -86,6 +88,24 @@ def test_without_db_the_store_is_a_sqlite_file_in_the_working_folder(
     status, out, _err = run(capsys, "export")
     assert status == 0
     assert json.loads(out)["format"] == "antidrug-dataset/1"
+
+
+def test_a_sqlite_store_needs_no_server_driver(tmp_path: Path, dataset_file: Path) -> None:
+    """``pip install antidrug-core`` has neither psycopg nor PyMySQL (they are extras): loading and
+    exporting on the embedded default must not import them."""
+    url = f"sqlite:///{tmp_path / 'plain.db'}"
+    script = (
+        "import sys\n"
+        "sys.modules['psycopg'] = sys.modules['pymysql'] = None  # as if not installed\n"
+        "from antidrug_core.cli import main\n"
+        f"url = {url!r}\n"
+        f"status = main(['load', '--dataset', {str(dataset_file)!r}, '--db', url])\n"
+        "sys.exit(status or main(['audit', 'verify', '--db', url]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "loaded 40 people" in done.stdout
+    assert "audit chain intact" in done.stdout
 
 
 def test_audit_verify_names_the_first_altered_record_and_exits_3(
