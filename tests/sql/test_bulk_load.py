@@ -492,6 +492,36 @@ def test_where_the_server_refuses_files_a_mariadb_load_inserts_the_same_rows(
     assert records_of(snapshot(sent_as_files)) == records_of(snapshot(inserted))
 
 
+class _FileSender:
+    """The part of a PyMySQL connection that sends a local file: it keeps each packet's size."""
+
+    max_allowed_packet = 16 << 20
+
+    def __init__(self, packet: int | None) -> None:
+        self.antidrug_file_packet = packet
+        self.sent: list[int] = []
+
+    def write_packet(self, payload: bytes) -> None:
+        self.sent.append(len(payload))
+
+
+def test_a_mariadb_load_sends_its_files_in_large_pieces_and_other_connections_as_pymysql_does(
+    make_databases: Callable[[str], Any], open_sql: Callable[..., Store], sent: list[str], tmp_path: Path
+) -> None:
+    from pymysql import connections
+
+    store = open_sql(make_databases("mysql").new())
+    bulk(store).bulk_append(list(appends())[:5])
+    assert sent == ["FreshInfile"]
+    lines = tmp_path / "lines.txt"
+    lines.write_bytes(b"x" * (3 << 20))
+    in_a_load, other = _FileSender(1 << 20), _FileSender(None)
+    connections._send_local_file(str(lines), in_a_load)
+    connections._send_local_file(str(lines), other)
+    assert in_a_load.sent == [1 << 20] * 3
+    assert (set(other.sent), sum(other.sent)) == ({16 << 10}, 3 << 20)
+
+
 def test_a_mariadb_store_may_send_files_only_where_both_sides_allow_it(
     make_databases: Callable[[str], Any], open_sql: Callable[..., Store]
 ) -> None:
