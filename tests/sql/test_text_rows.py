@@ -15,10 +15,15 @@ from antidrug_core.model import Record
 from antidrug_core.testing import every_record_type
 from antidrug_sql import canonical
 from antidrug_sql.rows import record_values, sqlite_timestamp
+from antidrug_sql.tables import RECORDS
 from antidrug_sql.text_rows import HEX_PREFIX, TextRecordRows, escaped
 
 SAMPLE = [record for stream in every_record_type("522631101", "522631102").values() for record in stream]
-ROWS = {engine: TextRecordRows(engine) for engine in HEX_PREFIX}
+ROWS = {
+    (engine, every_column): TextRecordRows(engine, every_column=every_column)
+    for engine in HEX_PREFIX
+    for every_column in (False, True)
+}
 texts = st.text(min_size=1, max_size=30).filter(lambda s: s.strip() != "")
 
 
@@ -64,15 +69,27 @@ def expected_row(record: Record, columns: tuple[str, ...], hex_prefix: str) -> l
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
-@given(varied_records(), st.sampled_from(["postgresql", "mysql"]))
-def test_a_records_line_reads_back_as_its_row(record: Record, engine: str) -> None:
-    rows = ROWS[engine]  # compiled once per record type, as in a load
+@given(varied_records(), st.sampled_from(["postgresql", "mysql"]), st.booleans())
+def test_a_records_line_reads_back_as_its_row(record: Record, engine: str, every_column: bool) -> None:
+    rows = ROWS[engine, every_column]  # compiled once per record type, as in a load
     last = rows.add(record, 1, 1, GENESIS)
     (batch,) = rows.pending()
     (line,) = batch.lines
     payload = canonical_json(record)
     assert last == chain_hash(GENESIS, 1, payload.encode())
     assert read_line(line) == expected_row(record, batch.columns, HEX_PREFIX[engine])
+    assert (len(batch.columns) == len(RECORDS.columns) - 1) is every_column  # all but received_at
+
+
+def test_lines_of_every_column_come_in_the_chains_order_as_one_batch() -> None:
+    rows = TextRecordRows("mysql", every_column=True)
+    last = GENESIS
+    for sequence, record in enumerate(SAMPLE, start=1):
+        last = rows.add(record, sequence, 1, last)
+    (batch,) = rows.pending()
+    assert [int(line.split("\t", 1)[0]) for line in batch.lines] == list(range(1, len(SAMPLE) + 1))
+    assert {len(read_line(line)) for line in batch.lines} == {len(batch.columns)}
+    assert list(rows.pending()) == []
 
 
 @given(st.text())
