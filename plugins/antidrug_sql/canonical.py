@@ -161,6 +161,11 @@ def json_fragment(plan: FieldPlan, value: str, names: dict[str, Any]) -> str:
     return f"enc(H_{plan.attribute}({value}))"
 
 
+_ISO = (dt.date.isoformat, dt.datetime.isoformat)
+"""Hooks whose text is only digits, ``-``, ``:``, ``T``, ``.`` and ``+`` (for a value of the exact
+type, which the fast path checks): JSON has nothing to escape in it."""
+
+
 def payload_source(cls: type[Record], names: dict[str, Any], *, texts: dict[str, str]) -> list[str]:
     """Lines that set ``payload`` to the record ``r``'s canonical JSON; its fields are in ``v_<name>``.
 
@@ -182,6 +187,10 @@ def payload_source(cls: type[Record], names: dict[str, Any], *, texts: dict[str,
             parts.append(prefix + encode_basestring(cls.type_tag))
             continue
         value = f"v_{plan.attribute}"
+        if plan.attribute in texts and plan.hook in _ISO and not plan.omittable:
+            # A date's or timestamp's ISO text (of the exact type, checked) has nothing to escape.
+            parts.append(prefix + '"{' + texts[plan.attribute] + '}"')
+            continue
         if plan.attribute in texts:
             fragment = f"enc({texts[plan.attribute]})"
             names["enc"] = encode_basestring

@@ -124,7 +124,7 @@ class _TypeLines:
         lines.append("    return None")
         lines.append("last = SHA256(PREFIX + last + sequence.to_bytes(8, 'big') + payload.encode()).digest()")
         fields = ["{sequence}", "{v_id}", self.cls.type_tag, "{v_subject}", "{version}", "{s_on}"]
-        fields += ["{UTC_TEXT(s_iso, v_recorded_at)}", "{v_recorded_by}"]
+        fields += ["{s_at}", "{v_recorded_by}"]
         for name in ("voids", *self.content):
             plan = plans.get(name)
             if plan is None:  # a column of other record types: empty

@@ -23,6 +23,7 @@ from antidrug_sql.canonical import payload_of
 from antidrug_sql.rows import record_row, sqlite_timestamp
 from antidrug_sql.sqlite_rows import SqliteRecordRows, utc_text
 from antidrug_sql.tables import METADATA, RECORDS, STREAMS
+from antidrug_sql.text_rows import TextRecordRows
 
 SAMPLE = [record for stream in every_record_type("522631101", "522631102").values() for record in stream]
 
@@ -45,6 +46,7 @@ instants = st.builds(
     offsets,
 )
 texts = st.text(min_size=1, max_size=30).filter(lambda s: s.strip() != "")
+LINES = TextRecordRows("postgresql")
 
 
 @st.composite
@@ -117,6 +119,14 @@ def test_a_value_of_an_unexpected_type_gives_the_converters_json_too(record: Rec
 @given(instants)
 def test_the_utc_text_of_an_instant_is_what_sqlalchemy_stores(instant: dt.datetime) -> None:
     assert utc_text(instant.isoformat(), instant) == sqlite_timestamp(instant)
+    # The compiled builders look the hour up themselves: the first line fills the lookup (for an
+    # offset of whole hours), the second reads it.
+    record = attrs.evolve(SAMPLE[0], recorded_at=instant)
+    for _ in range(2):
+        assert LINES.add(record, 1, 1, GENESIS) is not None
+    (batch,) = LINES.pending()
+    column = batch.columns.index("recorded_at")
+    assert [line.split("\t")[column] for line in batch.lines] == [sqlite_timestamp(instant)] * 2
 
 
 def stored(engine: sa.Engine) -> list[tuple[Any, ...]]:
