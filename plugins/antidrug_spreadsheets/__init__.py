@@ -1,9 +1,8 @@
 """Excel workbooks (``.xlsx``) in and out, for people whose figures live in spreadsheets.
 
 Implements ``antidrug_read_workbook`` and ``antidrug_write_workbook`` with
-openpyxl, imported only when a workbook is actually read or written, so the
-plugin loads with every store at no cost. Install openpyxl with
-``pip install "antidrug-core[spreadsheets]"``.
+openpyxl (a dependency of the library), imported only when a workbook is
+actually read or written, so the plugin loads with every store at no cost.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from antidrug_core.plugins import hookimpl
 __all__ = ["antidrug_read_workbook", "antidrug_write_workbook", "column_letter"]
 
 _SUFFIXES = (".xlsx", ".xlsm")
-_NEEDS_OPENPYXL = 'reading and writing Excel files needs openpyxl: pip install "antidrug-core[spreadsheets]"'
+_NEEDS_OPENPYXL = 'reading and writing Excel files needs openpyxl: pip install "openpyxl>=3.1"'
 
 
 @hookimpl
