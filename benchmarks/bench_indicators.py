@@ -605,6 +605,7 @@ def run(args: argparse.Namespace, period: Period) -> dict[str, Any]:
         f"indicators: {people:,} people, {records:,} records, {len(divisions(spec)):,} divisions "
         f"({len(townships(spec)):,} townships), period {period}, on {place.engine}"
         + (f"; the store was made in {made:.0f} s" if made is not None else "; the store was in the cache")
+        + (f"; server {settings}" if (settings := place.settings()) else "")
     )
 
     load_before = os.getloadavg()[0]

@@ -95,7 +95,12 @@ def load(args: argparse.Namespace) -> dict[str, Any]:
     engine = engine_of(db)
     place = Place(db, "load" if engine == "sqlite" else f"antidrug_bench_load_{uuid.uuid4().hex[:8]}")
     place.make()
-    print(f"load: {args.people:,} people into {engine} ({place.name}) on {os.cpu_count()} cores", flush=True)
+    settings = place.settings()
+    print(
+        f"load: {args.people:,} people into {engine} ({place.name}) on {os.cpu_count()} cores"
+        + (f"; server {settings}" if settings else ""),
+        flush=True,
+    )
     copy_seconds: float | None = None
     copy_processor: float | None = None
     server: BackendTime | None = None

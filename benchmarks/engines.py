@@ -141,6 +141,35 @@ class Place:
         finally:
             engine.dispose()
 
+    def settings(self) -> str:
+        """The server's memory settings the figures depend on ("" for SQLite).
+
+        InnoDB reads past the operating system's cache (``O_DIRECT``), so its
+        buffer pool is all it caches in; PostgreSQL's ``shared_buffers`` sit
+        in front of that cache. At a million people MariaDB's load took 3.86 ×
+        PostgreSQL's time with the installed 128 MiB pool, and 1.58 × with 4 GiB.
+        """
+        if self.path is not None:
+            return ""
+        queries = (
+            ["SHOW shared_buffers", "SHOW maintenance_work_mem"]
+            if self.engine == "postgresql"
+            else ["SELECT @@innodb_buffer_pool_size", "SELECT @@innodb_log_file_size"]
+        )
+        names = (
+            ["shared_buffers", "maintenance_work_mem"]
+            if self.engine == "postgresql"
+            else ["innodb_buffer_pool_size", "innodb_log_file_size"]
+        )
+        admin = self._admin()
+        try:
+            with admin.connect() as connection:
+                values = [connection.exec_driver_sql(query).scalar() for query in queries]
+        finally:
+            admin.dispose()
+        shown = [v if isinstance(v, str) else f"{int(v or 0) >> 20}MB" for v in values]
+        return ", ".join(f"{name} {value}" for name, value in zip(names, shown, strict=True))
+
     def size(self) -> int:
         """The store's size on disk, in bytes."""
         if self.path is not None:
