@@ -6,7 +6,8 @@ parameters' round trips: about 1,700 records/s on PostgreSQL, where ``COPY``
 of the same rows reaches 200,000. So a load into an empty server store
 sends each batch's records as lines of text (``antidrug_sql.text_rows``:
 the same canonical JSON, chain hashes, versions and typed values as every
-other path) in one piece per record type:
+other path): one piece per record type on PostgreSQL, one per batch on
+MariaDB (its lines fill every column):
 
 - on PostgreSQL (``FreshCopy``) through ``COPY … FROM STDIN``; the secondary
   indexes of the record and access tables and the foreign keys from them to
@@ -241,8 +242,9 @@ def infile_allowed(connection: sa.Connection) -> bool:
 class FreshInfile(_SendingThread):
     """The ``LOAD DATA LOCAL INFILE`` side of one load into an empty MariaDB/MySQL store.
 
-    Each batch's lines of each record type go into a file of a folder only
-    this process's user can read, which the server then asks the driver for.
+    Each batch's lines (every column, in the chain's order) go into a file of
+    a folder only this process's user can read, which the server then asks
+    the driver for.
     The driver sends a file only while this load's own statement runs: at any
     other time a server asking for one is refused (``antidrug_sql.engines``).
     """
