@@ -58,6 +58,7 @@ HEX_PREFIX = {"postgresql": "\\\\x", "mysql": ""}
 ``UNHEX``."""
 
 CONTENT_COLUMNS = frozenset(column.name for column in content_columns())
+"""Every content column of the record table: what a line of every column fills (MariaDB's)."""
 
 _SPECIAL = ("\\", "\t", "\n", "\r")
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
