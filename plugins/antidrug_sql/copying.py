@@ -256,14 +256,20 @@ class FreshInfile(_SendingThread):
         super().__init__(connection)
         self._streams = Inserter(STREAMS, connection.dialect)
         self._access = Inserter(ACCESS, connection.dialect)
-        self._folder = Path(tempfile.mkdtemp(prefix="antidrug-load-"))
         driver: Any = connection.connection.driver_connection
         self._driver = driver
         driver._local_infile = False  # until a statement of this load asks for its file (as made)
-        connection.exec_driver_sql("SET SESSION foreign_key_checks = 0")  # until stop()
         largest = connection.exec_driver_sql("SELECT @@max_allowed_packet").scalar()
         self._packet = max(_PYMYSQL_PACKET, min(_PIECE, int(largest or 0) // 2))
         _send_files_in_pieces()
+        # The session's setting last of all, and the folder after it, so that nothing is left
+        # behind (a connection without foreign key checks, an empty folder) when this fails.
+        connection.exec_driver_sql("SET SESSION foreign_key_checks = 0")  # until stop()
+        try:
+            self._folder = Path(tempfile.mkdtemp(prefix="antidrug-load-"))
+        except BaseException:
+            restore_session_setting(connection, "SET SESSION foreign_key_checks = 1")
+            raise
 
     def _send(self, rows: FreshRows) -> None:
         self._streams.insert(self.connection, [list(row) for row in rows.streams])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -110,6 +112,20 @@ DATASET = {
 }
 
 
+def _pooled_sessions_check_foreign_keys(store: Store) -> bool:
+    """Whether every connection waiting in the store's pool checks foreign keys (a MariaDB load turns
+    the checks off for its own session only, and must turn them back on however it ends)."""
+    engine: sa.Engine = store.recorder.engine  # type: ignore[attr-defined]
+    if engine.dialect.name != "mysql":
+        return True
+    pooled = [engine.connect() for _ in range(engine.pool.checkedin())]  # type: ignore[attr-defined]
+    try:
+        return all(c.exec_driver_sql("SELECT @@SESSION.foreign_key_checks").scalar() == 1 for c in pooled)
+    finally:
+        for connection in pooled:
+            connection.close()
+
+
 def bulk_load(store: Store) -> None:
     load_dataset(store, read_dataset(DATASET))
 
@@ -132,7 +148,12 @@ def test_a_fault_at_any_step_of_a_commit_leaves_the_store_as_it_was(
     databases: Any,
     open_sql: Callable[..., Store],
     snapshot: Snapshot,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    temporary = tmp_path / "temporary"  # where a MariaDB load puts its files
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     # Count the steps of the work on a store of its own.
     rehearsal = open_sql(databases.new())
     prepare(rehearsal)
@@ -152,6 +173,8 @@ def test_a_fault_at_any_step_of_a_commit_leaves_the_store_as_it_was(
         with pytest.raises(InjectedFault):
             work(store)
         assert snapshot(store) == before, f"the store changed after a fault at step {step}"
+        assert list(temporary.iterdir()) == [], f"files left behind after a fault at step {step}"
+        assert _pooled_sessions_check_foreign_keys(store), f"a session changed by a fault at step {step}"
     faults.arm(None)
     work(store)
     assert faults.seen == steps
