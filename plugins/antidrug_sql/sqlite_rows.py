@@ -55,25 +55,57 @@ _SHARED = ("sequence", "id", "subject", "version", "on", "recorded_at", "recorde
 _UTC_HOURS: dict[str, str] = {}
 """``YYYY-MM-DDTHH`` and an offset of whole hours → the UTC ``YYYY-MM-DD HH`` (a load repeats them a lot)."""
 
+_UTC_LOOKUP = (
+    "s_key = s_iso[:13] + s_iso[-6:]",
+    "s_at = UTC_HOURS.get(s_key)",
+    "if s_at is None:",
+    "    s_at = UTC_ENTERED(s_key, s_iso, v_recorded_at)",
+    "elif len(s_iso) == 32:",
+    "    s_at += s_iso[13:26]",
+    "else:",
+    "    s_at += s_iso[13:19] + '.000000'",
+)
+"""Python source setting ``s_at`` to ``sqlite_timestamp(v_recorded_at)``, given its ISO text ``s_iso``.
 
-def utc_text(local: str, value: dt.datetime) -> str:
-    """``sqlite_timestamp(value)``, given ``value.isoformat()`` as ``local``.
+A timestamp's UTC date and hour depend only on its local date, hour and
+offset; for offsets of whole hours they are looked up, and the minutes,
+seconds and microseconds are taken from the local text as they are. The
+compiled builders run these lines in place (a call was a sixth of a line's
+making), and ``utc_text`` is made of them too, so there is one lookup.
+A key found is one ``_entered`` put there: its text ends in an offset
+``±HH:00``, so it has 25 or 32 characters.
+"""
 
-    A timestamp's UTC date and hour depend only on its local date, hour and
-    offset; for offsets of whole hours they are looked up, and the minutes,
-    seconds and microseconds are taken from the local text as they are.
-    Anything else is computed in full.
-    """
-    size = len(local)
-    if (size == 25 or size == 32) and local[-2:] == "00" and local[-6] in "+-":
-        key = local[:13] + local[-6:]
-        hour = _UTC_HOURS.get(key)
-        if hour is None:
-            if len(_UTC_HOURS) > 100_000:
-                _UTC_HOURS.clear()
-            hour = _UTC_HOURS[key] = sqlite_timestamp(value)[:13]
-        return hour + (local[13:19] + ".000000" if size == 25 else local[13:26])
-    return sqlite_timestamp(value)
+
+def _entered(key: str, local: str, value: dt.datetime) -> str:
+    """``sqlite_timestamp(value)``, its UTC hour entered under ``key`` where ``local`` has an offset
+    of whole hours (the only texts whose minutes and seconds carry over)."""
+    text = sqlite_timestamp(value)
+    if len(local) in (25, 32) and local[-2:] == "00" and local[-6] in "+-":
+        if len(_UTC_HOURS) > 100_000:
+            _UTC_HOURS.clear()
+        _UTC_HOURS[key] = text[:13]
+    return text
+
+
+def _utc_names(names: dict[str, Any]) -> None:
+    """Give generated source the names ``_UTC_LOOKUP`` refers to."""
+    names["UTC_HOURS"] = _UTC_HOURS
+    names["UTC_ENTERED"] = _entered
+
+
+def _utc_text() -> Callable[[str, dt.datetime], str]:
+    names: dict[str, Any] = {}
+    _utc_names(names)
+    body = "".join(f"    {line}\n" for line in _UTC_LOOKUP)
+    exec(f"def utc_text(s_iso, v_recorded_at):\n{body}    return s_at\n", names)  # fixed source
+    function: Callable[[str, dt.datetime], str] = names["utc_text"]
+    return function
+
+
+utc_text = _utc_text()
+"""``utc_text(local, value)``: ``sqlite_timestamp(value)``, given ``value.isoformat()`` as ``local``
+(``_UTC_LOOKUP`` as a function)."""
 
 
 def subject_source(cls: type[Record], plans: dict[str, FieldPlan]) -> str:
@@ -127,19 +159,10 @@ def checked_reads(cls: type[Record], plans: dict[str, FieldPlan], names: dict[st
     lines.append("    return None")
     names["H_on"] = plans["on"].hook
     names["H_at"] = plans["recorded_at"].hook
-    names["UTC_TEXT"] = utc_text
-    names["UTC_HOURS"] = _UTC_HOURS
+    _utc_names(names)
     lines.append("s_on = H_on(v_on)")
     lines.append("s_iso = H_at(v_recorded_at)")
-    # utc_text's lookup, written out: the call was a sixth of a line's making. A key is only ever
-    # entered for a text of 25 or 32 characters with an offset of whole hours.
-    lines.append("s_at = UTC_HOURS.get(s_iso[:13] + s_iso[-6:])")
-    lines.append("if s_at is None:")
-    lines.append("    s_at = UTC_TEXT(s_iso, v_recorded_at)")
-    lines.append("elif len(s_iso) == 32:")
-    lines.append("    s_at += s_iso[13:26]")
-    lines.append("else:")
-    lines.append("    s_at += s_iso[13:19] + '.000000'")
+    lines.extend(_UTC_LOOKUP)
     return lines
 
 
