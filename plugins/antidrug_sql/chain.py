@@ -186,9 +186,7 @@ class Chain:
         received_text = sqlite_timestamp(self.received)
         self._sqlite = SqliteRecordRows(received_text) if dialect.name == "sqlite" else None
         self._text = (
-            TextRecordRows(dialect.name, received_text, every_column=dialect.name == "mysql")
-            if dialect.name in ("postgresql", "mysql")
-            else None
+            TextRecordRows(dialect.name, received_text) if dialect.name in ("postgresql", "mysql") else None
         )
         self._records = RecordInserter(dialect, self.received)
 
