@@ -151,24 +151,19 @@ class Place:
         """
         if self.path is not None:
             return ""
-        queries = (
-            ["SHOW shared_buffers", "SHOW maintenance_work_mem"]
-            if self.engine == "postgresql"
-            else ["SELECT @@innodb_buffer_pool_size", "SELECT @@innodb_log_file_size"]
-        )
-        names = (
-            ["shared_buffers", "maintenance_work_mem"]
-            if self.engine == "postgresql"
-            else ["innodb_buffer_pool_size", "innodb_log_file_size"]
-        )
         admin = self._admin()
         try:
             with admin.connect() as connection:
-                values = [connection.exec_driver_sql(query).scalar() for query in queries]
+                values = {
+                    name: connection.exec_driver_sql(query).scalar()
+                    for name, query in _MEMORY_SETTINGS[self.engine].items()
+                }
         finally:
             admin.dispose()
-        shown = [v if isinstance(v, str) else f"{int(v or 0) >> 20}MB" for v in values]
-        return ", ".join(f"{name} {value}" for name, value in zip(names, shown, strict=True))
+        return ", ".join(
+            f"{name} {value if isinstance(value, str) else f'{int(value or 0) >> 20}MB'}"
+            for name, value in values.items()
+        )
 
     def size(self) -> int:
         """The store's size on disk, in bytes."""
@@ -191,6 +186,19 @@ class Place:
                 return int(connection.execute(sa.text(query), {"name": self.name}).scalar() or 0)
         finally:
             admin.dispose()
+
+
+_MEMORY_SETTINGS = {
+    "postgresql": {
+        "shared_buffers": "SHOW shared_buffers",
+        "maintenance_work_mem": "SHOW maintenance_work_mem",
+    },
+    "mysql": {
+        "innodb_buffer_pool_size": "SELECT @@innodb_buffer_pool_size",
+        "innodb_log_file_size": "SELECT @@innodb_log_file_size",
+    },
+}
+"""Each server's settings that ``Place.settings`` shows, and how to read them."""
 
 
 def process_seconds(pid: int) -> float | None:
