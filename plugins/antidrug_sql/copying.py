@@ -50,6 +50,7 @@ import re
 import shutil
 import tempfile
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +226,17 @@ _LOCAL_FILES = 1 << 7
 """The MySQL protocol's ``CLIENT_LOCAL_FILES`` capability: the connection asked to send files."""
 
 _DUPLICATE = re.compile(r"Duplicate entry '(?P<value>.*)' for key '(?P<key>[^']*)'")
+_COLUMN = re.compile(r"\bcolumn (?P<name>\S+) at row\b")
+"""A warning's column, quoted (``'kind'``) or qualified (```db`.`table`.`on```)."""
+_ROW = re.compile(r"\b[Rr]ow (?P<row>\d+)\b")
+"""A warning's line of the file, counted from 1."""
+
+
+def _record_at(lines: Sequence[str], row: re.Match[str] | None) -> str | None:
+    """The record id of the file's line a warning names (the line's second field), if it names one."""
+    if row is None or not 1 <= int(row["row"]) <= len(lines):
+        return None
+    return lines[int(row["row"]) - 1].split("\t", 2)[1]
 
 
 def infile_allowed(connection: sa.Connection) -> bool:
@@ -296,7 +308,7 @@ class FreshInfile(_SendingThread):
                 (warnings,) = cursor.fetchone()
                 if loaded != len(lines) or warnings:
                     cursor.execute("SHOW WARNINGS LIMIT 100")
-                    raise _refused(cursor.fetchall(), len(lines) - loaded)
+                    raise _refused(cursor.fetchall(), len(lines) - loaded, lines.lines)
 
     def stop(self) -> None:
         """Wait for the thread to send what it was given (or to fail), end it, and remove the files."""
@@ -349,8 +361,10 @@ def _send_files_in_pieces() -> None:
     connections._send_local_file = send_local_file
 
 
-def _refused(warnings: list[tuple[Any, ...]], skipped: int) -> Exception:
-    """The library's error for the rows a ``LOAD DATA`` skipped or changed (its warnings)."""
+def _refused(warnings: list[tuple[Any, ...]], skipped: int, lines: Sequence[str]) -> Exception:
+    """The library's error for the rows a ``LOAD DATA`` of ``lines`` skipped or changed (its warnings),
+    each problem naming the column and the record where the server says which (``at row N`` of the
+    file is the record of the N-th line)."""
     problems: list[Problem] = []
     for _level, _code, message in warnings:
         found = _DUPLICATE.search(str(message))
@@ -362,7 +376,10 @@ def _refused(warnings: list[tuple[Any, ...]], skipped: int) -> Exception:
                 f"the rows are not unique on {found['key']}: a subject's records were given twice"
             )
         else:
-            problems.append(Problem("", f"the store refused the data: {message}"))
+            column = _COLUMN.search(str(message))
+            row = _ROW.search(str(message))
+            field = column["name"].replace("`", "").replace("'", "").rsplit(".", 1)[-1] if column else ""
+            problems.append(Problem(field, f"the store refused the value: {message}", _record_at(lines, row)))
     if not problems:
         problems.append(Problem("", f"the store skipped {skipped} rows without saying why"))
     return InvalidInput(problems)

@@ -31,7 +31,7 @@ from antidrug_core.synthetic import SyntheticSpec, divisions, person_records
 from antidrug_core.testing import every_record_type
 from antidrug_sql import recorder as recorder_module
 from antidrug_sql import writer as writer_module
-from antidrug_sql.copying import FreshCopy, FreshInfile, infile_allowed
+from antidrug_sql.copying import FreshCopy, FreshInfile, _refused, infile_allowed
 from antidrug_sql.tables import RECORDS
 from antidrug_sql.writer import WriterProcess
 
@@ -520,6 +520,23 @@ def test_a_mariadb_load_sends_its_files_in_large_pieces_and_other_connections_as
     connections._send_local_file(str(lines), other)
     assert in_a_load.sent == [1 << 20] * 3
     assert (set(other.sent), sum(other.sent)) == ({16 << 10}, 3 << 20)
+
+
+def test_a_value_mariadb_refuses_in_a_load_is_named_by_its_column_and_record() -> None:
+    lines = ["1\tr-1\tface_check\t…\n", "2\tr-2\tface_check\t…\n"]
+    warnings = [
+        ("Warning", 1265, "Data truncated for column 'method' at row 2"),
+        (
+            "Warning",
+            1292,
+            "Incorrect date value: '2023-13-01' for column `s`.`antidrug_records`.`on` at row 1",
+        ),
+        ("Warning", 1262, "Row 9 was truncated; it contained more data than there were input columns"),
+    ]
+    error = _refused(warnings, 0, lines)
+    assert isinstance(error, InvalidInput)
+    assert [(p.field, p.row) for p in error.problems] == [("method", "r-2"), ("on", "r-1"), ("", None)]
+    assert all(p.reason.startswith("the store refused the value: ") for p in error.problems)
 
 
 def test_a_mariadb_store_may_send_files_only_where_both_sides_allow_it(
