@@ -21,7 +21,7 @@ from antidrug_core.testing.strategies import record_strategies, records
 from antidrug_sql import canonical
 from antidrug_sql.canonical import payload_of
 from antidrug_sql.rows import record_row, sqlite_timestamp
-from antidrug_sql.sqlite_rows import SqliteRecordRows, utc_text
+from antidrug_sql.sqlite_rows import SqliteRecordRows, time_texts
 from antidrug_sql.tables import METADATA, RECORDS, STREAMS
 from antidrug_sql.text_rows import TextRecordRows
 
@@ -116,17 +116,31 @@ def test_a_value_of_an_unexpected_type_gives_the_converters_json_too(record: Rec
 
 
 @settings(max_examples=300)
-@given(instants)
-def test_the_utc_text_of_an_instant_is_what_sqlalchemy_stores(instant: dt.datetime) -> None:
-    assert utc_text(instant.isoformat(), instant) == sqlite_timestamp(instant)
-    # The compiled builders look the hour up themselves: the first line fills the lookup (for an
-    # offset of whole hours), the second reads it.
-    record = attrs.evolve(SAMPLE[0], recorded_at=instant)
+@given(instants, st.dates())
+def test_the_texts_of_a_day_and_an_instant_are_the_converters_and_sqlalchemys(
+    instant: dt.datetime, day: dt.date
+) -> None:
+    # Twice: the first time enters the day and the hour (for an offset of whole hours), the second
+    # reads them.
+    for _ in range(2):
+        assert time_texts(day, instant) == (day.isoformat(), instant.isoformat(), sqlite_timestamp(instant))
+    # The compiled builders run the same source in place.
+    record = attrs.evolve(SAMPLE[0], recorded_at=instant, on=day)
     for _ in range(2):
         assert LINES.add(record, 1, 1, GENESIS) is not None
     (batch,) = LINES.pending()
-    column = batch.columns.index("recorded_at")
-    assert [line.split("\t")[column] for line in batch.lines] == [sqlite_timestamp(instant)] * 2
+    fields = [dict(zip(batch.columns, line.rstrip("\n").split("\t"), strict=True)) for line in batch.lines]
+    assert [(f["on"], f["recorded_at"], f["payload"]) for f in fields] == [
+        (day.isoformat(), sqlite_timestamp(instant), canonical_json(record))
+    ] * 2
+
+
+def test_a_naive_instant_is_refused_by_the_compiled_texts_as_by_the_general_ones() -> None:
+    naive = dt.datetime(2023, 3, 4, 10, 11, 12)
+    with pytest.raises(ValueError, match="without a UTC offset"):
+        sqlite_timestamp(naive)
+    with pytest.raises(ValueError, match="without a UTC offset"):
+        time_texts(naive.date(), naive)
 
 
 def stored(engine: sa.Engine) -> list[tuple[Any, ...]]:
