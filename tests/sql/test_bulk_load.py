@@ -31,7 +31,7 @@ from antidrug_core.synthetic import SyntheticSpec, divisions, person_records
 from antidrug_core.testing import every_record_type
 from antidrug_sql import recorder as recorder_module
 from antidrug_sql import writer as writer_module
-from antidrug_sql.copying import FreshCopy, FreshInfile, _refused, infile_allowed
+from antidrug_sql.copying import FreshCopy, FreshInfile, ShortSwitching, _refused, infile_allowed
 from antidrug_sql.tables import RECORDS
 from antidrug_sql.writer import WriterProcess
 
@@ -471,6 +471,49 @@ def test_a_load_into_an_empty_server_store_sends_text_and_writes_what_inserting_
 
 
 @pytest.mark.usefixtures("small_batches")
+@pytest.mark.parametrize("server", ["postgresql", "mysql"])
+def test_a_server_load_hands_the_interpreters_lock_round_often_while_it_sends_and_only_then(
+    server: str,
+    make_databases: Callable[[str], Any],
+    open_sql: Callable[..., Store],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[float] = []
+    for cls in (FreshCopy, FreshInfile):
+
+        def sending(self: Any, rows: Any, send: Any = cls._send) -> None:
+            seen.append(sys.getswitchinterval())
+            send(self, rows)
+
+        monkeypatch.setattr(cls, "_send", sending)
+    before = sys.getswitchinterval()
+    assert before > ShortSwitching.INTERVAL  # the interpreter's own 5 ms
+    bulk(open_sql(make_databases(server).new())).bulk_append(list(appends()))
+    assert len(seen) > 1
+    assert seen == pytest.approx([ShortSwitching.INTERVAL] * len(seen))
+    assert sys.getswitchinterval() == before
+
+
+def test_loads_that_overlap_put_the_switch_interval_back_when_the_last_one_has_sent() -> None:
+    before = sys.getswitchinterval()
+    ShortSwitching.hold()
+    ShortSwitching.hold()
+    ShortSwitching.release()
+    assert sys.getswitchinterval() == pytest.approx(ShortSwitching.INTERVAL)  # the other load still sends
+    ShortSwitching.release()
+    assert sys.getswitchinterval() == before
+    sys.setswitchinterval(0.0002)  # a host's own shorter choice is kept
+    try:
+        shorter = sys.getswitchinterval()
+        ShortSwitching.hold()
+        assert sys.getswitchinterval() == shorter
+        ShortSwitching.release()
+        assert sys.getswitchinterval() == shorter
+    finally:
+        sys.setswitchinterval(before)
+
+
+@pytest.mark.usefixtures("small_batches")
 def test_where_the_server_refuses_files_a_mariadb_load_inserts_the_same_rows(
     make_databases: Callable[[str], Any],
     open_sql: Callable[..., Store],
@@ -582,10 +625,12 @@ def test_a_text_load_that_fails_midway_leaves_the_server_store_as_it_was(
                 raise RuntimeError("the source went away")
             yield append
 
+    interval = sys.getswitchinterval()
     with pytest.raises(RuntimeError, match="the source went away"):
         bulk(store).bulk_append(failing())
     assert snapshot(store) == before
     assert len(sent) > 1  # batches had gone to the server before each failure
+    assert sys.getswitchinterval() == interval  # the load's short interval did not outlive it
 
 
 @pytest.mark.usefixtures("small_batches", "one_process")
