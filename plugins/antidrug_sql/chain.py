@@ -149,8 +149,8 @@ class FreshRows:
     records: list[tuple[str, list[tuple[Any, ...]]]]
     """Each insert statement of ``antidrug_records`` with its rows (SQLite)."""
     lines: list[TextBatch] = attrs.Factory(list)
-    """The records as lines of text: by type for PostgreSQL's ``COPY``, one batch of every column for
-    MariaDB's ``LOAD DATA``."""
+    """The records as lines of text for a server (PostgreSQL's ``COPY``, MariaDB's ``LOAD DATA``): one
+    batch of every column, in the chain's order."""
 
     def count(self) -> int:
         """How many records the batch holds."""

@@ -6,8 +6,7 @@ parameters' round trips: about 1,700 records/s on PostgreSQL, where ``COPY``
 of the same rows reaches 200,000. So a load into an empty server store
 sends each batch's records as lines of text (``antidrug_sql.text_rows``:
 the same canonical JSON, chain hashes, versions and typed values as every
-other path): one piece per record type on PostgreSQL, one per batch on
-MariaDB (its lines fill every column):
+other path), one statement per batch (its lines fill every column):
 
 - on PostgreSQL (``FreshCopy``) through ``COPY … FROM STDIN``; the secondary
   indexes of the record and access tables and the foreign keys from them to
