@@ -58,6 +58,7 @@ every instant in it that the minutes and seconds do not change: the start of its
 (``2023-03-04T10``), the start of its UTC text (``2023-03-04 02``) and its offset (``+08:00``)."""
 
 _MINUTES_SECONDS = tuple(f":{minute:02}:{second:02}" for minute in range(60) for second in range(60))
+"""``:MM:SS`` of each second of an hour, by ``minute * 60 + second``."""
 
 _DAYS: dict[dt.date, str] = {}
 """A date → its ISO text (a load repeats a few thousand days millions of times)."""

@@ -96,7 +96,7 @@ class _TypeLines:
         if not tag.replace("_", "").isalnum() or not tag.isascii():
             raise TypeError(f"record type tag {tag!r} cannot be written as it is")
         plans = {plan.attribute: plan for plan in field_plans(cls)}
-        self.columns = line_columns(received is not None)
+        self.columns = _line_columns(received is not None)
         self.lines = lines
         self.build: Builder = self._compile(plans)
 
@@ -160,7 +160,7 @@ class _TypeLines:
         return last
 
 
-def line_columns(received: bool) -> tuple[str, ...]:
+def _line_columns(received: bool) -> tuple[str, ...]:
     """The columns every line fills, in order (``received_at`` last where ``received``)."""
     return (*SHARED_COLUMNS, *CONTENT_COLUMNS, "payload", "hash", *(("received_at",) if received else ()))
 
@@ -190,7 +190,7 @@ class TextRecordRows(CompiledQueues[_TypeLines]):
         self._received = received
         self._lines: list[str] = []
         """Every type's lines, in the chain's order (the compiled builders append to this very list)."""
-        self.columns = line_columns(received is not None)
+        self.columns = _line_columns(received is not None)
 
     def _compile(self, cls: type[Record]) -> _TypeLines:
         return _TypeLines(cls, self._hex_prefix, self._received, self._lines)
