@@ -25,12 +25,19 @@ hand-written SQL, and whether the goals are met: the fast evaluator within
 ``--engines sqlite,postgresql,mysql`` runs it on each engine, each in a process
 of its own, and prints the engines side by side; every engine's figures must
 equal the reference evaluator's.
+
+``--counties 10`` makes the province of fewer, larger counties (15 townships
+each, as in the default), so that the county after a day's work (``--day``)
+is a tenth of the province rather than a hundredth: the shape where a
+planner is most tempted to read a range of the province instead of looking
+the county's people up.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import inspect
 import json
 import os
 import resource
@@ -60,6 +67,11 @@ from antidrug_sql.recorder import SqlRecorder
 from antidrug_sql.slices import evaluate_in_processes
 from benchmarks.engines import Place, run_side_by_side
 
+_PROVINCIAL = inspect.signature(SyntheticSpec.provincial).parameters
+DEFAULT_COUNTIES: int = _PROVINCIAL["counties"].default
+"""The synthetic province's counties unless ``--counties`` says otherwise (``SyntheticSpec.provincial``'s)."""
+TOWNSHIPS_PER_COUNTY: int = _PROVINCIAL["townships"].default // DEFAULT_COUNTIES
+"""Townships per county, kept as in the default province whatever ``--counties`` is."""
 GOAL_FAST_SECONDS = 20.0
 GOAL_FAST_RATIO = 1.5
 GOAL_REFERENCE_SECONDS = 180.0
@@ -79,10 +91,11 @@ def province(spec: SyntheticSpec, cache: Path, db: str | None) -> tuple[Place, f
     """The store of ``spec`` (in ``cache``, or on the server of ``db``), made unless a complete one
     is there; and how long making took."""
     cache.mkdir(parents=True, exist_ok=True)
-    name = f"indicators-{spec.people}-seed{spec.seed}"
+    shape = "" if spec.counties == DEFAULT_COUNTIES else f"-{spec.counties}counties"
+    name = f"indicators-{spec.people}{shape}-seed{spec.seed}"
     place = Place(db or f"sqlite:///{cache / 'bench.db'}", name)
     if place.engine != "sqlite":
-        place = Place(db or "", f"antidrug_bench_{spec.people}_seed{spec.seed}")
+        place = Place(db or "", f"antidrug_bench_{spec.people}{shape.replace('-', '_')}_seed{spec.seed}")
     url = place.url
     persons = "SELECT count(*) FROM antidrug_streams WHERE kind = 'person'"
     if place.count(persons) == spec.people:
@@ -537,6 +550,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--cache", default=".bench", help="folder of the province's SQLite store, reused (default .bench)"
     )
+    parser.add_argument(
+        "--counties",
+        type=int,
+        default=DEFAULT_COUNTIES,
+        help=f"counties in the province, {TOWNSHIPS_PER_COUNTY} townships each (default {DEFAULT_COUNTIES})",
+    )
     parser.add_argument("--period", default="2025H2", help="the period evaluated (default 2025H2)")
     parser.add_argument("--db", default=None, help="the engine and server (default: SQLite in the cache)")
     parser.add_argument(
@@ -580,6 +599,7 @@ def main(argv: list[str]) -> int:
     if args.engines:
         cache = Path(args.cache)
         passed = ["--people", str(args.people), "--cache", str(cache), "--period", args.period]
+        passed += ["--counties", str(args.counties)]
         passed += ["--day", str(args.day), "--workers", str(args.workers)]
         passed += [
             "--hand" if args.hand else "--no-hand",
@@ -596,7 +616,9 @@ def main(argv: list[str]) -> int:
 
 def run(args: argparse.Namespace, period: Period) -> dict[str, Any]:
     """The benchmark on one engine; what it measured."""
-    spec = SyntheticSpec.provincial(people=args.people)
+    spec = SyntheticSpec.provincial(
+        people=args.people, counties=args.counties, townships=args.counties * TOWNSHIPS_PER_COUNTY
+    )
     place, made = province(spec, Path(args.cache), args.db)
     url = place.url
     people = place.count("SELECT count(*) FROM antidrug_streams WHERE kind = 'person'")
