@@ -32,6 +32,7 @@ from antidrug_core.converter import TYPE_FIELD, get_converter, plain_field_name
 from antidrug_core.model import Record
 
 __all__ = [
+    "ISO_HOOKS",
     "FieldPlan",
     "field_plans",
     "json_fragment",
@@ -161,7 +162,7 @@ def json_fragment(plan: FieldPlan, value: str, names: dict[str, Any]) -> str:
     return f"enc(H_{plan.attribute}({value}))"
 
 
-_ISO = (dt.date.isoformat, dt.datetime.isoformat)
+ISO_HOOKS = (dt.date.isoformat, dt.datetime.isoformat)
 """Hooks whose text is only digits, ``-``, ``:``, ``T``, ``.`` and ``+`` (for a value of the exact
 type, which the fast path checks): JSON has nothing to escape in it."""
 
@@ -192,7 +193,7 @@ def payload_source(cls: type[Record], names: dict[str, Any], *, texts: dict[str,
             parts.append(before + name + encode_basestring(cls.type_tag))
             continue
         value = f"v_{plan.attribute}"
-        if plan.attribute in texts and plan.hook in _ISO and not plan.omittable:
+        if plan.attribute in texts and plan.hook in ISO_HOOKS and not plan.omittable:
             # A date's or timestamp's ISO text (of the exact type, checked) has nothing to escape.
             parts.append(before + name + '"{' + texts[plan.attribute] + '}"')
             continue

@@ -33,7 +33,7 @@ makes the next: the drivers wait for the server without holding the
 interpreter's lock. The thread is the only user of the connection until it
 is stopped; at most one batch waits for it. While it runs, the interpreter
 hands its lock between threads every 0.5 ms instead of 5 ms
-(``ShortSwitching``): the sending thread needs the lock again after every
+(``ShortSwitchInterval``): the sending thread needs the lock again after every
 wait on the socket, and took it back only when the loading thread's 5 ms
 were up.
 
@@ -66,12 +66,14 @@ from antidrug_sql.engines import restore_session_setting
 from antidrug_sql.rows import Inserter
 from antidrug_sql.tables import ACCESS, RECORDS, STREAMS
 
-__all__ = ["FreshCopy", "FreshInfile", "ShortSwitching", "infile_allowed"]
+__all__ = ["FreshCopy", "FreshInfile", "ShortSwitchInterval", "infile_allowed"]
 
 _STREAMS_COPY = "COPY antidrug_streams (subject, kind, version) FROM STDIN"
 _ACCESS_COPY = "COPY antidrug_access (subject, division) FROM STDIN"
 _PIECE = 1 << 20
 """Bytes handed to the driver at a time (it sends them on while the next piece is cut)."""
+_PYMYSQL_PACKET = 16 << 10
+"""The bytes of a local file PyMySQL sends per packet (its ``_send_local_file``)."""
 
 
 def _foreign_keys() -> list[sa.ForeignKeyConstraint]:
@@ -84,7 +86,7 @@ def _foreign_keys() -> list[sa.ForeignKeyConstraint]:
     ]
 
 
-class ShortSwitching:
+class ShortSwitchInterval:
     """The interpreter's switch interval made short while at least one load's sending thread runs.
 
     A thread waiting for the interpreter's lock gets it when the running
@@ -151,11 +153,11 @@ class _SendingThread(abc.ABC):
         self._raise_failure()
         if self._thread is None:
             thread = threading.Thread(target=self._sending, name="antidrug-load", daemon=True)
-            ShortSwitching.hold()
+            ShortSwitchInterval.hold()
             try:
                 thread.start()
             except BaseException:
-                ShortSwitching.release()
+                ShortSwitchInterval.release()
                 raise
             self._thread = thread
         self._queue.put(rows)
@@ -186,7 +188,7 @@ class _SendingThread(abc.ABC):
             self._queue.put(None)
             self._thread.join()
             self._thread = None
-            ShortSwitching.release()
+            ShortSwitchInterval.release()
 
     def finish(self) -> None:
         """Stop the thread; raise the error it kept, if any."""
@@ -372,10 +374,6 @@ class FreshInfile(_SendingThread):
             with contextlib.suppress(OSError):
                 shutil.rmtree(self._folder)
             restore_session_setting(self.connection, "SET SESSION foreign_key_checks = 1")
-
-
-_PYMYSQL_PACKET = 16 << 10
-"""The bytes of a local file PyMySQL sends per packet (its ``_send_local_file``)."""
 
 
 def _send_files_in_pieces() -> None:

@@ -77,7 +77,7 @@ MOST_SLICES = 4
 JIT_OFF = "SET LOCAL jit = off"
 """PostgreSQL: no just-in-time compilation in the evaluation's transaction (``_snapshot``)."""
 
-PAGES_IN_MEMORY = "SET LOCAL random_page_cost = 1.1"
+RANDOM_PAGE_COST = "SET LOCAL random_page_cost = 1.1"
 """PostgreSQL: a page read out of order costs the planner about what one read in order does, as for a
 store on solid-state disks or in memory (``_snapshot``)."""
 
@@ -408,7 +408,7 @@ def _snapshot(recorder: SqlRecorder) -> Iterator[sa.Connection]:
                 with connection.begin():
                     if name == "postgresql":
                         connection.exec_driver_sql(JIT_OFF)
-                        connection.exec_driver_sql(PAGES_IN_MEMORY)
+                        connection.exec_driver_sql(RANDOM_PAGE_COST)
                     elif name == "mysql":
                         switches = connection.exec_driver_sql("SELECT @@session.optimizer_switch").scalar()
                         connection.exec_driver_sql(NO_DERIVED_MERGE)

@@ -36,7 +36,7 @@ from sqlalchemy.dialects import sqlite
 
 from antidrug_core.audit import CHAIN_FORMAT, canonical_json
 from antidrug_core.model import OrganisationRecord, PersonRecord, Record, UnitRecord
-from antidrug_sql.canonical import FieldPlan, field_plans, member_texts, payload_source, type_check
+from antidrug_sql.canonical import ISO_HOOKS, FieldPlan, field_plans, member_texts, payload_source, type_check
 from antidrug_sql.rows import KEY_FIELDS, record_values, sqlite_date, sqlite_timestamp
 from antidrug_sql.tables import KEY_LENGTH, RECORDS, SUBJECT_FIELDS, columns_of
 
@@ -192,7 +192,7 @@ def checked_reads(cls: type[Record], plans: dict[str, FieldPlan], names: dict[st
         raise TypeError(f"{cls.__name__}: on must be a date and recorded_at a timestamp")
     lines.append(f"if {' or '.join(checks)}:")
     lines.append("    return None")
-    if plans["on"].hook is dt.date.isoformat and plans["recorded_at"].hook is dt.datetime.isoformat:
+    if plans["on"].hook in ISO_HOOKS and plans["recorded_at"].hook in ISO_HOOKS:
         _time_names(names)
         lines.extend(_TIME_TEXTS)
     else:  # a converter writing dates or timestamps otherwise: its hooks, every time

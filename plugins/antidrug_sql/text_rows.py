@@ -48,7 +48,7 @@ from antidrug_core.model import Record
 from antidrug_sql.canonical import FieldPlan, field_plans, member_texts, payload_source
 from antidrug_sql.rows import SHARED_COLUMNS, record_values, sqlite_date, sqlite_timestamp
 from antidrug_sql.sqlite_rows import Builder, CompiledQueues, checked_reads
-from antidrug_sql.tables import RECORDS, content_columns
+from antidrug_sql.tables import content_columns
 
 __all__ = ["HEX_PREFIX", "TextBatch", "TextRecordRows", "escaped"]
 
@@ -59,8 +59,7 @@ HEX_PREFIX = {"postgresql": "\\\\x", "mysql": ""}
 """What goes before the hash's hex digits on each engine: ``\\x`` (escaped) for ``bytea``, nothing for
 ``UNHEX``."""
 
-_CONTENT = frozenset(column.name for column in content_columns())
-CONTENT_COLUMNS = tuple(column.name for column in RECORDS.columns if column.name in _CONTENT)
+CONTENT_COLUMNS = tuple(column.name for column in content_columns())
 """Every content column of the record table, in its order: what every line fills."""
 
 _SPECIAL = ("\\", "\t", "\n", "\r")

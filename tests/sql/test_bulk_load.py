@@ -31,7 +31,7 @@ from antidrug_core.synthetic import SyntheticSpec, divisions, person_records
 from antidrug_core.testing import every_record_type
 from antidrug_sql import recorder as recorder_module
 from antidrug_sql import writer as writer_module
-from antidrug_sql.copying import FreshCopy, FreshInfile, ShortSwitching, _refused, infile_allowed
+from antidrug_sql.copying import FreshCopy, FreshInfile, ShortSwitchInterval, _refused, infile_allowed
 from antidrug_sql.tables import RECORDS
 from antidrug_sql.writer import WriterProcess
 
@@ -408,18 +408,22 @@ def with_text_to_escape(source: Iterator[StreamAppend]) -> Iterator[StreamAppend
         yield append
 
 
+def on_each_send(monkeypatch: pytest.MonkeyPatch, seen: Callable[[Any], None]) -> None:
+    """Call ``seen`` with the text path (``COPY``, ``LOAD DATA``) as it sends each batch."""
+    for cls in (FreshCopy, FreshInfile):
+
+        def sending(self: Any, rows: Any, send: Any = cls._send) -> None:
+            seen(self)
+            send(self, rows)
+
+        monkeypatch.setattr(cls, "_send", sending)
+
+
 @pytest.fixture
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The name of the text path's class for each batch it sent (``COPY``, ``LOAD DATA``)."""
     batches: list[str] = []
-    for cls in (FreshCopy, FreshInfile):
-        send = cls._send
-
-        def counted(self: Any, rows: Any, send: Any = send) -> None:
-            batches.append(type(self).__name__)
-            send(self, rows)
-
-        monkeypatch.setattr(cls, "_send", counted)
+    on_each_send(monkeypatch, lambda path: batches.append(type(path).__name__))
     return batches
 
 
@@ -479,35 +483,30 @@ def test_a_server_load_hands_the_interpreters_lock_round_often_while_it_sends_an
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seen: list[float] = []
-    for cls in (FreshCopy, FreshInfile):
-
-        def sending(self: Any, rows: Any, send: Any = cls._send) -> None:
-            seen.append(sys.getswitchinterval())
-            send(self, rows)
-
-        monkeypatch.setattr(cls, "_send", sending)
+    on_each_send(monkeypatch, lambda _path: seen.append(sys.getswitchinterval()))
     before = sys.getswitchinterval()
-    assert before > ShortSwitching.INTERVAL  # the interpreter's own 5 ms
+    assert before > ShortSwitchInterval.INTERVAL  # the interpreter's own 5 ms
     bulk(open_sql(make_databases(server).new())).bulk_append(list(appends()))
     assert len(seen) > 1
-    assert seen == pytest.approx([ShortSwitching.INTERVAL] * len(seen))
+    assert seen == pytest.approx([ShortSwitchInterval.INTERVAL] * len(seen))
     assert sys.getswitchinterval() == before
 
 
 def test_loads_that_overlap_put_the_switch_interval_back_when_the_last_one_has_sent() -> None:
     before = sys.getswitchinterval()
-    ShortSwitching.hold()
-    ShortSwitching.hold()
-    ShortSwitching.release()
-    assert sys.getswitchinterval() == pytest.approx(ShortSwitching.INTERVAL)  # the other load still sends
-    ShortSwitching.release()
+    ShortSwitchInterval.hold()
+    ShortSwitchInterval.hold()
+    ShortSwitchInterval.release()
+    # The other load still sends.
+    assert sys.getswitchinterval() == pytest.approx(ShortSwitchInterval.INTERVAL)
+    ShortSwitchInterval.release()
     assert sys.getswitchinterval() == before
     sys.setswitchinterval(0.0002)  # a host's own shorter choice is kept
     try:
         shorter = sys.getswitchinterval()
-        ShortSwitching.hold()
+        ShortSwitchInterval.hold()
         assert sys.getswitchinterval() == shorter
-        ShortSwitching.release()
+        ShortSwitchInterval.release()
         assert sys.getswitchinterval() == shorter
     finally:
         sys.setswitchinterval(before)

@@ -158,28 +158,25 @@ def _records_not_looked_up(plan: dict[str, Any]) -> list[str]:
 def test_a_county_on_postgresql_looks_each_of_its_people_up_and_reads_no_range_of_the_province(
     make_databases: Callable[[str], Any], open_sql: Callable[..., Store], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With the installed cost of a page read out of order (``PAGES_IN_MEMORY``), PostgreSQL read
+    """With the installed cost of a page read out of order (``RANDOM_PAGE_COST``), PostgreSQL read
     the records of everyone in a slice's range of ids and kept the county's."""
     monkeypatch.setattr(evaluator, "SCOPE_PEOPLE_PER_SLICE", 500)  # a county read in slices, as at scale
     store = _loaded(make_databases("postgresql"), open_sql, FEW_COUNTIES)
     county = sorted({code[:6] for code in townships(FEW_COUNTIES)})[0]
     officer = Actor(id="county", role=Role.OFFICER, divisions={county})
-    people = [
-        plan
-        for statement, plan in _explained(store, _postgresql_plan, actor=officer)
-        if "per_person" in statement
-    ]
-    assert len(people) == 2  # read in two slices
-    for plan in people:
+
+    def people() -> list[Any]:
+        """The plans of the county's people's statements (not the transfers')."""
+        explained = _explained(store, _postgresql_plan, actor=officer)
+        return [plan for statement, plan in explained if "per_person" in statement]
+
+    planned = people()
+    assert len(planned) == 2  # read in two slices
+    for plan in planned:
         assert _records_not_looked_up(plan) == []
     # The check fails on the plan it is there to catch: the same reads planned at the installed cost.
-    monkeypatch.setattr(evaluator, "PAGES_IN_MEMORY", "SET LOCAL random_page_cost = 4")
-    people = [
-        plan
-        for statement, plan in _explained(store, _postgresql_plan, actor=officer)
-        if "per_person" in statement
-    ]
-    assert any(_records_not_looked_up(plan) for plan in people)
+    monkeypatch.setattr(evaluator, "RANDOM_PAGE_COST", "SET LOCAL random_page_cost = 4")
+    assert any(_records_not_looked_up(plan) for plan in people())
 
 
 def test_the_plan_check_finds_a_pass_over_every_record_per_person(
