@@ -119,6 +119,9 @@ class Question:
     """Only people with an access division among these (None: everyone)."""
     people: tuple[str | None, str | None] = (None, None)
     """Only people whose id is in ``[lower, upper)`` (None: unbounded), to read a store in slices."""
+    listed: bool = False
+    """Only the people listed in the parameter ``LISTED_PARAMETER`` (those whose records changed
+    since a kept count, ``antidrug_sql.evaluator``)."""
 
 
 @attrs.frozen
@@ -181,6 +184,10 @@ def void_depth(connection: sa.Connection, question: Question) -> int:
 SLICE_PARAMETERS = ("slice_lower", "slice_upper")
 """The names of a slice's bounds (``Question.people``) in the statements: a statement built for one
 slice runs for another slice with the same bounds given (``slice_parameters``)."""
+
+
+LISTED_PARAMETER = "listed_people"
+"""The name of the list of people a ``Question.listed`` statement reads (an expanding parameter)."""
 
 
 def slice_parameters(people: tuple[str | None, str | None]) -> dict[str, str]:
@@ -493,12 +500,19 @@ class FactsQuery:
                 *(() if upper is None else (subject < sa.bindparam(SLICE_PARAMETERS[1], upper),)),
             ]
 
-        conditions = in_slice(person)
+        def listed(subject: sa.ColumnElement[Any]) -> list[Condition]:
+            if not question.listed:
+                return []
+            return [subject.in_(sa.bindparam(LISTED_PARAMETER, expanding=True))]
+
+        conditions = [*in_slice(person), *listed(person)]
         if question.scope is not None:
             # The slice's bounds in the scope's lookup too: PostgreSQL read the whole scope's
             # people from the access index, and each slice's records, before keeping its own.
             visible = sa.select(ACCESS.c.subject).where(
-                ACCESS.c.division.in_(sorted(question.scope)), *in_slice(ACCESS.c.subject)
+                ACCESS.c.division.in_(sorted(question.scope)),
+                *in_slice(ACCESS.c.subject),
+                *listed(ACCESS.c.subject),
             )
             conditions.append(person.in_(visible))
         return conditions
@@ -657,7 +671,8 @@ class FactsQuery:
             .group_by(accepted.c.answer, accepted.c.from_division, accepted.c.to_division, row.c.subject),
             row,
         ).subquery("per_transfer")
-        return self._kept(self._facts(grouped, ["from_division", "to_division"]), "transfers", shared=True)
+        facts = self._facts(grouped, ["from_division", "to_division", "person"])
+        return self._kept(facts, "transfers", shared=True)
 
 
 def _by_person(statement: sa.Select[Any], *rows: Row) -> sa.Select[Any]:

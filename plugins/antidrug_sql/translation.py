@@ -375,10 +375,15 @@ class Tally:
     ``layout[side][definition][population]`` lists the positions (after
     ``side`` and ``division``) of the sums that add up to that population's
     size in a row of that side; an empty list is a size of 0.
+
+    Made ``per_person``, the rows are ``(side, division, person, sum…)``: the
+    same sums for each person apart, so that a person's part can be taken out
+    of a total when their records change (``antidrug_sql.evaluator``).
     """
 
     statement: sa.CompoundSelect[Any] | sa.Select[Any]
     layout: dict[str, list[list[list[int]]]]
+    per_person: bool = False
 
 
 class _Sums:
@@ -481,27 +486,40 @@ def _homes(facts: sa.FromClause, cooperating: bool) -> tuple[sa.FromClause, sa.C
 
 
 def people_tally(
-    query: FactsQuery, plan: Plan, definitions: Sequence[IndicatorDefinition], *, cooperating: bool
+    query: FactsQuery,
+    plan: Plan,
+    definitions: Sequence[IndicatorDefinition],
+    *,
+    cooperating: bool,
+    per_person: bool = False,
 ) -> Tally:
-    """The sizes of every population of people, records and due tests, by division counted in."""
+    """The sizes of every population of people, records and due tests, by division counted in
+    (and by person, ``per_person``)."""
     source, division = _homes(query.people(shared=cooperating), cooperating)
     sums = _Sums(plan)
     layout = _layout_person(plan, query, definitions, source, sums)
     if not sums.columns:
         sums.add("none", sa.false(), 0)
+    persons = [source.c.person] if per_person else []
     statement = (
-        sa.select(sa.literal(_HOME).label("side"), division.label("division"), *sums.columns)
+        sa.select(sa.literal(_HOME).label("side"), division.label("division"), *persons, *sums.columns)
         .select_from(source)
-        .group_by(division)
+        .group_by(division, *persons)
     )
-    return Tally(statement, {_HOME: layout})
+    return Tally(statement, {_HOME: layout}, per_person)
 
 
 def transfer_tally(
-    query: FactsQuery, plan: Plan, definitions: Sequence[IndicatorDefinition], *, cooperating: bool
+    query: FactsQuery,
+    plan: Plan,
+    definitions: Sequence[IndicatorDefinition],
+    *,
+    cooperating: bool,
+    per_person: bool = False,
 ) -> Tally | None:
     """The sizes of every population of accepted transfers, by the division each is counted in:
-    the receiving or sending division it names (in the cooperating view: where its person is)."""
+    the receiving or sending division it names (in the cooperating view: where its person is),
+    and by person, ``per_person``."""
     if not plan.transfers:
         return None
     transfers = query.transfers()
@@ -532,20 +550,22 @@ def transfer_tally(
                 ]
             )
         layouts[side] = layout
+    persons = [source.c.person] if per_person else []
     if query.dialect == "mysql" and len(sides) > 1:
-        return Tally(_sides_in_one_read(source, sides, sums.columns), layouts)
+        return Tally(_sides_in_one_read(source, sides, persons, sums.columns), layouts, per_person)
     statements = [
-        sa.select(sa.literal(side).label("side"), division.label("division"), *sums.columns)
+        sa.select(sa.literal(side).label("side"), division.label("division"), *persons, *sums.columns)
         .select_from(source)
-        .group_by(division)
+        .group_by(division, *persons)
         for side, division, _direction in sides
     ]
-    return Tally(statements[0] if len(statements) == 1 else sa.union_all(*statements), layouts)
+    return Tally(statements[0] if len(statements) == 1 else sa.union_all(*statements), layouts, per_person)
 
 
 def _sides_in_one_read(
     source: sa.FromClause,
     sides: Sequence[tuple[str, sa.ColumnElement[Any], Direction | None]],
+    persons: Sequence[sa.ColumnElement[Any]],
     columns: Sequence[sa.ColumnElement[Any]],
 ) -> sa.Select[Any]:
     """Every side's sums from one read of ``source``, each transfer taken once per side.
@@ -559,7 +579,7 @@ def _sides_in_one_read(
     )
     division = sa.case(*((names.c.side == side, column) for side, column, _dir in sides))
     return (
-        sa.select(names.c.side, division.label("division"), *columns)
+        sa.select(names.c.side, division.label("division"), *persons, *columns)
         .select_from(source.join(names, sa.true()))
-        .group_by(names.c.side, division)
+        .group_by(names.c.side, division, *persons)
     )

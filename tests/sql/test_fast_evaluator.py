@@ -46,8 +46,9 @@ from antidrug_core.indicators import (
 )
 from antidrug_core.interchange import Dataset, read_dataset
 from antidrug_core.model import Actor, DivisionTree, InvalidInput, Record, Role, SubjectKind, is_within
+from antidrug_core.ports import BulkRecorder, StreamAppend
 from antidrug_core.rules import Policy, Responsibility
-from antidrug_core.state import PersonFile, access_divisions
+from antidrug_core.state import PersonFile, access_divisions, build_file, subject_access
 from antidrug_core.store import Store
 from antidrug_core.testing import every_record_type, open_memory_store
 from antidrug_core.testing.datasets import COUNTY, DIVISIONS, NEIGHBOUR_TOWNSHIP, TOWNSHIPS, dataset_documents
@@ -343,6 +344,83 @@ def test_a_read_asked_again_reuses_its_statements_and_every_slice_counts_its_own
     assert shapes == 3  # four slices, three shapes of bounds: the two middle slices share one
     assert differences(first, expected) == []
     assert differences(again, expected) == []
+
+
+def split(dataset: Dataset, kept: int) -> tuple[Dataset, list[StreamAppend]]:
+    """``dataset`` with the first ``kept`` records of each subject (their registration among them),
+    and the rest appended to each stream: the store before a day's work, and the day."""
+    before: list[Record] = []
+    day: list[StreamAppend] = []
+    for subject, records in dataset.by_subject().items():
+        before += records[:kept]
+        if records[kept:]:
+            kind = records[0].subject_kind
+            access = subject_access(build_file(kind, subject, records), dataset.policy)
+            day.append(StreamAppend(subject, kind, kept, tuple(records[kept:]), access))
+    return attrs.evolve(dataset, records=tuple(before)), day
+
+
+def test_a_scope_read_again_after_a_days_work_counts_what_a_whole_read_counts(stores: Stores) -> None:
+    """An actor's scope keeps its counts person by person between reads (``evaluator._kept_sizes``):
+    after records are appended, only their people are read again. Whatever the day holds (later
+    statuses, voids, transfers into and out of the scope, excuses, records known later), the
+    figures are the reference evaluator's over every record, and a whole read's."""
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        dataset_documents(max_people=6),
+        requests(),
+        st.sets(st.sampled_from([*CODES, "520000"]), min_size=1, max_size=2).map(frozenset),
+        st.integers(1, 4),
+    )
+    def same_figures(
+        document: dict[str, Any], request: EvaluationRequest, scope: frozenset[str], kept: int
+    ) -> None:
+        dataset = read_dataset(document)
+        before, day = split(dataset, kept)
+        followed: list[list[str]] = []
+        changed_since = evaluator._changed_since
+
+        def following(*args: Any) -> list[str]:
+            followed.append(changed_since(*args))
+            return followed[-1]
+
+        with stores.loaded(before) as store, pytest.MonkeyPatch.context() as patch:
+            patch.setattr(evaluator, "_changed_since", following)
+            first = fast(store, request, scope)
+            recorder = store.recorder
+            assert isinstance(recorder, BulkRecorder)
+            recorder.bulk_append(day)
+            again = fast(store, request, scope)
+            read_again = [subject for changed in followed for subject in changed]
+            assert read_again == sorted(a.subject for a in day)  # only the day's people
+            evaluator.forget_kept_counts()
+            whole = fast(store, request, scope)
+        assert differences(first, reference(before, request, scope)) == []
+        assert differences(again, reference(dataset, request, scope)) == []
+        assert again == whole
+
+    same_figures()
+
+
+def test_a_kept_count_is_not_followed_past_a_store_made_again(stores: Stores) -> None:
+    """The counts are kept with the hashes of the chain heads they were read at: a store emptied and
+    loaded again behind the same recorder's back, to the same chain head, is read whole, not taken
+    as unchanged."""
+
+    def moved_to(township: str) -> Dataset:
+        people = [{"id": f"P{n}", "household": township, "registered_on": "2022-01-01"} for n in range(3)]
+        divisions = [dict(d) for d in DIVISIONS]
+        return read_dataset({"format": "antidrug-dataset/1", "divisions": divisions, "people": people})
+
+    first, other = moved_to(A), moved_to(B)
+    request = EvaluationRequest(period=H1, policy=first.policy)
+    scope = frozenset({A})
+    with stores.loaded(first) as store:
+        assert differences(fast(store, request, scope), reference(first, request, scope)) == []
+        wipe(stores.engine)
+        load_dataset(store, other)
+        assert differences(fast(store, request, scope), reference(other, request, scope)) == []
 
 
 # --- the cases set-based SQL most easily gets wrong ------------------------------------------------

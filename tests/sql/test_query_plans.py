@@ -37,7 +37,7 @@ from antidrug_core.ports import BulkRecorder
 from antidrug_core.store import Store, new_stream
 from antidrug_core.synthetic import SyntheticSpec, divisions, person_records, townships
 from antidrug_sql import evaluator
-from antidrug_sql.evaluator import evaluate_indicators
+from antidrug_sql.evaluator import evaluate_indicators, forget_kept_counts
 from antidrug_sql.tables import TYPE_ON_INDEX
 
 SPEC = SyntheticSpec.provincial(people=3_000)
@@ -67,6 +67,7 @@ def _explained(
 
     sa.event.listen(engine, "before_cursor_execute", before)
     request = EvaluationRequest(period=Period.parse("2025H2"), policy=SPEC.policy)
+    forget_kept_counts()  # a read of all of a scope's people, not of the few changed since the last
     try:
         with store.unit_of_work(actor or Actor.local_administrator()) as uow:
             if slices is None:
