@@ -16,6 +16,10 @@ every gross count and every display string — in one statement:
    evaluator's own ``result_from_counts``, so rounding and reasons are the
    same code.
 
+An actor's scope (a county, a township) keeps its counts person by person
+in the process between reads of the same question, and a later read reads
+again only the people whose records came since (``_kept_sizes``).
+
 Anything it does not translate makes it return None, and the reference
 evaluator answers. The differential tests in ``tests/sql`` hold it to the
 reference evaluator on SQLite, PostgreSQL and MariaDB.
