@@ -175,7 +175,7 @@ class _Stamp:
     entry, each with its hash, which stands for everything in its chain up to it."""
 
     head: int
-    hash: bytes | None
+    head_hash: bytes | None
     ledger: int
     ledger_hash: bytes | None
 
@@ -205,14 +205,15 @@ class _Reading:
         people: tuple[str | None, str | None] = (None, None),
         *,
         per_person: bool = False,
-        listed: Sequence[str] = (),
         since: _Stamp | None = None,
     ) -> _Read | None:
-        """Every statement's rows for the people of ``people`` (a slice's bounds), or for those
-        ``listed``, in one snapshot; None when a chain of voids is too long to follow, or when the
-        store changed since ``since`` in a way that a kept count cannot follow (``_followable``)."""
+        """Every statement's rows for the people of ``people`` (a slice's bounds), or, given the
+        ``since`` of kept counts, for the people whose records came after it, in one snapshot; None
+        when a chain of voids is too long to follow, or when the store changed since ``since`` in a
+        way that kept counts cannot follow (``_followable``)."""
         recorder = self.recorder
-        question = attrs.evolve(self.question, people=people, listed=bool(listed))
+        question = attrs.evolve(self.question, people=people)
+        listed: list[str] = []
         with _snapshot(recorder) as connection:
             stamp = _stamp_of(connection)
             if since is not None:
@@ -248,6 +249,7 @@ class _Reading:
 
 
 def _stamp_of(connection: sa.Connection) -> _Stamp:
+    """Where the store is, read in the snapshot the counts are read in, so that the two agree."""
     row = connection.execute(
         sa.select(CHAIN_HEAD.c.sequence, CHAIN_HEAD.c.ledger_sequence).where(CHAIN_HEAD.c.id == 1)
     ).first()
@@ -268,7 +270,8 @@ def _sizes(reading: _Reading, slices: int | None) -> dict[DivisionCode, list[int
     the reference evaluator answer."""
     reads = None
     if slices != 1:
-        reads = _in_slices(reading, _slice_bounds(reading.recorder, slices, reading.question.scope)[1])
+        _people, bounds = _slice_bounds(reading.recorder, slices, reading.question.scope)
+        reads = _in_slices(reading, bounds)
     if reads is None:
         read = reading.read()
         if read is None:
@@ -320,7 +323,11 @@ class _Kept:
 
     @classmethod
     def of(cls, reads: Sequence[_Read]) -> _Kept:
-        """The counts of whole reads (the slices of one scope, all at one chain head)."""
+        """The counts of whole reads (the slices of one scope, all at one chain head).
+
+        A ledger entry that changes no count (a sealed read) may come between the slices' reads:
+        the earliest ledger head is kept, so the next read checks every entry after it.
+        """
         stamp = min((read.stamp for read in reads), key=lambda found: found.ledger)
         layouts = tuple(tally.layout for tally, _rows in reads[0].rows)
         empty = cls(stamp, layouts, {}, {})
@@ -383,6 +390,8 @@ def _kept_sizes(reading: _Reading) -> dict[DivisionCode, list[int]] | None:
     is still the store's as it is.
     """
     recorder, question = reading.recorder, reading.question
+    # The depth of voids is left out (0): it is how far the province's longest chain of voids goes,
+    # and a person's counts are the same read at any depth that reaches their own chains.
     key = _StatementsKey.of(
         recorder.backend.name, question, 0, reading.definitions, reading.cooperating, per_person=True
     )
@@ -413,7 +422,7 @@ def _followable(connection: sa.Connection, since: _Stamp, now: _Stamp) -> bool:
     else a count reads changed (``_kept_sizes``)."""
     if now.head < since.head or now.ledger < since.ledger:
         return False
-    if _hash_at(connection, RECORDS, since.head) != since.hash:
+    if _hash_at(connection, RECORDS, since.head) != since.head_hash:
         return False
     if _hash_at(connection, LEDGER, since.ledger) != since.ledger_hash:
         return False

@@ -62,6 +62,10 @@ HEX_PREFIX = {"postgresql": "\\\\x", "mysql": ""}
 CONTENT_COLUMNS = tuple(column.name for column in content_columns())
 """Every content column of the record table, in its order: what every line fills."""
 
+_VALUE_COLUMNS = (*SHARED_COLUMNS, *CONTENT_COLUMNS, "payload")
+"""The columns of a line written from the record's own values, in order (the hash and the time of
+receipt follow)."""
+
 _SPECIAL = ("\\", "\t", "\n", "\r")
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
@@ -95,7 +99,6 @@ class _TypeLines:
         if not tag.replace("_", "").isalnum() or not tag.isascii():
             raise TypeError(f"record type tag {tag!r} cannot be written as it is")
         plans = {plan.attribute: plan for plan in field_plans(cls)}
-        self.columns = _line_columns(received is not None)
         self.lines = lines
         self.build: Builder = self._compile(plans)
 
@@ -151,7 +154,7 @@ class _TypeLines:
         values["on"] = sqlite_date(record.on)
         values["recorded_at"] = sqlite_timestamp(record.recorded_at)
         values.update(sequence=str(sequence), version=str(version), payload=payload)
-        fields = [escaped(values[name]) for name in self.columns[: self.columns.index("hash")]]
+        fields = [escaped(values[name]) for name in _VALUE_COLUMNS]
         fields.append(self.hex_prefix + last.hex())
         if self.received is not None:
             fields.append(self.received)
@@ -161,7 +164,7 @@ class _TypeLines:
 
 def _line_columns(received: bool) -> tuple[str, ...]:
     """The columns every line fills, in order (``received_at`` last where ``received``)."""
-    return (*SHARED_COLUMNS, *CONTENT_COLUMNS, "payload", "hash", *(("received_at",) if received else ()))
+    return (*_VALUE_COLUMNS, "hash", *(("received_at",) if received else ()))
 
 
 @attrs.frozen

@@ -376,14 +376,14 @@ class Tally:
     ``side`` and ``division``) of the sums that add up to that population's
     size in a row of that side; an empty list is a size of 0.
 
-    Made ``per_person``, the rows are ``(side, division, person, sum…)``: the
-    same sums for each person apart, so that a person's part can be taken out
-    of a total when their records change (``antidrug_sql.evaluator``).
+    Made ``per_person`` (``people_tally``, ``transfer_tally``), the rows are
+    ``(side, division, person, sum…)``: the same sums for each person apart, so
+    that a person's part can be taken out of a total when their records change
+    (``antidrug_sql.evaluator``).
     """
 
     statement: sa.CompoundSelect[Any] | sa.Select[Any]
     layout: dict[str, list[list[list[int]]]]
-    per_person: bool = False
 
 
 class _Sums:
@@ -506,7 +506,7 @@ def people_tally(
         .select_from(source)
         .group_by(division, *persons)
     )
-    return Tally(statement, {_HOME: layout}, per_person)
+    return Tally(statement, {_HOME: layout})
 
 
 def transfer_tally(
@@ -552,14 +552,14 @@ def transfer_tally(
         layouts[side] = layout
     persons = [source.c.person] if per_person else []
     if query.dialect == "mysql" and len(sides) > 1:
-        return Tally(_sides_in_one_read(source, sides, persons, sums.columns), layouts, per_person)
+        return Tally(_sides_in_one_read(source, sides, persons, sums.columns), layouts)
     statements = [
         sa.select(sa.literal(side).label("side"), division.label("division"), *persons, *sums.columns)
         .select_from(source)
         .group_by(division, *persons)
         for side, division, _direction in sides
     ]
-    return Tally(statements[0] if len(statements) == 1 else sa.union_all(*statements), layouts, per_person)
+    return Tally(statements[0] if len(statements) == 1 else sa.union_all(*statements), layouts)
 
 
 def _sides_in_one_read(
