@@ -223,7 +223,11 @@ class _Reading:
                 question = attrs.evolve(question, listed=True)
                 if not listed:
                     return _Read(stamp, ())
-            depth = void_depth(connection, question)
+            depth = (
+                max(void_depth(connection, question, chunk) for chunk in chunks(listed, LISTED_PER_STATEMENT))
+                if question.listed
+                else void_depth(connection, question)
+            )
             if depth >= VOID_DEPTH_LIMIT:
                 return None
             dialect = recorder.backend.name

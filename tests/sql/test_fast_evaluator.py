@@ -56,6 +56,7 @@ from antidrug_core.testing.datasets import definitions as local_definitions
 from antidrug_sql import evaluator, tables, translation
 from antidrug_sql.engines import create_store_engine
 from antidrug_sql.evaluator import evaluate_indicators
+from antidrug_sql.facts import Question, void_depth
 
 CST = dt.timezone(dt.timedelta(hours=8))
 CODES = [d["code"] for d in DIVISIONS]
@@ -707,3 +708,32 @@ def test_a_relapse_on_or_after_abstinence_makes_the_person_managed_again(
     results = check(stores, dataset, EvaluationRequest(period=H1))
     assert figures(results, "managed")[A][0] == managed
     assert figures(results, "abstinent_3y")[A][0] == 1 - managed
+
+
+def test_a_few_peoples_chains_of_voids_are_measured_among_their_own_records(stores: Stores) -> None:
+    """A kept count's update reads the changed people at the depth of their own chains of voids
+    (``facts.void_depth`` given them): a void names a record of its own subject, so the store's
+    longest chain, someone else's, need not be followed for them."""
+    dataset = document(
+        {"type": "face_check", "on": "2023-03-01", "method": "home_visit"},
+        {"type": "face_check", "on": "2023-03-02", "voids": "r1"},
+        {"type": "face_check", "on": "2023-03-03", "voids": "r2"},
+        {"type": "face_check", "on": "2023-03-04", "voids": "r3"},
+        {"type": "face_check", "on": "2023-03-01", "method": "home_visit", "person": "P2"},
+        {"type": "face_check", "on": "2023-03-02", "voids": "r5", "person": "P2"},
+        people=[
+            {"id": "P1", "household": A, "registered_on": "2020-01-01"},
+            {"id": "P2", "household": A, "registered_on": "2020-01-01"},
+            {"id": "P3", "household": A, "registered_on": "2020-01-01"},
+        ],
+    )
+    question = Question(
+        start=H1.start, end=H1.end, known_at=None, residence_first=False, test_window_days=7, scope=None
+    )
+    with stores.loaded(dataset), stores.engine.connect() as connection:
+        depths = {
+            "store": void_depth(connection, question),
+            **{person: void_depth(connection, question, [person]) for person in ("P1", "P2", "P3")},
+            "P2 and P3": void_depth(connection, question, ["P2", "P3"]),
+        }
+    assert depths == {"store": 3, "P1": 3, "P2": 1, "P3": 0, "P2 and P3": 1}
