@@ -377,9 +377,11 @@ class Tally:
     size in a row of that side; an empty list is a size of 0.
 
     Made ``per_person`` (``people_tally``, ``transfer_tally``), the rows are
-    ``(side, division, person, sum…)``: the same sums for each person apart, so
-    that a person's part can be taken out of a total when their records change
-    (``antidrug_sql.evaluator``).
+    ``(side, division, person, value…)``, ungrouped: each row's own values, whose
+    sum over a person's rows is that person's part of a total, to be taken out
+    when their records change (``antidrug_sql.evaluator``). The evaluator adds
+    them up itself: grouped by person, the database only sorted rows that are
+    mostly one a person already, and the servers' sums came back as decimals.
     """
 
     statement: sa.CompoundSelect[Any] | sa.Select[Any]
@@ -389,8 +391,13 @@ class Tally:
 class _Sums:
     """The sums of one statement, each made once however many populations need it."""
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, *, per_row: bool = False) -> None:
+        """Args:
+        per_row: Each row's own value (``weight`` where the condition holds, else NULL) instead of
+            a sum, for a statement that is not grouped.
+        """
         self.filtered = not plan.mysql  # SQLite and PostgreSQL have FILTER; MariaDB/MySQL do not
+        self.per_row = per_row
         self.columns: list[sa.ColumnElement[Any]] = []
         self._index: dict[Any, int] = {}
 
@@ -400,7 +407,9 @@ class _Sums:
         if found is None:
             found = self._index[key] = len(self.columns)
             total: sa.ColumnElement[Any]
-            if not self.filtered:
+            if self.per_row:
+                total = sa.case((condition, weight))
+            elif not self.filtered:
                 total = sa.func.sum(sa.case((condition, weight), else_=0))
             elif isinstance(weight, int) and weight == 1:
                 total = sa.func.count().filter(condition)
@@ -496,17 +505,15 @@ def people_tally(
     """The sizes of every population of people, records and due tests, by division counted in
     (and by person, ``per_person``)."""
     source, division = _homes(query.people(shared=cooperating), cooperating)
-    sums = _Sums(plan)
+    sums = _Sums(plan, per_row=per_person)
     layout = _layout_person(plan, query, definitions, source, sums)
     if not sums.columns:
         sums.add("none", sa.false(), 0)
     persons = [source.c.person] if per_person else []
-    statement = (
-        sa.select(sa.literal(_HOME).label("side"), division.label("division"), *persons, *sums.columns)
-        .select_from(source)
-        .group_by(division, *persons)
-    )
-    return Tally(statement, {_HOME: layout})
+    statement = sa.select(
+        sa.literal(_HOME).label("side"), division.label("division"), *persons, *sums.columns
+    ).select_from(source)
+    return Tally(statement if per_person else statement.group_by(division), {_HOME: layout})
 
 
 def transfer_tally(
@@ -534,7 +541,7 @@ def transfer_tally(
             (Direction.OUT.value, transfers.c.from_division, Direction.OUT),
         ]
     conditions = _Conditions(plan, query, source)
-    sums = _Sums(plan)
+    sums = _Sums(plan, per_row=per_person)
     layouts: dict[str, list[list[list[int]]]] = {}
     for side, _division, direction in sides:
         layout: list[list[list[int]]] = []
@@ -556,7 +563,7 @@ def transfer_tally(
     statements = [
         sa.select(sa.literal(side).label("side"), division.label("division"), *persons, *sums.columns)
         .select_from(source)
-        .group_by(division, *persons)
+        .group_by(*(() if per_person else (division,)))
         for side, division, _direction in sides
     ]
     return Tally(statements[0] if len(statements) == 1 else sa.union_all(*statements), layouts)
@@ -581,5 +588,5 @@ def _sides_in_one_read(
     return (
         sa.select(names.c.side, division.label("division"), *persons, *columns)
         .select_from(source.join(names, sa.true()))
-        .group_by(names.c.side, division, *persons)
+        .group_by(*(() if persons else (names.c.side, division)))
     )
