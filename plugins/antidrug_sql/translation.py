@@ -560,12 +560,12 @@ def transfer_tally(
     persons = [source.c.person] if per_person else []
     if query.dialect == "mysql" and len(sides) > 1:
         return Tally(_sides_in_one_read(source, sides, persons, sums.columns), layouts)
-    statements = [
-        sa.select(sa.literal(side).label("side"), division.label("division"), *persons, *sums.columns)
-        .select_from(source)
-        .group_by(*(() if per_person else (division,)))
-        for side, division, _direction in sides
-    ]
+    statements: list[sa.Select[Any]] = []
+    for side, division, _direction in sides:
+        statement = sa.select(
+            sa.literal(side).label("side"), division.label("division"), *persons, *sums.columns
+        ).select_from(source)
+        statements.append(statement if per_person else statement.group_by(division))
     return Tally(statements[0] if len(statements) == 1 else sa.union_all(*statements), layouts)
 
 
@@ -575,7 +575,8 @@ def _sides_in_one_read(
     persons: Sequence[sa.ColumnElement[Any]],
     columns: Sequence[sa.ColumnElement[Any]],
 ) -> sa.Select[Any]:
-    """Every side's sums from one read of ``source``, each transfer taken once per side.
+    """Every side's sums from one read of ``source``, each transfer taken once per side (with
+    ``persons``: each row's own values, ungrouped, as ``Tally`` says).
 
     MariaDB makes a table expression again for every reference: as one
     statement per side joined by ``UNION ALL``, it found the accepted
@@ -585,8 +586,7 @@ def _sides_in_one_read(
         "sides"
     )
     division = sa.case(*((names.c.side == side, column) for side, column, _dir in sides))
-    return (
-        sa.select(names.c.side, division.label("division"), *persons, *columns)
-        .select_from(source.join(names, sa.true()))
-        .group_by(*(() if persons else (names.c.side, division)))
+    statement = sa.select(names.c.side, division.label("division"), *persons, *columns).select_from(
+        source.join(names, sa.true())
     )
+    return statement if persons else statement.group_by(names.c.side, division)
