@@ -145,6 +145,7 @@ class Day:
     whole: float
     """Seconds of a read of all the county's people after the day, counts kept forgotten."""
     results: int
+    """The county's results after the day."""
     same: bool
     """Whether the read after the day and the whole read gave the same results."""
 

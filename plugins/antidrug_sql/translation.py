@@ -402,7 +402,8 @@ class _Sums:
         self._index: dict[Any, int] = {}
 
     def add(self, key: Any, condition: Condition, weight: Any) -> int:
-        """The position of the sum of ``weight`` over the rows meeting ``condition`` (NULL for none)."""
+        """The position of the sum of ``weight`` over the rows meeting ``condition`` (NULL for none;
+        ``per_row``: the row's ``weight`` where it meets ``condition``, else NULL)."""
         found = self._index.get(key)
         if found is None:
             found = self._index[key] = len(self.columns)
