@@ -6,25 +6,30 @@ parameters' round trips: about 1,700 records/s on PostgreSQL, where ``COPY``
 of the same rows reaches 200,000. So a load into an empty server store
 sends each batch's records as lines of text (``antidrug_sql.text_rows``:
 the same canonical JSON, chain hashes, versions and typed values as every
-other path), one statement per batch (its lines fill every column):
+other path), its lines filling every column:
 
-- on PostgreSQL (``FreshCopy``) through ``COPY … FROM STDIN``; the secondary
-  indexes of the record and access tables and the foreign keys from them to
-  the stream heads are dropped first (inside the load's transaction) and
-  built once after the rows, each checked in one pass over the table;
-- on MariaDB (``FreshInfile``) through ``LOAD DATA LOCAL INFILE`` from a file
-  of this process's own, with every index in place (MariaDB commits the
-  transaction on ``DROP INDEX``). The server takes a ``LOCAL`` file's
-  duplicate keys and bad values as warnings and skips those rows, so every
-  statement's count of rows and warnings is checked, and any warning fails
-  the load, naming the record id a duplicate key names. The foreign key
+- on PostgreSQL (``FreshCopy``) through ``COPY … FROM STDIN``, one per batch;
+  the secondary indexes of the record and access tables and the foreign keys
+  from them to the stream heads are dropped first (inside the load's
+  transaction) and built once after the rows, each checked in one pass over
+  the table;
+- on MariaDB (``FreshInfile``) through one ``LOAD DATA LOCAL INFILE`` for
+  every record of the load, fed batch by batch, with unique checks off where
+  the server then builds the empty table's indexes by sorting (InnoDB's bulk
+  insert, ``bulk_insert``): MariaDB commits the transaction on ``DROP
+  INDEX``, so this is its way to build the indexes after the rows in one
+  transaction. The stream heads and access sets follow the records, one
+  statement each. The server takes a ``LOCAL`` file's duplicate keys and bad
+  values as warnings and skips those rows, so every statement's count of rows
+  and warnings is checked, and any warning fails the load, naming the record
+  on the line it names; a bulk insert refuses a key used twice without saying
+  which, and the load then finds the ids used twice itself. The foreign key
   checks are off for the load's session (``foreign_key_checks``): InnoDB
   looked up and locked the stream head of every record, which took a third
   of the load's time at 20,000 people, and the load checks the same thing
-  itself: every record's stream head is in its batch, inserted before it,
-  and every record is its stream's subject's (``Chain.fresh_rows``). The
-  unique checks stay on: they are what finds a record id used twice. The
-  driver sends each file in pieces of up to 1 MiB, not 16 KiB
+  itself: every record's stream head is in its batch, and every record is
+  its stream's subject's (``Chain.fresh_rows``). The driver is handed the
+  load's own lines in pieces of up to 1 MiB, never a file the server names
   (``_send_files_in_pieces``).
 
 Making a batch's lines (Python) and the server taking them cost about the
@@ -40,8 +45,8 @@ were up.
 An error anywhere rolls the whole transaction back (and the indexes and
 keys dropped with it come back), so the store is as it was. A record id
 used twice is named: by the unique index built after the rows
-(``DeferredIndexes``) on PostgreSQL, by the duplicate key's warning on
-MariaDB.
+(``DeferredIndexes``) on PostgreSQL, by the duplicate key's warning or the
+load's own search of the ids it sent (``FreshInfile``) on MariaDB.
 """
 
 from __future__ import annotations
@@ -54,7 +59,8 @@ import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,10 +69,17 @@ import sqlalchemy as sa
 from antidrug_core.model import ConcurrencyConflict, InvalidInput, Problem
 from antidrug_sql.chain import DeferredIndexes, FreshRows
 from antidrug_sql.engines import restore_session_setting
-from antidrug_sql.rows import Inserter
-from antidrug_sql.tables import ACCESS, RECORDS, STREAMS
+from antidrug_sql.tables import ACCESS, KEY_LENGTH, RECORDS, STREAMS
+from antidrug_sql.text_rows import escaped
 
-__all__ = ["FreshCopy", "FreshInfile", "ShortSwitchInterval", "infile_allowed"]
+__all__ = [
+    "FreshCopy",
+    "FreshInfile",
+    "ShortSwitchInterval",
+    "analyse_loaded",
+    "bulk_insert",
+    "infile_allowed",
+]
 
 _STREAMS_COPY = "COPY antidrug_streams (subject, kind, version) FROM STDIN"
 _ACCESS_COPY = "COPY antidrug_access (subject, division) FROM STDIN"
@@ -288,11 +301,15 @@ _ROW = re.compile(r"\b[Rr]ow (?P<row>\d+)\b")
 """A warning's line of the file, counted from 1."""
 
 
-def _record_at(lines: Sequence[str], row: re.Match[str] | None) -> str | None:
-    """The record id of the file's line a warning names (the line's second field), if it names one."""
-    if row is None or not 1 <= int(row["row"]) <= len(lines):
+def _line_at(path: Path, row: re.Match[str] | None) -> str | None:
+    """The line of ``path`` (one record id per line) a warning's ``row N`` names, if it names one."""
+    if row is None or int(row["row"]) < 1:
         return None
-    return lines[int(row["row"]) - 1].split("\t", 2)[1]
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if number == int(row["row"]):
+                return line.rstrip("\n")
+    return None
 
 
 def infile_allowed(connection: sa.Connection) -> bool:
@@ -307,14 +324,46 @@ def infile_allowed(connection: sa.Connection) -> bool:
     return bool(connection.exec_driver_sql("SELECT @@local_infile").scalar())
 
 
+def bulk_insert(connection: sa.Connection) -> bool:
+    """Whether the server builds an empty table's indexes by sorting when a transaction's first
+    statement into it runs with unique checks off (MariaDB's bulk insert, fixed in the versions
+    ``mariadb-import`` trusts with it: 10.11.11, 11.4.5, 11.7.2 and later in their series).
+
+    Elsewhere (MySQL, older MariaDB) turning unique checks off may let a duplicate key in
+    unnoticed where inserts are buffered, so a load keeps them on there.
+    """
+    dialect: Any = connection.dialect
+    version = tuple(part for part in dialect.server_version_info or () if isinstance(part, int))[:3]
+    if not getattr(dialect, "is_mariadb", False):
+        return False
+    return version >= (11, 7, 2) or (11, 4, 5) <= version < (11, 5) or (10, 11, 11) <= version < (10, 12)
+
+
 class FreshInfile(_SendingThread):
     """The ``LOAD DATA LOCAL INFILE`` side of one load into an empty MariaDB/MySQL store.
 
-    Each batch's lines (every column, in the chain's order) go into a file of
-    a folder only this process's user can read, which the server then asks
-    the driver for.
-    The driver sends a file only while this load's own statement runs: at any
-    other time a server asking for one is refused (``antidrug_sql.engines``).
+    Every record of the load goes in one statement: the sending thread starts
+    it with the first batch, and the driver, asked for the statement's file,
+    is handed each batch's lines as the loading thread makes them
+    (``_send_files_in_pieces``), until the load ends. On MariaDB the
+    statement runs with unique checks off (``bulk_insert``), so InnoDB builds
+    the empty table's indexes by sorting at the statement's end instead of
+    reading a page of each unique index for every row: at a million people
+    with the installed 128 MiB buffer pool, the same rows took 254.9 s this
+    way and 616.2 s a statement per batch with the indexes in place
+    (``docs/decisions.md``). One statement, because only a transaction's
+    first statement into an empty table is a bulk insert.
+
+    The stream heads and access sets cannot go on the connection while that
+    statement runs, so they are written to files of a folder only this
+    process's user can read, and loaded after the records, one statement
+    each (foreign key checks are off for the load's session). So are the
+    record ids, one per line: a bulk insert refuses an id used twice as
+    "Operation not permitted" without naming it, and a warning names a line
+    of the whole load; the ids file names both.
+
+    The driver sends a file only while this load's own statement runs: at
+    any other time a server asking for one is refused (``antidrug_sql.engines``).
     """
 
     def __init__(self, connection: sa.Connection) -> None:
@@ -322,101 +371,261 @@ class FreshInfile(_SendingThread):
         connection: The load's connection (``infile_allowed``), in its transaction.
         """
         super().__init__(connection)
-        self._streams = Inserter(STREAMS, connection.dialect)
-        self._access = Inserter(ACCESS, connection.dialect)
         driver: Any = connection.connection.driver_connection
         self._driver = driver
         driver._local_infile = False  # until a statement of this load asks for its file (as made)
         largest = connection.exec_driver_sql("SELECT @@max_allowed_packet").scalar()
         self._packet = max(_PYMYSQL_PACKET, min(_PIECE, int(largest or 0) // 2))
+        self._bulk = bulk_insert(connection)
+        self._records = self._heads = self._sets = 0
+        """The records, stream heads and access sets handed over so far."""
+        self._first: FreshRows | None = None
+        self._ended = False
+        """Whether the thread has taken the ``None`` that ends the load."""
         _send_files_in_pieces()
-        # The session's setting last of all, and the folder after it, so that nothing is left
-        # behind (a connection without foreign key checks, an empty folder) when this fails.
-        connection.exec_driver_sql("SET SESSION foreign_key_checks = 0")  # until stop()
+        # The session's settings last of all, and the folder after them, so that nothing is left
+        # behind (a connection without its checks, an empty folder) when this fails.
+        settings = ["foreign_key_checks", *(["unique_checks"] if self._bulk else [])]
         try:
+            for setting in settings:
+                connection.exec_driver_sql(f"SET SESSION {setting} = 0")  # until stop()
             self._folder = Path(tempfile.mkdtemp(prefix="antidrug-load-"))
         except BaseException:
-            restore_session_setting(connection, "SET SESSION foreign_key_checks = 1")
+            self._restore()
             raise
+        self._ids = self._folder / "ids.txt"
+        self._streams = self._folder / "streams.txt"
+        self._access = self._folder / "access.txt"
+        self._spooled = [
+            path.open("w", encoding="utf-8") for path in (self._ids, self._streams, self._access)
+        ]
+
+    def _restore(self) -> None:
+        restore_session_setting(self.connection, "SET SESSION foreign_key_checks = 1")
+        restore_session_setting(self.connection, "SET SESSION unique_checks = 1")
+
+    def _sending(self) -> None:
+        """The thread: the records' one statement, started by the first batch that has records and
+        fed until ``None``; the first error is kept, and what is still handed over is taken and
+        dropped. Batches before it (new streams without records) only go to the files."""
+        try:
+            while (rows := self._queue.get()) is not None:
+                if rows.lines:
+                    self._first = rows
+                    self._load_records()
+                    break
+                self._send(rows)
+            else:
+                self._ended = True
+        except BaseException as error:  # every error goes back to the loading thread
+            self._failure = error
+        while not self._ended:  # the statement ended early: drain what is still handed over
+            self._ended = self._queue.get() is None
+
+    def _stream(self, driver: Any) -> None:
+        """Hand the driver every batch's lines, from the first until ``None`` (the driver's file)."""
+        rows, self._first = self._first, None
+        while rows is not None:
+            self._send(rows)
+            rows = self._queue.get()
+        self._ended = True
+        self._spooled[0].flush()  # every id the statement was handed, for its warnings' rows
 
     def _send(self, rows: FreshRows) -> None:
-        self._streams.insert(self.connection, [list(row) for row in rows.streams])
-        self._access.insert(self.connection, [list(row) for row in rows.access])
-        path = self._folder / "records.txt"
+        """One batch: its records' lines to the server, its heads, access sets and ids to the files."""
+        ids, streams, access = self._spooled
+        streams.write("".join(f"{escaped(s)}\t{escaped(k)}\t{v}\n" for s, k, v in rows.streams))
+        access.write("".join(f"{escaped(s)}\t{escaped(d)}\n" for s, d in rows.access))
+        self._heads += len(rows.streams)
+        self._sets += len(rows.access)
         for lines in rows.lines:
-            path.write_text("".join(lines.lines), encoding="utf-8")
-            # The hash comes as hex digits into a variable, and is stored as its bytes.
-            columns = ", ".join("@hash" if name == "hash" else f"`{name}`" for name in lines.columns)
-            sql = (
-                "LOAD DATA LOCAL INFILE %s INTO TABLE antidrug_records CHARACTER SET utf8mb4 "
-                "FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' "
-                f"({columns}) SET `hash` = UNHEX(@hash)"
+            ids.write("".join(line.split("\t", 2)[1] + "\n" for line in lines.lines))
+            self._records += len(lines)
+            text = memoryview("".join(lines.lines).encode("utf-8"))
+            for start in range(0, len(text), self._packet):
+                self._driver.write_packet(text[start : start + self._packet])
+
+    def _load_records(self) -> None:
+        """The records' one statement (its columns those of the first batch's lines)."""
+        assert self._first is not None
+        # The hash comes as hex digits into a variable, and is stored as its bytes.
+        columns = self._first.lines[0].columns
+        names = ", ".join("@hash" if name == "hash" else f"`{name}`" for name in columns)
+        try:
+            self._load(
+                "antidrug_records",
+                f"({names}) SET `hash` = UNHEX(@hash)",
+                self._stream,
+                lambda: self._records,
             )
-            with self._driver.cursor() as cursor:
-                self._driver._local_infile = True
-                self._driver.antidrug_file_packet = self._packet
-                try:
-                    loaded = cursor.execute(sql, (str(path),))
-                finally:
-                    self._driver._local_infile = False
-                    self._driver.antidrug_file_packet = None
-                cursor.execute("SELECT @@warning_count")
-                (warnings,) = cursor.fetchone()
-                if loaded != len(lines) or warnings:
-                    cursor.execute("SHOW WARNINGS LIMIT 100")
-                    raise _refused(cursor.fetchall(), len(lines) - loaded, lines.lines)
+        except _BulkDuplicate:
+            raise self._duplicates() from None
+
+    def _load(
+        self, table: str, columns: str, source: Callable[[Any], None], expected: Callable[[], int]
+    ) -> None:
+        """One ``LOAD DATA`` into ``table`` of what ``source`` hands the driver, which must load
+        ``expected()`` rows (known once the source has handed over everything).
+
+        Raises:
+            _BulkDuplicate: the bulk insert met a key used twice (and said no more).
+            InvalidInput, ConcurrencyConflict: the server skipped or changed rows (its warnings).
+        """
+        from pymysql.err import OperationalError  # type: ignore[import-untyped]  # no stubs
+
+        sql = (
+            f"LOAD DATA LOCAL INFILE 'antidrug-load' INTO TABLE {table} CHARACTER SET utf8mb4 "
+            f"FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' {columns}"
+        )
+        with self._driver.cursor() as cursor:
+            self._driver._local_infile = True
+            self._driver.antidrug_file_packet = self._packet
+            self._driver.antidrug_source = source
+            try:
+                loaded = int(cursor.execute(sql))
+            except OperationalError as error:
+                if error.args and error.args[0] == _BULK_REFUSED:
+                    raise _BulkDuplicate from error
+                raise
+            finally:
+                self._driver._local_infile = False
+                self._driver.antidrug_file_packet = None
+                self._driver.antidrug_source = None
+            cursor.execute("SELECT @@warning_count")
+            (warnings,) = cursor.fetchone()
+            ids = self._ids if table == RECORDS.name else None
+            if warnings:
+                cursor.execute("SHOW WARNINGS LIMIT 100")
+                raise _refused(cursor.fetchall(), expected() - loaded, ids)
+            if loaded != expected():
+                raise _refused([], expected() - loaded, ids)
+
+    def _duplicates(self) -> Exception:
+        """The ids the load used twice, found among the ids file's lines in a temporary table (a bulk
+        insert's refusal names none); a subject's records given twice where no id was."""
+        with self._driver.cursor() as cursor:
+            # Compared byte by byte, as the records' own ids (``tables.Key``).
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE antidrug_load_ids (id VARBINARY({KEY_LENGTH * 4}) NOT NULL)"
+            )
+            try:
+                self._load("antidrug_load_ids", "(id)", _file_source(self._ids), lambda: self._records)
+                cursor.execute(
+                    "SELECT id FROM antidrug_load_ids GROUP BY id HAVING COUNT(*) > 1 ORDER BY id LIMIT 100"
+                )
+                twice = [bytes(id_).decode("utf-8") for (id_,) in cursor.fetchall()]
+            finally:
+                cursor.execute("DROP TEMPORARY TABLE antidrug_load_ids")
+        if not twice:
+            return ConcurrencyConflict(
+                "the rows are not unique on (subject, version): a subject's records were given twice"
+            )
+        return InvalidInput([Problem("id", f"record id {value!r} is used twice", value) for value in twice])
+
+    def finish(self) -> None:
+        """Wait for the records' statement to end (raising its error), then load the stream heads and
+        access sets from their files."""
+        super().stop()  # the thread's end; the files stay until this load's own stop()
+        self._raise_failure()
+        for spooled in self._spooled:
+            spooled.close()
+        if self._records or self._heads:
+            self._load(
+                "antidrug_streams",
+                "(subject, kind, version)",
+                _file_source(self._streams),
+                lambda: self._heads,
+            )
+            self._load(
+                "antidrug_access", "(subject, division)", _file_source(self._access), lambda: self._sets
+            )
 
     def stop(self) -> None:
         """Wait for the thread to send what it was given (or to fail), end it, and remove the files."""
         try:
             super().stop()
         finally:
+            for spooled in self._spooled:
+                spooled.close()
             with contextlib.suppress(OSError):
                 shutil.rmtree(self._folder)
-            restore_session_setting(self.connection, "SET SESSION foreign_key_checks = 1")
+            self._restore()
+
+
+def analyse_loaded(engine: sa.Engine) -> float:
+    """Have MariaDB sample the loaded tables' statistics (``ANALYZE TABLE``), after the load's commit;
+    the seconds it took.
+
+    InnoDB counts a bulk insert's rows nowhere, so a store loaded that way kept
+    statistics of empty tables (0 rows), which its own recalculation did not
+    change, and the optimizer planned for them. ``ANALYZE TABLE`` commits
+    implicitly, so it cannot be part of the load's transaction; after the
+    commit, a failure to sample (whatever it is) changes nothing the load
+    wrote and is left to InnoDB's own recalculation rather than reported as a
+    failed load.
+    """
+    started = time.perf_counter()
+    with contextlib.suppress(Exception), engine.connect() as connection:
+        connection.exec_driver_sql(f"ANALYZE TABLE {RECORDS.name}, {STREAMS.name}, {ACCESS.name}").all()
+    return time.perf_counter() - started
+
+
+_BULK_REFUSED = 1180
+"""MariaDB's error for a bulk insert that met a key used twice ("Got error 1 "Operation not
+permitted" during COMMIT"), raised as the statement ends."""
+
+
+class _BulkDuplicate(Exception):
+    """A bulk insert met a key used twice, and said no more."""
+
+
+def _file_source(path: Path) -> Any:
+    """A driver's file (``_send_files_in_pieces``) read from ``path`` in the driver's pieces."""
+
+    def send(driver: Any) -> None:
+        with path.open("rb") as file:
+            while piece := file.read(driver.antidrug_file_packet):
+                driver.write_packet(piece)
+
+    return send
 
 
 def _send_files_in_pieces() -> None:
-    """Have PyMySQL send a load's files in pieces of up to ``_PIECE`` bytes instead of 16 KiB.
+    """Have PyMySQL take a load's file from the load itself, in pieces of up to ``_PIECE`` bytes.
 
-    PyMySQL reads and sends a local file 16 KiB at a time, and the sending
-    thread takes the interpreter's lock back after each read and each send,
-    while the loading thread holds it making the next batch's lines. At
+    PyMySQL reads a local file by its name and sends it 16 KiB at a time,
+    and the sending thread takes the interpreter's lock back after each piece
+    while the loading thread holds it making the next batch's lines (at
     100,000 people the rows took 23.6 s in 16 KiB packets and 20.1 s in
-    1 MiB ones. PyMySQL has no setting for it, so its module function is
-    replaced by one that sends in the pieces a connection in a load asks for
-    (``antidrug_file_packet``) and leaves every other connection to
-    PyMySQL's own. Where a later PyMySQL no longer has that function, nothing
-    is replaced and files go in its own packets.
+    1 MiB ones). A load's one statement is fed as the load goes, which no
+    file can be. PyMySQL has no setting for either, so its module function is
+    replaced by one that hands a connection in a load to the load's own
+    source (``antidrug_source``, never a file the server names) and leaves
+    every other connection to PyMySQL's own. Where a later PyMySQL no longer
+    has that function, nothing is replaced, and the load cannot send files
+    (``infile_allowed`` says so).
     """
     from pymysql import connections  # type: ignore[import-untyped]  # no stubs
-    from pymysql.constants import ER  # type: ignore[import-untyped]
-    from pymysql.err import OperationalError  # type: ignore[import-untyped]
 
     own = getattr(connections, "_send_local_file", None)
     if own is None or getattr(own, "antidrug_pieces", False):
         return  # a PyMySQL that sends files another way, or replaced already
 
     def send_local_file(filename: str, driver: Any) -> None:
-        packet = getattr(driver, "antidrug_file_packet", None)
-        if not packet:
+        source = getattr(driver, "antidrug_source", None)
+        if source is None:
             own(filename, driver)
             return
-        try:
-            with open(filename, "rb") as file:
-                while piece := file.read(packet):
-                    driver.write_packet(piece)
-        except OSError as error:  # as PyMySQL's own says it
-            raise OperationalError(ER.FILE_NOT_FOUND, f"Can't open file '{filename}': {error}") from error
+        source(driver)
 
     send_local_file.antidrug_pieces = True  # type: ignore[attr-defined]
     connections._send_local_file = send_local_file
 
 
-def _refused(warnings: list[tuple[Any, ...]], skipped: int, lines: Sequence[str]) -> Exception:
-    """The library's error for the rows a ``LOAD DATA`` of ``lines`` skipped or changed (its warnings),
-    each problem naming the column and the record where the server says which (``at row N`` of the
-    file is the record of the N-th line)."""
+def _refused(warnings: list[tuple[Any, ...]], skipped: int, ids: Path | None) -> Exception:
+    """The library's error for the rows a ``LOAD DATA`` skipped or changed (its warnings), each problem
+    naming the column and the record where the server says which (``at row N`` of the load is the
+    record id on line N of ``ids``)."""
     problems: list[Problem] = []
     for _level, _code, message in warnings:
         found = _DUPLICATE.search(str(message))
@@ -431,7 +640,8 @@ def _refused(warnings: list[tuple[Any, ...]], skipped: int, lines: Sequence[str]
             column = _COLUMN.search(str(message))
             row = _ROW.search(str(message))
             field = column["name"].replace("`", "").replace("'", "").rsplit(".", 1)[-1] if column else ""
-            problems.append(Problem(field, f"the store refused the value: {message}", _record_at(lines, row)))
+            record = _line_at(ids, row) if ids is not None else None
+            problems.append(Problem(field, f"the store refused the value: {message}", record))
     if not problems:
         problems.append(Problem("", f"the store skipped {skipped} rows without saying why"))
     return InvalidInput(problems)

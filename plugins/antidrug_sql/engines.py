@@ -119,7 +119,7 @@ def restore_session_setting(
     """Give a MariaDB session a setting back before the connection returns to the pool, or throw
     the connection away: whoever takes it next must find the session as the engine made it.
 
-    The load turns foreign key checks off for its session (``copying.FreshInfile``), the
+    The load turns foreign key and unique checks off for its session (``copying.FreshInfile``), the
     evaluator turns derived-table merging off (``evaluator._snapshot``); a connection that
     cannot take such a setting back would keep it for an unrelated unit of work.
     """
@@ -127,6 +127,9 @@ def restore_session_setting(
         connection.exec_driver_sql(statement, parameters or None)
     except sa.exc.SQLAlchemyError:
         connection.invalidate()
+    except BaseException:  # anything else still ends this session, and is not this function's to hide
+        connection.invalidate()
+        raise
 
 
 def _first_line(error: BaseException) -> str:

@@ -68,7 +68,7 @@ from antidrug_sql.chain import (
     stored_versions,
     write_fresh,
 )
-from antidrug_sql.copying import FreshCopy, FreshInfile, infile_allowed
+from antidrug_sql.copying import FreshCopy, FreshInfile, analyse_loaded, infile_allowed
 from antidrug_sql.engines import BUSY_TIMEOUT_SECONDS, WRITE, Backend, unavailable
 from antidrug_sql.erasure import erase_identities, identified
 from antidrug_sql.identities import IdentityCipher, resolve_key
@@ -467,6 +467,8 @@ class SqlRecorder:
         if sqlite:
             with self.engine.connect() as connection:
                 checkpoint(connection)
+        if isinstance(sending, FreshInfile):
+            times["statistics"] = analyse_loaded(self.engine)
         self.last_load = LoadTimes(
             False,
             indexes=times.get("indexes", 0.0),

@@ -123,7 +123,7 @@ class LoadTimes:
     checkpoint: float = 0.0
     """Copying the write-ahead log into the database file, and emptying it (SQLite)."""
     statistics: float = 0.0
-    """Gathering the planner's statistics before the commit (PostgreSQL)."""
+    """Gathering the planner's statistics: before the commit on PostgreSQL, after it on MariaDB."""
 
 
 def _write_frame(stream: IO[bytes], value: Any) -> None:

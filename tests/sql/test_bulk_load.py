@@ -31,7 +31,14 @@ from antidrug_core.synthetic import SyntheticSpec, divisions, person_records
 from antidrug_core.testing import every_record_type
 from antidrug_sql import recorder as recorder_module
 from antidrug_sql import writer as writer_module
-from antidrug_sql.copying import FreshCopy, FreshInfile, ShortSwitchInterval, _refused, infile_allowed
+from antidrug_sql.copying import (
+    FreshCopy,
+    FreshInfile,
+    ShortSwitchInterval,
+    _refused,
+    bulk_insert,
+    infile_allowed,
+)
 from antidrug_sql.tables import RECORDS
 from antidrug_sql.writer import WriterProcess
 
@@ -92,15 +99,19 @@ def writers(monkeypatch: pytest.MonkeyPatch) -> list[WriterProcess]:
     return started
 
 
-def with_reused_id(source: Iterator[StreamAppend], reused_at: int) -> Iterator[StreamAppend]:
-    """The appends, the ``reused_at``-th person's last record taking the first person's first id."""
+def with_reused_id(
+    source: Iterator[StreamAppend], reused_at: int, *, alike_at: int | None = None
+) -> Iterator[StreamAppend]:
+    """The appends, the ``reused_at``-th person's last record taking the first person's first id (and
+    the ``alike_at``-th person's taking it in capitals, which is another id)."""
     first_id = None
     for index, append in enumerate(source):
         if index == 0:
             first_id = append.records[0].id
-        if index == reused_at:
+        if index in (reused_at, alike_at):
             assert first_id is not None
-            records = (*append.records[:-1], attrs.evolve(append.records[-1], id=first_id))
+            taken = first_id if index == reused_at else first_id.upper()
+            records = (*append.records[:-1], attrs.evolve(append.records[-1], id=taken))
             append = attrs.evolve(append, records=records)
         yield append
 
@@ -112,9 +123,10 @@ def test_an_id_used_twice_batches_apart_is_refused_by_name_on_every_engine(
     store = open_sql(databases.new())
     before = snapshot(store)
     with pytest.raises(InvalidInput) as refused:
-        bulk(store).bulk_append(with_reused_id(appends(), reused_at=40))
-    (problem,) = refused.value.problems
+        bulk(store).bulk_append(with_reused_id(appends(), reused_at=40, alike_at=45))
+    (problem,) = refused.value.problems  # ids are told apart by case, as Python tells them
     first = next(appends()).records[0]
+    assert first.id != first.id.upper()
     assert (problem.field, problem.row) == ("id", first.id)
     assert f"record id {first.id!r} is" in problem.reason  # used 2 times (SQLite), already used (others)
     assert snapshot(store) == before
@@ -539,15 +551,15 @@ class _FileSender:
 
     max_allowed_packet = 16 << 20
 
-    def __init__(self, packet: int | None) -> None:
-        self.antidrug_file_packet = packet
+    def __init__(self, source: Callable[[Any], None] | None) -> None:
+        self.antidrug_source = source
         self.sent: list[int] = []
 
     def write_packet(self, payload: bytes) -> None:
         self.sent.append(len(payload))
 
 
-def test_a_mariadb_load_sends_its_files_in_large_pieces_and_other_connections_as_pymysql_does(
+def test_a_mariadb_load_sends_its_own_lines_and_other_connections_files_as_pymysql_does(
     make_databases: Callable[[str], Any], open_sql: Callable[..., Store], sent: list[str], tmp_path: Path
 ) -> None:
     from pymysql import connections
@@ -555,17 +567,61 @@ def test_a_mariadb_load_sends_its_files_in_large_pieces_and_other_connections_as
     store = open_sql(make_databases("mysql").new())
     bulk(store).bulk_append(list(appends())[:5])
     assert sent == ["FreshInfile"]
-    lines = tmp_path / "lines.txt"
-    lines.write_bytes(b"x" * (3 << 20))
-    in_a_load, other = _FileSender(1 << 20), _FileSender(None)
-    connections._send_local_file(str(lines), in_a_load)
-    connections._send_local_file(str(lines), other)
-    assert in_a_load.sent == [1 << 20] * 3
+    named = tmp_path / "named by the server.txt"
+    named.write_bytes(b"x" * (3 << 20))
+    in_a_load = _FileSender(lambda driver: driver.write_packet(b"the load's own lines"))
+    other = _FileSender(None)
+    connections._send_local_file(str(named), in_a_load)  # never the file the server names
+    connections._send_local_file(str(named), other)
+    assert in_a_load.sent == [len(b"the load's own lines")]
     assert (set(other.sent), sum(other.sent)) == ({16 << 10}, 3 << 20)
 
 
-def test_a_value_mariadb_refuses_in_a_load_is_named_by_its_column_and_record() -> None:
-    lines = ["1\tr-1\tface_check\t…\n", "2\tr-2\tface_check\t…\n"]
+@pytest.mark.usefixtures("small_batches")
+def test_a_mariadb_load_is_one_bulk_statement_and_names_a_person_given_twice(
+    make_databases: Callable[[str], Any], open_sql: Callable[..., Store], snapshot: Snapshot
+) -> None:
+    store = open_sql(make_databases("mysql").new())
+    engine: sa.Engine = store.recorder.engine  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        assert bulk_insert(connection)  # the machine's MariaDB builds the indexes by sorting
+    before = snapshot(store)
+    everyone = list(appends())
+    again = attrs.evolve(
+        everyone[0], records=tuple(attrs.evolve(r, id=f"again-{r.id}") for r in everyone[0].records)
+    )
+    with pytest.raises(ConcurrencyConflict, match="given twice"):
+        bulk(store).bulk_append([*everyone, again])
+    assert snapshot(store) == before
+    with engine.connect() as connection:  # the session's checks are back for the next one to use it
+        checks = connection.exec_driver_sql("SELECT @@unique_checks, @@foreign_key_checks").one()
+    assert tuple(checks) == (1, 1)
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_after_a_mariadb_load_the_optimizer_knows_the_tables_are_not_empty(
+    make_databases: Callable[[str], Any], open_sql: Callable[..., Store]
+) -> None:
+    store = open_sql(make_databases("mysql").new())
+    written = bulk(store).bulk_append(list(appends()))
+    engine: sa.Engine = store.recorder.engine  # type: ignore[attr-defined]
+    tables = ("antidrug_records", "antidrug_streams", "antidrug_access")
+    with engine.connect() as connection:  # a bulk insert counts its rows nowhere; ANALYZE does
+        estimated = dict(
+            connection.exec_driver_sql(
+                "SELECT table_name, n_rows FROM mysql.innodb_table_stats "
+                f"WHERE database_name = DATABASE() AND table_name IN {tables}"
+            ).all()
+        )
+        counted = {t: connection.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar() for t in tables}
+    assert estimated == counted  # a small table's sample is all of it
+    assert counted["antidrug_records"] == written
+    assert store.recorder.last_load.statistics > 0  # type: ignore[attr-defined]
+
+
+def test_a_value_mariadb_refuses_in_a_load_is_named_by_its_column_and_record(tmp_path: Path) -> None:
+    ids = tmp_path / "ids.txt"  # the load's record ids, a line each, as the statement was handed them
+    ids.write_text("r-1\nr-2\n", encoding="utf-8")
     warnings = [
         ("Warning", 1265, "Data truncated for column 'method' at row 2"),
         (
@@ -575,7 +631,7 @@ def test_a_value_mariadb_refuses_in_a_load_is_named_by_its_column_and_record() -
         ),
         ("Warning", 1262, "Row 9 was truncated; it contained more data than there were input columns"),
     ]
-    error = _refused(warnings, 0, lines)
+    error = _refused(warnings, 0, ids)
     assert isinstance(error, InvalidInput)
     assert [(p.field, p.row) for p in error.problems] == [("method", "r-2"), ("on", "r-1"), ("", None)]
     assert all(p.reason.startswith("the store refused the value: ") for p in error.problems)
