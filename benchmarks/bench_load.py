@@ -149,12 +149,12 @@ def load(args: argparse.Namespace) -> dict[str, Any]:
     if times is not None:
         busy = elapsed - times.writer_waiting if times.writer_process else without_people
         store_seconds = max(without_people, busy)
-        tail = times.indexes + times.commit + times.checkpoint
+        tail = times.indexes + times.commit + times.checkpoint + times.statistics
         lines.append(
             f"  rows made and sent {without_people - tail:.1f} s"
             + (f", writer busy {busy - tail:.1f} s of it" if times.writer_process else "")
             + f"; then indexes {times.indexes:.1f} s, commit {times.commit:.1f} s, "
-            f"log emptied {times.checkpoint:.1f} s"
+            f"log emptied {times.checkpoint:.1f} s, statistics {times.statistics:.1f} s"
         )
         # Processor time is what the work costs even when other programs share the cores.
         lines.append(

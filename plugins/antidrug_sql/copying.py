@@ -484,7 +484,7 @@ class FreshInfile(_SendingThread):
             try:
                 loaded = int(cursor.execute(sql))
             except OperationalError as error:
-                if error.args and error.args[0] == _BULK_REFUSED:
+                if tuple(error.args[:1]) == (_BULK_REFUSED,) and _DUPLICATE_IN_BULK.search(str(error)):
                     raise _BulkDuplicate from error
                 raise
             finally:
@@ -571,8 +571,10 @@ def analyse_loaded(engine: sa.Engine) -> float:
 
 
 _BULK_REFUSED = 1180
-"""MariaDB's error for a bulk insert that met a key used twice ("Got error 1 "Operation not
-permitted" during COMMIT"), raised as the statement ends."""
+"""MariaDB's error for a bulk insert the engine refused as the statement ended ("Got error N …
+during COMMIT")."""
+_DUPLICATE_IN_BULK = re.compile(r"\bGot error 1\b")
+"""The engine's error 1 in it: a key used twice (any other error is passed on as it is)."""
 
 
 class _BulkDuplicate(Exception):

@@ -467,13 +467,14 @@ class SqlRecorder:
         if sqlite:
             with self.engine.connect() as connection:
                 checkpoint(connection)
+        emptied = time.perf_counter()
         if isinstance(sending, FreshInfile):
             times["statistics"] = analyse_loaded(self.engine)
         self.last_load = LoadTimes(
             False,
             indexes=times.get("indexes", 0.0),
             commit=committed - times["commit"],
-            checkpoint=time.perf_counter() - committed,
+            checkpoint=emptied - committed,
             statistics=times.get("statistics", 0.0),
         )
         return written
