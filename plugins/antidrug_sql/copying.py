@@ -16,7 +16,7 @@ other path), its lines filling every column:
 - on MariaDB (``FreshInfile``) through one ``LOAD DATA LOCAL INFILE`` for
   every record of the load, fed batch by batch, with unique checks off where
   the server then builds the empty table's indexes by sorting (InnoDB's bulk
-  insert, ``bulk_insert``): MariaDB commits the transaction on ``DROP
+  insert, ``has_bulk_insert``): MariaDB commits the transaction on ``DROP
   INDEX``, so this is its way to build the indexes after the rows in one
   transaction. The stream heads and access sets follow the records, one
   statement each. The server takes a ``LOCAL`` file's duplicate keys and bad
@@ -77,7 +77,7 @@ __all__ = [
     "FreshInfile",
     "ShortSwitchInterval",
     "analyse_loaded",
-    "bulk_insert",
+    "has_bulk_insert",
     "infile_allowed",
 ]
 
@@ -324,7 +324,7 @@ def infile_allowed(connection: sa.Connection) -> bool:
     return bool(connection.exec_driver_sql("SELECT @@local_infile").scalar())
 
 
-def bulk_insert(connection: sa.Connection) -> bool:
+def has_bulk_insert(connection: sa.Connection) -> bool:
     """Whether the server builds an empty table's indexes by sorting when a transaction's first
     statement into it runs with unique checks off (MariaDB's bulk insert, fixed in the versions
     ``mariadb-import`` trusts with it: 10.11.11, 11.4.5, 11.7.2 and later in their series).
@@ -346,7 +346,7 @@ class FreshInfile(_SendingThread):
     it with the first batch, and the driver, asked for the statement's file,
     is handed each batch's lines as the loading thread makes them
     (``_send_files_in_pieces``), until the load ends. On MariaDB the
-    statement runs with unique checks off (``bulk_insert``), so InnoDB builds
+    statement runs with unique checks off (``has_bulk_insert``), so InnoDB builds
     the empty table's indexes by sorting at the statement's end instead of
     reading a page of each unique index for every row: at a million people
     with the installed 128 MiB buffer pool, the same rows took 254.9 s this
@@ -376,10 +376,9 @@ class FreshInfile(_SendingThread):
         driver._local_infile = False  # until a statement of this load asks for its file (as made)
         largest = connection.exec_driver_sql("SELECT @@max_allowed_packet").scalar()
         self._packet = max(_PYMYSQL_PACKET, min(_PIECE, int(largest or 0) // 2))
-        self._bulk = bulk_insert(connection)
+        self._bulk = has_bulk_insert(connection)
         self._records = self._heads = self._sets = 0
         """The records, stream heads and access sets handed over so far."""
-        self._first: FreshRows | None = None
         self._ended = False
         """Whether the thread has taken the ``None`` that ends the load."""
         _send_files_in_pieces()
@@ -396,11 +395,17 @@ class FreshInfile(_SendingThread):
         self._ids = self._folder / "ids.txt"
         self._streams = self._folder / "streams.txt"
         self._access = self._folder / "access.txt"
-        self._spooled = [
+        self._id_lines, self._stream_lines, self._access_lines = (
             path.open("w", encoding="utf-8") for path in (self._ids, self._streams, self._access)
-        ]
+        )
+
+    def _close_files(self) -> None:
+        for file in (self._id_lines, self._stream_lines, self._access_lines):
+            file.close()
 
     def _restore(self) -> None:
+        """Give the session its checks back (or throw it away): the next unit of work on this pooled
+        connection must check keys again."""
         restore_session_setting(self.connection, "SET SESSION foreign_key_checks = 1")
         restore_session_setting(self.connection, "SET SESSION unique_checks = 1")
 
@@ -411,8 +416,7 @@ class FreshInfile(_SendingThread):
         try:
             while (rows := self._queue.get()) is not None:
                 if rows.lines:
-                    self._first = rows
-                    self._load_records()
+                    self._load_records(rows)
                     break
                 self._send(rows)
             else:
@@ -422,50 +426,57 @@ class FreshInfile(_SendingThread):
         while not self._ended:  # the statement ended early: drain what is still handed over
             self._ended = self._queue.get() is None
 
-    def _stream(self, driver: Any) -> None:
-        """Hand the driver every batch's lines, from the first until ``None`` (the driver's file)."""
-        rows, self._first = self._first, None
+    def _stream(self, first: FreshRows) -> None:
+        """Hand the driver every batch's lines, from ``first`` until ``None`` (the driver's file)."""
+        rows: FreshRows | None = first
         while rows is not None:
             self._send(rows)
             rows = self._queue.get()
         self._ended = True
-        self._spooled[0].flush()  # every id the statement was handed, for its warnings' rows
+        self._id_lines.flush()  # every id the statement was handed, for its warnings' rows
 
     def _send(self, rows: FreshRows) -> None:
         """One batch: its records' lines to the server, its heads, access sets and ids to the files."""
-        ids, streams, access = self._spooled
+        streams, access = self._stream_lines, self._access_lines
         streams.write("".join(f"{escaped(s)}\t{escaped(k)}\t{v}\n" for s, k, v in rows.streams))
         access.write("".join(f"{escaped(s)}\t{escaped(d)}\n" for s, d in rows.access))
         self._heads += len(rows.streams)
         self._sets += len(rows.access)
         for lines in rows.lines:
-            ids.write("".join(line.split("\t", 2)[1] + "\n" for line in lines.lines))
+            self._id_lines.write("".join(line.split("\t", 2)[1] + "\n" for line in lines.lines))
             self._records += len(lines)
             text = memoryview("".join(lines.lines).encode("utf-8"))
             for start in range(0, len(text), self._packet):
                 self._driver.write_packet(text[start : start + self._packet])
 
-    def _load_records(self) -> None:
-        """The records' one statement (its columns those of the first batch's lines)."""
-        assert self._first is not None
+    def _load_records(self, first: FreshRows) -> None:
+        """The records' one statement, from ``first`` on (its columns those of ``first``'s lines)."""
         # The hash comes as hex digits into a variable, and is stored as its bytes.
-        columns = self._first.lines[0].columns
+        columns = first.lines[0].columns
         names = ", ".join("@hash" if name == "hash" else f"`{name}`" for name in columns)
         try:
             self._load(
                 "antidrug_records",
                 f"({names}) SET `hash` = UNHEX(@hash)",
-                self._stream,
+                lambda _driver: self._stream(first),
                 lambda: self._records,
+                ids=self._ids,
             )
         except _BulkDuplicate:
             raise self._duplicates() from None
 
     def _load(
-        self, table: str, columns: str, source: Callable[[Any], None], expected: Callable[[], int]
+        self,
+        table: str,
+        columns: str,
+        source: Callable[[Any], None],
+        expected: Callable[[], int],
+        *,
+        ids: Path | None = None,
     ) -> None:
         """One ``LOAD DATA`` into ``table`` of what ``source`` hands the driver, which must load
-        ``expected()`` rows (known once the source has handed over everything).
+        ``expected()`` rows (known once the source has handed over everything); a warning's row is
+        named by its line of ``ids``, where given.
 
         Raises:
             _BulkDuplicate: the bulk insert met a key used twice (and said no more).
@@ -493,7 +504,6 @@ class FreshInfile(_SendingThread):
                 self._driver.antidrug_source = None
             cursor.execute("SELECT @@warning_count")
             (warnings,) = cursor.fetchone()
-            ids = self._ids if table == RECORDS.name else None
             if warnings:
                 cursor.execute("SHOW WARNINGS LIMIT 100")
                 raise _refused(cursor.fetchall(), expected() - loaded, ids)
@@ -527,8 +537,7 @@ class FreshInfile(_SendingThread):
         access sets from their files."""
         super().stop()  # the thread's end; the files stay until this load's own stop()
         self._raise_failure()
-        for spooled in self._spooled:
-            spooled.close()
+        self._close_files()
         if self._records or self._heads:
             self._load(
                 "antidrug_streams",
@@ -545,8 +554,7 @@ class FreshInfile(_SendingThread):
         try:
             super().stop()
         finally:
-            for spooled in self._spooled:
-                spooled.close()
+            self._close_files()
             with contextlib.suppress(OSError):
                 shutil.rmtree(self._folder)
             self._restore()
