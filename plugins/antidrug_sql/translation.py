@@ -61,7 +61,14 @@ from antidrug_core.indicators import (
 )
 from antidrug_core.indicators.criteria import walk
 from antidrug_core.model import RECORD_TYPES, SubjectKind, TestKind, division_code
-from antidrug_sql.facts import DUE_COUNTS, PERSON_RECORD_TYPES, FactsQuery, RecordTest, due_column
+from antidrug_sql.facts import (
+    DUE_COUNTS,
+    PERSON_RECORD_TYPES,
+    FactsQuery,
+    RecordTest,
+    due_column,
+    status_mask,
+)
 from antidrug_sql.tables import content_columns
 
 __all__ = ["WIDTH", "Plan", "Tally", "Untranslatable", "people_tally", "transfer_tally", "translate"]
@@ -332,9 +339,7 @@ class _Conditions:
             case StatusIn(statuses=statuses):
                 if not statuses:
                     return sa.false()
-                return sa.and_(
-                    facts.c.status.is_not(None), facts.c.status.in_(sorted(s.value for s in statuses))
-                )
+                return facts.c.status_bit.bitwise_and(status_mask(statuses)) != 0
             case HasRecord(types=types, when=when, where=where):
                 return facts.c[self.query.column(_record_test(types, when, where, mysql=self.plan.mysql))] > 0
             case InLostContact(when=When.PERIOD):

@@ -35,7 +35,9 @@ from antidrug_core.indicators import (
     HasRecord,
     IndicatorDefinition,
     IndicatorResult,
+    Not,
     Period,
+    StatusIn,
     Unit,
     View,
     When,
@@ -45,7 +47,16 @@ from antidrug_core.indicators import (
     standard_catalogue,
 )
 from antidrug_core.interchange import Dataset, read_dataset
-from antidrug_core.model import Actor, DivisionTree, InvalidInput, Record, Role, SubjectKind, is_within
+from antidrug_core.model import (
+    Actor,
+    DivisionTree,
+    InvalidInput,
+    Record,
+    Role,
+    Status,
+    SubjectKind,
+    is_within,
+)
 from antidrug_core.ports import BulkRecorder, StreamAppend
 from antidrug_core.rules import Policy, Responsibility
 from antidrug_core.state import PersonFile, access_divisions, build_file, subject_access
@@ -603,6 +614,31 @@ def test_a_due_test_taken_late_or_outside_its_window_is_not_on_time(stores: Stor
     assert differences(first, reference(dataset, request, definitions=version_1)) == []
     assert figures(first, "test_adherence")[A] == (1, 3, "33.33%")
     assert {r.version for r in first or []} == {1}
+
+
+def test_someone_with_no_status_at_the_end_is_outside_every_status_and_inside_its_negation(
+    stores: Stores,
+) -> None:
+    # P2's only status change comes after the period: at its end P2 has no status at all, which
+    # no set of statuses holds and every "not in" a set does (the facts carry it as no bit).
+    people = [
+        {"id": "P1", "household": A, "registered_on": "2020-01-01"},
+        {"id": "P2", "household": A, "registered_on": "2023-02-01"},
+    ]
+    dataset = document(
+        {"type": "status_changed", "person": "P2", "on": "2023-08-01", "status": "community_rehab"},
+        people=people,
+    )
+    plain = {"version": 1, "name_zh": "本地", "name_en": "Local", "unit": Unit.COUNT}
+    inside = IndicatorDefinition(id="inside", initial=StatusIn(frozenset(Status)), **plain)
+    outside = IndicatorDefinition(
+        id="outside", initial=Not(StatusIn(frozenset({Status.REGISTERED, Status.IN_CUSTODY}))), **plain
+    )
+    request = EvaluationRequest(period=H1)
+    with stores.loaded(dataset) as store:
+        found = fast(store, request, definitions=[inside, outside])
+    assert differences(found, reference(dataset, request, definitions=[inside, outside])) == []
+    assert (figures(found, "inside")[A][0], figures(found, "outside")[A][0]) == (1, 1)
 
 
 class Unknown(Criterion):
