@@ -46,6 +46,7 @@ __all__ = [
     "check_versions",
     "chunks",
     "division_problems",
+    "given_twice",
     "integrity_error",
     "put_divisions",
     "stored_versions",
@@ -363,10 +364,33 @@ def _check_subjects(streams: Sequence[_Stream]) -> None:
         raise InvalidInput(problems)
 
 
+def given_twice(subjects: Sequence[str]) -> ConcurrencyConflict:
+    """The refusal of a load that gives a subject's stream more than once, naming the subjects found
+    (the first ten; none where the engine's refusal named none)."""
+    if not subjects:
+        return ConcurrencyConflict(
+            "the rows are not unique on (subject, version): a subject's records were given twice"
+        )
+    named = ", ".join(repr(subject) for subject in subjects[:10])
+    more = f" and {len(subjects) - 10} more" if len(subjects) > 10 else ""
+    return ConcurrencyConflict(f"a load gives each subject's stream once: {named}{more} given twice")
+
+
 def write_fresh(connection: sa.Connection, rows: FreshRows, streams_sql: str, access_sql: str) -> None:
-    """Insert a batch of new streams' rows (SQLite), one ``executemany`` per statement."""
+    """Insert a batch of new streams' rows (SQLite), one ``executemany`` per statement.
+
+    Raises:
+        ConcurrencyConflict: a subject's stream was given twice, naming it.
+    """
     if rows.streams:
-        connection.exec_driver_sql(streams_sql, rows.streams)
+        # SQLite's refusal names the key, not the value: the rows inserted before it say which.
+        driver: Any = connection.connection.driver_connection
+        inserted = driver.total_changes
+        try:
+            connection.exec_driver_sql(streams_sql, rows.streams)
+        except sa.exc.IntegrityError:
+            refused = rows.streams[driver.total_changes - inserted]
+            raise given_twice([refused[0]]) from None
     if rows.access:
         connection.exec_driver_sql(access_sql, rows.access)
     for sql, records in rows.records:
@@ -439,9 +463,16 @@ class DeferredIndexes:
     def _duplicates(self, index: sa.Index) -> Exception:
         columns = [column.name for column in index.columns]
         if columns != ["id"]:
-            return ConcurrencyConflict(
-                f"the rows are not unique on {', '.join(columns)}: a subject's records were given twice"
+            twice = (
+                sa.select(RECORDS.c.subject)
+                .group_by(RECORDS.c.subject, RECORDS.c.version)
+                .having(sa.func.count() > 1)
+                .subquery()
             )
+            subjects = self.connection.execute(
+                sa.select(twice.c.subject).distinct().order_by(twice.c.subject).limit(CHUNK)
+            ).scalars()
+            return given_twice(list(subjects))
         twice = (
             sa.select(RECORDS.c.id).group_by(RECORDS.c.id).having(sa.func.count() > 1).limit(CHUNK)
         ).subquery()

@@ -67,7 +67,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from antidrug_core.model import ConcurrencyConflict, InvalidInput, Problem
-from antidrug_sql.chain import DeferredIndexes, FreshRows
+from antidrug_sql.chain import DeferredIndexes, FreshRows, given_twice
 from antidrug_sql.engines import restore_session_setting
 from antidrug_sql.tables import ACCESS, KEY_LENGTH, RECORDS, STREAMS
 from antidrug_sql.text_rows import escaped
@@ -160,7 +160,7 @@ class _SendingThread(abc.ABC):
         Blocks while the thread is a batch behind.
 
         Raises:
-            sqlalchemy.exc.IntegrityError: an earlier batch was refused (a subject given twice).
+            ConcurrencyConflict: an earlier batch was refused (a subject given twice, named).
             InvalidInput: an earlier batch was refused (MariaDB: a record id used twice, named).
         """
         self._raise_failure()
@@ -264,7 +264,7 @@ class FreshCopy(_SendingThread):
                         for row in batch:
                             copy.write_row(row)
                 except IntegrityError as error:  # a subject given twice: the streams' key
-                    raise sa.exc.IntegrityError(sql, None, error) from None
+                    raise _given_twice(error) from None
             for lines in rows.lines:
                 columns = ", ".join(f'"{name}"' for name in lines.columns)
                 with cursor.copy(f"COPY antidrug_records ({columns}) FROM STDIN") as copy:
@@ -277,8 +277,7 @@ class FreshCopy(_SendingThread):
 
         Raises:
             InvalidInput: a record id is used twice, naming it.
-            ConcurrencyConflict: a subject's stream was given twice.
-            sqlalchemy.exc.IntegrityError: a batch was refused (a subject given twice).
+            ConcurrencyConflict: a subject's stream was given twice, naming it.
         """
         self.finish()
         # The server's own memory for sorting (``maintenance_work_mem``): at a million people every
@@ -511,26 +510,31 @@ class FreshInfile(_SendingThread):
                 raise _refused([], expected() - loaded, ids)
 
     def _duplicates(self) -> Exception:
-        """The ids the load used twice, found among the ids file's lines in a temporary table (a bulk
-        insert's refusal names none); a subject's records given twice where no id was."""
+        """The ids the load used twice, found among the ids file's lines (a bulk insert's refusal names
+        none); where no id was, the subjects whose stream heads the heads file holds twice."""
+        ids = self._twice(self._ids, "(value)", lambda: self._records)
+        if ids:
+            return InvalidInput([Problem("id", f"record id {value!r} is used twice", value) for value in ids])
+        self._stream_lines.flush()  # every batch's heads were written as its records were sent
+        return given_twice(self._twice(self._streams, "(value, @kind, @version)", lambda: self._heads))
+
+    def _twice(self, path: Path, columns: str, lines: Callable[[], int]) -> list[str]:
+        """The first column's values that ``path``'s lines hold more than once (the first 100), found
+        in a temporary table and compared byte by byte, as the records' ids and subjects are
+        (``tables.Key``)."""
         with self._driver.cursor() as cursor:
-            # Compared byte by byte, as the records' own ids (``tables.Key``).
             cursor.execute(
-                f"CREATE TEMPORARY TABLE antidrug_load_ids (id VARBINARY({KEY_LENGTH * 4}) NOT NULL)"
+                f"CREATE TEMPORARY TABLE antidrug_load_twice (value VARBINARY({KEY_LENGTH * 4}) NOT NULL)"
             )
             try:
-                self._load("antidrug_load_ids", "(id)", _file_source(self._ids), lambda: self._records)
+                self._load("antidrug_load_twice", columns, _file_source(path), lines)
                 cursor.execute(
-                    "SELECT id FROM antidrug_load_ids GROUP BY id HAVING COUNT(*) > 1 ORDER BY id LIMIT 100"
+                    "SELECT value FROM antidrug_load_twice GROUP BY value HAVING COUNT(*) > 1 "
+                    "ORDER BY value LIMIT 100"
                 )
-                twice = [bytes(id_).decode("utf-8") for (id_,) in cursor.fetchall()]
+                return [bytes(value).decode("utf-8") for (value,) in cursor.fetchall()]
             finally:
-                cursor.execute("DROP TEMPORARY TABLE antidrug_load_ids")
-        if not twice:
-            return ConcurrencyConflict(
-                "the rows are not unique on (subject, version): a subject's records were given twice"
-            )
-        return InvalidInput([Problem("id", f"record id {value!r} is used twice", value) for value in twice])
+                cursor.execute("DROP TEMPORARY TABLE antidrug_load_twice")
 
     def finish(self) -> None:
         """Wait for the records' statement to end (raising its error), then load the stream heads and
@@ -589,6 +593,18 @@ class _BulkDuplicate(Exception):
     """A bulk insert met a key used twice, and said no more."""
 
 
+_KEY_DETAIL = re.compile(r"^Key \((?P<columns>[^)]*)\)=\((?P<values>.*)\) already exists\.$")
+"""PostgreSQL's detail of a unique key refused: ``Key (subject)=(P1) already exists.``"""
+
+
+def _given_twice(error: Any) -> Exception:
+    """The library's error for PostgreSQL's refusal of a stream head's key, naming the subject its
+    detail names (the streams' key is the subject alone)."""
+    detail = getattr(getattr(error, "diag", None), "message_detail", None) or ""
+    found = _KEY_DETAIL.match(detail)
+    return given_twice([found["values"]] if found is not None and found["columns"] == "subject" else [])
+
+
 def _file_source(path: Path) -> Any:
     """A driver's file (``_send_files_in_pieces``) read from ``path`` in the driver's pieces."""
 
@@ -642,6 +658,8 @@ def _refused(warnings: list[tuple[Any, ...]], skipped: int, ids: Path | None) ->
         if found is not None and found["key"].endswith("records_id"):
             value = found["value"]
             problems.append(Problem("id", f"record id {value!r} is used twice", value))
+        elif found is not None and found["key"] == "PRIMARY":  # the stream heads' key, the subject
+            return given_twice([found["value"]])
         elif found is not None:
             return ConcurrencyConflict(
                 f"the rows are not unique on {found['key']}: a subject's records were given twice"
