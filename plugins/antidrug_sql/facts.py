@@ -259,7 +259,7 @@ class FactsQuery:
 
     # --- records in effect --------------------------------------------------------------
 
-    def effective(self, row: Row) -> list[Condition]:
+    def effective(self, row: Row, *, scanned: bool = False) -> list[Condition]:
         """Conditions for ``row`` to count: known by ``known_at``, not a void, not voided.
 
         On SQLite and PostgreSQL "not voided" is "not among the voided records", one table of
@@ -267,9 +267,17 @@ class FactsQuery:
         (every due test, every transfer): at a million people, a county's statement read the
         province's voids tens of thousands of times (102 s). There it is "no void in effect
         names it", a lookup in the voids index, which reads the province's voids once.
+
+        ``scanned``: ``row`` is the table the statement itself reads record after record (not a
+        subquery's). SQLite then looks each record up in an index of the voided records that it
+        builds once for the statement (``NOT EXISTS``), half the instructions of the list lookup
+        of ``NOT IN``: 5 % of the people's statement at a million people. In a subquery run
+        once per row it would build that index again on every run, so there it stays ``NOT IN``.
         """
         conditions = [row.c.type != _VOIDED, *_known(row, self.question)]
-        if self._voided is not None:
+        if self._voided is not None and scanned and self.dialect == "sqlite":
+            conditions.append(~sa.exists().where(self._voided.c.sequence == row.c.sequence))
+        elif self._voided is not None:
             conditions.append(row.c.sequence.not_in(sa.select(self._voided.c.sequence)))
         elif self._void_depth:
             conditions.append(self._in_effect(row, self._void_depth))
@@ -630,7 +638,7 @@ class FactsQuery:
         row = RECORDS.alias("record")
         grouped = _by_person(
             sa.select(row.c.subject.label("person"), *self._aggregates(row))
-            .where(self._may_decide(row), *self.effective(row), *self._in_scope(row.c.subject))
+            .where(self._may_decide(row), *self.effective(row, scanned=True), *self._in_scope(row.c.subject))
             .group_by(row.c.subject),
             row,
         ).subquery("per_person")
@@ -709,7 +717,7 @@ class FactsQuery:
                 *self._aggregates(row),
             )
             .select_from(accepted.join(row, row.c.subject == accepted.c.person))
-            .where(*self.effective(row))
+            .where(*self.effective(row, scanned=True))
             .group_by(accepted.c.answer, accepted.c.from_division, accepted.c.to_division, row.c.subject),
             row,
         ).subquery("per_transfer")
