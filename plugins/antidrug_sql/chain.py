@@ -389,8 +389,8 @@ def write_fresh(connection: sa.Connection, rows: FreshRows, streams_sql: str, ac
         try:
             connection.exec_driver_sql(streams_sql, rows.streams)
         except sa.exc.IntegrityError:
-            refused = rows.streams[driver.total_changes - inserted]
-            raise given_twice([refused[0]]) from None
+            refused = rows.streams[driver.total_changes - inserted :][:1]
+            raise given_twice([subject for subject, _kind, _version in refused]) from None
     if rows.access:
         connection.exec_driver_sql(access_sql, rows.access)
     for sql, records in rows.records:
