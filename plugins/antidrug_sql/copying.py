@@ -264,7 +264,7 @@ class FreshCopy(_SendingThread):
                         for row in batch:
                             copy.write_row(row)
                 except IntegrityError as error:  # a subject given twice: the streams' key
-                    raise _given_twice(error) from None
+                    raise _subject_in_detail(error) from None
             for lines in rows.lines:
                 columns = ", ".join(f'"{name}"' for name in lines.columns)
                 with cursor.copy(f"COPY antidrug_records ({columns}) FROM STDIN") as copy:
@@ -512,22 +512,22 @@ class FreshInfile(_SendingThread):
     def _duplicates(self) -> Exception:
         """The ids the load used twice, found among the ids file's lines (a bulk insert's refusal names
         none); where no id was, the subjects whose stream heads the heads file holds twice."""
-        ids = self._twice(self._ids, "(value)", lambda: self._records)
+        ids = self._values_twice(self._ids, "(value)", lambda: self._records)
         if ids:
             return InvalidInput([Problem("id", f"record id {value!r} is used twice", value) for value in ids])
         self._stream_lines.flush()  # every batch's heads were written as its records were sent
-        return given_twice(self._twice(self._streams, "(value, @kind, @version)", lambda: self._heads))
+        return given_twice(self._values_twice(self._streams, "(value, @kind, @version)", lambda: self._heads))
 
-    def _twice(self, path: Path, columns: str, lines: Callable[[], int]) -> list[str]:
-        """The first column's values that ``path``'s lines hold more than once (the first 100), found
-        in a temporary table and compared byte by byte, as the records' ids and subjects are
-        (``tables.Key``)."""
+    def _values_twice(self, path: Path, columns: str, expected: Callable[[], int]) -> list[str]:
+        """The first column's values that ``path``'s lines (``expected()`` of them) hold more than once
+        (the first 100), found in a temporary table and compared byte by byte, as the records' ids
+        and subjects are (``tables.Key``)."""
         with self._driver.cursor() as cursor:
             cursor.execute(
                 f"CREATE TEMPORARY TABLE antidrug_load_twice (value VARBINARY({KEY_LENGTH * 4}) NOT NULL)"
             )
             try:
-                self._load("antidrug_load_twice", columns, _file_source(path), lines)
+                self._load("antidrug_load_twice", columns, _file_source(path), expected)
                 cursor.execute(
                     "SELECT value FROM antidrug_load_twice GROUP BY value HAVING COUNT(*) > 1 "
                     "ORDER BY value LIMIT 100"
@@ -597,7 +597,7 @@ _KEY_DETAIL = re.compile(r"^Key \((?P<columns>[^)]*)\)=\((?P<values>.*)\) alread
 """PostgreSQL's detail of a unique key refused: ``Key (subject)=(P1) already exists.``"""
 
 
-def _given_twice(error: Any) -> Exception:
+def _subject_in_detail(error: Any) -> Exception:
     """The library's error for PostgreSQL's refusal of a stream head's key, naming the subject its
     detail names (the streams' key is the subject alone)."""
     detail = getattr(getattr(error, "diag", None), "message_detail", None) or ""

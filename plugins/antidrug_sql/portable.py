@@ -63,16 +63,6 @@ class StoredDate(sa.sql.functions.FunctionElement[dt.date]):
     name = "stored_date"
 
 
-@compiles(StoredDate)
-def _stored_date(element: StoredDate, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(StoredDate, "sqlite")
-def _stored_date_sqlite(element: StoredDate, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"+{compiler.process(element.clauses, **kw)}"
-
-
 class DateText(sa.sql.functions.FunctionElement[str]):
     """A date as ``YYYY-MM-DD`` (10 characters)."""
 
@@ -181,13 +171,16 @@ class Unindexed(sa.sql.functions.FunctionElement[str]):
     name = "unindexed"
 
 
+@compiles(StoredDate)
 @compiles(Unindexed)
-def _unindexed(element: Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+def _column_itself(element: StoredDate | Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
     return compiler.process(element.clauses, **kw)
 
 
+@compiles(StoredDate, "sqlite")
 @compiles(Unindexed, "sqlite")
-def _unindexed_sqlite(element: Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+def _unary_plus_sqlite(element: StoredDate | Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    """``+column``: in SQLite an expression, not the column, so it has no affinity and no index."""
     return f"+{compiler.process(element.clauses, **kw)}"
 
 

@@ -116,6 +116,16 @@ def with_reused_id(
         yield append
 
 
+def with_person_again(index: int) -> tuple[list[StreamAppend], str]:
+    """Every person of ``SPEC``, then the ``index``-th person's stream once more under new record ids
+    (a person given twice, by nothing but the subject); and that person."""
+    everyone = list(appends())
+    repeated = everyone[index]
+    renamed = tuple(attrs.evolve(record, id=f"again-{record.id}") for record in repeated.records)
+    again = attrs.evolve(repeated, records=renamed)
+    return [*everyone, again], repeated.subject
+
+
 @pytest.mark.usefixtures("small_batches", "one_process")
 def test_an_id_used_twice_batches_apart_is_refused_by_name_on_every_engine(
     databases: Any, open_sql: Callable[..., Store], snapshot: Snapshot
@@ -138,12 +148,9 @@ def test_a_person_given_twice_batches_apart_is_refused_by_name_on_every_engine(
 ) -> None:
     store = open_sql(databases.new())
     before = snapshot(store)
-    everyone = list(appends())
-    again = attrs.evolve(
-        everyone[3], records=tuple(attrs.evolve(r, id=f"again-{r.id}") for r in everyone[3].records)
-    )
-    with pytest.raises(ConcurrencyConflict, match=f"{everyone[3].subject!r} given twice"):
-        bulk(store).bulk_append([*everyone, again])
+    load, person = with_person_again(3)
+    with pytest.raises(ConcurrencyConflict, match=f"{person!r} given twice"):
+        bulk(store).bulk_append(load)
     assert snapshot(store) == before
 
 
@@ -319,12 +326,9 @@ def test_a_person_given_twice_batches_apart_is_refused(
 ) -> None:
     store = open_sql(f"sqlite:///{tmp_path / 'person twice.db'}")
     before = snapshot(store)
-    everyone = list(appends())
-    again = attrs.evolve(
-        everyone[0], records=tuple(attrs.evolve(r, id=f"again-{r.id}") for r in everyone[0].records)
-    )
-    with pytest.raises(ConcurrencyConflict, match=f"{everyone[0].subject!r} given twice"):
-        bulk(store).bulk_append([*everyone, again])
+    load, person = with_person_again(0)
+    with pytest.raises(ConcurrencyConflict, match=f"{person!r} given twice"):
+        bulk(store).bulk_append(load)
     assert len(writers) == 1
     assert snapshot(store) == before
 
@@ -601,12 +605,9 @@ def test_a_mariadb_load_is_one_bulk_statement_and_names_a_person_given_twice(
     with engine.connect() as connection:
         assert has_bulk_insert(connection)  # the machine's MariaDB builds the indexes by sorting
     before = snapshot(store)
-    everyone = list(appends())
-    again = attrs.evolve(
-        everyone[0], records=tuple(attrs.evolve(r, id=f"again-{r.id}") for r in everyone[0].records)
-    )
-    with pytest.raises(ConcurrencyConflict, match=f"{everyone[0].subject!r} given twice"):
-        bulk(store).bulk_append([*everyone, again])
+    load, person = with_person_again(0)
+    with pytest.raises(ConcurrencyConflict, match=f"{person!r} given twice"):
+        bulk(store).bulk_append(load)
     assert snapshot(store) == before
     with engine.connect() as connection:  # the session's checks are back for the next one to use it
         checks = connection.exec_driver_sql("SELECT @@unique_checks, @@foreign_key_checks").one()
