@@ -36,6 +36,7 @@ from typing import Any
 
 import attrs
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import False_
 
 from antidrug_core.converter import plain_field_name
 from antidrug_core.indicators import (
@@ -367,6 +368,8 @@ class _Conditions:
         met = [
             self.of(c) if positive else sa.not_(self.of(c)) for c, positive in sorted(population, key=repr)
         ]
+        if any(isinstance(condition, False_) for condition in met):
+            return sa.false()  # said plainly, so that a sum that can never count is left out
         return sa.and_(*met) if met else sa.true()
 
 
@@ -468,6 +471,8 @@ def _layout_person(
                         continue
                     for item, weight in _due_weights(facts, kind).items():
                         condition = _Conditions(plan, query, facts, item).of_all(population)
+                        if isinstance(condition, False_):
+                            continue  # a due test that cannot be in the population: no sum for it
                         found.append(sums.add((population, kind, item), condition, weight))
                 positions.append(found)
         layout.append(positions)
