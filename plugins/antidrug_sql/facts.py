@@ -36,6 +36,10 @@ about). Each answer mirrors a function of the core:
   period are counted by kind, and by whether fulfilled in time and whether
   excused by the period end, so that an indicator of due tests is a sum of
   these counts.
+* **Counts** (``FactsQuery._counted``): how many of a person's records pass
+  each record test. On SQLite the counts of one type share an integer, a
+  field each (``FactsQuery._packed``), exact however many records a person
+  has: a person with more than a field holds is counted again by subqueries.
 
 Nothing here runs a query; ``antidrug_sql.evaluator`` does.
 """
@@ -43,6 +47,8 @@ Nothing here runs a query; ``antidrug_sql.evaluator`` does.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -252,6 +258,7 @@ class FactsQuery:
         self._moved_after_grouping = dialect == "mysql"
         self._voided = self._voided_ids(void_depth) if void_depth and dialect != "mysql" else None
         self._excused_table: sa.CTE | None = None
+        self._packs = _packs(self._parts()) if dialect == "sqlite" else None
 
     def column(self, test: RecordTest) -> str:
         """The column counting a person's records that pass ``test``."""
@@ -305,8 +312,13 @@ class FactsQuery:
 
     def test(self, row: Row, test: RecordTest) -> Condition:
         """Whether ``row`` passes ``test`` (its type, its date, its column values)."""
+        return sa.and_(_of_type(row, test.types), self._dated(row, test))
+
+    def _dated(self, row: Row, test: RecordTest) -> Condition:
+        """Whether ``row``, of one of the types of ``test``, passes the rest of it: its date, its
+        column values."""
         question = self.question
-        conditions: list[Condition] = [_of_type(row, test.types), StoredDate(row.c.on) <= question.end]
+        conditions: list[Condition] = [StoredDate(row.c.on) <= question.end]
         if test.when is When.PERIOD:
             conditions.append(StoredDate(row.c.on) >= question.start)
         for column, values in test.where:
@@ -350,11 +362,20 @@ class FactsQuery:
             return sa.func.sum(_flag(condition))
         return sa.func.count().filter(condition)
 
-    @staticmethod
-    def _value(key: sa.ColumnElement[Any], from_end: int, width: int) -> sa.ColumnElement[Any]:
+    def _value(self, key: sa.ColumnElement[Any], from_end: int, width: int) -> sa.ColumnElement[Any]:
         """The value ``from_end`` characters before the end of ``key``, or NULL for an empty one."""
-        start = sa.func.length(key) - (from_end - 1)
-        return sa.func.nullif(sa.func.trim(sa.func.substr(key, start, width)), "")
+        return sa.func.nullif(sa.func.trim(self._padded(key, from_end, width)), "")
+
+    def _padded(self, key: sa.ColumnElement[Any], from_end: int, width: int) -> sa.ColumnElement[Any]:
+        """The ``width`` characters ``from_end`` before the end of ``key``: a value as the key
+        holds it, padded with spaces (compared with a padded literal, it needs no trimming).
+
+        SQLite counts a negative start from the end, which spares a call of
+        ``length`` for every value of every person; PostgreSQL has no such start.
+        """
+        if self.dialect == "sqlite":
+            return sa.func.substr(key, -from_end, width)
+        return sa.func.substr(key, sa.func.length(key) - (from_end - 1), width)
 
     # --- the aggregates of one person --------------------------------------------------------
 
@@ -388,25 +409,111 @@ class FactsQuery:
             columns.append(answered.label("answered"))
         else:
             columns.append(sa.case((answered > 0, self._moved_to(row.c.subject))).label("moved_to"))
-        for test in self.record_tests:
-            columns.append(self._count(self.test(row, test)).label(self.column(test)))
-        if self.due_kinds:
-            excused = row.c.id.in_(self._excused(row))
-            fulfilled = self._fulfilled(row) if self.fulfilment else sa.false()
-            for kind in self.due_kinds:
-                due = sa.and_(
-                    row.c.type == "test_due",
-                    StoredDate(row.c.on) >= question.start,
-                    dated,
-                    row.c.kind == kind.value,
-                )
-                for count, condition in zip(
-                    DUE_COUNTS[1:],
-                    (sa.and_(due, fulfilled), sa.and_(due, excused), sa.and_(due, excused, fulfilled)),
-                    strict=True,
-                ):
-                    columns.append(self._count(condition).label(due_column(count, kind)))
+        if self._packs is None:
+            for part in self._parts():
+                conditions = self._counted_in(part, row)
+                columns += [self._count(c).label(n) for n, c in zip(part.columns, conditions, strict=True)]
+            return columns
+        for number, pack in enumerate(self._packs):
+            if _alone(pack):
+                ((part, _),) = pack
+                columns.append(self._count(self._counted_in(part, row)[0]).label(part.columns[0]))
+            else:
+                columns.append(sa.func.coalesce(self._packed(row, pack), 0).label(f"pack_{number}"))
+        columns.append(sa.func.count().label("records_read"))
         return columns
+
+    # --- counts, packed four to an integer on SQLite ----------------------------------------------
+
+    def _parts(self) -> list[_Part]:
+        """Every count of a person's records: one a record test, three a kind of due tests."""
+        parts = [_Part(test.types, (self.column(test),), test) for test in self.record_tests]
+        parts += [
+            _Part(("test_due",), tuple(due_column(c, kind) for c in DUE_COUNTS[1:]), kind)
+            for kind in self.due_kinds
+        ]
+        return parts
+
+    def _added(self, part: _Part, row: Row, shifts: Sequence[int]) -> sa.ColumnElement[int]:
+        """What ``row``, of one of the part's types, adds to its pack: each count it is counted in,
+        shifted to its field (``shifts``, in the order of ``part.columns``)."""
+        if isinstance(part.source, RecordTest):
+            return _shifted(_flag(self._dated(row, part.source)), shifts[0])
+        kind = part.source
+        _due, fulfilled, excused = self._due(row, kind)
+        f, e = _flag(fulfilled), _flag(excused)
+        # Each flag written once, as SQL computes every occurrence: ``fulfilled`` is a look at the
+        # person's tests, which the counts of the fulfilled and of both made twice for every due
+        # test. f·(2^s0 + e·2^s2) + e·2^s1: fulfilled, excused, both.
+        flags = f * (sa.literal(1 << shifts[0]) + _shifted(e, shifts[2])) + _shifted(e, shifts[1])
+        return sa.case((self._due_dated(row, kind), flags), else_=0)
+
+    def _counted_in(self, part: _Part, row: Row) -> list[Condition]:
+        """For each of the part's counts, whether ``row`` is counted in it (its type tested too)."""
+        if isinstance(part.source, RecordTest):
+            return [self.test(row, part.source)]
+        due, fulfilled, excused = self._due(row, part.source)
+        return [sa.and_(due, fulfilled), sa.and_(due, excused), sa.and_(due, excused, fulfilled)]
+
+    def _packed(self, row: Row, pack: Sequence[tuple[_Part, tuple[int, ...]]]) -> sa.ColumnElement[int]:
+        """The sum of a pack's fields over the person's records of its type: each adds 1 in each
+        field it is counted in.
+
+        On SQLite every aggregate looks at every record the statement reads
+        (about 280 instructions a record, however simple its filter): a pack
+        looks once for counts that looked one each, and asks whether a due
+        test was fulfilled once where two counts asked it. A pack is of one
+        type: packs of several, a record's type found in a ``CASE``, cost more
+        than they saved (``docs/storage.md``).
+        """
+        value = functools.reduce(operator.add, (self._added(part, row, shifts) for part, shifts in pack))
+        return sa.func.sum(value).filter(_of_type(row, pack[0][0].types))
+
+    def _counted(self, grouped: sa.Subquery) -> dict[str, sa.ColumnElement[Any]]:
+        """Each count of the person's records by its column: as grouped, or out of its pack.
+
+        A field holds at most the person's records read, so none carries
+        into the next below ``2 ** PACKED_FIELD_BITS`` of them; a person with
+        more (none a real store has) is counted again, exactly, by a subquery
+        of their own records for each count.
+        """
+        if self._packs is None:
+            return {name: grouped.c[name] for part in self._parts() for name in part.columns}
+        counted: dict[str, sa.ColumnElement[Any]] = {}
+        mask = (1 << PACKED_FIELD_BITS) - 1
+        few = grouped.c.records_read < 1 << PACKED_FIELD_BITS
+        for number, pack in enumerate(self._packs):
+            if _alone(pack):
+                name = pack[0][0].columns[0]
+                counted[name] = grouped.c[name]
+                continue
+            packed = grouped.c[f"pack_{number}"]
+            for part, shifts in pack:
+                again = RECORDS.alias("again")
+                conditions = self._counted_in(part, again)
+                for name, shift, condition in zip(part.columns, shifts, conditions, strict=True):
+                    exact = _by_person(
+                        sa.select(sa.func.count()).where(
+                            again.c.subject == grouped.c.person, condition, *self.effective(again)
+                        ),
+                        again,
+                    ).scalar_subquery()
+                    field = packed.bitwise_rshift(shift) if shift else packed
+                    counted[name] = sa.case((few, field.bitwise_and(mask)), else_=exact)
+        return counted
+
+    def _due(self, row: Row, kind: TestKind) -> tuple[Condition, Condition, Condition]:
+        """Whether ``row`` is a due test of ``kind`` in the period; whether it was fulfilled; whether
+        it was excused (the last two asked only of a due test)."""
+        due = sa.and_(row.c.type == "test_due", self._due_dated(row, kind))
+        fulfilled = self._fulfilled(row) if self.fulfilment else sa.false()
+        return due, fulfilled, row.c.id.in_(self._excused(row))
+
+    def _due_dated(self, row: Row, kind: TestKind) -> Condition:
+        """Whether a due test ``row`` is of ``kind`` and dated in the period."""
+        question = self.question
+        on = StoredDate(row.c.on)
+        return sa.and_(on >= question.start, on <= question.end, row.c.kind == kind.value)
 
     def _moved_to(self, person: sa.ColumnElement[Any]) -> sa.ScalarSelect[Any]:
         """The receiving division of the person's latest transfer accepted by the period end.
@@ -589,18 +696,20 @@ class FactsQuery:
             )
         else:
             moved_to = grouped.c.moved_to
+        counted = self._counted(grouped)
         columns: list[sa.ColumnElement[Any]] = [
             *(grouped.c[name] for name in extra),
             self._status_bit(grouped).label("status_bit"),
             sa.func.coalesce(moved_to, by_policy).label("responsible"),
-            _flag(self._value(grouped.c.lost_before_key, 1, 1) == "L").label("lost_before"),
-            _flag(self._value(grouped.c.lost_end_key, 1, 1) == "L").label("lost_at_end"),
-            *(grouped.c[self.column(test)] for test in self.record_tests),
+            _flag(self._padded(grouped.c.lost_before_key, 1, 1) == "L").label("lost_before"),
+            _flag(self._padded(grouped.c.lost_end_key, 1, 1) == "L").label("lost_at_end"),
+            *(counted[self.column(test)].label(self.column(test)) for test in self.record_tests),
+            *(counted[self.column(due_test(k))].label(due_column(DUE_COUNTS[0], k)) for k in self.due_kinds),
             *(
-                grouped.c[self.column(due_test(k))].label(due_column(DUE_COUNTS[0], k))
+                counted[due_column(c, k)].label(due_column(c, k))
                 for k in self.due_kinds
+                for c in DUE_COUNTS[1:]
             ),
-            *(grouped.c[due_column(c, k)] for k in self.due_kinds for c in DUE_COUNTS[1:]),
         ]
         if self.places:
             columns += [
@@ -611,26 +720,25 @@ class FactsQuery:
         return sa.select(*columns).where(registration.is_not(None))
 
     def _status_bit(self, grouped: sa.Subquery) -> sa.ColumnElement[int]:
-        """The status at the period end as its bit (``status_mask``; 0 for none).
+        """The status at the period end (``state.status_on``) as its bit (``status_mask``; 0 for
+        none): the latest change's, except that ``abstinent_3y`` followed by a relapse dated on or
+        after it (by the end) is ``registered``.
 
         A criterion on the status is one test of these bits, rather than
         the status compared with a list of them: the counting query tests a
         person's status for most of its sums, and on SQLite each list was a
         lookup of its own (3 % of the whole statement at a million people,
-        ``docs/storage.md``).
+        ``docs/storage.md``). The status is compared as the key holds it,
+        padded, so that it is cut out of the key once and never trimmed.
         """
-        bits = {status.value: status_mask((status,)) for status in Status}
-        return sa.case(bits, value=self._status(grouped), else_=0)
-
-    def _status(self, grouped: sa.Subquery) -> sa.ColumnElement[Any]:
-        """The status at the period end (``state.status_on``): the latest change's, except that
-        ``abstinent_3y`` followed by a relapse dated on or after it (by the end) is ``registered``."""
-        status = self._value(grouped.c.status_key, _STATUS_WIDTH, _STATUS_WIDTH)
-        changed_on = sa.func.substr(grouped.c.status_key, 1, 10)  # the key begins with the date
-        return sa.case(
-            (sa.and_(status == "abstinent_3y", grouped.c.relapse_on >= changed_on), sa.literal("registered")),
-            else_=status,
+        key = grouped.c.status_key
+        changed_on = sa.func.substr(key, 1, 10)  # the key begins with the date
+        bits: dict[str, Any] = {each.value.ljust(_STATUS_WIDTH): status_mask((each,)) for each in Status}
+        bits[Status.ABSTINENT_3Y.value.ljust(_STATUS_WIDTH)] = sa.case(
+            (grouped.c.relapse_on >= changed_on, status_mask((Status.REGISTERED,))),
+            else_=status_mask((Status.ABSTINENT_3Y,)),
         )
+        return sa.case(bits, value=self._padded(key, _STATUS_WIDTH, _STATUS_WIDTH), else_=0)
 
     def people(self, *, shared: bool = False) -> sa.FromClause:
         """One row per registered person in scope: ``person`` and the facts (``shared``: read by
@@ -723,6 +831,48 @@ class FactsQuery:
         ).subquery("per_transfer")
         facts = self._facts(grouped, ["from_division", "to_division", "person"])
         return self._kept(facts, "transfers", shared=True)
+
+
+PACKED_FIELD_BITS = 15
+"""The width of each count in a pack (``FactsQuery._packed``): four fit in 60 bits."""
+
+PACK_FIELDS = 4
+"""The counts in a pack."""
+
+
+@attrs.frozen
+class _Part:
+    """Counts made together for a record of one of ``types`` (``FactsQuery._parts``): a record
+    test's, or the fulfilled, excused and both of a kind of due tests."""
+
+    types: tuple[str, ...]
+    columns: tuple[str, ...]
+    """The columns of the counts, in the facts."""
+    source: RecordTest | TestKind
+
+
+def _packs(parts: Sequence[_Part]) -> list[list[tuple[_Part, tuple[int, ...]]]]:
+    """``parts`` in packs of at most ``PACK_FIELDS`` counts, each part's counts in one pack, with
+    their shifts; parts of a type kept together, so that a pack looks at few types."""
+    packs: list[list[tuple[_Part, tuple[int, ...]]]] = []
+    used = PACK_FIELDS
+    for part in sorted(parts, key=lambda p: p.types):
+        if used + len(part.columns) > PACK_FIELDS or packs[-1][0][0].types != part.types:
+            packs.append([])
+            used = 0
+        shifts = tuple(PACKED_FIELD_BITS * (used + k) for k in range(len(part.columns)))
+        packs[-1].append((part, shifts))
+        used += len(part.columns)
+    return packs
+
+
+def _alone(pack: Sequence[tuple[_Part, tuple[int, ...]]]) -> bool:
+    """Whether ``pack`` holds one count, which is then counted as it is."""
+    return len(pack) == 1 and len(pack[0][0].columns) == 1
+
+
+def _shifted(value: sa.ColumnElement[int], shift: int) -> sa.ColumnElement[int]:
+    return value * (1 << shift) if shift else value
 
 
 def _by_person(statement: sa.Select[Any], *rows: Row) -> sa.Select[Any]:

@@ -64,7 +64,7 @@ from antidrug_core.store import Store
 from antidrug_core.testing import every_record_type, open_memory_store
 from antidrug_core.testing.datasets import COUNTY, DIVISIONS, NEIGHBOUR_TOWNSHIP, TOWNSHIPS, dataset_documents
 from antidrug_core.testing.datasets import definitions as local_definitions
-from antidrug_sql import evaluator, tables, translation
+from antidrug_sql import evaluator, facts, tables, translation
 from antidrug_sql.engines import create_store_engine
 from antidrug_sql.evaluator import evaluate_indicators
 from antidrug_sql.facts import Question, void_depth
@@ -773,3 +773,75 @@ def test_a_few_peoples_chains_of_voids_are_measured_among_their_own_records(stor
             "P2 and P3": void_depth(connection, question, ["P2", "P3"]),
         }
     assert depths == {"store": 3, "P1": 3, "P2": 1, "P3": 0, "P2 and P3": 1}
+
+
+def test_counts_packed_narrower_than_a_persons_records_are_counted_again_exactly(
+    engine: str, stores: Stores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite a person's counts are packed into integers, a field each (``facts.PACKED_FIELD_BITS``);
+    a person with more records read than a field holds is counted again by subqueries. Fields of
+    two bits make P1 (thirteen records) such a person and P2 (three) one whose fields are read; both,
+    and every drawn dataset, come out as the reference evaluator's."""
+    monkeypatch.setattr(facts, "PACKED_FIELD_BITS", 2)
+    monkeypatch.setattr(evaluator, "_KEPT_STATEMENTS", evaluator._KeptStatements(most=16))
+    people = [
+        {"id": "P1", "household": A, "registered_on": "2020-01-01"},
+        {"id": "P2", "household": A, "registered_on": "2020-01-01"},
+    ]
+    dataset = document(
+        *(
+            record
+            for month in range(1, 6)
+            for record in (
+                {"id": f"due{month}", "type": "test_due", "on": f"2023-0{month}-10", "kind": "urine"},
+                {"type": "test_done", "on": f"2023-0{month}-11", "kind": "urine", "result": "negative"},
+            )
+        ),
+        {"type": "test_excused", "on": "2023-05-12", "due": "due5", "reason": "住院"},
+        {"type": "status_changed", "person": "P2", "on": "2020-01-01", "status": "registered"},
+        {"type": "test_due", "person": "P2", "on": "2023-02-10", "kind": "urine"},
+        people=people,
+    )
+    found = check(stores, dataset, EvaluationRequest(period=H1))
+    # P1's five due tests all taken the next day (the fifth excused too); P2's one not taken.
+    assert figures(found, "test_adherence")[A] == (5, 6, "83.33%")
+
+    @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(dataset_documents(max_people=4), requests())
+    def same_figures(document: dict[str, Any], request: EvaluationRequest) -> None:
+        drawn = read_dataset(document)
+        with stores.loaded(drawn) as store:
+            assert differences(fast(store, request), reference(drawn, request)) == []
+
+    same_figures()
+
+
+def test_every_count_is_in_one_pack_of_one_type_in_a_field_of_its_own() -> None:
+    """The packs of the standard catalogue's counts: each count once, never more than a pack holds,
+    each pack about one type (one look at a record's type), its fields apart."""
+    definitions = people_catalogue()
+    plan = translation.translate(definitions)
+    question = Question(
+        start=H1.start, end=H1.end, known_at=None, residence_first=False, test_window_days=7, scope=None
+    )
+    query = facts.FactsQuery(
+        question,
+        "sqlite",
+        void_depth=0,
+        record_tests=plan.record_tests,
+        due_kinds=plan.due_kinds,
+        fulfilment=plan.fulfilment,
+        places=False,
+    )
+    parts = query._parts()
+    packs = facts._packs(parts)
+    packed = [name for pack in packs for part, _ in pack for name in part.columns]
+    assert sorted(packed) == sorted(name for part in parts for name in part.columns)
+    assert len(packed) == len(set(packed))
+    for pack in packs:
+        shifts = [shift for _, part_shifts in pack for shift in part_shifts]
+        assert len(shifts) <= facts.PACK_FIELDS
+        assert len(set(shifts)) == len(shifts)
+        assert all(shift % facts.PACKED_FIELD_BITS == 0 for shift in shifts)
+        assert len({part.types for part, _ in pack}) == 1
+    assert any(len(pack) > 1 or len(pack[0][0].columns) > 1 for pack in packs)
