@@ -660,6 +660,9 @@ def _refused(warnings: list[tuple[Any, ...]], skipped: int, ids: Path | None) ->
             problems.append(Problem("id", f"record id {value!r} is used twice", value))
         elif found is not None and found["key"] == "PRIMARY":  # the stream heads' key, the subject
             return given_twice([found["value"]])
+        elif found is not None and found["key"].endswith("subject_version"):
+            # The server joins the key's values with '-': the subject, then its version (digits).
+            return given_twice([found["value"].rsplit("-", 1)[0]])
         elif found is not None:
             return ConcurrencyConflict(
                 f"the rows are not unique on {found['key']}: a subject's records were given twice"

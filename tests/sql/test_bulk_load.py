@@ -660,6 +660,10 @@ def test_a_stream_head_refused_as_a_duplicate_names_its_subject() -> None:
     error = _refused(warnings, 1, None)
     assert isinstance(error, ConcurrencyConflict)
     assert "'P1' given twice" in str(error)
+    # The records' (subject, version) key, refused first, names the subject too (an id may hold '-').
+    key = "uq_antidrug_records_subject_version"
+    records = [("Warning", 1062, f"Duplicate entry 'P-7-3' for key 'antidrug_records.{key}'")]
+    assert "'P-7' given twice" in str(_refused(records, 1, None))
 
 
 def test_a_mariadb_store_may_send_files_only_where_both_sides_allow_it(
