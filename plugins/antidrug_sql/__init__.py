@@ -60,7 +60,7 @@ def antidrug_open_recorder(url: str, context: StoreContext) -> Recorder | None:
     except BaseException:
         engine.dispose()
         raise
-    return SqlRecorder(engine, backend, url, context.identity_key, revisions)
+    return SqlRecorder(engine, backend, url, context.identity_key, revisions, processes=context.processes)
 
 
 @hookimpl

@@ -134,6 +134,8 @@ class SqlRecorder:
         url: str,
         identity_key: Callable[[], bytes | None],
         revisions: tuple[str | None, str],
+        *,
+        processes: bool = False,
     ) -> None:
         self.url = mask_url(url)
         self.engine = engine
@@ -147,6 +149,8 @@ class SqlRecorder:
         """The policy the access sets written here are computed under (``write_under``)."""
         self.last_load: LoadTimes | None = None
         """Where the last bulk load's time went."""
+        self.processes = processes
+        """Whether reads may start processes of their own (``StoreContext.processes``)."""
 
     def __repr__(self) -> str:
         return f"SqlRecorder({self.url!r})"

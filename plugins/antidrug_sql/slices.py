@@ -15,6 +15,13 @@ commit, so when it reads the same before the first slice is started and
 after the last is read, every slice saw the same store; when it does not,
 the evaluation is made again, in this process, in one read.
 
+The fast evaluator's slices of a SQLite file are read here too, each in a
+process of its own, where the store was opened for it
+(``StoreContext.processes``: the command line, never a host's call):
+``read_in_processes``. Each process reads its slice in one snapshot and
+sends back the rows of each statement with the chain head it read at; the
+evaluator keeps the slices only when every one read at the same head.
+
 This is the optional module that starts processes; the core never does
 (docs/decisions.md).
 """
@@ -23,9 +30,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 import attrs
 import sqlalchemy as sa
@@ -37,11 +46,14 @@ from antidrug_core.model import DivisionTree, SubjectKind
 from antidrug_core.ports import Scope
 from antidrug_core.rules.policy import Policy
 from antidrug_core.state import SubjectFile, build_file
+from antidrug_sql.evaluator import _Read, _Reading, _Stamp
+from antidrug_sql.facts import Question
 from antidrug_sql.recorder import SqlRecorder
 from antidrug_sql.rows import record_from_payload
 from antidrug_sql.tables import ACCESS, CHAIN_HEAD, RECORDS, STREAMS
+from antidrug_sql.translation import Plan
 
-__all__ = ["StoreSlice", "evaluate_in_processes", "person_bounds"]
+__all__ = ["StoreSlice", "evaluate_in_processes", "person_bounds", "read_in_processes"]
 
 Bounds = tuple[str | None, str | None]
 """``[lower, upper)`` subject ids (None: unbounded)."""
@@ -181,3 +193,72 @@ def _processors() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+# --- the fast evaluator's slices of a SQLite file --------------------------------------------------
+
+
+@attrs.frozen
+class _SliceRead:
+    """One slice of the fast evaluator's read, made in the process that calls it. Picklable: the
+    store's URL and the question, not the store."""
+
+    url: str
+    question: Question
+    plan: Plan
+    definitions: tuple[IndicatorDefinition, ...]
+    cooperating: bool
+    people: Bounds
+    per_person: bool
+
+    def __call__(self) -> tuple[_Stamp, int, tuple[str, ...], tuple[tuple[tuple[Any, ...], ...], ...]] | None:
+        """The chain head read at, the depth of voids followed, the people asked about, and each
+        statement's rows; None where the read in this process would be None."""
+        with open_store(self.url, create=False) as store:
+            recorder = store.recorder
+            if not isinstance(recorder, SqlRecorder):
+                raise TypeError(f"{self.url} is not a SQL store")
+            reading = _Reading(recorder, self.question, self.plan, self.definitions, self.cooperating)
+            read = reading.read(self.people, per_person=self.per_person)
+        if read is None:
+            return None
+        rows = tuple(tuple(tuple(row) for row in found) for _tally, found in read.rows)
+        return read.stamp, read.depth, read.listed, rows
+
+
+def _call(slice_read: _SliceRead) -> Any:
+    return slice_read()
+
+
+def read_in_processes(reading: _Reading, bounds: Sequence[Bounds], *, per_person: bool) -> list[_Read | None]:
+    """Each slice of ``reading`` read in a process of its own (started afresh, not forked from
+    a process that may hold connections and threads), as the threads of ``_in_slices`` read
+    them: the statements' rows paired again here with the statements, built here for the
+    depth of voids each slice followed."""
+    recorder = reading.recorder
+    url = recorder.engine.url.render_as_string(hide_password=False)
+    parts = [
+        _SliceRead(
+            url,
+            reading.question,
+            reading.plan,
+            tuple(reading.definitions),
+            reading.cooperating,
+            people,
+            per_person,
+        )
+        for people in bounds
+    ]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=len(parts), mp_context=context) as pool:
+        answers = list(pool.map(_call, parts))
+    reads: list[_Read | None] = []
+    for people, answer in zip(bounds, answers, strict=True):
+        if answer is None:
+            reads.append(None)
+            continue
+        stamp, depth, listed, rows = answer
+        question = attrs.evolve(reading.question, people=people)
+        tallies = reading.tallies(question, depth, per_person=per_person)
+        reads.append(_Read(stamp, tuple(zip(tallies, rows, strict=True)), listed, depth))
+    return reads

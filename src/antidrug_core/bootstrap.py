@@ -54,6 +54,7 @@ def open_store(
     extra_plugins: Iterable[object] = (),
     ids: Callable[[], str] | None = None,
     create: bool = True,
+    processes: bool = False,
 ) -> Store:
     """Open the store at ``url`` through the storage hook.
 
@@ -70,13 +71,17 @@ def open_store(
         extra_plugins: Plugin objects to register in the new manager.
         ids: Where record ids come from (UUIDs by default).
         create: Let the store create its schema if the database is empty.
+        processes: Let the store start processes of its own to read (``StoreContext.processes``):
+            for the library's own processes (the command line), never inside a host's call.
 
     Raises:
         StoreUnavailable: no plugin handles the URL, or the store could not open.
         InvalidInput: ``policy`` is not the one the store keeps (naming both).
     """
     manager = plugins or make_plugin_manager(plugins=extra_plugins)
-    context = StoreContext(identity_key=lambda: manager.hook.antidrug_identity_key(), create=create)
+    context = StoreContext(
+        identity_key=lambda: manager.hook.antidrug_identity_key(), create=create, processes=processes
+    )
     recorder = manager.hook.antidrug_open_recorder(url=url, context=context)
     if recorder is None:
         scheme = url.partition("://")[0] or url

@@ -237,6 +237,11 @@ class StoreContext:
     """Bring an older schema up to this library's (``antidrug init`` does).
     Without it a store refuses an older database and names the command that
     upgrades it, so that no schema changes behind a platform's back."""
+    processes: bool = False
+    """The store may start processes of its own to read (a large SQLite store
+    reads its slices of people in processes rather than threads). Only for a
+    process the library owns, such as the command line: a library embedded in
+    a host never starts processes inside the host's call."""
 
 
 # --- Optional capabilities: a recorder may offer these besides the protocol above. ---------

@@ -16,6 +16,7 @@ hand.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from antidrug_core.bootstrap import open_store
+from antidrug_core.commands.common import open_cli_store
 from antidrug_core.commands.store import load_dataset
 from antidrug_core.indicators import (
     Criterion,
@@ -64,7 +66,7 @@ from antidrug_core.store import Store
 from antidrug_core.testing import every_record_type, open_memory_store
 from antidrug_core.testing.datasets import COUNTY, DIVISIONS, NEIGHBOUR_TOWNSHIP, TOWNSHIPS, dataset_documents
 from antidrug_core.testing.datasets import definitions as local_definitions
-from antidrug_sql import evaluator, facts, tables, translation
+from antidrug_sql import evaluator, facts, slices, tables, translation
 from antidrug_sql.engines import create_store_engine
 from antidrug_sql.evaluator import evaluate_indicators
 from antidrug_sql.facts import Question, void_depth
@@ -845,3 +847,52 @@ def test_every_count_is_in_one_pack_of_one_type_in_a_field_of_its_own() -> None:
         assert all(shift % facts.PACKED_FIELD_BITS == 0 for shift in shifts)
         assert len({part.types for part, _ in pack}) == 1
     assert any(len(pack) > 1 or len(pack[0][0].columns) > 1 for pack in packs)
+
+
+def test_a_sqlite_file_opened_for_processes_reads_its_slices_in_processes_to_the_same_figures(
+    make_databases: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command line opens its store for processes of its own (``StoreContext.processes``): a
+    SQLite file's slices are then each read in a process, and add up to the reference
+    evaluator's figures as the threads' do."""
+    started: list[int] = []
+    reading = slices.read_in_processes
+
+    def counted(*args: Any, **kwargs: Any) -> list[Any]:
+        reads = reading(*args, **kwargs)
+        started.append(len(reads))
+        return reads
+
+    monkeypatch.setattr(slices, "read_in_processes", counted)
+    stores = Stores(make_databases("sqlite").new())
+
+    @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(dataset_documents(max_people=6, void_again=True), requests(), scopes)
+    def same_figures(
+        document: dict[str, Any], request: EvaluationRequest, scope: frozenset[str] | None
+    ) -> None:
+        dataset = read_dataset(document)
+        definitions = people_catalogue()
+        with stores.loaded(dataset) as store, store.unit_of_work(actor_for(scope)) as uow:
+            store.recorder.processes = True  # type: ignore[attr-defined]  # as open_store(…, processes=True)
+            request = attrs.evolve(request, policy=request.policy or uow.policy)
+            tree = DivisionTree(uow.divisions())
+            found = evaluate_indicators(store.recorder, uow.scope, request, definitions, tree, slices=3)
+        assert differences(found, reference(dataset, request, scope, definitions)) == []
+
+    try:
+        same_figures()
+    finally:
+        stores.close()
+    assert started
+    assert all(count >= 2 for count in started)
+
+
+def test_the_command_line_opens_its_store_for_processes_of_its_own(tmp_path: Any) -> None:
+    """A host's ``open_store`` never lets the store start processes; the command line's does."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    with open_store(url) as hosted:
+        assert hosted.recorder.processes is False  # type: ignore[attr-defined]
+    arguments = argparse.Namespace(db=url)
+    with open_cli_store(arguments) as own:
+        assert own.recorder.processes is True  # type: ignore[attr-defined]

@@ -46,8 +46,9 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
 
 
 def open_cli_store(args: argparse.Namespace, *, create: bool = True) -> Store:
-    """The store ``--db`` names."""
-    return open_store(args.db, create=create)
+    """The store ``--db`` names; the command line's own process, so the store may read in
+    processes of its own (``StoreContext.processes``)."""
+    return open_store(args.db, create=create, processes=True)
 
 
 def local_actor() -> Actor:
