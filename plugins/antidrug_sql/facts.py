@@ -36,7 +36,7 @@ about). Each answer mirrors a function of the core:
   period are counted by kind, and by whether fulfilled in time and whether
   excused by the period end, so that an indicator of due tests is a sum of
   these counts.
-* **Counts** (``FactsQuery._counted``): how many of a person's records pass
+* **Counts** (``FactsQuery._count_columns``): how many of a person's records pass
   each record test. On SQLite the counts of one type share an integer, a
   field each (``FactsQuery._packed``), exact however many records a person
   has: a person with more than a field holds is counted again by subqueries.
@@ -258,11 +258,17 @@ class FactsQuery:
         self._moved_after_grouping = dialect == "mysql"
         self._voided = self._voided_ids(void_depth) if void_depth and dialect != "mysql" else None
         self._excused_table: sa.CTE | None = None
-        self._packs = _packs(self._parts()) if dialect == "sqlite" else None
+        self._packs = _packs(self._count_groups()) if dialect == "sqlite" else None
 
     def column(self, test: RecordTest) -> str:
         """The column counting a person's records that pass ``test``."""
         return f"records_{self.record_tests.index(test)}"
+
+    def due_count_column(self, count: str, kind: TestKind) -> str:
+        """The column of a per-person count of due tests of ``kind`` (``count`` one of
+        ``DUE_COUNTS``): all of them are the record test ``due_test(kind)``'s own count, which
+        a second column would only repeat (and on SQLite read out of its pack again)."""
+        return self.column(due_test(kind)) if count == DUE_COUNTS[0] else due_column(count, kind)
 
     # --- records in effect --------------------------------------------------------------
 
@@ -410,36 +416,37 @@ class FactsQuery:
         else:
             columns.append(sa.case((answered > 0, self._moved_to(row.c.subject))).label("moved_to"))
         if self._packs is None:
-            for part in self._parts():
-                conditions = self._counted_in(part, row)
-                columns += [self._count(c).label(n) for n, c in zip(part.columns, conditions, strict=True)]
+            for group in self._count_groups():
+                conditions = self._count_conditions(group, row)
+                columns += [self._count(c).label(n) for n, c in zip(group.columns, conditions, strict=True)]
             return columns
         for number, pack in enumerate(self._packs):
             if _alone(pack):
-                ((part, _),) = pack
-                columns.append(self._count(self._counted_in(part, row)[0]).label(part.columns[0]))
+                ((group, _),) = pack
+                columns.append(self._count(self._count_conditions(group, row)[0]).label(group.columns[0]))
             else:
                 columns.append(sa.func.coalesce(self._packed(row, pack), 0).label(f"pack_{number}"))
         columns.append(sa.func.count().label("records_read"))
         return columns
 
-    # --- counts, packed four to an integer on SQLite ----------------------------------------------
+    # --- counts, those of one type packed in one integer on SQLite --------------------------------
 
-    def _parts(self) -> list[_Part]:
-        """Every count of a person's records: one a record test, three a kind of due tests."""
-        parts = [_Part(test.types, (self.column(test),), test) for test in self.record_tests]
-        parts += [
-            _Part(("test_due",), tuple(due_column(c, kind) for c in DUE_COUNTS[1:]), kind)
+    def _count_groups(self) -> list[_CountGroup]:
+        """Every count of a person's records, in groups made together: a record test's one count,
+        and a kind of due tests' fulfilled, excused and both."""
+        groups = [_CountGroup(test.types, (self.column(test),), test) for test in self.record_tests]
+        groups += [
+            _CountGroup(("test_due",), tuple(due_column(c, kind) for c in DUE_COUNTS[1:]), kind)
             for kind in self.due_kinds
         ]
-        return parts
+        return groups
 
-    def _added(self, part: _Part, row: Row, shifts: Sequence[int]) -> sa.ColumnElement[int]:
-        """What ``row``, of one of the part's types, adds to its pack: each count it is counted in,
-        shifted to its field (``shifts``, in the order of ``part.columns``)."""
-        if isinstance(part.source, RecordTest):
-            return _shifted(_flag(self._dated(row, part.source)), shifts[0])
-        kind = part.source
+    def _pack_value(self, group: _CountGroup, row: Row, shifts: Sequence[int]) -> sa.ColumnElement[int]:
+        """What ``row``, of one of the group's types, adds to its pack: each count it is counted in,
+        shifted to its field (``shifts``, in the order of ``group.columns``)."""
+        if isinstance(group.source, RecordTest):
+            return _shifted(_flag(self._dated(row, group.source)), shifts[0])
+        kind = group.source
         _due, fulfilled, excused = self._due(row, kind)
         f, e = _flag(fulfilled), _flag(excused)
         # Each flag written once, as SQL computes every occurrence: ``fulfilled`` is a look at the
@@ -448,14 +455,14 @@ class FactsQuery:
         flags = f * (sa.literal(1 << shifts[0]) + _shifted(e, shifts[2])) + _shifted(e, shifts[1])
         return sa.case((self._due_dated(row, kind), flags), else_=0)
 
-    def _counted_in(self, part: _Part, row: Row) -> list[Condition]:
-        """For each of the part's counts, whether ``row`` is counted in it (its type tested too)."""
-        if isinstance(part.source, RecordTest):
-            return [self.test(row, part.source)]
-        due, fulfilled, excused = self._due(row, part.source)
+    def _count_conditions(self, group: _CountGroup, row: Row) -> list[Condition]:
+        """For each of the group's counts, whether ``row`` is counted in it (its type tested too)."""
+        if isinstance(group.source, RecordTest):
+            return [self.test(row, group.source)]
+        due, fulfilled, excused = self._due(row, group.source)
         return [sa.and_(due, fulfilled), sa.and_(due, excused), sa.and_(due, excused, fulfilled)]
 
-    def _packed(self, row: Row, pack: Sequence[tuple[_Part, tuple[int, ...]]]) -> sa.ColumnElement[int]:
+    def _packed(self, row: Row, pack: _Pack) -> sa.ColumnElement[int]:
         """The sum of a pack's fields over the person's records of its type: each adds 1 in each
         field it is counted in.
 
@@ -466,10 +473,12 @@ class FactsQuery:
         type: packs of several, a record's type found in a ``CASE``, cost more
         than they saved (``docs/storage.md``).
         """
-        value = functools.reduce(operator.add, (self._added(part, row, shifts) for part, shifts in pack))
+        value = functools.reduce(
+            operator.add, (self._pack_value(group, row, shifts) for group, shifts in pack)
+        )
         return sa.func.sum(value).filter(_of_type(row, pack[0][0].types))
 
-    def _counted(self, grouped: sa.Subquery) -> dict[str, sa.ColumnElement[Any]]:
+    def _count_columns(self, grouped: sa.Subquery) -> dict[str, sa.ColumnElement[Any]]:
         """Each count of the person's records by its column: as grouped, or out of its pack.
 
         A field holds at most the person's records read, so none carries
@@ -478,7 +487,7 @@ class FactsQuery:
         of their own records for each count.
         """
         if self._packs is None:
-            return {name: grouped.c[name] for part in self._parts() for name in part.columns}
+            return {name: grouped.c[name] for group in self._count_groups() for name in group.columns}
         counted: dict[str, sa.ColumnElement[Any]] = {}
         mask = (1 << PACKED_FIELD_BITS) - 1
         few = grouped.c.records_read < 1 << PACKED_FIELD_BITS
@@ -488,10 +497,10 @@ class FactsQuery:
                 counted[name] = grouped.c[name]
                 continue
             packed = grouped.c[f"pack_{number}"]
-            for part, shifts in pack:
+            for group, shifts in pack:
                 again = RECORDS.alias("again")
-                conditions = self._counted_in(part, again)
-                for name, shift, condition in zip(part.columns, shifts, conditions, strict=True):
+                conditions = self._count_conditions(group, again)
+                for name, shift, condition in zip(group.columns, shifts, conditions, strict=True):
                     exact = _by_person(
                         sa.select(sa.func.count()).where(
                             again.c.subject == grouped.c.person, condition, *self.effective(again)
@@ -696,7 +705,7 @@ class FactsQuery:
             )
         else:
             moved_to = grouped.c.moved_to
-        counted = self._counted(grouped)
+        counted = self._count_columns(grouped)
         columns: list[sa.ColumnElement[Any]] = [
             *(grouped.c[name] for name in extra),
             self._status_bit(grouped).label("status_bit"),
@@ -704,7 +713,6 @@ class FactsQuery:
             _flag(self._padded(grouped.c.lost_before_key, 1, 1) == "L").label("lost_before"),
             _flag(self._padded(grouped.c.lost_end_key, 1, 1) == "L").label("lost_at_end"),
             *(counted[self.column(test)].label(self.column(test)) for test in self.record_tests),
-            *(counted[self.column(due_test(k))].label(due_column(DUE_COUNTS[0], k)) for k in self.due_kinds),
             *(
                 counted[due_column(c, k)].label(due_column(c, k))
                 for k in self.due_kinds
@@ -834,15 +842,16 @@ class FactsQuery:
 
 
 PACKED_FIELD_BITS = 15
-"""The width of each count in a pack (``FactsQuery._packed``): four fit in 60 bits."""
+"""The width of each count in a pack (``FactsQuery._packed``). A field holds at most the person's
+records read, so it never carries below 32,768 of them; more, and the counts are made again."""
 
 PACK_FIELDS = 4
-"""The counts in a pack."""
+"""The counts in a pack: four fields of 15 bits stay within SQLite's 64-bit integers."""
 
 
 @attrs.frozen
-class _Part:
-    """Counts made together for a record of one of ``types`` (``FactsQuery._parts``): a record
+class _CountGroup:
+    """Counts made together for a record of one of ``types`` (``FactsQuery._count_groups``): a record
     test's, or the fulfilled, excused and both of a kind of due tests."""
 
     types: tuple[str, ...]
@@ -851,22 +860,26 @@ class _Part:
     source: RecordTest | TestKind
 
 
-def _packs(parts: Sequence[_Part]) -> list[list[tuple[_Part, tuple[int, ...]]]]:
-    """``parts`` in packs of at most ``PACK_FIELDS`` counts, each part's counts in one pack, with
-    their shifts; parts of a type kept together, so that a pack looks at few types."""
-    packs: list[list[tuple[_Part, tuple[int, ...]]]] = []
+_Pack = list[tuple[_CountGroup, tuple[int, ...]]]
+"""Count groups summed in one integer, each with the shifts of its counts' fields."""
+
+
+def _packs(groups: Sequence[_CountGroup]) -> list[_Pack]:
+    """``groups`` in packs of at most ``PACK_FIELDS`` counts, each group's counts in one pack, and
+    every group of a pack of the same types: one filter on the type serves the whole pack."""
+    packs: list[_Pack] = []
     used = PACK_FIELDS
-    for part in sorted(parts, key=lambda p: p.types):
-        if used + len(part.columns) > PACK_FIELDS or packs[-1][0][0].types != part.types:
+    for group in sorted(groups, key=lambda g: g.types):
+        if used + len(group.columns) > PACK_FIELDS or packs[-1][0][0].types != group.types:
             packs.append([])
             used = 0
-        shifts = tuple(PACKED_FIELD_BITS * (used + k) for k in range(len(part.columns)))
-        packs[-1].append((part, shifts))
-        used += len(part.columns)
+        shifts = tuple(PACKED_FIELD_BITS * (used + k) for k in range(len(group.columns)))
+        packs[-1].append((group, shifts))
+        used += len(group.columns)
     return packs
 
 
-def _alone(pack: Sequence[tuple[_Part, tuple[int, ...]]]) -> bool:
+def _alone(pack: _Pack) -> bool:
     """Whether ``pack`` holds one count, which is then counted as it is."""
     return len(pack) == 1 and len(pack[0][0].columns) == 1
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import multiprocessing
+import operator
 import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -178,7 +179,7 @@ def evaluate_in_processes(
         parts += [StoreSlice(url, kind, b, scope, request.known_at) for b in bounds]
     before = _head(recorder)
     if workers > 1 and len(parts) > 1:
-        with ProcessPoolExecutor(max_workers=min(workers, len(parts))) as pool:
+        with _process_pool(min(workers, len(parts))) as pool:
             results = evaluate_parts(parts, definitions, request, tree, policy=policy, executor=pool)
     else:
         results = evaluate_parts(parts, definitions, request, tree, policy=policy)
@@ -186,6 +187,12 @@ def evaluate_in_processes(
         return results
     whole = [StoreSlice(url, kind, (None, None), scope, request.known_at) for kind in kinds]
     return evaluate_parts(whole, definitions, request, tree, policy=policy)
+
+
+def _process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes started afresh (``spawn``), not forked: a fork would copy the
+    calling process's threads' locks and its pooled connections in whatever state they were."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
 
 
 def _processors() -> int:
@@ -196,6 +203,10 @@ def _processors() -> int:
 
 
 # --- the fast evaluator's slices of a SQLite file --------------------------------------------------
+
+
+_SliceRows = tuple[_Stamp, int, tuple[str, ...], tuple[tuple[tuple[Any, ...], ...], ...]]
+"""What a slice's process sends back: a ``_Read`` without its statements, which do not travel."""
 
 
 @attrs.frozen
@@ -211,7 +222,7 @@ class _SliceRead:
     people: Bounds
     per_person: bool
 
-    def __call__(self) -> tuple[_Stamp, int, tuple[str, ...], tuple[tuple[tuple[Any, ...], ...], ...]] | None:
+    def __call__(self) -> _SliceRows | None:
         """The chain head read at, the depth of voids followed, the people asked about, and each
         statement's rows; None where the read in this process would be None."""
         with open_store(self.url, create=False) as store:
@@ -226,18 +237,13 @@ class _SliceRead:
         return read.stamp, read.depth, read.listed, rows
 
 
-def _call(slice_read: _SliceRead) -> Any:
-    return slice_read()
-
-
 def read_in_processes(reading: _Reading, bounds: Sequence[Bounds], *, per_person: bool) -> list[_Read | None]:
-    """Each slice of ``reading`` read in a process of its own (started afresh, not forked from
-    a process that may hold connections and threads), as the threads of ``_in_slices`` read
-    them: the statements' rows paired again here with the statements, built here for the
+    """Each slice of ``reading`` read in a process of its own, as the threads of ``_in_slices``
+    read them: the statements' rows paired again here with the statements, built here for the
     depth of voids each slice followed."""
     recorder = reading.recorder
     url = recorder.engine.url.render_as_string(hide_password=False)
-    parts = [
+    slice_reads = [
         _SliceRead(
             url,
             reading.question,
@@ -249,9 +255,8 @@ def read_in_processes(reading: _Reading, bounds: Sequence[Bounds], *, per_person
         )
         for people in bounds
     ]
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=len(parts), mp_context=context) as pool:
-        answers = list(pool.map(_call, parts))
+    with _process_pool(len(slice_reads)) as pool:
+        answers = list(pool.map(operator.call, slice_reads))
     reads: list[_Read | None] = []
     for people, answer in zip(bounds, answers, strict=True):
         if answer is None:

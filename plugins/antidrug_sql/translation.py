@@ -67,7 +67,6 @@ from antidrug_sql.facts import (
     PERSON_RECORD_TYPES,
     FactsQuery,
     RecordTest,
-    due_column,
     status_mask,
 )
 from antidrug_sql.tables import content_columns
@@ -349,8 +348,9 @@ class _Conditions:
                 return facts.c.lost_at_end == 1
             case EveryDueExcused(kind=kind):
                 kinds = TestKind if kind is None else (kind,)
-                due = sum((facts.c[due_column("all", k)] for k in kinds), sa.literal(0))
-                excused = sum((facts.c[due_column("excused", k)] for k in kinds), sa.literal(0))
+                column = self.query.due_count_column
+                due = sum((facts.c[column("all", k)] for k in kinds), sa.literal(0))
+                excused = sum((facts.c[column("excused", k)] for k in kinds), sa.literal(0))
                 return sa.and_(due > 0, excused == due)
             case AllOf(criteria=criteria):
                 return sa.and_(*(self.of(c) for c in criteria)) if criteria else sa.true()
@@ -428,9 +428,11 @@ class _Sums:
         return found
 
 
-def _due_weights(facts: sa.FromClause, kind: TestKind) -> dict[tuple[bool, bool], sa.ColumnElement[Any]]:
+def _due_weights(
+    query: FactsQuery, facts: sa.FromClause, kind: TestKind
+) -> dict[tuple[bool, bool], sa.ColumnElement[Any]]:
     """How many of a person's due tests of ``kind`` are (fulfilled, excused), from the four counts."""
-    every, fulfilled, excused, both = (facts.c[due_column(count, kind)] for count in DUE_COUNTS)
+    every, fulfilled, excused, both = (facts.c[query.due_count_column(count, kind)] for count in DUE_COUNTS)
     return {
         (True, True): both,
         (True, False): fulfilled - both,
@@ -466,10 +468,10 @@ def _layout_person(
                 found: list[int] = []
                 for kind in kinds:
                     if not _about_items(population):
-                        every = facts.c[due_column("all", kind)]
+                        every = facts.c[query.due_count_column("all", kind)]
                         found.append(sums.add((population, kind), people.of_all(population), every))
                         continue
-                    for item, weight in _due_weights(facts, kind).items():
+                    for item, weight in _due_weights(query, facts, kind).items():
                         condition = _Conditions(plan, query, facts, item).of_all(population)
                         if isinstance(condition, False_):
                             continue  # a due test that cannot be in the population: no sum for it

@@ -835,17 +835,17 @@ def test_every_count_is_in_one_pack_of_one_type_in_a_field_of_its_own() -> None:
         fulfilment=plan.fulfilment,
         places=False,
     )
-    parts = query._parts()
-    packs = facts._packs(parts)
-    packed = [name for pack in packs for part, _ in pack for name in part.columns]
-    assert sorted(packed) == sorted(name for part in parts for name in part.columns)
+    groups = query._count_groups()
+    packs = facts._packs(groups)
+    packed = [name for pack in packs for group, _ in pack for name in group.columns]
+    assert sorted(packed) == sorted(name for group in groups for name in group.columns)
     assert len(packed) == len(set(packed))
     for pack in packs:
-        shifts = [shift for _, part_shifts in pack for shift in part_shifts]
+        shifts = [shift for _, group_shifts in pack for shift in group_shifts]
         assert len(shifts) <= facts.PACK_FIELDS
         assert len(set(shifts)) == len(shifts)
         assert all(shift % facts.PACKED_FIELD_BITS == 0 for shift in shifts)
-        assert len({part.types for part, _ in pack}) == 1
+        assert len({group.types for group, _ in pack}) == 1
     assert any(len(pack) > 1 or len(pack[0][0].columns) > 1 for pack in packs)
 
 
