@@ -23,6 +23,7 @@ from antidrug_core.model import Problem, Record
 from antidrug_sql.tables import (
     BASE_COLUMNS,
     KEY_LENGTH,
+    RECORD_TYPE_CODES,
     RECORDS,
     Digest,
     Key,
@@ -54,7 +55,13 @@ def _empty_content() -> Mapping[str, None]:
     return dict.fromkeys(c.name for c in content_columns())
 
 
-COMPARED_COLUMNS: tuple[str, ...] = ("type", "subject", *BASE_COLUMNS, *(c.name for c in content_columns()))
+COMPARED_COLUMNS: tuple[str, ...] = (
+    "type",
+    "type_code",
+    "subject",
+    *BASE_COLUMNS,
+    *(c.name for c in content_columns()),
+)
 """The columns that must agree with the payload."""
 
 
@@ -68,6 +75,7 @@ def record_values(record: Record) -> dict[str, Any]:
     """The record's values for every typed column (None where its type has no such field)."""
     values: dict[str, Any] = dict(_empty_content())
     values["type"] = record.type_tag
+    values["type_code"] = RECORD_TYPE_CODES[record.type_tag]
     values["id"] = record.id
     values["subject"] = record.subject
     values["on"] = record.on
@@ -93,6 +101,7 @@ SHARED_COLUMNS = (
     "sequence",
     "id",
     "type",
+    "type_code",
     "subject",
     "version",
     "on",
@@ -233,6 +242,7 @@ class RecordInserter:
             sequence,
             record.id,
             record.type_tag,
+            RECORD_TYPE_CODES[record.type_tag],
             record.subject,
             version,
             record.on,

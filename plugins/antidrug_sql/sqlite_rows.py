@@ -11,7 +11,7 @@ one function, generated from its fields, that reads the record once and:
 - extends the chain with its hash (``antidrug_core.audit.chain_hash``);
 - puts the typed column values in the order of the insert statement, as
   SQLAlchemy would store them on SQLite (dates and UTC timestamps as text,
-  enums by value), leaving out the ``type`` (a literal of the statement)
+  enums by value), leaving out the ``type`` and its code (literals of the statement)
   and every empty optional column, because binding ``None`` or ``bytes`` costs
   the sqlite3 module several times what binding a string does (the hash is
   bound as a ``bytearray``, which it stores as the same blob).
@@ -38,7 +38,7 @@ from antidrug_core.audit import CHAIN_FORMAT, canonical_json
 from antidrug_core.model import OrganisationRecord, PersonRecord, Record, UnitRecord
 from antidrug_sql.canonical import ISO_HOOKS, FieldPlan, field_plans, member_texts, payload_source, type_check
 from antidrug_sql.rows import KEY_FIELDS, record_values, sqlite_date, sqlite_timestamp
-from antidrug_sql.tables import KEY_LENGTH, RECORDS, SUBJECT_FIELDS, columns_of
+from antidrug_sql.tables import KEY_LENGTH, RECORD_TYPE_CODES, RECORDS, SUBJECT_FIELDS, columns_of
 
 __all__ = ["Builder", "CompiledQueues", "SqliteRecordRows", "subject_source", "time_texts"]
 
@@ -49,7 +49,8 @@ Q = TypeVar("Q", bound="_Compiled")
 """A record type's compiled builder with its queue (SQLite's rows, or a server's lines)."""
 
 _SHARED = ("sequence", "id", "subject", "version", "on", "recorded_at", "recorded_by")
-"""The columns every row binds, first, in table order (``type`` is a literal of the statement)."""
+"""The columns every row binds, first, in table order (``type`` and ``type_code`` are literals of the
+statement)."""
 
 
 _HOURS: dict[dt.tzinfo, dict[int, tuple[str, str, str]]] = {}
@@ -378,6 +379,7 @@ class SqliteRecordRows(CompiledQueues[_TypeRows]):
                 raise TypeError(f"record type tag {tag!r} cannot be written as an SQL literal")
             values: dict[str, Any] = {name: sa.bindparam(name) for name in names}
             values["type"] = sa.literal_column(f"'{tag}'")
+            values["type_code"] = sa.literal_column(str(RECORD_TYPE_CODES[tag]))
             compiled = sa.insert(RECORDS).values(values).compile(dialect=sqlite.dialect())
             if tuple(compiled.positiontup or ()) != names:
                 raise TypeError(f"insert parameters of {tag} out of order: {compiled.positiontup}")

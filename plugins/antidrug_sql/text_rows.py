@@ -48,7 +48,7 @@ from antidrug_core.model import Record
 from antidrug_sql.canonical import FieldPlan, field_plans, member_texts, payload_source
 from antidrug_sql.rows import SHARED_COLUMNS, record_values, sqlite_date, sqlite_timestamp
 from antidrug_sql.sqlite_rows import Builder, CompiledQueues, checked_reads
-from antidrug_sql.tables import content_columns
+from antidrug_sql.tables import RECORD_TYPE_CODES, content_columns
 
 __all__ = ["HEX_PREFIX", "TextBatch", "TextRecordRows", "escaped"]
 
@@ -114,7 +114,16 @@ class _TypeLines:
         lines.append("if '\\\\' in payload:")
         lines.append("    return None")
         lines.append("last = SHA256(PREFIX + last + sequence.to_bytes(8, 'big') + payload.encode()).digest()")
-        fields = ["{sequence}", "{v_id}", self.cls.type_tag, "{v_subject}", "{version}", "{s_on}"]
+        tag = self.cls.type_tag
+        fields = [
+            "{sequence}",
+            "{v_id}",
+            tag,
+            str(RECORD_TYPE_CODES[tag]),
+            "{v_subject}",
+            "{version}",
+            "{s_on}",
+        ]
         fields += ["{s_at}", "{v_recorded_by}"]
         for name in ("voids", *CONTENT_COLUMNS):
             plan = plans.get(name)
@@ -154,6 +163,7 @@ class _TypeLines:
         values["on"] = sqlite_date(record.on)
         values["recorded_at"] = sqlite_timestamp(record.recorded_at)
         values.update(sequence=str(sequence), version=str(version), payload=payload)
+        values["type_code"] = str(values["type_code"])  # a number, where every other field is text
         fields = [escaped(values[name]) for name in _VALUE_COLUMNS]
         fields.append(self.hex_prefix + last.hex())
         if self.received is not None:

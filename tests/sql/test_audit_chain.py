@@ -32,7 +32,7 @@ from antidrug_core.ports import AuditableRecorder
 from antidrug_core.store import Store
 from antidrug_core.testing import every_person_record_type, every_record_type
 from antidrug_sql.rows import record_row
-from antidrug_sql.tables import RECORDS
+from antidrug_sql.tables import RECORD_TYPE_CODES, RECORDS
 
 TOWNSHIP = "522631101"
 OTHER = "522631102"
@@ -228,6 +228,26 @@ def test_a_tampered_row_is_found_on_every_engine(databases: Any, open_sql: Calla
     report = verify(store)
     assert (report.first_bad, report.records) == (7, 6)
     assert "typed columns (recorded_by)" in report.reason
+
+
+def test_a_type_code_changed_so_a_record_counts_as_another_type_is_found_on_every_engine(
+    databases: Any, open_sql: Callable[..., Store]
+) -> None:
+    """The fast evaluator asks a record's type by its code; a code that no longer names the type
+    written in the row and the payload (a status change made to count as a relapse) is tampering."""
+    store = open_sql(databases.new())
+    fill(store)
+    engine: sa.Engine = store.recorder.engine  # type: ignore[attr-defined]
+    status_changes = RECORDS.c.type == "status_changed"
+    with engine.begin() as connection:
+        first = connection.execute(sa.select(sa.func.min(RECORDS.c.sequence)).where(status_changes)).scalar()
+        changed = connection.execute(
+            sa.update(RECORDS).where(status_changes).values(type_code=RECORD_TYPE_CODES["relapse_found"])
+        ).rowcount
+    assert changed == 2
+    report = verify(store)
+    assert report.first_bad == first
+    assert "typed columns (type_code)" in report.reason
 
 
 def test_every_record_type_reads_back_with_typed_columns_that_agree(

@@ -752,6 +752,12 @@ def test_after_a_load_the_store_checks_foreign_keys_again_on_every_engine(
         with pytest.raises(sa.exc.IntegrityError):  # a record of no stream
             connection.execute(
                 RECORDS.insert().values(
-                    sequence=10**9, version=1, on=at.date(), recorded_at=at, hash=b"\0" * 32, **ghost
+                    sequence=10**9,
+                    type_code=1,
+                    version=1,
+                    on=at.date(),
+                    recorded_at=at,
+                    hash=b"\0" * 32,
+                    **ghost,
                 )
             )

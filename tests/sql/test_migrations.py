@@ -195,6 +195,7 @@ LATER_COLUMNS = frozenset(
     | {"found", "key_date", "leader", "place", "purpose", "scheme", "species", "theme", "topic", "volunteer"}
     | {"received_at"}  # 0012: the store's own clock per row
     | {"basis"}  # 0009: sealing decisions
+    | {"type_code"}  # 0015: each type's code beside its name
 )
 """Typed record columns later revisions added (0006 the work-log records', 0009 sealing decisions'): a
 store of revision 0003 has none of them."""

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import sqlite
 from antidrug_core.model import RECORD_TYPES
 from antidrug_core.testing import every_person_record_type, every_record_type
 from antidrug_sql.rows import record_values, sqlite_date, sqlite_timestamp
-from antidrug_sql.tables import BASE_COLUMNS, RECORDS, SUBJECT_FIELDS, columns_of
+from antidrug_sql.tables import BASE_COLUMNS, RECORD_TYPE_CODES, RECORDS, SUBJECT_FIELDS, columns_of
 
 SQLITE = sqlite.dialect()
 
@@ -55,6 +55,17 @@ def test_the_columns_the_evaluator_filters_on_are_there() -> None:
     wanted |= {"due", "request", "level", "measure", "division", "household", "residence", "to_division"}
     assert wanted <= set(RECORDS.c.keys())
     assert "ix_antidrug_records_type_on" in {index.name for index in RECORDS.indexes}
+
+
+def test_every_record_type_has_a_code_of_its_own_that_fits_its_column() -> None:
+    """A record type without a code could not be stored; two types with one code would count as each
+    other in the fast evaluator."""
+    assert set(RECORD_TYPE_CODES) == set(RECORD_TYPES)
+    codes = list(RECORD_TYPE_CODES.values())
+    assert len(set(codes)) == len(codes)
+    assert all(0 < code < 2**15 for code in codes)  # a SMALLINT on every engine; 0 is no type's
+    for record in every_record_type("522631101", "522631102")["U9"]:
+        assert record_values(record)["type_code"] == RECORD_TYPE_CODES[record.type_tag]
 
 
 def test_typed_values_come_from_the_record() -> None:

@@ -56,6 +56,7 @@ def expected_row(record: Record, columns: tuple[str, ...], hex_prefix: str) -> l
     values.update(
         sequence="1",
         version="1",
+        type_code=str(values["type_code"]),
         on=record.on.isoformat(),
         recorded_at=sqlite_timestamp(record.recorded_at),
         payload=payload,
