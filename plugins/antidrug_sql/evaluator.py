@@ -653,10 +653,11 @@ def _in_processes(recorder: SqlRecorder) -> bool:
     keeps its memory statistics under one lock for the whole process, taken
     at every allocation. At a million people two processes read the people's
     statement in 21–23 s, two threads in 26–34 s (``docs/storage.md``). The
-    servers do the work in their own processes already.
+    servers do the work in their own processes already. A SQLite store is a
+    file (``engines.backend_of`` refuses ``:memory:``), but a URI may still ask
+    for a database in memory, which another process would not see.
     """
-    url = recorder.engine.url
-    in_memory = url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+    in_memory = recorder.engine.url.query.get("mode") == "memory"
     return recorder.processes and recorder.backend.name == "sqlite" and not in_memory
 
 

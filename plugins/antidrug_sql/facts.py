@@ -295,7 +295,7 @@ class FactsQuery:
         statement at a million people. In a subquery run once per row it would build that index
         again on every run, so there it stays ``NOT IN``.
         """
-        not_a_void = _of_type(row, (_VOIDED,), negated=True) if scanned else row.c.type != _VOIDED
+        not_a_void = sa.not_(_of_type(row, (_VOIDED,))) if scanned else row.c.type != _VOIDED
         conditions = [not_a_void, *_known(row, self.question)]
         if self._voided is not None and scanned and self.dialect == "sqlite":
             conditions.append(~sa.exists().where(self._voided.c.sequence == row.c.sequence))
@@ -909,8 +909,8 @@ def _by_person(statement: sa.Select[Any], *rows: Row) -> sa.Select[Any]:
     return statement
 
 
-def _of_type(row: Row, types: Iterable[str], *, negated: bool = False) -> Condition:
-    """Whether ``row`` is of one of ``types`` (with ``negated``, of none), asked by its code.
+def _of_type(row: Row, types: Iterable[str]) -> Condition:
+    """Whether ``row`` is of one of ``types``, asked by its code.
 
     For a record read from the table: its code is in the row beside the type's
     name, and comparing integers rather than texts took 15 % of the people's
@@ -920,11 +920,7 @@ def _of_type(row: Row, types: Iterable[str], *, negated: bool = False) -> Condit
     """
     codes = sorted(RECORD_TYPE_CODES[t] for t in types)
     column: sa.ColumnElement[int] = row.c.type_code
-    condition: Condition
-    if len(codes) == 1:
-        condition = column != codes[0] if negated else column == codes[0]
-    else:
-        condition = column.not_in(codes) if negated else column.in_(codes)
+    condition: Condition = column == codes[0] if len(codes) == 1 else column.in_(codes)
     return condition
 
 

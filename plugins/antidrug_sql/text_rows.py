@@ -162,8 +162,9 @@ class _TypeLines:
         values = record_values(record)  # every column: None where the type has no such field
         values["on"] = sqlite_date(record.on)
         values["recorded_at"] = sqlite_timestamp(record.recorded_at)
-        values.update(sequence=str(sequence), version=str(version), payload=payload)
-        values["type_code"] = str(values["type_code"])  # a number, where every other field is text
+        values.update(
+            sequence=str(sequence), version=str(version), type_code=str(values["type_code"]), payload=payload
+        )
         fields = [escaped(values[name]) for name in _VALUE_COLUMNS]
         fields.append(self.hex_prefix + last.hex())
         if self.received is not None:
