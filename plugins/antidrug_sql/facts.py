@@ -552,7 +552,7 @@ class FactsQuery:
                 answer.c.on <= question.end,
                 *self.effective(answer),
                 request.c.subject == person,
-                request.c.type == "transfer_requested",
+                Unindexed(request.c.type) == "transfer_requested",  # found by its id
                 *self.effective(request),
                 ~self._answered_before(earlier, answer),
             )
@@ -824,7 +824,7 @@ class FactsQuery:
                 answer.c.on <= question.end,
                 *self.effective(answer),
                 request.c.subject == answer.c.subject,
-                request.c.type == "transfer_requested",
+                Unindexed(request.c.type) == "transfer_requested",  # found by its id
                 *self.effective(request),
                 ~self._answered_before(earlier, answer),
                 *self._in_scope(answer.c.subject),
