@@ -89,8 +89,8 @@ MANAGED = "('community_detox', 'community_rehab', 'maintenance_treatment', 'regi
 # --- the province ------------------------------------------------------------------------------
 
 
-PERSONS = "SELECT count(*) FROM antidrug_streams WHERE kind = 'person'"
-"""How many people a store holds."""
+COUNT_PEOPLE = "SELECT count(*) FROM antidrug_streams WHERE kind = 'person'"
+"""The query of how many people a store holds (it may hold earlier runs' days' people too)."""
 
 
 def _appends(spec: SyntheticSpec) -> Iterator[StreamAppend]:
@@ -112,7 +112,7 @@ def province(spec: SyntheticSpec, cache: Path, db: str | None) -> tuple[Place, f
     if place.engine != "sqlite":
         place = Place(db or "", f"antidrug_bench_{spec.people}{shape.replace('-', '_')}_seed{spec.seed}")
     url = place.url
-    if place.count(PERSONS) >= spec.people:
+    if place.count(COUNT_PEOPLE) >= spec.people:
         try:
             with open_store(url, policy=spec.policy, create=False):
                 return place, None
@@ -672,7 +672,7 @@ def run(args: argparse.Namespace, period: Period) -> dict[str, Any]:
     )
     place, made = province(spec, Path(args.cache), args.db)
     url = place.url
-    people = place.count(PERSONS)
+    people = place.count(COUNT_PEOPLE)
     records = place.count("SELECT max(sequence) FROM antidrug_records")
     earlier = people - spec.people
     print(

@@ -344,3 +344,39 @@ def test_revision_0004_goes_back_to_people_only_while_the_store_holds_only_peopl
     ):
         command.downgrade(alembic_config(connection), "0003")
     engine.dispose()
+
+
+def test_a_row_of_a_type_without_a_code_stops_the_upgrade_to_0015_before_it_changes_anything(
+    databases: Any, open_sql: Callable[..., Store], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No library wrote such a row (a hand-edited one): given no code, it would count as no type at
+    all, so ``antidrug init`` names the column, its first row and why, and the store stays at 0014."""
+    url = databases.new()
+    sample = every_person_record_type(PersonId("P1"), TOWNSHIP, "522631102")
+    write_people_at(url, "0003", {"P1": sample})
+    engine, _backend = create_store_engine(url)
+    records = sa.table("antidrug_records", sa.column("sequence", sa.BigInteger), sa.column("type", sa.String))
+    with engine.connect() as connection:
+        with connection.begin():
+            command.upgrade(alembic_config(connection), "0014")
+        with connection.begin():
+            retired = sa.update(records).where(records.c.sequence.in_([3, 5])).values(type="retired")
+            connection.execute(retired)
+    engine.dispose()
+    before = describe(url)
+    capsys.readouterr()
+
+    assert main(["init", "--db", url]) == 1
+    error = capsys.readouterr().err
+    assert "antidrug_records.type 'retired' at sequence 3 (2 row(s) of it)" in error
+    assert "changed nothing" in error
+    assert describe(url) == before  # no column added, on MariaDB too
+
+    engine, _backend = create_store_engine(url)
+    with engine.begin() as connection:  # the rows restored, the upgrade goes through
+        for sequence in (3, 5):
+            original = sample[sequence - 1].type_tag
+            connection.execute(sa.update(records).where(records.c.sequence == sequence).values(type=original))
+    engine.dispose()
+    assert main(["init", "--db", url]) == 0
+    assert "upgraded the schema from revision 0014" in capsys.readouterr().out
